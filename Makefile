@@ -1,0 +1,39 @@
+# The two commands: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench install lint format clean-data stop-db
+
+demo: install
+	$(BIN)/python -m platform_core.launcher demo
+
+test: install
+	$(BIN)/python -m platform_core.launcher test $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m platform_core.launcher bench $(BENCH)
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+stop-db: install
+	$(BIN)/python -c "from platform_core import embedded; print('stopped' if embedded.stop('var/postgres') else 'not running')"
+
+clean-data: stop-db
+	rm -rf var

@@ -1,0 +1,1 @@
+"""People and their roles: Django users (public schema) and township memberships."""

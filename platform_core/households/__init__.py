@@ -1,0 +1,1 @@
+"""Villages, grids and households of one township (township schema)."""

@@ -1,0 +1,57 @@
+"""Villages, grids and households, stored in each township's own schema."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Village(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grid(models.Model):
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="grid_unique_in_village"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} / {self.name}"
+
+
+class Household(models.Model):
+    code = models.CharField(_("household code"), max_length=32, unique=True)
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
+    )
+    head_name = models.CharField(_("head of household"), max_length=50)
+    members = models.PositiveSmallIntegerField(_("members"), default=1)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # HMAC-SHA256 of the head's national ID number, keyed by settings.ID_HASH_KEY.
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code

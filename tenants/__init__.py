@@ -1,0 +1,1 @@
+"""Counties, townships (one PostgreSQL schema each), their domains and plugin activations."""

@@ -1,0 +1,145 @@
+"""Public-schema records of the county and its townships. Thin: rules live in services."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+TOWNSHIP_CODE_VALIDATOR = RegexValidator(
+    r"^\d{9}$", _("A township code is the 9-digit administrative division code.")
+)
+COUNTY_CODE_VALIDATOR = RegexValidator(
+    r"^\d{6}$", _("A county code is the 6-digit administrative division code.")
+)
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+    _("Use lower-case letters, digits and hyphens (a host-name label)."),
+)
+
+
+class County(models.Model):
+    code = models.CharField(
+        _("code"), max_length=6, unique=True, validators=[COUNTY_CODE_VALIDATOR]
+    )
+    name = models.CharField(_("name"), max_length=100)
+    default_plugins = models.JSONField(
+        _("default plugins"),
+        default=list,
+        blank=True,
+        help_text=_("Plugin keys enabled for every township onboarded in this county."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ScoreWindow(models.TextChoices):
+    CALENDAR_YEAR = "calendar_year", _("Calendar year to date")
+    ROLLING_12_MONTHS = "rolling_12_months", _("Rolling 12 months")
+    LIFETIME = "lifetime", _("Lifetime")
+
+
+class Township(TenantMixin):
+    """One customer: a township and its PostgreSQL schema."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    code = models.CharField(
+        _("code"), max_length=9, unique=True, validators=[TOWNSHIP_CODE_VALIDATOR]
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.CharField(
+        _("host name label"), max_length=63, unique=True, validators=[SLUG_VALIDATOR]
+    )
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="townships", verbose_name=_("county")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Score policy: see docs/scoring.md.
+    score_base = models.IntegerField(_("base score"), default=100)
+    green_above = models.IntegerField(_("green above"), default=100)
+    red_below = models.IntegerField(_("red below"), default=100)
+    score_window = models.CharField(
+        _("score window"),
+        max_length=20,
+        choices=ScoreWindow.choices,
+        default=ScoreWindow.CALENDAR_YEAR,
+    )
+    objection_days = models.PositiveSmallIntegerField(
+        _("objection window (days)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    evaluation_day = models.PositiveSmallIntegerField(
+        _("monthly evaluation day"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    publish_red_on_board = models.BooleanField(
+        _("show households to improve on boards"), default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are cloned by the onboarding service, never created by save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(red_below__lte=models.F("green_above")),
+                name="township_red_below_not_above_green",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class PluginActivation(models.Model):
+    """Whether a plugin is enabled for a township, with its settings."""
+
+    township = models.ForeignKey(
+        Township, on_delete=models.CASCADE, related_name="plugin_activations"
+    )
+    plugin = models.CharField(_("plugin"), max_length=64)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plugin activation")
+        verbose_name_plural = _("plugin activations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "plugin"], name="plugin_activation_unique_per_township"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plugin} @ {self.township.code}"

@@ -1,0 +1,224 @@
+"""Every write to counties and townships: onboarding, suspension, template upkeep.
+
+Onboarding is one atomic service call used by the CLI, the admin and (later) the
+county GraphQL API. PostgreSQL DDL is transactional, so a failure at any step
+rolls back the schema together with the rows: no half-made township remains.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+from platform_core.accounts.models import Membership, Role
+from tenants.models import County, Domain, PluginActivation, Township
+
+CODE_RE = re.compile(r"^\d{9}$")
+
+
+class OnboardingError(Exception):
+    """A township could not be onboarded; the message says why and what to do."""
+
+
+@dataclass
+class OnboardingResult:
+    township: Township
+    domain: Domain
+    admin_email: str | None = None
+    admin_password: str | None = None  # only when generated here; shown once
+    plugins: list[str] = field(default_factory=list)
+
+
+def template_schema() -> str:
+    return settings.TENANT_TEMPLATE_SCHEMA
+
+
+def schema_name_for(code: str) -> str:
+    return f"t_{code}"
+
+
+def known_plugin_keys() -> set[str]:
+    """Keys of installed plugins (the plugin system fills this in)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name for ep in entry_points(group="township_integrity.plugins")}
+
+
+def onboard_township(
+    *,
+    code: str,
+    name: str,
+    county: str | None = None,
+    county_name: str | None = None,
+    slug: str | None = None,
+    domain: str | None = None,
+    plugins: list[str] | None = None,
+    admin_email: str | None = None,
+    admin_password: str | None = None,
+) -> OnboardingResult:
+    """Create a township: schema (cloned from the template), domain, plugins, first admin.
+
+    ``county`` is the county's 6-digit code; it defaults to the first six digits of
+    ``code`` and is created if unknown. Raises OnboardingError with a clear message.
+    """
+    code = (code or "").strip()
+    name = (name or "").strip()
+    _check_code_and_name(code, name)
+    slug = (slug or code).strip().lower()
+    host = (domain or f"{slug}.{settings.BASE_DOMAIN}").strip().lower()
+    _check_unique(code, slug, host)
+    if admin_email:
+        _check_email(admin_email)
+
+    with transaction.atomic():
+        county_obj = _county_for(county or code[:6], county_name)
+        plugin_keys = _plugin_keys(plugins, county_obj)
+        township = Township(
+            schema_name=schema_name_for(code), code=code, name=name, slug=slug, county=county_obj
+        )
+        _validate(township, exclude=["domain_url"])
+        township.save()
+        primary = Domain(domain=host, tenant=township, is_primary=True)
+        _validate(primary)
+        primary.save()
+        PluginActivation.objects.bulk_create(
+            PluginActivation(township=township, plugin=key) for key in plugin_keys
+        )
+        clone_template_into(township.schema_name)
+        result = OnboardingResult(township=township, domain=primary, plugins=plugin_keys)
+        if admin_email:
+            result.admin_email, result.admin_password = _grant_admin(
+                township, admin_email, admin_password
+            )
+    return result
+
+
+def _check_code_and_name(code: str, name: str) -> None:
+    if not CODE_RE.match(code):
+        raise OnboardingError(
+            f"Township code {code!r} is not valid: use the 9-digit administrative division "
+            "code, for example 330502103. Nothing was created."
+        )
+    if not name:
+        raise OnboardingError("Township name is empty: give --name, for example 洪桥镇.")
+
+
+def _check_unique(code: str, slug: str, host: str) -> None:
+    existing = Township.objects.filter(code=code).first()
+    if existing:
+        raise OnboardingError(
+            f"Township {code} already exists ({existing.name}, schema {existing.schema_name}). "
+            "Nothing was changed."
+        )
+    if Township.objects.filter(slug=slug).exists():
+        raise OnboardingError(f"The host name label {slug!r} is taken by another township.")
+    if Domain.objects.filter(domain=host).exists():
+        raise OnboardingError(f"The domain {host!r} already belongs to another township.")
+    if schema_exists(schema_name_for(code)):
+        raise OnboardingError(
+            f"A schema named {schema_name_for(code)} already exists in the database without a "
+            "township record. Remove or rename it before onboarding this code."
+        )
+
+
+def _check_email(email: str) -> None:
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise OnboardingError(f"Administrator e-mail {email!r} is not a valid address.") from exc
+
+
+def _validate(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        raise OnboardingError(f"Invalid {obj._meta.verbose_name}: {details}") from exc
+
+
+def _county_for(county_code: str, county_name: str | None) -> County:
+    county_obj = County.objects.filter(code=county_code).first()
+    if county_obj:
+        return county_obj
+    county_obj = County(code=county_code, name=county_name or county_code)
+    _validate(county_obj)
+    county_obj.save()
+    return county_obj
+
+
+def _plugin_keys(requested: list[str] | None, county: County) -> list[str]:
+    keys = [k.strip() for k in (requested if requested is not None else county.default_plugins)]
+    keys = sorted({k for k in keys if k})
+    unknown = sorted(set(keys) - known_plugin_keys())
+    if unknown:
+        raise OnboardingError(
+            f"Unknown plugin(s): {', '.join(unknown)}. Installed plugins: "
+            f"{', '.join(sorted(known_plugin_keys())) or 'none'}."
+        )
+    return keys
+
+
+def _grant_admin(township: Township, email: str, password: str | None) -> tuple[str, str | None]:
+    User = get_user_model()
+    email = email.strip().lower()
+    user = User.objects.filter(username=email).first()
+    generated = None
+    if user is None:
+        generated = None if password else secrets.token_urlsafe(12)
+        user = User.objects.create_user(
+            username=email, email=email, password=password or generated, is_staff=True
+        )
+    Membership.objects.get_or_create(
+        user=user, township=township, role=Role.TOWNSHIP_ADMIN, village_code=""
+    )
+    return email, generated
+
+
+def clone_template_into(schema_name: str) -> None:
+    """Copy the migrated template schema (tables, sequences, data) into a new schema."""
+    template = template_schema()
+    if not schema_exists(template):
+        raise OnboardingError(
+            f"The township template schema {template!r} is missing. "
+            "Run `python manage.py migrate_schemas` first."
+        )
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'clone_schema'")
+        installed = cursor.fetchone() is not None
+    if not installed:
+        install_clone_function()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template, schema_name])
+
+
+def install_clone_function() -> None:
+    """(Re)install the clone_schema() SQL function shipped with django-tenants."""
+    connection.set_schema_to_public()
+    CloneSchema()._create_clone_schema_function()
+
+
+def set_status(township: Township, status: str) -> Township:
+    """Suspend or reactivate a township; cached lookups are dropped by a signal."""
+    if status not in Township.Status.values:
+        raise ValueError(f"Unknown township status {status!r}.")
+    township.status = status
+    township.save(update_fields=["status"])
+    return township
+
+
+def suspend_township(township: Township) -> Township:
+    return set_status(township, Township.Status.SUSPENDED)
+
+
+def reactivate_township(township: Township) -> Township:
+    return set_status(township, Township.Status.ACTIVE)

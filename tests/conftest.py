@@ -1,0 +1,57 @@
+"""Shared fixtures: two townships onboarded once per test session on real PostgreSQL.
+
+Tests run inside a transaction that is rolled back, so whatever a test writes
+(including schemas it creates: PostgreSQL DDL is transactional) disappears.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from tenants.models import Township
+
+TOWNSHIP_A = {"code": "330502901", "name": "甲镇", "slug": "jia"}
+TOWNSHIP_B = {"code": "330502902", "name": "乙镇", "slug": "yi"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import onboard_township
+
+    with django_db_blocker.unblock():
+        for spec in (TOWNSHIP_A, TOWNSHIP_B):
+            onboard_township(
+                **spec,
+                admin_email=f"admin@{spec['slug']}.test",
+                admin_password="pw-" + spec["slug"],
+            )
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Every test starts on the public schema with an empty cache."""
+    connection.set_schema_to_public()
+    cache.clear()
+    yield
+    connection.set_schema_to_public()
+    cache.clear()
+
+
+@pytest.fixture
+def township_a(db) -> Township:
+    return Township.objects.get(code=TOWNSHIP_A["code"])
+
+
+@pytest.fixture
+def township_b(db) -> Township:
+    return Township.objects.get(code=TOWNSHIP_B["code"])
+
+
+@pytest.fixture
+def in_township():
+    """``with in_township(t):`` runs the block on township ``t``'s schema."""
+    return tenant_context

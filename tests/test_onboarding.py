@@ -1,0 +1,122 @@
+"""Onboarding creates schema, domain, plugins and admin atomically, or nothing at all."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django_tenants.utils import schema_exists
+
+from platform_core.accounts.models import Membership, Role
+from platform_core.households.models import Household
+from tenants import services
+from tenants.models import County, Domain, PluginActivation, Township
+from tenants.services import OnboardingError, onboard_township
+
+pytestmark = pytest.mark.django_db
+
+
+def _tables(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_onboarding_creates_schema_domain_and_admin():
+    result = onboard_township(
+        code="330502103", name="洪桥镇", slug="hongqiao", admin_email="Admin@Hongqiao.cn"
+    )
+
+    township = Township.objects.get(code="330502103")
+    assert township.schema_name == "t_330502103"
+    assert township.county.code == "330502"
+    assert schema_exists("t_330502103")
+    assert {"households_household", "households_village", "django_migrations"} <= _tables(
+        "t_330502103"
+    )
+    assert Domain.objects.get(tenant=township).domain == "hongqiao.localhost"
+    admin = get_user_model().objects.get(username="admin@hongqiao.cn")
+    assert admin.check_password(result.admin_password)
+    assert Membership.objects.filter(
+        user=admin, township=township, role=Role.TOWNSHIP_ADMIN
+    ).exists()
+
+
+def test_cloned_schema_is_fully_migrated_and_empty(in_township):
+    onboard_township(code="330502105", name="新镇")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM t_330502105.django_migrations")
+        cloned = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {services.template_schema()}.django_migrations")
+        template = cursor.fetchone()[0]
+    assert cloned == template > 0
+    with in_township(Township.objects.get(code="330502105")):
+        assert Household.objects.count() == 0
+
+
+def test_cli_onboards_and_refuses_a_duplicate_code(capsys):
+    call_command(
+        "onboard_township", "--code", "330502106", "--name", "东镇", "--admin-email", "a@dong.cn"
+    )
+    out = capsys.readouterr().out
+    assert "Onboarded 东镇 (330502106)" in out
+    assert "password" in out
+
+    with pytest.raises(CommandError, match="330502106 already exists"):
+        call_command("onboard_township", "--code", "330502106", "--name", "东镇")
+    assert Township.objects.filter(code="330502106").count() == 1
+
+
+@pytest.mark.parametrize("code", ["12345", "33050210X", "3305021030", ""])
+def test_malformed_code_is_rejected_and_nothing_created(code):
+    before = (Township.objects.count(), County.objects.count(), Domain.objects.count())
+    with pytest.raises(OnboardingError, match="9-digit administrative division code"):
+        onboard_township(code=code, name="坏镇")
+    assert (Township.objects.count(), County.objects.count(), Domain.objects.count()) == before
+
+
+def test_failure_midway_leaves_no_half_made_township(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_grant_admin", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        onboard_township(code="330502107", name="半镇", admin_email="x@ban.cn")
+
+    assert not Township.objects.filter(code="330502107").exists()
+    assert not Domain.objects.filter(domain="330502107.localhost").exists()
+    assert not County.objects.filter(code="330502").exclude(townships__isnull=False).exists()
+    assert not schema_exists("t_330502107")
+    assert not PluginActivation.objects.filter(township__code="330502107").exists()
+
+
+def test_unknown_plugin_is_refused_with_its_name():
+    with pytest.raises(OnboardingError, match="Unknown plugin.*no_such_plugin"):
+        onboard_township(code="330502108", name="插镇", plugins=["no_such_plugin"])
+    assert not schema_exists("t_330502108")
+
+
+def test_bad_admin_email_is_refused_before_anything_is_written():
+    with pytest.raises(OnboardingError, match="not a valid address"):
+        onboard_township(code="330502109", name="邮镇", admin_email="not-an-email")
+    assert not Township.objects.filter(code="330502109").exists()
+
+
+def test_taken_domain_is_refused(township_a):
+    taken = township_a.domains.first().domain
+    with pytest.raises(OnboardingError, match="already belongs to another township"):
+        onboard_township(code="330502110", name="重镇", domain=taken)
+
+
+def test_migrate_schemas_keeps_the_template_current():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {services.template_schema()}.django_migrations WHERE app = 'households'"
+        )
+        for table in ("households_household", "households_grid", "households_village"):
+            cursor.execute(f"DROP TABLE {services.template_schema()}.{table} CASCADE")
+    call_command("migrate_schemas", "--noinput", verbosity=0)
+    assert "households_household" in _tables(services.template_schema())
