@@ -46,10 +46,11 @@ class Command(BaseCommand):
         except OnboardingError as exc:
             raise CommandError(str(exc)) from exc
         t = result.township
+        plugins = ", ".join(result.plugins) or "none"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Onboarded {t.name} ({t.code}) in schema {t.schema_name}, "
-                f"at {result.domain.domain} and /t/{t.code}/; plugins: {', '.join(result.plugins) or 'none'}."
+                f"at {result.domain.domain} and /t/{t.code}/; plugins: {plugins}."
             )
         )
         if result.admin_email:
