@@ -138,6 +138,18 @@ def run_pytest(args: list[str], mode: str = "test") -> int:
         return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
+def run_benchmarks(files: list[str]) -> int:
+    """Run each benchmark script in its own process; they print their own figures."""
+    files = files or sorted(str(p) for p in (ROOT / "tests" / "bench").glob("bench_*.py"))
+    env = dict(os.environ, PLATFORM_MODE="test")
+    failed = 0
+    with database(env):
+        for path in files:
+            print(f"\n=== {path}", flush=True)
+            failed += subprocess.call([PYTHON, path], cwd=ROOT, env=env) != 0
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "bench"}:
         print(__doc__)
@@ -146,8 +158,7 @@ def main(argv: list[str]) -> int:
         return demo()
     if argv[0] == "test":
         return run_pytest(argv[1:])
-    files = argv[1:] or sorted(str(p) for p in (ROOT / "tests" / "bench").glob("bench_*.py"))
-    return run_pytest(["-s", "-p", "no:cacheprovider", *files])
+    return run_benchmarks(argv[1:])
 
 
 if __name__ == "__main__":

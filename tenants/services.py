@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from platform_core.accounts.models import Membership, Role
+from tenants import cloning
 from tenants.models import County, Domain, PluginActivation, Township
 
 CODE_RE = re.compile(r"^\d{9}$")
@@ -64,12 +64,17 @@ def onboard_township(
     plugins: list[str] | None = None,
     admin_email: str | None = None,
     admin_password: str | None = None,
+    schema_method: str = "clone",
 ) -> OnboardingResult:
     """Create a township: schema (cloned from the template), domain, plugins, first admin.
 
     ``county`` is the county's 6-digit code; it defaults to the first six digits of
-    ``code`` and is created if unknown. Raises OnboardingError with a clear message.
+    ``code`` and is created if unknown. ``schema_method="migrate"`` replays every
+    migration instead of cloning; it exists so the benchmark can compare the two.
+    Raises OnboardingError with a clear message.
     """
+    if schema_method not in SCHEMA_BUILDERS:
+        raise ValueError(f"schema_method must be one of {sorted(SCHEMA_BUILDERS)}")
     code = (code or "").strip()
     name = (name or "").strip()
     _check_code_and_name(code, name)
@@ -93,7 +98,7 @@ def onboard_township(
         PluginActivation.objects.bulk_create(
             PluginActivation(township=township, plugin=key) for key in plugin_keys
         )
-        clone_template_into(township.schema_name)
+        SCHEMA_BUILDERS[schema_method](township.schema_name)
         result = OnboardingResult(township=township, domain=primary, plugins=plugin_keys)
         if admin_email:
             result.admin_email, result.admin_password = _grant_admin(
@@ -184,7 +189,7 @@ def _grant_admin(township: Township, email: str, password: str | None) -> tuple[
 
 
 def clone_template_into(schema_name: str) -> None:
-    """Copy the migrated template schema (tables, sequences, data) into a new schema."""
+    """Copy the migrated template schema (structure and data) into a new schema."""
     template = template_schema()
     if not schema_exists(template):
         raise OnboardingError(
@@ -192,19 +197,21 @@ def clone_template_into(schema_name: str) -> None:
             "Run `python manage.py migrate_schemas` first."
         )
     connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'clone_schema'")
-        installed = cursor.fetchone() is not None
-    if not installed:
-        install_clone_function()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template, schema_name])
+    cloning.clone(template, schema_name)
 
 
-def install_clone_function() -> None:
-    """(Re)install the clone_schema() SQL function shipped with django-tenants."""
+def migrate_into(schema_name: str) -> None:
+    """Create an empty schema and replay every tenant migration (the slow way)."""
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA "{schema_name}"')
+    call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False,
+                 verbosity=0)
     connection.set_schema_to_public()
-    CloneSchema()._create_clone_schema_function()
+
+
+SCHEMA_BUILDERS = {"clone": clone_template_into, "migrate": migrate_into}
 
 
 def set_status(township: Township, status: str) -> Township:

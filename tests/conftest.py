@@ -19,8 +19,12 @@ TOWNSHIP_B = {"code": "330502902", "name": "乙镇", "slug": "yi"}
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.conf import settings
+
     from tenants.services import onboard_township
 
+    name = settings.DATABASES["default"]["NAME"]
+    assert name.startswith("test_"), f"refusing to write fixtures into non-test database {name}"
     with django_db_blocker.unblock():
         for spec in (TOWNSHIP_A, TOWNSHIP_B):
             onboard_township(

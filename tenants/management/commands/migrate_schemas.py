@@ -9,7 +9,8 @@ from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.utils import get_public_schema_name, schema_exists
 
-from tenants.services import install_clone_function, template_schema
+from tenants import cloning
+from tenants.services import template_schema
 
 
 class Command(MigrateSchemasCommand):
@@ -25,10 +26,10 @@ class Command(MigrateSchemasCommand):
         if not schema_exists(template):
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{template}"')
-        install_clone_function()
         self.schema_name = template
         self.sync_public, self.sync_tenant = False, True
         super().handle(
             *self.args, **{**options, "schema_name": template, "tenant": True, "shared": False}
         )
         connection.set_schema_to_public()
+        cloning.forget()
