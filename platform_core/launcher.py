@@ -54,13 +54,16 @@ def demo() -> int:
     env = dict(os.environ, PLATFORM_MODE=os.environ.get("PLATFORM_MODE", "demo"))
     port = env.get("DEMO_PORT", "8000")
     children: list[subprocess.Popen] = []
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Ctrl-C and SIGTERM both end in the clean-up below, even when started in the background.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with database(env):
             print("Migrating (public schema, townships, template) ...", flush=True)
             manage(env, "migrate_schemas", "--noinput", "-v", "0")
             manage(env, "seed_demo")
             children = _start_services(env, port)
+            _wait_until_serving(port)
             _banner(env, port)
             _wait(children)
     except KeyboardInterrupt:
@@ -88,7 +91,7 @@ def _start_services(env: dict, port: str) -> list[subprocess.Popen]:
 
 
 def _banner(env: dict, port: str) -> None:
-    from platform_core.demo import COUNTY_ADMIN, DEMO_TOWNSHIPS
+    from platform_core.demo_spec import COUNTY_ADMIN, DEMO_TOWNSHIPS
 
     base = f"http://localhost:{port}"
     lines = [
@@ -108,6 +111,18 @@ def _banner(env: dict, port: str) -> None:
     print("\n".join(lines), flush=True)
 
 
+def _wait_until_serving(port: str, seconds: float = 60) -> None:
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/health/live", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+
+
 def _wait(children: list[subprocess.Popen]) -> None:
     while True:
         for child in children:
@@ -123,7 +138,7 @@ def _wait(children: list[subprocess.Popen]) -> None:
 def _stop(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
+            child.terminate()  # the main process; Celery stops its own pool
     deadline = time.monotonic() + 15
     for child in children:
         try:

@@ -64,9 +64,7 @@ def forget() -> None:
 
 def _fingerprint(template: str) -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), coalesce(max(id), 0) FROM {template}.django_migrations"
-        )
+        cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {template}.django_migrations")
         migrations = cursor.fetchone()
         cursor.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -95,16 +93,26 @@ def _dump_ddl(template: str) -> str | None:
         return None
     params = connection.get_connection_params()
     env = dict(os.environ, PGPASSWORD=str(params.get("password") or ""))
-    command = [str(POSTGRES_BIN_PATH / "pg_dump"), "--schema-only", "--no-owner",
-               "--no-privileges", "--no-comments", f"--schema={template}",
-               "--dbname", params.get("dbname") or "", "--username", params.get("user") or ""]
+    command = [
+        str(POSTGRES_BIN_PATH / "pg_dump"),
+        "--schema-only",
+        "--no-owner",
+        "--no-privileges",
+        "--no-comments",
+        f"--schema={template}",
+        "--dbname",
+        params.get("dbname") or "",
+        "--username",
+        params.get("user") or "",
+    ]
     if params.get("host"):
         command += ["--host", str(params["host"])]
     if params.get("port"):
         command += ["--port", str(params["port"])]
     try:
-        dumped = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
-                                check=True).stdout
+        dumped = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=120, check=True
+        ).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", "") or exc
         logger.warning("pg_dump of the template failed, cloning with SQL instead: %s", detail)

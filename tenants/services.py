@@ -206,8 +206,9 @@ def migrate_into(schema_name: str) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA "{schema_name}"')
-    call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False,
-                 verbosity=0)
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0
+    )
     connection.set_schema_to_public()
 
 

@@ -25,8 +25,13 @@ def onboard_many(method: str, first_code: int) -> float:
     started = time.perf_counter()
     for i in range(COUNT):
         code = str(first_code + i)
-        onboard_township(code=code, name=f"基准镇{code}", schema_method=method,
-                         admin_email=f"admin{code}@bench.test", admin_password="bench-password")
+        onboard_township(
+            code=code,
+            name=f"基准镇{code}",
+            schema_method=method,
+            admin_email=f"admin{code}@bench.test",
+            admin_password="bench-password",
+        )
         if (i + 1) % 10 == 0 or i + 1 == COUNT:
             print(f"  {method}: {i + 1}/{COUNT} townships", flush=True)
     return (time.perf_counter() - started) / COUNT
@@ -39,12 +44,14 @@ def main() -> None:
     migrate = onboard_many("migrate", 990200000)
     ratio = migrate / clone
     met = clone < 1.0 and ratio >= 3.0
-    harness.report({
-        "clone onboarding": f"{clone:.3f} s per township",
-        "migration onboarding": f"{migrate:.3f} s per township (baseline)",
-        "ratio migrate/clone": f"{ratio:.1f}x",
-        "target": f"clone < 1 s and >= 3x faster: {'met' if met else 'NOT met'}",
-    })
+    harness.report(
+        {
+            "clone onboarding": f"{clone:.3f} s per township",
+            "migration onboarding": f"{migrate:.3f} s per township (baseline)",
+            "ratio migrate/clone": f"{ratio:.1f}x",
+            "target": f"clone < 1 s and >= 3x faster: {'met' if met else 'NOT met'}",
+        }
+    )
 
 
 if __name__ == "__main__":

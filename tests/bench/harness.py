@@ -23,9 +23,14 @@ def _server_admin_connection(url: str):
 
     cfg = dj_database_url.parse(url)
     host = cfg["HOST"] or cfg["OPTIONS"].get("host")  # a socket folder arrives as ?host=
-    return psycopg.connect(host=host or None, port=cfg["PORT"] or None,
-                           user=cfg["USER"] or None, password=cfg["PASSWORD"] or None,
-                           dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=host or None,
+        port=cfg["PORT"] or None,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def setup(name: str) -> None:
