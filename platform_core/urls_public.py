@@ -1,10 +1,10 @@
 """URLs of the county site (public schema)."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from graphql_api.views import county_graphql_view
 from platform_core import views
+from tenants.admin import county_admin_site
 
 urlpatterns = [
     path("", views.county_home, name="county-home"),
@@ -12,5 +12,5 @@ urlpatterns = [
     path("health/ready", views.ready, name="health-ready"),
     path("graphql/", county_graphql_view(), name="county-graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path("admin/", county_admin_site.urls),
 ]

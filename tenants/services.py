@@ -75,14 +75,10 @@ def onboard_township(
     """
     if schema_method not in SCHEMA_BUILDERS:
         raise ValueError(f"schema_method must be one of {sorted(SCHEMA_BUILDERS)}")
-    code = (code or "").strip()
-    name = (name or "").strip()
-    _check_code_and_name(code, name)
-    slug = (slug or code).strip().lower()
-    host = (domain or f"{slug}.{settings.BASE_DOMAIN}").strip().lower()
-    _check_unique(code, slug, host)
-    if admin_email:
-        _check_email(admin_email)
+    code, name = (code or "").strip(), (name or "").strip()
+    slug, host = check_can_onboard(
+        code=code, name=name, slug=slug, domain=domain, admin_email=admin_email
+    )
 
     with transaction.atomic():
         county_obj = _county_for(county or code[:6], county_name)
@@ -105,6 +101,24 @@ def onboard_township(
                 township, admin_email, admin_password
             )
     return result
+
+
+def check_can_onboard(
+    *,
+    code: str,
+    name: str,
+    slug: str | None = None,
+    domain: str | None = None,
+    admin_email: str | None = None,
+) -> tuple[str, str]:
+    """Refuse, before anything is written, what onboarding would refuse; return (slug, host)."""
+    _check_code_and_name(code, name)
+    slug = (slug or code).strip().lower()
+    host = (domain or f"{slug}.{settings.BASE_DOMAIN}").strip().lower()
+    _check_unique(code, slug, host)
+    if admin_email:
+        _check_email(admin_email)
+    return slug, host
 
 
 def _check_code_and_name(code: str, name: str) -> None:

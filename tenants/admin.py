@@ -1,0 +1,132 @@
+"""County administration (public schema only): counties and townships.
+
+A separate AdminSite, mounted on the county site, so township admins never see
+county records. Adding a township goes through the onboarding service; status
+changes through the suspension services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from tenants import services
+from tenants.models import County, PluginActivation, Township
+
+
+class CountyAdminSite(admin.AdminSite):
+    site_header = _("County administration")
+    site_title = _("County administration")
+
+
+county_admin_site = CountyAdminSite(name="county_admin")
+
+
+@admin.register(County, site=county_admin_site)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "created_at"]
+    search_fields = ["code", "name"]
+
+
+class OnboardingForm(forms.ModelForm):
+    admin_email = forms.EmailField(label=_("First administrator's e-mail"), required=False)
+
+    class Meta:
+        model = Township
+        fields = ["code", "name", "slug", "county"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Host-name label; the code when left empty.")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.check_can_onboard(
+                code=data.get("code") or "",
+                name=data.get("name") or "",
+                slug=data.get("slug") or None,
+                admin_email=data.get("admin_email") or None,
+            )
+        except services.OnboardingError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+class PluginActivationInline(admin.TabularInline):
+    model = PluginActivation
+    extra = 0
+    readonly_fields = ["plugin", "enabled", "settings", "updated_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Township, site=county_admin_site)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "county", "status", "schema_name", "created_at"]
+    list_filter = ["status", "county"]
+    search_fields = ["code", "name", "slug"]
+    actions = ["suspend", "reactivate"]
+
+    def get_inlines(self, request, obj):
+        return [PluginActivationInline] if obj else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = OnboardingForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "schema_name", "status", "created_at"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["code", "name", "slug", "county", "admin_email"]
+        return [
+            "code",
+            "name",
+            "schema_name",
+            "county",
+            "status",
+            "score_base",
+            "green_above",
+            "red_below",
+            "score_window",
+            "objection_days",
+            "evaluation_day",
+            "publish_red_on_board",
+            "created_at",
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        result = services.onboard_township(
+            code=obj.code,
+            name=obj.name,
+            slug=obj.slug or None,
+            county=obj.county.code,
+            admin_email=form.cleaned_data.get("admin_email") or None,
+        )
+        obj.pk = result.township.pk
+        if result.admin_password:
+            messages.info(
+                request,
+                _("Administrator %(email)s, password %(pw)s (shown once).")
+                % {"email": result.admin_email, "pw": result.admin_password},
+            )
+
+    @admin.action(description=_("Suspend selected townships"))
+    def suspend(self, request, queryset):
+        for township in queryset:
+            services.suspend_township(township)
+
+    @admin.action(description=_("Reactivate selected townships"))
+    def reactivate(self, request, queryset):
+        for township in queryset:
+            services.reactivate_township(township)
