@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_tenants.utils import tenant_context
 
-from platform_core.accounts.models import Membership, Role
+from platform_core.accounts.models import Role
+from platform_core.accounts.services import grant_role
 from platform_core.demo_spec import (
     COUNTY_ADMIN,
     COUNTY_CODE,
@@ -35,12 +36,7 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
         raise RuntimeError("Demo data is only created in PLATFORM_MODE=demo or test.")
     county, _ = County.objects.get_or_create(code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
     _ensure_user(*COUNTY_ADMIN, superuser=True)
-    Membership.objects.get_or_create(
-        user=get_user_model().objects.get(username=COUNTY_ADMIN[0]),
-        township=None,
-        role=Role.COUNTY_ADMIN,
-        village_code="",
-    )
+    grant_role(get_user_model().objects.get(username=COUNTY_ADMIN[0]), None, Role.COUNTY_ADMIN)
     townships = []
     for spec in DEMO_TOWNSHIPS:
         township = Township.objects.filter(code=spec.code).first()

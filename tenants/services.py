@@ -18,7 +18,8 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
-from platform_core.accounts.models import Membership, Role
+from platform_core.accounts.models import Role
+from platform_core.accounts.services import grant_role
 from tenants import cloning
 from tenants.models import County, Domain, PluginActivation, Township
 
@@ -193,12 +194,8 @@ def _grant_admin(township: Township, email: str, password: str | None) -> tuple[
     generated = None
     if user is None:
         generated = None if password else secrets.token_urlsafe(12)
-        user = User.objects.create_user(
-            username=email, email=email, password=password or generated, is_staff=True
-        )
-    Membership.objects.get_or_create(
-        user=user, township=township, role=Role.TOWNSHIP_ADMIN, village_code=""
-    )
+        user = User.objects.create_user(username=email, email=email, password=password or generated)
+    grant_role(user, township, Role.TOWNSHIP_ADMIN)
     return email, generated
 
 

@@ -61,3 +61,19 @@ def test_township_admin_does_not_show_county_records(county_admin, township_a):
     reply = county_admin.get(f"/t/{township_a.code}/admin/")
     assert reply.status_code == 200
     assert "/admin/tenants/" not in reply.text
+
+
+def test_township_admin_enters_only_their_own_township(client, township_a, township_b, in_township):
+    from platform_core.households import services
+
+    with in_township(township_a):
+        village = services.create_village(code="AD1", name="管理村")
+        services.create_household(code="AD1-0001", village=village, head_name="俞国明")
+    assert client.login(username="admin@jia.test", password="pw-jia")
+
+    own = client.get(f"/t/{township_a.code}/admin/households/household/")
+    assert own.status_code == 200 and "AD1-0001" in own.text
+
+    other = client.get(f"/t/{township_b.code}/admin/households/household/")
+    assert other.status_code == 302 and "/login/" in other["Location"]
+    assert client.get(f"/t/{township_b.code}/admin/").status_code == 302

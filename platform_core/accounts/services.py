@@ -1,0 +1,34 @@
+"""Granting roles. Django permissions are global, so every township page also
+checks a membership in *that* township (see platform_core.admin_site)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+from platform_core.accounts.models import Membership, Role
+
+# Django apps whose records a township administrator manages in the township admin.
+TOWNSHIP_ADMIN_APPS = ["households"]
+TOWNSHIP_ADMIN_GROUP = "township administrators"
+
+
+def township_admin_group() -> Group:
+    group, created = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
+    if created or not group.permissions.exists():
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=TOWNSHIP_ADMIN_APPS)
+        )
+    return group
+
+
+def grant_role(user, township, role: str, village_code: str = "") -> Membership:
+    """Give ``user`` a ``role`` in ``township`` (idempotent)."""
+    membership, _ = Membership.objects.get_or_create(
+        user=user, township=township, role=role, village_code=village_code
+    )
+    if role == Role.TOWNSHIP_ADMIN:
+        user.groups.add(township_admin_group())
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+    return membership

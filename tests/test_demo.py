@@ -1,0 +1,46 @@
+"""The demo seed is realistic, idempotent and never runs in production."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from platform_core import demo
+from platform_core.demo_spec import DEMO_TOWNSHIPS, DemoTownship
+from platform_core.households.models import Household, Village
+from platform_core.households.selectors import mask_name
+from tenants.models import Township
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_matches_the_seed_scale():
+    hongqiao = next(t for t in DEMO_TOWNSHIPS if t.slug == "hongqiao")
+    assert hongqiao.villages * hongqiao.households_per_village == 10_800
+
+
+def test_seed_onboards_and_populates_once(monkeypatch, in_township):
+    small = [DemoTownship("330502180", "演示镇", "yanshi", 2, 25, ("a@yanshi.demo", "pw-x"))]
+    monkeypatch.setattr(demo, "DEMO_TOWNSHIPS", small)
+    demo.seed(progress=lambda line: None)
+    demo.seed(progress=lambda line: None)  # second run changes nothing
+
+    township = Township.objects.get(code="330502180")
+    with in_township(township):
+        assert Village.objects.count() == 2
+        assert Household.objects.count() == 50
+        assert Household.objects.values("code").distinct().count() == 50
+
+
+@override_settings(PRODUCTION=True)
+def test_seed_refuses_production():
+    with pytest.raises(RuntimeError, match="only created in PLATFORM_MODE=demo or test"):
+        demo.seed(progress=lambda line: None)
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [("俞明", "俞某"), ("俞国明", "俞*明"), ("欧阳国明", "欧**明"), ("俞", "俞")],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
