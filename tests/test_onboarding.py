@@ -120,3 +120,21 @@ def test_migrate_schemas_keeps_the_template_current():
             cursor.execute(f"DROP TABLE {services.template_schema()}.{table} CASCADE")
     call_command("migrate_schemas", "--noinput", verbosity=0)
     assert "households_household" in _tables(services.template_schema())
+
+
+def test_template_ddl_is_read_with_pg_dump_not_the_slow_fallback():
+    from tenants import cloning
+
+    cloning.forget()
+    copy = cloning._template_copy(services.template_schema())
+    assert copy is not None, "pg_dump could not read the template; onboarding fell back"
+    assert "CREATE TABLE" in copy.ddl and services.template_schema() not in copy.ddl
+    assert "django_migrations" in copy.tables_with_rows
+
+
+def test_ids_in_a_cloned_schema_continue_after_the_template_rows(in_township):
+    onboard_township(code="330502111", name="序镇")
+    with in_township(Township.objects.get(code="330502111")):
+        from django.db.migrations.recorder import MigrationRecorder
+
+        MigrationRecorder.Migration.objects.create(app="x", name="y")  # no id clash
