@@ -10,7 +10,7 @@ HEARTBEAT_KEY = "worker-heartbeat"
 
 @app.task(name="platform_core.heartbeat")
 def heartbeat() -> str:
-    """Record that a worker ran a beat-scheduled task (readiness and `make demo` show it)."""
+    """Record in the cache when a worker last ran a beat-scheduled task (proves beat → worker)."""
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, 600)
     return now

@@ -15,7 +15,7 @@ def test_county_site_lists_townships(client, township_a):
     assert township_a.name in page.text
 
 
-def test_path_routing_keeps_links_inside_the_township(client, township_a, rf):
+def test_path_routing_keeps_links_inside_the_township(client, township_a):
     page = client.get(f"/t/{township_a.code}/")
     assert page.status_code == 200
     assert page.wsgi_request.path == f"/t/{township_a.code}/"
