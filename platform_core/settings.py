@@ -105,6 +105,9 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.admin",
     "platform_core.households",
+    "platform_core.evaluation",
+    "platform_core.scoring",
+    "platform_core.publication",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

@@ -114,12 +114,13 @@ def test_taken_domain_is_refused(township_a):
 def test_migrate_schemas_keeps_the_template_current():
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {services.template_schema()}.django_migrations WHERE app = 'households'"
+            f"DELETE FROM {services.template_schema()}.django_migrations WHERE app = 'publication'"
         )
-        for table in ("households_household", "households_grid", "households_village"):
+        for table in ("publication_boardentry", "publication_honourboard"):
             cursor.execute(f"DROP TABLE {services.template_schema()}.{table} CASCADE")
+        cursor.execute(f"DROP FUNCTION {services.template_schema()}.publication_board_guard()")
     call_command("migrate_schemas", "--noinput", verbosity=0)
-    assert "households_household" in _tables(services.template_schema())
+    assert "publication_honourboard" in _tables(services.template_schema())
 
 
 def test_template_ddl_is_read_with_pg_dump_not_the_slow_fallback():

@@ -1,0 +1,45 @@
+"""Who did something: a signed-in person, or a named non-person (a plugin, a CLI operator).
+
+Every write that the fairness rules care about (recording, reviewing, deciding,
+publishing) takes an ``Actor`` so that the ledger always names someone.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+
+@dataclass(frozen=True)
+class Actor:
+    label: str
+    user: object | None = None  # a django.contrib.auth user, when a person acted
+
+    @classmethod
+    def of(cls, user) -> Actor:
+        return cls(label=user.email or user.get_username(), user=user)
+
+    @classmethod
+    def plugin(cls, key: str) -> Actor:
+        return cls(label=f"plugin:{key}")
+
+    @classmethod
+    def cli(cls, email: str | None = None) -> Actor:
+        """The operator of a management command: ``--operator EMAIL`` or the OS account."""
+        if email:
+            user = get_user_model().objects.filter(username=email).first()
+            if user is None:
+                raise LookupError(f"no user with e-mail {email!r} (from --operator)")
+            return cls.of(user)
+        return cls(label=f"cli:{getpass.getuser()}")
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "pk", None)
+
+    def same_person(self, other_user_id: int | None, other_label: str) -> bool:
+        if self.user_id is not None and other_user_id is not None:
+            return self.user_id == other_user_id
+        return self.label == other_label

@@ -1,0 +1,142 @@
+"""Monthly joint evaluation: rounds, assignments, and the snapshots a finalised month keeps."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platform_core.households.models import Grid, Household, Village
+
+
+class Tier(models.TextChoices):
+    GREEN = "green", _("Green (model household)")
+    BLUE = "blue", _("Blue")
+    RED = "red", _("Red (household to improve)")
+
+
+class EvaluationRound(models.Model):
+    """One village's evaluation of one month (``period`` is the month's first day)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FINALISED = "finalised", _("Finalised")
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="rounds")
+    period = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    finalised_by_label = models.CharField(_("finalised by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation round")
+        verbose_name_plural = _("evaluation rounds")
+        ordering = ["-period", "village"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "period"], name="round_unique_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.period:%Y-%m}"
+
+
+class Assignment(models.Model):
+    """Who rates which household this month (party member: linked household; leader: area)."""
+
+    class Role(models.TextChoices):
+        PARTY_MEMBER = "party_member", _("Party member (linked households)")
+        GROUP_LEADER = "group_leader", _("Group leader (area)")
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="assignments")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation assignment")
+        verbose_name_plural = _("evaluation assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "household", "role"], name="assignment_one_per_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id} → {self.household_id} ({self.role})"
+
+
+class HouseholdSnapshot(models.Model):
+    """A household's standing at the end of a finalised month."""
+
+    period = models.DateField(_("month"))
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="snapshots")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    score = models.IntegerField(_("score"))
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
+    change = models.IntegerField(_("change since last month"), null=True)
+    deductions = models.IntegerField(_("deductions in the last 12 months"))
+    index = models.DecimalField(_("integrity index"), max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("household snapshot")
+        verbose_name_plural = _("household snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "household"], name="snapshot_per_month"),
+        ]
+        indexes = [models.Index(fields=["household", "period"], name="snapshot_household")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period:%Y-%m} {self.score} {self.tier}"
+
+
+class VillageSnapshot(models.Model):
+    """A village's totals at the end of a finalised month."""
+
+    period = models.DateField(_("month"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="snapshots")
+    households = models.IntegerField(_("households"))
+    green = models.IntegerField(_("green"))
+    blue = models.IntegerField(_("blue"))
+    red = models.IntegerField(_("red"))
+    average_score = models.DecimalField(_("average score"), max_digits=7, decimal_places=2)
+    index = models.DecimalField(_("integrity index"), max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("village snapshot")
+        verbose_name_plural = _("village snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "village"], name="village_snapshot_per_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period:%Y-%m}"
+
+
+class TierChange(models.Model):
+    """A household's tier moved between two finalised months (the first month counts too)."""
+
+    period = models.DateField(_("month"))
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_changes")
+    old_tier = models.CharField(max_length=8, choices=Tier.choices, blank=True)
+    new_tier = models.CharField(max_length=8, choices=Tier.choices)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "household"], name="tier_change_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period:%Y-%m} {self.old_tier or '-'} → {self.new_tier}"

@@ -1,0 +1,167 @@
+"""Reads of evaluation rounds and of finalised months."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+
+from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot, VillageSnapshot
+from platform_core.households.models import Household, Village
+from platform_core.scoring import policy as scoring
+from platform_core.scoring.policy import ScoringPolicy, month_end
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    period: str
+    households: int
+    green: int
+    blue: int
+    red: int
+    finalized: bool
+    villages_finalised_now: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def finalised_totals(period: dt.date, village_ids: list[int]) -> MonthResult:
+    """Tier counts of the month from the village snapshots."""
+    totals = {"households": 0, "green": 0, "blue": 0, "red": 0}
+    for snapshot in VillageSnapshot.objects.filter(period=period, village_id__in=village_ids):
+        for key in totals:
+            totals[key] += getattr(snapshot, key)
+    finalised = EvaluationRound.objects.filter(
+        period=period, village_id__in=village_ids, status=EvaluationRound.Status.FINALISED
+    ).count() == len(village_ids)
+    return MonthResult(f"{period:%Y-%m}", finalized=finalised, **totals)
+
+
+def is_finalised(period: dt.date) -> bool:
+    """True when every village's round of the month is finalised."""
+    villages = Village.objects.count()
+    done = EvaluationRound.objects.filter(
+        period=period, status=EvaluationRound.Status.FINALISED
+    ).count()
+    return villages > 0 and done == villages
+
+
+def household_history(household: Household) -> QuerySet[HouseholdSnapshot]:
+    """A household's finalised months, newest first."""
+    return HouseholdSnapshot.objects.filter(household=household).order_by("-period")
+
+
+def round_progress(round_: EvaluationRound) -> dict[str, int]:
+    """Assigned households and how many have been rated (for the dashboard)."""
+    return round_.assignments.aggregate(
+        assigned=Count("household", distinct=True),
+        rated=Count("household", distinct=True, filter=Q(rated_at__isnull=False)),
+    )
+
+
+# Tier and index in SQL; the same arithmetic as scoring.policy (tests compare them).
+TIER_SQL = "CASE WHEN s.score > %(g)s THEN 'green' WHEN s.score < %(r)s THEN 'red' ELSE 'blue' END"
+INDEX_SQL = (
+    f"ROUND({scoring.STANDING_WEIGHT} * LEAST(100, GREATEST(0, 50 + "
+    f"{scoring.POINTS_PER_STANDING_STEP} * (s.score - %(base)s)))"
+    f" + {scoring.RECORD_WEIGHT} * 100.0 * GREATEST(0, {scoring.DEDUCTIONS_TO_ZERO_RECORD}"
+    f" - s.deductions) / {scoring.DEDUCTIONS_TO_ZERO_RECORD}, 1)"
+)
+
+
+def scores_query(
+    period: dt.date, policy: ScoringPolicy, village_ids: list[int] | None = None
+) -> tuple[str, dict]:
+    """SQL yielding (household_id, village_id, score, deductions) as of the month's end."""
+    as_of = month_end(period)
+    start = policy.window_start(as_of)
+    record_start = scoring.rolling_start(as_of)
+    lower = min(start, record_start) if start else None
+    params = {
+        "as_of": as_of,
+        "start": start or dt.date.min,
+        "record_start": record_start,
+        "base": policy.base,
+    }
+    lower_sql = ""
+    if lower is not None:
+        lower_sql = "AND e.occurred_on >= %(lower)s"
+        params["lower"] = lower
+    village_sql = ""
+    if village_ids is not None:
+        village_sql = "WHERE h.village_id = ANY(%(villages)s)"
+        params["villages"] = village_ids
+    sql = f"""
+        SELECT h.id AS household_id, h.village_id,
+               %(base)s + COALESCE(t.points, 0) AS score,
+               COALESCE(t.deductions, 0) AS deductions
+        FROM households_household h
+        LEFT JOIN (
+            SELECT e.household_id,
+                   SUM(e.points) FILTER (WHERE e.occurred_on >= %(start)s) AS points,
+                   COUNT(*) FILTER (
+                       WHERE e.points < 0 AND e.status = 'approved'
+                         AND e.occurred_on >= %(record_start)s
+                   ) AS deductions
+            FROM scoring_scoreevent e
+            WHERE e.status IN ('approved', 'reversed') AND e.occurred_on <= %(as_of)s {lower_sql}
+            GROUP BY e.household_id
+        ) t ON t.household_id = h.id
+        {village_sql}
+    """
+    return sql, params
+
+
+def preview_month(period: dt.date, policy: ScoringPolicy | None = None) -> MonthResult:
+    """Tier counts for the month as the ledger stands, without writing anything."""
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    period = period.replace(day=1)
+    scores_sql, params = scores_query(period, policy)
+    params.update(g=policy.green_above, r=policy.red_below)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH scores AS ({scores_sql}), tiers AS (SELECT {TIER_SQL} AS tier FROM scores s)
+            SELECT COUNT(*), COUNT(*) FILTER (WHERE tier = 'green'),
+                   COUNT(*) FILTER (WHERE tier = 'blue'), COUNT(*) FILTER (WHERE tier = 'red')
+            FROM tiers
+            """,
+            params,
+        )
+        households, green, blue, red = cursor.fetchone()
+    return MonthResult(f"{period:%Y-%m}", households, green, blue, red, finalized=False)
+
+
+def month_scores(period: dt.date, policy: ScoringPolicy | None = None):
+    """(code, score, tier) of every household at the month's end, ordered by code.
+
+    Finalised villages answer from their snapshots; the others from the ledger.
+    """
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    period = period.replace(day=1)
+    scores_sql, params = scores_query(period, policy)
+    params.update(period=period, g=policy.green_above, r=policy.red_below)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH scores AS ({scores_sql})
+            SELECT h.code,
+                   COALESCE(snap.score, s.score),
+                   COALESCE(snap.tier, {TIER_SQL})
+            FROM scores s
+            JOIN households_household h ON h.id = s.household_id
+            LEFT JOIN evaluation_evaluationround er
+                   ON er.village_id = s.village_id AND er.period = %(period)s
+                  AND er.status = 'finalised'
+            LEFT JOIN evaluation_householdsnapshot snap
+                   ON er.id IS NOT NULL AND snap.household_id = s.household_id
+                  AND snap.period = %(period)s
+            ORDER BY h.code
+            """,
+            params,
+        )
+        while batch := cursor.fetchmany(5000):
+            yield from batch

@@ -1,0 +1,284 @@
+"""The monthly joint evaluation: rounds, assignments, ratings, finalisation.
+
+Finalisation computes every household's score in one SQL statement over the
+ledger (the ledger never travels to Python) and writes the month's snapshots in
+the same transaction, so a crash leaves either the whole month or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from platform_core.actors import Actor
+from platform_core.errors import NotAllowed, PlatformError
+from platform_core.evaluation.models import (
+    Assignment,
+    EvaluationRound,
+    TierChange,
+)
+from platform_core.evaluation.selectors import (
+    INDEX_SQL,
+    TIER_SQL,
+    MonthResult,
+    finalised_totals,
+    scores_query,
+)
+from platform_core.evaluation.signals import month_finalised, tier_changed
+from platform_core.households.models import Grid, Household, Village
+from platform_core.scoring.models import Rule, ScoreEvent
+from platform_core.scoring.policy import ScoringPolicy, month_end
+from platform_core.scoring.selectors import pending_entries
+from platform_core.scoring.services import record_entry
+
+
+class EvaluationError(PlatformError):
+    pass
+
+
+# --- rounds and assignments -------------------------------------------------
+
+
+def open_round(village: Village, period: dt.date) -> EvaluationRound:
+    """The village's round for the month, opened with last month's assignments if new."""
+    period = period.replace(day=1)
+    with transaction.atomic():
+        round_, created = EvaluationRound.objects.get_or_create(village=village, period=period)
+        if created:
+            previous = (
+                EvaluationRound.objects.filter(village=village, period__lt=period)
+                .order_by("-period")
+                .first()
+            )
+            if previous is not None:
+                Assignment.objects.bulk_create(
+                    Assignment(
+                        round=round_,
+                        household_id=a.household_id,
+                        evaluator_id=a.evaluator_id,
+                        role=a.role,
+                        grid_id=a.grid_id,
+                    )
+                    for a in previous.assignments.all()
+                )
+        return round_
+
+
+def assign_linked_households(
+    round_: EvaluationRound, party_member, households: Iterable[Household]
+) -> int:
+    """A party member rates the households linked to them (党员联户评户)."""
+    _require_open(round_)
+    rows = []
+    for household in households:
+        if household.village_id != round_.village_id:
+            raise EvaluationError(f"household {household.code} is not in {round_.village}")
+        rows.append(
+            Assignment(
+                round=round_,
+                household=household,
+                evaluator=party_member,
+                role=Assignment.Role.PARTY_MEMBER,
+            )
+        )
+    return _replace_assignments(round_, rows, Assignment.Role.PARTY_MEMBER)
+
+
+def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
+    """A group leader rates every household of an area (承包组长联片评户)."""
+    _require_open(round_)
+    if grid.village_id != round_.village_id:
+        raise EvaluationError(f"grid {grid} is not in {round_.village}")
+    rows = [
+        Assignment(
+            round=round_,
+            household=household,
+            evaluator=group_leader,
+            role=Assignment.Role.GROUP_LEADER,
+            grid=grid,
+        )
+        for household in grid.households.all()
+    ]
+    return _replace_assignments(round_, rows, Assignment.Role.GROUP_LEADER)
+
+
+def _replace_assignments(round_: EvaluationRound, rows: list[Assignment], role: str) -> int:
+    with transaction.atomic():
+        Assignment.objects.filter(
+            round=round_, role=role, household_id__in=[a.household_id for a in rows]
+        ).delete()
+        Assignment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def rate_household(
+    round_: EvaluationRound,
+    *,
+    evaluator: Actor,
+    household: Household,
+    rule: Rule | None,
+    evidence: str = "",
+    points: int | None = None,
+    note: str = "",
+    occurred_on: dt.date | None = None,
+) -> ScoreEvent | None:
+    """An assigned evaluator's rating: a proposed entry, or ``rule=None`` for "nothing to note"."""
+    _require_open(round_)
+    assignments = Assignment.objects.filter(
+        round=round_, household=household, evaluator_id=evaluator.user_id
+    )
+    if not assignments.exists():
+        raise NotAllowed(f"{evaluator.label} is not assigned to rate household {household.code}")
+    entry = None
+    if rule is not None:
+        last_day = month_end(round_.period)
+        occurred_on = occurred_on or min(last_day, timezone.localdate())
+        if not round_.period <= occurred_on <= last_day:
+            raise EvaluationError(f"date {occurred_on} is outside {round_.period:%Y-%m}")
+        entry = record_entry(
+            household=household,
+            rule=rule,
+            occurred_on=occurred_on,
+            recorder=evaluator,
+            source="evaluation",
+            evidence=evidence,
+            points=points,
+            note=note,
+            evaluation_round=round_,
+            review=True,
+        )
+    assignments.update(rated_at=timezone.now())
+    return entry
+
+
+def _require_open(round_: EvaluationRound) -> None:
+    if round_.status == EvaluationRound.Status.FINALISED:
+        raise EvaluationError(f"{round_} is finalised; it takes no more changes")
+
+
+# --- finalisation -----------------------------------------------------------
+
+
+def finalise_month(
+    period: dt.date,
+    *,
+    by: Actor,
+    villages: Iterable[Village] | None = None,
+    policy: ScoringPolicy | None = None,
+) -> MonthResult:
+    """Finalise the month for the given villages (default: all). Idempotent.
+
+    Villages already finalised for the month keep their snapshots untouched, so
+    finalising twice gives identical snapshots. Refused while entries of the month
+    await review, before the month is over, or when a later month is already final.
+    """
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    period = period.replace(day=1)
+    last_day = month_end(period)
+    if last_day >= timezone.localdate():
+        first_day = last_day + dt.timedelta(days=1)
+        raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
+    with transaction.atomic():
+        selected = list(villages) if villages is not None else list(Village.objects.all())
+        rounds = [open_round(village, period) for village in selected]
+        locked = EvaluationRound.objects.select_for_update().filter(pk__in=[r.pk for r in rounds])
+        to_finalise = [r for r in locked if r.status != EvaluationRound.Status.FINALISED]
+        village_ids = [r.village_id for r in to_finalise]
+        if village_ids:
+            _check_can_finalise(period, last_day, village_ids)
+            _write_snapshots(period, policy, village_ids)
+            EvaluationRound.objects.filter(pk__in=[r.pk for r in to_finalise]).update(
+                status=EvaluationRound.Status.FINALISED,
+                finalised_at=timezone.now(),
+                finalised_by_label=by.label,
+            )
+            transaction.on_commit(lambda: _announce(period, village_ids))
+        result = finalised_totals(period, [v.pk for v in selected])
+    return MonthResult(**{**result.as_dict(), "villages_finalised_now": len(village_ids)})
+
+
+def _check_can_finalise(period: dt.date, last_day: dt.date, village_ids: list[int]) -> None:
+    waiting = pending_entries(period, last_day, village_ids).count()
+    if waiting:
+        raise EvaluationError(
+            f"{waiting} entries of {period:%Y-%m} still await review; "
+            "approve or reject them before finalising"
+        )
+    later = (
+        EvaluationRound.objects.filter(
+            village_id__in=village_ids, period__gt=period, status=EvaluationRound.Status.FINALISED
+        )
+        .select_related("village")
+        .first()
+    )
+    if later is not None:
+        raise EvaluationError(
+            f"{later.village} already finalised {later.period:%Y-%m}; months are finalised in order"
+        )
+
+
+def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[int]) -> None:
+    scores_sql, params = scores_query(period, policy, village_ids)
+    params.update(period=period, base=policy.base, g=policy.green_above, r=policy.red_below)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH scores AS ({scores_sql})
+            INSERT INTO evaluation_householdsnapshot
+                (period, household_id, village_id, score, tier, change, deductions, index)
+            SELECT %(period)s, s.household_id, s.village_id, s.score,
+                   {TIER_SQL}, s.score - prev.score, s.deductions, {INDEX_SQL}
+            FROM scores s
+            LEFT JOIN LATERAL (
+                SELECT p.score FROM evaluation_householdsnapshot p
+                WHERE p.household_id = s.household_id AND p.period < %(period)s
+                ORDER BY p.period DESC LIMIT 1
+            ) prev ON true
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO evaluation_tierchange (period, household_id, old_tier, new_tier)
+            SELECT s.period, s.household_id, COALESCE(prev.tier, ''), s.tier
+            FROM evaluation_householdsnapshot s
+            LEFT JOIN LATERAL (
+                SELECT p.tier FROM evaluation_householdsnapshot p
+                WHERE p.household_id = s.household_id AND p.period < s.period
+                ORDER BY p.period DESC LIMIT 1
+            ) prev ON true
+            WHERE s.period = %(period)s AND s.village_id = ANY(%(villages)s)
+              AND prev.tier IS DISTINCT FROM s.tier
+            """,
+            {"period": period, "villages": village_ids},
+        )
+        cursor.execute(
+            """
+            INSERT INTO evaluation_villagesnapshot
+                (period, village_id, households, green, blue, red, average_score, index)
+            SELECT %(period)s, v.id, COUNT(s.id),
+                   COUNT(s.id) FILTER (WHERE s.tier = 'green'),
+                   COUNT(s.id) FILTER (WHERE s.tier = 'blue'),
+                   COUNT(s.id) FILTER (WHERE s.tier = 'red'),
+                   COALESCE(ROUND(AVG(s.score), 2), 0), COALESCE(ROUND(AVG(s.index), 1), 0)
+            FROM households_village v
+            LEFT JOIN evaluation_householdsnapshot s
+                   ON s.village_id = v.id AND s.period = %(period)s
+            WHERE v.id = ANY(%(villages)s)
+            GROUP BY v.id
+            """,
+            {"period": period, "villages": village_ids},
+        )
+
+
+def _announce(period: dt.date, village_ids: list[int]) -> None:
+    if tier_changed.has_listeners():
+        changes = TierChange.objects.filter(
+            period=period, household__village_id__in=village_ids
+        ).select_related("household")
+        for change in changes.iterator(chunk_size=2000):
+            tier_changed.send(sender=TierChange, change=change)
+    month_finalised.send(sender=EvaluationRound, period=period, village_ids=village_ids)

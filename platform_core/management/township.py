@@ -1,0 +1,73 @@
+"""Base for management commands that work inside one township (``--township CODE``).
+
+It resolves the township, runs the command in its schema, shows progress on
+stderr, and turns refused operations (PlatformError) into a one-paragraph
+message for the clerk instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import tenant_context
+
+from platform_core.actors import Actor
+from platform_core.errors import PlatformError
+from tenants.models import Township
+
+
+class TownshipCommand(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--township", required=True, metavar="CODE", help="9-digit township code"
+        )
+        self.add_township_arguments(parser)
+
+    def add_township_arguments(self, parser):
+        """Override to add the command's own arguments."""
+
+    def handle(self, *args, **options):
+        code = options["township"]
+        township = Township.objects.filter(code=code).first()
+        if township is None:
+            raise CommandError(f"no township with code {code!r} (see `manage.py status`)")
+        try:
+            with tenant_context(township):
+                return self.handle_township(township, **options)
+        except PlatformError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def handle_township(self, township: Township, **options):
+        raise NotImplementedError
+
+    def operator(self, options) -> Actor:
+        try:
+            return Actor.cli(options.get("operator"))
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def progress(self, message: str) -> None:
+        """One progress line on stderr (overwritten in place on a terminal)."""
+        stream = self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr
+        stamp = time.strftime("%H:%M:%S")
+        if stream.isatty():
+            stream.write(f"\r\033[K{stamp} {message}")
+        else:
+            stream.write(f"{stamp} {message}\n")
+        stream.flush()
+
+    def done(self, summary: str) -> None:
+        stream = self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr
+        if stream.isatty():
+            stream.write("\r\033[K")
+        self.stdout.write(summary)
+
+
+def add_operator_argument(parser) -> None:
+    parser.add_argument(
+        "--operator",
+        metavar="EMAIL",
+        help="The platform user responsible for this run (default: the OS account)",
+    )

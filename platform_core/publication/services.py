@@ -1,0 +1,77 @@
+"""Publishing the quarterly honour board of a village."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+
+from platform_core.actors import Actor
+from platform_core.errors import PlatformError
+from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
+from platform_core.households.models import Village
+from platform_core.households.selectors import mask_name
+from platform_core.publication.models import BoardEntry, HonourBoard
+
+
+class PublicationError(PlatformError):
+    pass
+
+
+def quarter_last_month(year: int, quarter: int) -> dt.date:
+    if quarter not in (1, 2, 3, 4):
+        raise PublicationError(f"quarter {quarter} does not exist; use 1 to 4")
+    return dt.date(year, quarter * 3, 1)
+
+
+def publish_board(
+    village: Village, *, year: int, quarter: int, publisher: Actor, township=None
+) -> HonourBoard:
+    """Publish the village's board from the quarter's last finalised month.
+
+    Model (green) households are listed with masked names; households to improve
+    (red) only when the township's policy says so. Publishing again is refused: a
+    board, once published, never changes.
+    """
+    township = township or connection.tenant
+    based_on = quarter_last_month(year, quarter)
+    existing = HonourBoard.objects.filter(village=village, year=year, quarter=quarter).first()
+    if existing is not None:
+        raise PublicationError(
+            f"{existing} was already published by {existing.published_by_label} "
+            f"on {existing.published_at:%Y-%m-%d %H:%M}; a published board never changes"
+        )
+    finalised = EvaluationRound.objects.filter(
+        village=village, period=based_on, status=EvaluationRound.Status.FINALISED
+    ).exists()
+    if not finalised:
+        raise PublicationError(
+            f"{village.name} has not finalised {based_on:%Y-%m}, the last month of "
+            f"{year} Q{quarter}; finalise it before publishing the board"
+        )
+    include_red = township.publish_red_on_board
+    tiers = ["green", "red"] if include_red else ["green"]
+    snapshots = HouseholdSnapshot.objects.filter(
+        village=village, period=based_on, tier__in=tiers
+    ).select_related("household")
+    with transaction.atomic():
+        board = HonourBoard.objects.create(
+            village=village,
+            year=year,
+            quarter=quarter,
+            based_on=based_on,
+            includes_red=include_red,
+            published_by=publisher.user,
+            published_by_label=publisher.label,
+        )
+        BoardEntry.objects.bulk_create(
+            BoardEntry(
+                board=board,
+                household=s.household,
+                kind=BoardEntry.Kind.MODEL if s.tier == "green" else BoardEntry.Kind.IMPROVE,
+                masked_name=mask_name(s.household.head_name),
+                score=s.score,
+            )
+            for s in snapshots.iterator(chunk_size=2000)
+        )
+    return board

@@ -1,0 +1,98 @@
+"""The default village covenant every new township starts from (built from the seed).
+
+Positive rules cover garbage sorting, customs reform, public safety and volunteering;
+deductions are the seven prohibitions (诚信亮灯七不准). The seed names four of them
+(unreasonable petitions, malicious complaints, rumours, inciting trouble); the other
+three are common covenant lines a township can edit or deactivate. Migration
+``scoring.0003`` writes these rows into the template schema, so every township cloned
+from it has them; changing this list later needs a new data migration.
+"""
+
+from __future__ import annotations
+
+# code, title_zh, title_en, category, points, needs_review
+DEFAULT_COVENANT: list[tuple[str, str, str, str, int, bool]] = [
+    (
+        "GS-01",
+        "垃圾分类检查合格",
+        "Garbage sorted correctly at inspection",
+        "garbage_sorting",
+        2,
+        True,
+    ),
+    (
+        "GS-02",
+        "垃圾分类月度示范户",
+        "Garbage-sorting model household of the month",
+        "garbage_sorting",
+        5,
+        True,
+    ),
+    (
+        "GS-03",
+        "垃圾分类检查不合格",
+        "Garbage not sorted at inspection",
+        "garbage_sorting",
+        -2,
+        True,
+    ),
+    ("CR-01", "婚事新办、丧事简办", "Simple wedding or funeral", "customs_reform", 5, True),
+    (
+        "CR-02",
+        "不搞人情攀比、不大操大办",
+        "No lavish gift-giving or banquets",
+        "customs_reform",
+        3,
+        True,
+    ),
+    ("CR-03", "破除封建迷信", "Gave up superstitious practices", "customs_reform", 3, True),
+    ("CR-04", "大操大办、铺张浪费", "Lavish banquet or waste", "customs_reform", -5, True),
+    ("PS-01", "参加平安巡防", "Took part in a public-safety patrol", "public_safety", 2, True),
+    ("PS-02", "调解邻里纠纷", "Helped settle a neighbours' dispute", "public_safety", 3, True),
+    (
+        "PS-03",
+        "举报安全隐患、协助破案",
+        "Reported a hazard or helped solve a case",
+        "public_safety",
+        5,
+        True,
+    ),
+    ("VO-01", "参加志愿服务活动", "Volunteer service (per activity)", "volunteering", 2, True),
+    ("VO-02", "扶贫帮困、结对帮扶", "Helped a household in difficulty", "volunteering", 3, True),
+    (
+        "VO-03",
+        "获评“最美”系列荣誉",
+        "Named in a 'most beautiful' selection",
+        "volunteering",
+        10,
+        True,
+    ),
+    (
+        "P7-01",
+        "无理信访（含越级上访、缠访）",
+        "Unreasonable petition (incl. skip-level or repeated)",
+        "prohibition",
+        -10,
+        True,
+    ),
+    ("P7-02", "恶意投诉", "Malicious complaint", "prohibition", -5, True),
+    ("P7-03", "散播谣言", "Spreading rumours", "prohibition", -5, True),
+    ("P7-04", "煽动闹事", "Inciting trouble", "prohibition", -10, True),
+    ("P7-05", "违章搭建", "Illegal construction", "prohibition", -10, True),
+    (
+        "P7-06",
+        "乱倒垃圾、破坏环境",
+        "Dumping waste or damaging the environment",
+        "prohibition",
+        -5,
+        True,
+    ),
+    (
+        "P7-07",
+        "违法犯罪行为（经公安机关认定）",
+        "Offence confirmed by the police",
+        "prohibition",
+        -20,
+        True,
+    ),
+]

@@ -1,0 +1,345 @@
+"""Import and export of covenant rules and of ledger entries (contracts in the README).
+
+Both imports check the whole file before writing and write in one transaction:
+any bad row fails the file with its row and column, and nothing is kept.
+Ledger entries stream through PostgreSQL COPY into a temporary table, are checked
+there against households and rules, and land in the ledger with one INSERT ...
+SELECT, so a million-row file never sits in Python's memory. A row whose
+``external_id`` is already in the ledger (for the same source) is skipped and
+counted: importing a file twice records it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from platform_core.actors import Actor
+from platform_core.scoring.models import Rule
+from platform_core.scoring.services import save_rule
+from platform_core.tabular import (
+    Column,
+    Problems,
+    as_bool,
+    as_date,
+    as_int,
+    as_text,
+    open_table,
+    write_table,
+)
+
+Progress = Callable[[str], None]
+
+RULE_COLUMNS = [
+    Column("code", ("编码", "规则编码"), required=True),
+    Column("title_zh", ("名称", "中文名称"), required=True),
+    Column("title_en", ("英文名称",)),
+    Column("category", ("类别",), required=True),
+    Column("points", ("分值",), required=True),
+    Column("needs_review", ("需审核",)),
+]
+EVENT_COLUMNS = [
+    Column("household_code", ("户码",), required=True),
+    Column("rule_code", ("规则", "规则编码"), required=True),
+    Column("occurred_on", ("日期", "发生日期"), required=True),
+    Column("points", ("分值",)),
+    Column("external_id", ("外部编号",)),
+    Column("note", ("备注",)),
+]
+IMPORT_SOURCE = "import"
+PROGRESS_EVERY = 100_000
+
+
+# --- rules ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleImport:
+    file: str
+    created: int
+    updated: int
+
+    def summary(self) -> str:
+        return f"{self.file}: {self.created} rules added, {self.updated} updated"
+
+
+def _category(value) -> str:
+    text = as_text(value)
+    for key, label in Rule.Category.choices:
+        if text.lower() in (key, str(label).lower()) or text == _ZH_CATEGORIES.get(key):
+            return key
+    names = ", ".join(f"{key} ({_ZH_CATEGORIES[key]})" for key in Rule.Category.values)
+    raise ValueError(f"unknown category {text!r}; use one of {names}")
+
+
+_ZH_CATEGORIES = {
+    "garbage_sorting": "垃圾分类",
+    "customs_reform": "移风易俗",
+    "public_safety": "平安建设",
+    "volunteering": "志愿活动",
+    "mutual_aid": "扶贫帮困",
+    "prohibition": "七不准",
+    "other": "其他",
+}
+
+
+def import_rules(path: str | Path) -> RuleImport:
+    """Add or update covenant rules by code; recorded entries keep their points."""
+    table = open_table(path, RULE_COLUMNS)
+    problems = Problems(table.file_name)
+    rows: list[dict] = []
+    seen: dict[str, int] = {}
+    for number, values in table.rows:
+        row, ok = {"code": as_text(values.get("code"))}, True
+        for name in ("code", "title_zh"):
+            if not as_text(values.get(name)):
+                problems.add(number, table.label(name), "missing value")
+                ok = False
+        if row["code"] in seen:
+            problems.add(
+                number, table.label("code"), f"{row['code']} repeats row {seen[row['code']]}"
+            )
+            ok = False
+        seen[row["code"]] = number
+        row["title_zh"] = as_text(values.get("title_zh"))
+        row["title_en"] = as_text(values.get("title_en")) or row["title_zh"]
+        for name, parse in (("category", _category), ("points", as_int), ("needs_review", as_bool)):
+            value = values.get(name)
+            if value is None:
+                if name == "needs_review":
+                    row[name] = True
+                    continue
+                problems.add(number, table.label(name), "missing value")
+                ok = False
+                continue
+            try:
+                row[name] = parse(value)
+            except ValueError as exc:
+                problems.add(number, table.label(name), str(exc))
+                ok = False
+        if ok and row["points"] == 0:
+            problems.add(number, table.label("points"), "a rule must add or deduct points (not 0)")
+            ok = False
+        if ok:
+            rows.append(row)
+    problems.raise_if_any()
+    created = 0
+    with transaction.atomic():
+        for row in rows:
+            _, was_created = save_rule(**row)
+            created += was_created
+    return RuleImport(table.file_name, created, len(rows) - created)
+
+
+def export_rules(path: str | Path) -> int:
+    """Write the covenant in the import format (so it can be edited and imported back)."""
+    rows = (
+        (
+            r.code,
+            r.title_zh,
+            r.title_en,
+            r.category,
+            r.points,
+            "true" if r.needs_review else "false",
+        )
+        for r in Rule.objects.order_by("category", "code")
+    )
+    return write_table(path, [c.name for c in RULE_COLUMNS], rows, bom=True)
+
+
+# --- ledger entries -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventImport:
+    file: str
+    rows: int
+    recorded: int
+    skipped: int
+    approved: bool
+    seconds: float
+
+    def summary(self) -> str:
+        state = "approved" if self.approved else "as the rules say (review or approved)"
+        rate = self.rows / self.seconds if self.seconds else 0
+        return (
+            f"{self.file}: {self.rows} rows, {self.recorded} entries recorded {state}, "
+            f"{self.skipped} skipped as already in the ledger (external_id), "
+            f"{self.seconds:.1f} s ({rate:,.0f} rows/s)"
+        )
+
+
+_TEMP_TABLE = """
+CREATE TEMPORARY TABLE import_events (
+    row integer NOT NULL,
+    household_code text NOT NULL,
+    rule_code text NOT NULL,
+    occurred_on date NOT NULL,
+    points integer,
+    external_id text,
+    note text
+) ON COMMIT DROP
+"""
+
+
+def import_score_events(
+    path: str | Path,
+    *,
+    operator: Actor,
+    approve: bool = False,
+    source: str = IMPORT_SOURCE,
+    progress: Progress | None = None,
+) -> EventImport:
+    """Import ledger entries; with ``approve`` they are approved by ``operator`` (said in each)."""
+    started = timezone.now()
+    table = open_table(path, EVENT_COLUMNS)
+    problems = Problems(table.file_name)
+    today = timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_TEMP_TABLE)
+        rows = 0
+        with cursor.copy(
+            "COPY import_events (row, household_code, rule_code, occurred_on, points,"
+            " external_id, note) FROM STDIN"
+        ) as copy:
+            for number, values in table.rows:
+                rows += 1
+                parsed = _parse_event(number, values, table, problems, today)
+                if parsed is not None and not problems:
+                    copy.write_row(parsed)
+                if progress and rows % PROGRESS_EVERY == 0:
+                    progress(f"read {rows:,} rows")
+        if not rows:
+            problems.add(None, None, "no entries in the file")
+        problems.raise_if_any()
+        if progress:
+            progress(f"read {rows:,} rows; checking households, rules and external ids")
+        _check_in_database(cursor, table, problems)
+        problems.raise_if_any()
+        if progress:
+            progress("writing the ledger")
+        recorded = _insert(cursor, table.file_name, operator, approve, source)
+    seconds = (timezone.now() - started).total_seconds()
+    return EventImport(table.file_name, rows, recorded, rows - recorded, approve, seconds)
+
+
+def _parse_event(number, values, table, problems, today):
+    ok = True
+    household = as_text(values.get("household_code"))
+    rule = as_text(values.get("rule_code"))
+    for name, value in (("household_code", household), ("rule_code", rule)):
+        if not value:
+            problems.add(number, table.label(name), "missing value")
+            ok = False
+    occurred_on = values.get("occurred_on")
+    if occurred_on is None:
+        problems.add(number, table.label("occurred_on"), "missing value")
+        ok = False
+    else:
+        try:
+            occurred_on = as_date(occurred_on)
+            if occurred_on > today:
+                problems.add(number, table.label("occurred_on"), f"{occurred_on} is in the future")
+                ok = False
+        except ValueError as exc:
+            problems.add(number, table.label("occurred_on"), str(exc))
+            ok = False
+    points = values.get("points")
+    if points is not None:
+        try:
+            points = as_int(points)
+            if points == 0:
+                raise ValueError("0 points: leave the cell empty to use the rule's points")
+        except ValueError as exc:
+            problems.add(number, table.label("points"), str(exc))
+            ok = False
+    external_id = as_text(values.get("external_id")) or None
+    if external_id and len(external_id) > 128:
+        problems.add(number, table.label("external_id"), "longer than 128 characters")
+        ok = False
+    if not ok:
+        return None
+    return (number, household, rule, occurred_on, points, external_id, as_text(values.get("note")))
+
+
+def _check_in_database(cursor, table, problems: Problems) -> None:
+    checks = [
+        (
+            "household_code",
+            "SELECT i.row, i.household_code FROM import_events i WHERE NOT EXISTS "
+            "(SELECT 1 FROM households_household h WHERE h.code = i.household_code)",
+            "unknown household {}",
+        ),
+        (
+            "rule_code",
+            "SELECT i.row, i.rule_code FROM import_events i WHERE NOT EXISTS "
+            "(SELECT 1 FROM scoring_rule r WHERE r.code = i.rule_code)",
+            "unknown rule {}",
+        ),
+        (
+            "rule_code",
+            "SELECT i.row, i.rule_code FROM import_events i JOIN scoring_rule r "
+            "ON r.code = i.rule_code WHERE NOT r.active",
+            "rule {} is inactive",
+        ),
+        (
+            "points",
+            "SELECT i.row, i.points || ' against rule ' || r.code || ' (' || r.points || ')' "
+            "FROM import_events i JOIN scoring_rule r ON r.code = i.rule_code "
+            "WHERE i.points IS NOT NULL AND sign(i.points) <> sign(r.points)",
+            "{}: an entry keeps the sign of its rule",
+        ),
+    ]
+    if "external_id" in table.headers:
+        checks.append(
+            (
+                "external_id",
+                "SELECT (array_agg(row ORDER BY row))[2], external_id || ' repeats row ' || "
+                "min(row) FROM import_events WHERE external_id IS NOT NULL "
+                "GROUP BY external_id HAVING count(*) > 1",
+                "{}",
+            )
+        )
+    for column, sql, message in checks:
+        cursor.execute(f"SELECT * FROM ({sql}) found ORDER BY 1 LIMIT 21")
+        for row_number, detail in cursor.fetchall():
+            problems.add(row_number, table.label(column), message.format(detail))
+
+
+def _insert(cursor, file_name: str, operator: Actor, approve: bool, source: str) -> int:
+    cursor.execute(
+        """
+        INSERT INTO scoring_scoreevent (
+            household_id, rule_id, points, occurred_on, source, external_id, evidence, note,
+            kind, status, recorded_by_id, recorded_by_label, recorded_at,
+            reviewed_by_id, reviewed_by_label, reviewed_at, review_note
+        )
+        SELECT h.id, r.id, COALESCE(i.points, r.points), i.occurred_on, %(source)s::text,
+               i.external_id, %(file)s::text || ', row ' || i.row, COALESCE(i.note, ''), 'normal',
+               CASE WHEN %(approve)s::boolean OR NOT r.needs_review
+                    THEN 'approved' ELSE 'proposed' END,
+               %(user)s::integer, %(label)s::text, now(),
+               CASE WHEN %(approve)s::boolean THEN %(user)s::integer END,
+               CASE WHEN %(approve)s::boolean THEN %(label)s::text
+                    WHEN NOT r.needs_review THEN 'rule needs no review' ELSE '' END,
+               CASE WHEN %(approve)s::boolean OR NOT r.needs_review THEN now() END,
+               CASE WHEN %(approve)s::boolean THEN %(approval)s::text ELSE '' END
+        FROM import_events i
+        JOIN households_household h ON h.code = i.household_code
+        JOIN scoring_rule r ON r.code = i.rule_code
+        ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+        """,
+        {
+            "source": source,
+            "file": f"imported from {file_name}",
+            "approve": approve,
+            "user": operator.user_id,
+            "label": operator.label,
+            "approval": f"approved at import (--approve) by {operator.label}",
+        },
+    )
+    return cursor.rowcount

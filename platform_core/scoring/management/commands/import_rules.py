@@ -1,0 +1,18 @@
+"""``import_rules --township CODE FILE``: add or update covenant rules by code."""
+
+from platform_core.management.township import TownshipCommand
+from platform_core.scoring.imports import import_rules
+
+
+class Command(TownshipCommand):
+    help = (
+        "Add or update covenant rules by code (CSV UTF-8 or XLSX). Columns: code, title_zh, "
+        "title_en, category, points, needs_review (or 编码, 名称, 英文名称, 类别, 分值, 需审核). "
+        "Recorded entries keep their points."
+    )
+
+    def add_township_arguments(self, parser):
+        parser.add_argument("file")
+
+    def handle_township(self, township, **options):
+        self.done(import_rules(options["file"]).summary())

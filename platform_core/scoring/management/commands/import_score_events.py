@@ -1,0 +1,36 @@
+"""``import_score_events --township CODE FILE [--approve]``: add ledger entries from CSV/XLSX."""
+
+from platform_core.management.township import TownshipCommand, add_operator_argument
+from platform_core.scoring.imports import IMPORT_SOURCE, import_score_events
+
+
+class Command(TownshipCommand):
+    help = (
+        "Import ledger entries (CSV UTF-8 or XLSX). Columns: household_code, rule_code, "
+        "occurred_on, points, external_id, note (or 户码, 规则, 日期, 分值, 外部编号, 备注). "
+        "Atomic; rows whose external_id is already in the ledger are skipped and counted."
+    )
+
+    def add_township_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--approve",
+            action="store_true",
+            help="Record the entries as approved by the operator (each entry says so)",
+        )
+        parser.add_argument(
+            "--source",
+            default=IMPORT_SOURCE,
+            help="Source named in each entry; external_id is unique per source (default: import)",
+        )
+        add_operator_argument(parser)
+
+    def handle_township(self, township, **options):
+        result = import_score_events(
+            options["file"],
+            operator=self.operator(options),
+            approve=options["approve"],
+            source=options["source"],
+            progress=self.progress,
+        )
+        self.done(result.summary())

@@ -1,0 +1,139 @@
+"""Reads of the covenant, a household's score, its explanation and its wallet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from platform_core.households.models import Household
+from platform_core.scoring.models import COUNTED_STATUSES, EntryStatus, Rule, ScoreEvent, Wallet
+from platform_core.scoring.policy import ScoringPolicy, expires_on, integrity_index, rolling_start
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    rule_code: str
+    title_zh: str
+    title_en: str
+    points: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    """A household's standing on a day, with the reasons for it."""
+
+    household_code: str
+    as_of: dt.date
+    window_start: dt.date | None
+    base: int
+    score: int
+    tier: str
+    deductions: int
+    index: Decimal
+    lines: list[RuleLine] = field(default_factory=list)
+
+
+def rules() -> QuerySet[Rule]:
+    return Rule.objects.order_by("category", "code")
+
+
+def counted_entries(household: Household, as_of: dt.date, policy: ScoringPolicy) -> QuerySet:
+    """The entries that make up the score on ``as_of``."""
+    entries = ScoreEvent.objects.filter(
+        household=household, status__in=COUNTED_STATUSES, occurred_on__lte=as_of
+    )
+    start = policy.window_start(as_of)
+    return entries.filter(occurred_on__gte=start) if start else entries
+
+
+def score_card(
+    household: Household, as_of: dt.date | None = None, policy: ScoringPolicy | None = None
+) -> ScoreCard:
+    """Score, tier, index and points per rule: why the household has its tier."""
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    as_of = as_of or timezone.localdate()
+    per_rule = (
+        counted_entries(household, as_of, policy)
+        .values("rule__code", "rule__title_zh", "rule__title_en")
+        .annotate(points=Sum("points"), entries=Count("id"))
+        .order_by("rule__code")
+    )
+    lines = [
+        RuleLine(
+            r["rule__code"], r["rule__title_zh"], r["rule__title_en"], r["points"], r["entries"]
+        )
+        for r in per_rule
+        if r["points"]
+    ]
+    score = policy.base + sum(line.points for line in lines)
+    deductions = recent_deductions(household, as_of)
+    return ScoreCard(
+        household_code=household.code,
+        as_of=as_of,
+        window_start=policy.window_start(as_of),
+        base=policy.base,
+        score=score,
+        tier=policy.tier(score),
+        deductions=deductions,
+        index=integrity_index(score, policy.base, deductions),
+        lines=lines,
+    )
+
+
+def recent_deductions(household: Household, as_of: dt.date) -> int:
+    """Approved deductions in the 12 months ending on ``as_of`` (reversed ones don't count)."""
+    return ScoreEvent.objects.filter(
+        household=household,
+        status=EntryStatus.APPROVED,
+        points__lt=0,
+        occurred_on__gte=rolling_start(as_of),
+        occurred_on__lte=as_of,
+    ).count()
+
+
+def ledger(household: Household) -> QuerySet[ScoreEvent]:
+    """Every entry of a household, newest first, with its rule."""
+    return household.score_events.select_related("rule").order_by("-occurred_on", "-id")
+
+
+def entry_expiry(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date | None:
+    """The day an entry stops counting (credit repair: deductions expire with the window)."""
+    return expires_on(policy.window, entry.occurred_on)
+
+
+def pending_entries(period_start: dt.date, period_end: dt.date, village_ids=None) -> QuerySet:
+    entries = ScoreEvent.objects.filter(
+        status=EntryStatus.PROPOSED, occurred_on__range=(period_start, period_end)
+    )
+    if village_ids is not None:
+        entries = entries.filter(household__village_id__in=village_ids)
+    return entries
+
+
+def earned_points(household_id: int) -> int:
+    """Lifetime positive points that credit the wallet (reversed ones excluded)."""
+    total = ScoreEvent.objects.filter(
+        household_id=household_id,
+        status=EntryStatus.APPROVED,
+        kind=ScoreEvent.Kind.NORMAL,
+        points__gt=0,
+    ).aggregate(total=Sum("points"))["total"]
+    return total or 0
+
+
+def wallet_balance(household: Household) -> int:
+    spent = Wallet.objects.filter(household=household).values_list("spent", flat=True).first()
+    return earned_points(household.pk) - (spent or 0)
+
+
+def entries_by_status() -> dict[str, int]:
+    counts = ScoreEvent.objects.aggregate(
+        **{status: Count("id", filter=Q(status=status)) for status in EntryStatus.values}
+    )
+    return counts

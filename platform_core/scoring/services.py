@@ -1,0 +1,315 @@
+"""Writes of the covenant, the ledger, objections and the wallet (inside a township schema).
+
+Fairness rules live here (docs/scoring.md):
+- every entry names its rule, source, evidence and the person (or plugin) who recorded it;
+- entries copy the rule's points, so editing a rule never changes what was recorded;
+- an approved entry is never edited: a correction or an upheld objection adds a
+  compensating entry and marks the original ``reversed`` (the database checks both);
+- nobody approves an entry they recorded themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from platform_core.actors import Actor
+from platform_core.errors import NotAllowed, PlatformError
+from platform_core.households.models import Household
+from platform_core.scoring.models import (
+    CORE_PLUGIN,
+    EntryStatus,
+    Objection,
+    Rule,
+    ScoreEvent,
+    Wallet,
+    WalletSpend,
+)
+from platform_core.scoring.policy import ScoringPolicy
+from platform_core.scoring.selectors import earned_points
+
+RULE_FIELDS = ("title_zh", "title_en", "category", "points", "needs_review")
+
+
+class LedgerError(PlatformError):
+    pass
+
+
+# --- covenant rules ---------------------------------------------------------
+
+
+def save_rule(*, code: str, plugin: str = CORE_PLUGIN, **fields) -> tuple[Rule, bool]:
+    """Add the rule ``code`` or update it; returns (rule, created).
+
+    Recorded entries keep the points they were recorded with.
+    """
+    rule = Rule.objects.filter(code=code).first()
+    if rule is None:
+        rule = Rule(code=code, plugin=plugin, **fields)
+        rule.full_clean()
+        rule.save()
+        return rule, True
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return rule, False
+
+
+def install_rules(rules: Iterable[dict], *, plugin: str) -> int:
+    """Add the rules a plugin supplies that the township does not have yet; returns how many.
+
+    Existing rules are left as the township edited them.
+    """
+    added = 0
+    for spec in rules:
+        fields = {name: spec[name] for name in RULE_FIELDS if name in spec}
+        _, created = Rule.objects.get_or_create(
+            code=spec["code"], defaults={**fields, "plugin": plugin}
+        )
+        added += created
+    return added
+
+
+# --- the ledger -------------------------------------------------------------
+
+
+def record_entry(
+    *,
+    household: Household,
+    rule: Rule,
+    occurred_on: dt.date,
+    recorder: Actor,
+    source: str,
+    evidence: str,
+    points: int | None = None,
+    note: str = "",
+    external_id: str | None = None,
+    evaluation_round=None,
+    review: bool | None = None,
+) -> ScoreEvent:
+    """Record one entry: proposed when it needs review (default: as the rule says).
+
+    With an ``external_id`` already recorded for ``source`` the existing entry is
+    returned, so retrying a feed never duplicates.
+    """
+    if external_id:
+        existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    points = rule.points if points is None else points
+    _check_entry(rule, points, occurred_on, evidence)
+    entry = ScoreEvent(
+        household=household,
+        rule=rule,
+        points=points,
+        occurred_on=occurred_on,
+        source=source,
+        external_id=external_id or None,
+        evidence=evidence,
+        note=note,
+        evaluation_round=evaluation_round,
+        recorded_by=recorder.user,
+        recorded_by_label=recorder.label,
+    )
+    if not (rule.needs_review if review is None else review):
+        entry.status = EntryStatus.APPROVED
+        entry.reviewed_by_label = "rule needs no review"
+        entry.reviewed_at = timezone.now()
+    entry.save()
+    return entry
+
+
+def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -> None:
+    if not rule.active:
+        raise LedgerError(f"rule {rule.code} is inactive; entries cannot be recorded under it")
+    if points == 0 or (points > 0) != (rule.points > 0):
+        raise LedgerError(
+            f"points {points} do not match rule {rule.code} ({rule.points:+d}): "
+            "an entry keeps the sign of its rule"
+        )
+    if occurred_on > timezone.localdate():
+        raise LedgerError(f"date {occurred_on} is in the future")
+    if not evidence.strip():
+        raise LedgerError("evidence is required: say what was seen or which document shows it")
+
+
+def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: str = "") -> None:
+    """Approve or reject a proposed entry (the joint review). Rejection needs a reason."""
+    with transaction.atomic():
+        entry = ScoreEvent.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != EntryStatus.PROPOSED:
+            raise LedgerError(f"entry {entry.pk} is already {entry.status}")
+        if reviewer.same_person(entry.recorded_by_id, entry.recorded_by_label):
+            raise NotAllowed("an entry cannot be reviewed by the person who recorded it")
+        if not approve and not reason.strip():
+            raise LedgerError("a rejection needs a reason the household can read")
+        entry.status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
+        entry.reviewed_by = reviewer.user
+        entry.reviewed_by_label = reviewer.label
+        entry.reviewed_at = timezone.now()
+        entry.review_note = reason
+        entry.save(
+            update_fields=[
+                "status",
+                "reviewed_by",
+                "reviewed_by_label",
+                "reviewed_at",
+                "review_note",
+            ]
+        )
+
+
+def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> ScoreEvent:
+    """Cancel an approved entry with a compensating entry; the original turns ``reversed``.
+
+    The compensating entry has the opposite points and the original's date, so the
+    pair cancels in every window. Idempotent: a second call returns the first result.
+    """
+    with transaction.atomic():
+        entry = ScoreEvent.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == EntryStatus.REVERSED:
+            return ScoreEvent.objects.get(corrects=entry, kind=ScoreEvent.Kind.COMPENSATION)
+        if entry.status != EntryStatus.APPROVED:
+            raise LedgerError(
+                f"only approved entries can be reversed; entry {entry.pk} is {entry.status}"
+            )
+        now = timezone.now()
+        compensation = ScoreEvent.objects.create(
+            household_id=entry.household_id,
+            rule_id=entry.rule_id,
+            points=-entry.points,
+            occurred_on=entry.occurred_on,
+            source=source,
+            external_id=f"reversal:{entry.pk}",
+            evidence=f"reverses entry {entry.pk}",
+            note=reason,
+            kind=ScoreEvent.Kind.COMPENSATION,
+            status=EntryStatus.APPROVED,
+            corrects=entry,
+            recorded_by=by.user,
+            recorded_by_label=by.label,
+            reviewed_by=by.user,
+            reviewed_by_label=by.label,
+            reviewed_at=now,
+            review_note=reason,
+        )
+        ScoreEvent.objects.filter(pk=entry.pk).update(status=EntryStatus.REVERSED)
+        return compensation
+
+
+def correct_entry(entry: ScoreEvent, *, by: Actor, reason: str) -> ScoreEvent:
+    """Staff correction of an entry approved in error (a compensating entry, never an edit)."""
+    if not reason.strip():
+        raise LedgerError("a correction needs a reason the household can read")
+    return reverse_entry(entry, by=by, reason=reason, source="correction")
+
+
+# --- objections -------------------------------------------------------------
+
+
+def file_objection(
+    entry: ScoreEvent,
+    *,
+    by: Actor,
+    reason: str,
+    on_behalf: bool = False,
+    policy: ScoringPolicy | None = None,
+    today: dt.date | None = None,
+) -> Objection:
+    """A household (or staff for it) contests a deduction within the objection window."""
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    today = today or timezone.localdate()
+    if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
+        raise LedgerError("only deductions can be contested")
+    if entry.status != EntryStatus.APPROVED:
+        raise LedgerError(
+            f"entry {entry.pk} is {entry.status}; only approved deductions are contested"
+        )
+    deadline = objection_deadline(entry, policy)
+    if today > deadline:
+        raise LedgerError(
+            f"the objection window closed on {deadline} ({policy.objection_days} days "
+            "after the deduction was approved)"
+        )
+    if not reason.strip():
+        raise LedgerError("an objection needs a reason")
+    if Objection.objects.filter(entry=entry, status=Objection.Status.PENDING).exists():
+        raise LedgerError(f"entry {entry.pk} already has an objection awaiting the council")
+    return Objection.objects.create(
+        entry=entry,
+        reason=reason,
+        filed_by=by.user,
+        filed_by_label=by.label,
+        on_behalf=on_behalf,
+    )
+
+
+def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:
+    """Last day to object: ``objection_days`` after approval (or after the event, if later)."""
+    approved_on = timezone.localdate(entry.reviewed_at) if entry.reviewed_at else entry.occurred_on
+    return max(approved_on, entry.occurred_on) + dt.timedelta(days=policy.objection_days)
+
+
+def decide_objection(
+    objection: Objection, *, decider: Actor, uphold: bool, reason: str
+) -> Objection:
+    """The council's decision; upholding reverses the deduction with a compensating entry."""
+    if not reason.strip():
+        raise LedgerError("the council's decision needs a reason")
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        if objection.status != Objection.Status.PENDING:
+            raise LedgerError(f"objection {objection.pk} was already decided ({objection.status})")
+        entry = objection.entry
+        if decider.same_person(entry.recorded_by_id, entry.recorded_by_label):
+            raise NotAllowed("the person who recorded the deduction cannot decide the objection")
+        if uphold:
+            objection.compensating_entry = reverse_entry(
+                entry,
+                by=decider,
+                reason=f"objection {objection.pk} upheld: {reason}",
+                source="objection",
+            )
+        objection.status = Objection.Status.UPHELD if uphold else Objection.Status.DISMISSED
+        objection.decided_by = decider.user
+        objection.decided_by_label = decider.label
+        objection.decided_at = timezone.now()
+        objection.decision_reason = reason
+        objection.save()
+        return objection
+
+
+# --- the points wallet ------------------------------------------------------
+
+
+def spend_points(
+    household: Household, *, amount: int, reference: str, description: str, by: Actor
+) -> WalletSpend:
+    """Spend wallet points; the integrity score is untouched. Idempotent per ``reference``.
+
+    Concurrent spends of one household are serialised by locking its wallet row.
+    """
+    if amount <= 0:
+        raise LedgerError("an amount to spend must be a positive number of points")
+    with transaction.atomic():
+        Wallet.objects.get_or_create(household=household)
+        wallet = Wallet.objects.select_for_update().get(household=household)
+        done = WalletSpend.objects.filter(reference=reference).first()
+        if done is not None:
+            return done
+        balance = earned_points(household.pk) - wallet.spent
+        if amount > balance:
+            raise LedgerError(f"household {household.code} has {balance} points, {amount} needed")
+        Wallet.objects.filter(pk=wallet.pk).update(spent=F("spent") + amount)
+        return WalletSpend.objects.create(
+            wallet=wallet,
+            amount=amount,
+            reference=reference,
+            description=description,
+            spent_by_label=by.label,
+        )

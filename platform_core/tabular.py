@@ -1,0 +1,280 @@
+"""Reading and writing the CSV/XLSX files township clerks exchange with the platform.
+
+Files are UTF-8 CSV (with or without BOM) or Excel ``.xlsx``. Headers may be the
+English column names or their Chinese aliases. Problems are collected with file,
+row and column so one run tells the clerk everything that is wrong; row numbers
+are the spreadsheet's (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_core.errors import PlatformError
+
+MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False  # the header must be present and every row must have a value
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str | None
+    message: str
+
+    def describe(self, file_name: str) -> str:
+        where = [file_name]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class TableError(PlatformError):
+    """A file that cannot be imported; nothing of it was written."""
+
+    def __init__(self, file_name: str, problems: Sequence[Problem], more: int = 0):
+        self.file_name = file_name
+        self.problems = list(problems)
+        lines = [p.describe(file_name) for p in self.problems]
+        if more:
+            lines.append(f"... and {more} more problems")
+        lines.append(f"Nothing from {file_name} was imported.")
+        super().__init__("\n".join(lines))
+
+
+class Problems:
+    """Collects problems; keeps the first MAX_REPORTED and counts the rest."""
+
+    def __init__(self, file_name: str):
+        self.file_name = file_name
+        self.items: list[Problem] = []
+        self.more = 0
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        if len(self.items) < MAX_REPORTED:
+            self.items.append(Problem(row, column, message))
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise TableError(self.file_name, self.items, self.more)
+
+
+@dataclass
+class Table:
+    """An open file: the header mapping and an iterator of (row number, values by column)."""
+
+    file_name: str
+    headers: dict[str, str]  # column name -> header text as written in the file
+    rows: Iterator[tuple[int, dict[str, object]]]
+
+    def label(self, column: str) -> str:
+        """How the clerk sees a column: its header text, with our name when different."""
+        written = self.headers.get(column, column)
+        return written if written == column else f"{written} ({column})"
+
+
+def open_table(path: str | Path, columns: Sequence[Column]) -> Table:
+    """Open a CSV or XLSX file and map its header to ``columns`` (extra columns are ignored)."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise TableError(name, [Problem(None, None, f"file not found: {path}")])
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        raw_rows = _xlsx_rows(path)
+    elif suffix in (".csv", ".txt"):
+        raw_rows = _csv_rows(path)
+    else:
+        raise TableError(name, [Problem(None, None, "use a .csv (UTF-8) or .xlsx file")])
+    try:
+        header = next(raw_rows)
+    except StopIteration:
+        raise TableError(name, [Problem(None, None, "the file is empty")]) from None
+    headers, positions = _map_header(name, header, columns)
+    return Table(name, headers, _rows(raw_rows, positions))
+
+
+def _map_header(name: str, header: Sequence, columns: Sequence[Column]):
+    lookup = {}
+    for column in columns:
+        for key in (column.name, *column.aliases):
+            lookup[_norm(key)] = column.name
+    headers: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    problems = Problems(name)
+    for index, cell in enumerate(header):
+        text = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
+        column = lookup.get(_norm(text))
+        if column is None:
+            continue
+        if column in positions:
+            problems.add(1, text, f"repeats column {headers[column]!r}")
+            continue
+        headers[column] = text
+        positions[column] = index
+    for column in columns:
+        if column.required and column.name not in positions:
+            names = " / ".join((column.name, *column.aliases))
+            problems.add(1, None, f"required column missing: {names}")
+    problems.raise_if_any()
+    return headers, positions
+
+
+def _norm(text: str) -> str:
+    return text.strip().lower().replace(" ", "_")
+
+
+def _rows(raw_rows: Iterator[Sequence], positions: dict[str, int]):
+    for number, raw in enumerate(raw_rows, start=2):
+        values = {
+            column: _clean(raw[index]) if index < len(raw) else None
+            for column, index in positions.items()
+        }
+        if all(value is None for value in values.values()):
+            continue  # blank line
+        yield number, values
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    def generate():
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            yield from csv.reader(handle)
+
+    return _decoding_errors_named(path.name, generate())
+
+
+def _decoding_errors_named(name: str, rows: Iterator) -> Iterator:
+    try:
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            name,
+            [
+                Problem(
+                    None,
+                    None,
+                    f"not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' or as .xlsx",
+                )
+            ],
+        ) from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise TableError(
+            path.name, [Problem(None, None, f"not a readable .xlsx file ({exc})")]
+        ) from None
+
+    def generate():
+        try:
+            yield from workbook.worksheets[0].iter_rows(values_only=True)
+        finally:
+            workbook.close()
+
+    return generate()
+
+
+# --- value parsing (each returns the value or raises ValueError with a clerk's message) ---
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel turns 0012 codes typed as numbers into 12.0
+    return str(value).strip()
+
+
+def as_int(value) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError(f"{value!r} is not a whole number")
+    text = str(value).strip().replace("＋", "+").replace("－", "-")
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD") from None
+
+
+TRUE_WORDS = {"true", "yes", "y", "1", "是", "需要", "t"}
+FALSE_WORDS = {"false", "no", "n", "0", "否", "不需要", "f"}
+
+
+def as_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = as_text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"{text!r} is not true/false (是/否)")
+
+
+def write_table(path: str | Path, header: Sequence[str], rows, *, bom: bool = False) -> int:
+    """Write rows to CSV (UTF-8; ``bom`` for files meant for Excel) or XLSX; returns the count."""
+    path = Path(path)
+    count = 0
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+            count += 1
+        workbook.save(path)
+        return count
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count
