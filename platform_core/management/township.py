@@ -35,7 +35,8 @@ class TownshipCommand(BaseCommand):
             raise CommandError(f"no township with code {code!r} (see `manage.py status`)")
         try:
             with tenant_context(township):
-                return self.handle_township(township, **options)
+                rest = {k: v for k, v in options.items() if k != "township"}
+                return self.handle_township(township, **rest)
         except PlatformError as exc:
             raise CommandError(str(exc)) from exc
 

@@ -223,6 +223,7 @@ def import_score_events(
         if progress:
             progress("writing the ledger")
         recorded = _insert(cursor, table.file_name, operator, approve, source)
+        cursor.execute("DROP TABLE import_events")  # also when called inside a longer transaction
     seconds = (timezone.now() - started).total_seconds()
     return EventImport(table.file_name, rows, recorded, rows - recorded, approve, seconds)
 

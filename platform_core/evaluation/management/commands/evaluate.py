@@ -4,7 +4,8 @@ import json
 
 from django.core.management.base import CommandError
 
-from platform_core.evaluation.services import finalise_month, preview_month
+from platform_core.evaluation.selectors import preview_month
+from platform_core.evaluation.services import finalise_month
 from platform_core.management.township import TownshipCommand, add_operator_argument
 from platform_core.scoring.policy import parse_period
 
