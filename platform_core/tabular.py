@@ -142,21 +142,23 @@ def _norm(text: str) -> str:
 
 
 def _rows(raw_rows: Iterator[Sequence], positions: dict[str, int]):
+    # The hot loop of a million-row import: kept free of helper calls on purpose.
+    pairs = list(positions.items())
+    width = max(positions.values(), default=-1) + 1
     for number, raw in enumerate(raw_rows, start=2):
-        values = {
-            column: _clean(raw[index]) if index < len(raw) else None
-            for column, index in positions.items()
-        }
-        if all(value is None for value in values.values()):
-            continue  # blank line
-        yield number, values
-
-
-def _clean(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
+        if len(raw) < width:
+            raw = [*raw, *([None] * (width - len(raw)))]
+        values = {}
+        blank = True
+        for column, index in pairs:
+            value = raw[index]
+            if value.__class__ is str:
+                value = value.strip() or None
+            if value is not None:
+                blank = False
+            values[column] = value
+        if not blank:
+            yield number, values
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
@@ -206,6 +208,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
 
 
 def as_text(value) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -53,7 +53,7 @@ class Assignment(models.Model):
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="assignments")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     grid = models.ForeignKey(

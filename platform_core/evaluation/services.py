@@ -224,14 +224,20 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
     scores_sql, params = scores_query(period, policy, village_ids)
     params.update(period=period, base=policy.base, g=policy.green_above, r=policy.red_below)
     with connection.cursor() as cursor:
+        # The aggregate runs as CREATE TABLE AS, which PostgreSQL may parallelise
+        # (an INSERT ... SELECT never is); the ledger is read once, in the database.
+        cursor.execute("DROP TABLE IF EXISTS evaluation_month_scores")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE evaluation_month_scores ON COMMIT DROP AS {scores_sql}",
+            params,
+        )
         cursor.execute(
             f"""
-            WITH scores AS ({scores_sql})
             INSERT INTO evaluation_householdsnapshot
                 (period, household_id, village_id, score, tier, change, deductions, index)
             SELECT %(period)s, s.household_id, s.village_id, s.score,
                    {TIER_SQL}, s.score - prev.score, s.deductions, {INDEX_SQL}
-            FROM scores s
+            FROM evaluation_month_scores s
             LEFT JOIN LATERAL (
                 SELECT p.score FROM evaluation_householdsnapshot p
                 WHERE p.household_id = s.household_id AND p.period < %(period)s
@@ -240,6 +246,7 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             """,
             params,
         )
+        cursor.execute("DROP TABLE evaluation_month_scores")
         cursor.execute(
             """
             INSERT INTO evaluation_tierchange (period, household_id, old_tier, new_tier)

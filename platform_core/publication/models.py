@@ -17,7 +17,11 @@ class HonourBoard(models.Model):
     based_on = models.DateField(_("based on month"))
     includes_red = models.BooleanField(_("lists households to improve"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     published_by_label = models.CharField(_("published by"), max_length=150)
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from platform_core.households.models import Household
 
+# Links to users (public schema) carry no database constraint: a township's schema
+# must restore on its own, and users are deactivated, never deleted. Every such
+# link has a *_label column that names the person in words as well.
 CORE_PLUGIN = ""  # Rule.plugin for rules that belong to the core covenant
 
 
@@ -72,8 +75,24 @@ class ScoreEvent(models.Model):
         NORMAL = "normal", _("Normal")
         COMPENSATION = "compensation", _("Compensating entry")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="score_events")
-    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="score_events")
+    # A million-row import must stay fast, so the ledger's references are checked by
+    # the database once per statement rather than once per row (migration 0002:
+    # set-based checks on insert, refusal to delete what the ledger refers to), and
+    # indexes are few: household is covered by (household, occurred_on).
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="score_events",
+        db_index=False,
+        db_constraint=False,
+    )
+    rule = models.ForeignKey(
+        Rule,
+        on_delete=models.PROTECT,
+        related_name="score_events",
+        db_index=False,
+        db_constraint=False,
+    )
     # Copied from the rule when recorded: editing a rule never changes entries.
     points = models.IntegerField(_("points"))
     occurred_on = models.DateField(_("occurred on"))
@@ -86,7 +105,13 @@ class ScoreEvent(models.Model):
         _("status"), max_length=16, choices=EntryStatus.choices, default=EntryStatus.PROPOSED
     )
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_index=False,
+        db_constraint=False,
     )
     evaluation_round = models.ForeignKey(
         "evaluation.EvaluationRound",
@@ -94,23 +119,29 @@ class ScoreEvent(models.Model):
         null=True,
         blank=True,
         related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # Always set: the recorder's e-mail, or "plugin:<key>" / "cli:<os user>".
     recorded_by_label = models.CharField(_("recorded by"), max_length=150)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     reviewed_by_label = models.CharField(_("reviewed by"), max_length=150, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -122,7 +153,17 @@ class ScoreEvent(models.Model):
         ordering = ["-occurred_on", "-id"]
         indexes = [
             models.Index(fields=["household", "occurred_on"], name="scoreevent_household_date"),
-            models.Index(fields=["status", "occurred_on"], name="scoreevent_status_date"),
+            # Entries awaiting review: few, whatever the size of the ledger.
+            models.Index(
+                fields=["occurred_on"],
+                condition=Q(status="proposed"),
+                name="scoreevent_awaiting_review",
+            ),
+            models.Index(
+                fields=["evaluation_round"],
+                condition=Q(evaluation_round__isnull=False),
+                name="scoreevent_round",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -130,10 +171,16 @@ class ScoreEvent(models.Model):
                 condition=Q(external_id__isnull=False),
                 name="scoreevent_external_id_unique_per_source",
             ),
+            # Only compensating entries point at another entry, and only once.
             models.UniqueConstraint(
                 fields=["corrects"],
-                condition=Q(kind="compensation"),
+                condition=Q(corrects__isnull=False),
                 name="scoreevent_one_compensation_per_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="compensation", corrects__isnull=False)
+                | Q(kind="normal", corrects__isnull=True),
+                name="scoreevent_compensation_names_its_entry",
             ),
             models.CheckConstraint(condition=~Q(points=0), name="scoreevent_points_not_zero"),
         ]
@@ -153,7 +200,11 @@ class Objection(models.Model):
     entry = models.ForeignKey(ScoreEvent, on_delete=models.PROTECT, related_name="objections")
     reason = models.TextField(_("reason"))
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     filed_by_label = models.CharField(_("filed by"), max_length=150)
     on_behalf = models.BooleanField(_("filed by staff on the household's behalf"), default=False)
@@ -162,7 +213,11 @@ class Objection(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

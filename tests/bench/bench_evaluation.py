@@ -1,0 +1,173 @@
+"""Ledger import and monthly evaluation at the size of Hongqiao (10,800 households).
+
+Run with ``make bench BENCH=tests/bench/bench_evaluation.py``. In one township it
+creates 10,800 households, writes a CSV of 120 approved entries each (about 1.3
+million rows, with external ids), imports it through the import service, then
+finalises last month for every village. It prints import rows/s, evaluation
+seconds, the ratio of evaluation time to a bare ``SUM(points) GROUP BY household``
+over the same ledger in the same run, and the process's peak memory.
+Targets: >= 50,000 rows/s, evaluation < 5 s and <= 3x the bare aggregate,
+peak memory < 400 MB.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.bench import harness  # noqa: E402
+
+VILLAGES = 18
+PER_VILLAGE = int(os.environ.get("BENCH_HOUSEHOLDS_PER_VILLAGE", "600"))
+ENTRIES = int(os.environ.get("BENCH_ENTRIES_PER_HOUSEHOLD", "120"))
+REPEATS = 3
+
+
+class Rollback(Exception):
+    pass
+
+
+def make_households() -> list[str]:
+    from platform_core.households.models import Grid, Household, Village
+
+    codes = []
+    for v in range(VILLAGES):
+        village = Village.objects.create(code=f"V{v + 1:02d}", name=f"基准村{v + 1}")
+        grid = Grid.objects.create(village=village, name="第1网格")
+        batch = [
+            Household(
+                code=f"{village.code}-{n + 1:04d}", village=village, grid=grid, head_name=f"户主{n}"
+            )
+            for n in range(PER_VILLAGE)
+        ]
+        Household.objects.bulk_create(batch)
+        codes += [h.code for h in batch]
+    return codes
+
+
+def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:
+    """120 entries per household over the two years before ``period_end``; streamed."""
+    from platform_core.scoring.covenant import DEFAULT_COVENANT
+
+    rng = random.Random(20261127)
+    positive = [rule[0] for rule in DEFAULT_COVENANT if rule[4] > 0]
+    negative = [rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0]
+    span = 730
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
+        for code in codes:
+            for n in range(ENTRIES):
+                rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
+                day = period_end - dt.timedelta(days=rng.randrange(span))
+                writer.writerow([code, rule, day.isoformat(), f"bench-{code}-{n}", ""])
+                rows += 1
+    return rows
+
+
+def bare_aggregate() -> float:
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT household_id, SUM(points) FROM scoring_scoreevent GROUP BY household_id"
+        )
+        cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def timed_finalise(period: dt.date, keep: bool) -> float:
+    from django.db import transaction
+
+    from platform_core.actors import Actor
+    from platform_core.evaluation.services import finalise_month
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            result = finalise_month(period, by=Actor("bench"))
+            elapsed = time.perf_counter() - started
+            if not keep:
+                raise Rollback
+    except Rollback:
+        return elapsed
+    print(
+        f"  finalised {result.period}: {result.households} households, green "
+        f"{result.green}, blue {result.blue}, red {result.red}",
+        flush=True,
+    )
+    return elapsed
+
+
+def main() -> None:
+    harness.setup("evaluation")
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from platform_core.actors import Actor
+    from platform_core.scoring.imports import import_score_events
+    from platform_core.scoring.policy import month_end
+    from tenants.models import Township
+    from tenants.services import onboard_township
+
+    onboard_township(code="990300001", name="基准镇")
+    township = Township.objects.get(code="990300001")
+    period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    with tenant_context(township), tempfile.TemporaryDirectory() as folder:
+        codes = make_households()
+        path = Path(folder) / "ledger.csv"
+        print(
+            f"Writing {len(codes) * ENTRIES:,} entries for {len(codes):,} households ...",
+            flush=True,
+        )
+        rows = write_ledger_file(path, codes, month_end(period))
+        print(f"Importing {path.name} ({path.stat().st_size / 1e6:.0f} MB) ...", flush=True)
+        started = time.perf_counter()
+        result = import_score_events(
+            path,
+            operator=Actor("bench"),
+            approve=True,
+            progress=lambda message: print(f"  {time.strftime('%H:%M:%S')} {message}", flush=True),
+        )
+        import_seconds = time.perf_counter() - started
+        assert result.recorded == rows, result
+        print(
+            f"Evaluating {period:%Y-%m} ({REPEATS} rolled-back runs, then the kept one) ...",
+            flush=True,
+        )
+        bare_aggregate()  # warm the cache for both
+        baseline = min(bare_aggregate() for _ in range(REPEATS))
+        evaluation = min(timed_finalise(period, keep=False) for _ in range(REPEATS))
+        kept = timed_finalise(period, keep=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rate = rows / import_seconds
+    ratio = evaluation / baseline
+    met = rate >= 50_000 and evaluation < 5 and ratio <= 3 and peak_mb < 400
+    harness.report(
+        {
+            "households": f"{len(codes):,}",
+            "ledger entries imported": f"{rows:,} in {import_seconds:.1f} s",
+            "import rate": f"{rate:,.0f} rows/s",
+            "evaluation (finalise month)": f"{evaluation:.3f} s (best of {REPEATS}); kept run "
+            f"{kept:.3f} s",
+            "bare SUM ... GROUP BY household": f"{baseline:.3f} s (baseline, best of {REPEATS})",
+            "ratio evaluation/baseline": f"{ratio:.2f}x",
+            "peak memory (this process)": f"{peak_mb:.0f} MB",
+            "targets": "import >= 50,000 rows/s, evaluation < 5 s and <= 3x, memory < 400 MB: "
+            + ("met" if met else "NOT met"),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
