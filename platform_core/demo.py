@@ -6,15 +6,21 @@ it is), and only for PLATFORM_MODE=demo or test.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import random
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.services import grant_role
+from platform_core.actors import Actor
 from platform_core.demo_spec import (
     COUNTY_ADMIN,
     COUNTY_CODE,
@@ -25,7 +31,12 @@ from platform_core.demo_spec import (
     VILLAGE_NAMES,
     DemoTownship,
 )
+from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Grid, Household, Village
+from platform_core.publication.services import publish_board
+from platform_core.scoring.imports import import_score_events
+from platform_core.scoring.models import Rule, ScoreEvent
+from platform_core.scoring.services import file_objection, record_entry
 from tenants.models import County, Township
 from tenants.services import onboard_township
 
@@ -54,6 +65,9 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
             if not Household.objects.exists():
                 count = populate(spec, progress)
                 progress(f"  {spec.name}: {count} households in {spec.villages} villages")
+            if not ScoreEvent.objects.exists():
+                admin = Actor.of(get_user_model().objects.get(username=spec.admin[0]))
+                populate_ledger(spec, admin, progress)
         townships.append(township)
     return townships
 
@@ -95,3 +109,89 @@ def _household(rng: random.Random, village: Village, grids: list[Grid], n: int) 
         address=f"{village.name}{rng.randint(1, 40)}组{rng.randint(1, 120)}号",
         phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
     )
+
+
+DEMO_MONTHS = 6  # finished months of history, finalised in order
+
+
+def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], None]) -> None:
+    """Six months of entries, finalised months, published boards, work in progress.
+
+    Most households are quiet; about a third earn points often (model households)
+    and about one in eleven collects deductions (households to improve), which is
+    the mix the seed reports for Hongqiao (3,363 model, 967 to improve of 10,800).
+    """
+    rng = random.Random(int(spec.code) + 1)
+    today = dt.date.today()
+    months = _finished_months(today, DEMO_MONTHS)
+    positive = list(Rule.objects.filter(points__gt=0).values_list("code", flat=True))
+    negative = list(Rule.objects.filter(points__lt=0).values_list("code", flat=True))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{spec.slug}-history.csv"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
+            for code in Household.objects.order_by("code").values_list("code", flat=True):
+                kind = rng.random()
+                for month in months:
+                    for entry in _demo_entries(rng, kind, positive, negative):
+                        day = month + dt.timedelta(days=rng.randrange(28))
+                        writer.writerow(
+                            [code, entry, day, f"demo-{code}-{month:%Y%m}-{day:%d}{entry}", ""]
+                        )
+        result = import_score_events(path, operator=admin, approve=True, source="demo")
+        progress(f"  {spec.name}: {result.recorded} ledger entries over {len(months)} months")
+    for month in months:
+        finalise_month(month, by=admin)
+    for month in months:
+        if month.month % 3 == 0:
+            for village in Village.objects.all():
+                publish_board(village, year=month.year, quarter=month.month // 3, publisher=admin)
+    progress(f"  {spec.name}: months {months[0]:%Y-%m} to {months[-1]:%Y-%m} finalised")
+    _work_in_progress(rng, today, admin)
+
+
+def _finished_months(today: dt.date, count: int) -> list[dt.date]:
+    months, month = [], today.replace(day=1)
+    for _ in range(count):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        months.append(month)
+    return sorted(months)
+
+
+def _demo_entries(rng, kind: float, positive, negative) -> list[str]:
+    if kind < 0.33:  # active: volunteers, model garbage sorting
+        return [rng.choice(positive) for _ in range(rng.choice((0, 1, 1, 2)))]
+    if kind < 0.42:  # a household to improve
+        return [rng.choice(negative)] if rng.random() < 0.5 else []
+    return [rng.choice(positive)] if rng.random() < 0.04 else []
+
+
+def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
+    """This month: a few ratings awaiting review and one objection before the council."""
+    grid_worker = _demo_staff("grid")
+    households = list(Household.objects.order_by("?")[:12])
+    rules = list(Rule.objects.filter(active=True))
+    for household in households:
+        record_entry(
+            household=household,
+            rule=rng.choice(rules),
+            occurred_on=today.replace(day=1),
+            recorder=grid_worker,
+            source="staff",
+            evidence="网格员走访记录 (grid worker's visit notes)",
+        )
+    deduction = ScoreEvent.objects.filter(status="approved", points__lt=0).order_by("-id").first()
+    if deduction is not None:
+        file_objection(
+            deduction,
+            by=admin,
+            reason="户主称当日不在村内 (the head says they were away that day)",
+            on_behalf=True,
+        )
+
+
+def _demo_staff(kind: str) -> Actor:
+    email = f"{kind}@{connection.tenant.slug}.demo"
+    user, _ = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
+    return Actor.of(user)

@@ -7,8 +7,11 @@ from django.test import override_settings
 
 from platform_core import demo
 from platform_core.demo_spec import DEMO_TOWNSHIPS, DemoTownship
+from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.households.selectors import mask_name
+from platform_core.publication.models import HonourBoard
+from platform_core.scoring.models import Objection, ScoreEvent
 from tenants.models import Township
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,14 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert Village.objects.count() == 2
         assert Household.objects.count() == 50
         assert Household.objects.values("code").distinct().count() == 50
+        # Six finished months of history, finalised; boards of finished quarters; work in
+        # progress this month (entries awaiting review, an objection before the council).
+        assert EvaluationRound.objects.filter(status="finalised").count() == 2 * demo.DEMO_MONTHS
+        assert HouseholdSnapshot.objects.values("period").distinct().count() == demo.DEMO_MONTHS
+        assert HonourBoard.objects.count() == 2 * 2  # two quarter-ends in any six months
+        assert ScoreEvent.objects.filter(status="proposed").count() == 12
+        assert Objection.objects.filter(status="pending").count() == 1
+        assert ScoreEvent.objects.filter(source="demo").exists()
 
 
 @override_settings(PRODUCTION=True)

@@ -305,3 +305,28 @@ def test_snapshots_and_rounds_never_cross_townships(township_a, township_b, in_t
         assert not HouseholdSnapshot.objects.exists()
         assert not EvaluationRound.objects.exists()
         assert preview_month(MARCH).households == 0
+
+
+def test_publish_boards_and_model_households_commands(township_a, in_township, tmp_path):
+    _finalised_quarter(township_a, in_township)
+    out = StringIO()
+    call_command(
+        "publish_boards", "--township", township_a.code, "--quarter", "2026-Q1", stdout=out
+    )
+    assert "1 boards published, 0 already published" in out.getvalue()
+    out = StringIO()
+    call_command("publish_boards", "--township", township_a.code, "--quarter", "2026Q1", stdout=out)
+    assert "0 boards published, 1 already published" in out.getvalue()
+    page = tmp_path / "models.html"
+    call_command(
+        "model_households",
+        "--township",
+        township_a.code,
+        "--year",
+        "2026",
+        str(page),
+        stdout=StringIO(),
+    )
+    html = page.read_text(encoding="utf-8")
+    assert "甲镇 2026 年度诚信示范户名单" in html and "俞*明" in html and "俞国明" not in html
+    assert "@media print" in html

@@ -8,16 +8,16 @@ from django.contrib.auth.models import Group, Permission
 from platform_core.accounts.models import Membership, Role
 
 # Django apps whose records a township administrator manages in the township admin.
-TOWNSHIP_ADMIN_APPS = ["households"]
+TOWNSHIP_ADMIN_APPS = ["households", "scoring", "evaluation", "publication"]
 TOWNSHIP_ADMIN_GROUP = "township administrators"
 
 
 def township_admin_group() -> Group:
-    group, created = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
-    if created or not group.permissions.exists():
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=TOWNSHIP_ADMIN_APPS)
-        )
+    """The group holding township administrators' permissions, kept in step with the apps."""
+    group, _ = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=TOWNSHIP_ADMIN_APPS)
+    )
     return group
 
 

@@ -1,0 +1,40 @@
+"""Township admin views of evaluation rounds and finalised months (read-only)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot, VillageSnapshot
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvaluationRound, site=township_admin_site)
+class EvaluationRoundAdmin(ReadOnlyAdmin):
+    list_display = ["village", "period", "status", "finalised_at", "finalised_by_label"]
+    list_filter = ["status", "period"]
+
+
+@admin.register(HouseholdSnapshot, site=township_admin_site)
+class HouseholdSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["period", "household", "village", "score", "tier", "change", "index"]
+    list_filter = ["period", "tier", "village"]
+    list_select_related = ["household", "village"]
+    search_fields = ["household__code"]
+
+
+@admin.register(VillageSnapshot, site=township_admin_site)
+class VillageSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["period", "village", "households", "green", "blue", "red", "index"]
+    list_filter = ["period"]
