@@ -134,11 +134,9 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
             for code in Household.objects.order_by("code").values_list("code", flat=True):
                 kind = rng.random()
                 for month in months:
-                    for entry in _demo_entries(rng, kind, positive, negative):
+                    for n, rule in enumerate(_demo_entries(rng, kind, positive, negative)):
                         day = month + dt.timedelta(days=rng.randrange(28))
-                        writer.writerow(
-                            [code, entry, day, f"demo-{code}-{month:%Y%m}-{day:%d}{entry}", ""]
-                        )
+                        writer.writerow([code, rule, day, f"demo-{code}-{month:%Y%m}-{n}", ""])
         result = import_score_events(path, operator=admin, approve=True, source="demo")
         progress(f"  {spec.name}: {result.recorded} ledger entries over {len(months)} months")
     for month in months:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -66,6 +67,9 @@ def test_finalise_writes_snapshots_matching_the_python_arithmetic(township_a, in
             )
         village = VillageSnapshot.objects.get(period=MARCH)
         assert (village.households, village.green, village.blue, village.red) == (3, 1, 1, 1)
+        indices = [row[5] for row in _snapshots(MARCH)]
+        assert village.index == round(sum(indices) / len(indices), 1)
+        assert village.average_score == Decimal("101.67")
 
 
 def test_finalising_twice_gives_identical_snapshots(township_a, in_township):
@@ -190,6 +194,9 @@ def test_evaluate_and_export_scores_commands(township_a, in_township, tmp_path):
         "evaluate", "--township", township_a.code, "--period", "2026-03", "--finalize", stdout=out
     )
     assert json.loads(out.getvalue())["finalized"] is True
+    out = StringIO()
+    call_command("evaluate", "--township", township_a.code, "--period", "2026-03", stdout=out)
+    assert json.loads(out.getvalue()) == {**preview, "finalized": True}
     target = tmp_path / "scores.csv"
     call_command(
         "export_scores",

@@ -115,6 +115,14 @@ def scores_query(
     return sql, params
 
 
+def month_result(period: dt.date, policy: ScoringPolicy | None = None) -> MonthResult:
+    """The month's tier counts: the finalised figures once final, else ``preview_month``."""
+    period = period.replace(day=1)
+    if is_finalised(period):
+        return finalised_totals(period, list(Village.objects.values_list("pk", flat=True)))
+    return preview_month(period, policy)
+
+
 def preview_month(period: dt.date, policy: ScoringPolicy | None = None) -> MonthResult:
     """Tier counts for the month as the ledger stands, without writing anything."""
     policy = policy or ScoringPolicy.of(connection.tenant)

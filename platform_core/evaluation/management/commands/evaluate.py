@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import CommandError
 
-from platform_core.evaluation.selectors import preview_month
+from platform_core.evaluation.selectors import month_result
 from platform_core.evaluation.services import finalise_month
 from platform_core.management.township import TownshipCommand, add_operator_argument
 from platform_core.scoring.policy import parse_period
@@ -13,7 +13,8 @@ from platform_core.scoring.policy import parse_period
 class Command(TownshipCommand):
     help = (
         "Compute a month for every village and print one JSON line with households, green, "
-        "blue, red. With --finalize, write the month's snapshots (idempotent)."
+        "blue, red (a finalised month answers its snapshots). With --finalize, write the "
+        "month's snapshots (idempotent)."
     )
 
     def add_township_arguments(self, parser):
@@ -29,6 +30,6 @@ class Command(TownshipCommand):
         if options["finalize"]:
             result = finalise_month(period, by=self.operator(options))
         else:
-            result = preview_month(period)
+            result = month_result(period)
         line = {"township": township.code, **result.as_dict()}
         self.stdout.write(json.dumps(line, ensure_ascii=False))
