@@ -1,8 +1,9 @@
 """The Django admin inside a township: only its members may enter.
 
 Permissions in Django are global; without this check a staff user of township A
-could open township B's admin. Entry requires a membership in the township the
-request is routed to (county administrators and superusers may enter all).
+could open township B's admin. Entry requires an administrative role (township
+administrator, village committee, council member) in the township the request is
+routed to; county administrators and superusers may enter all.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.accounts.selectors import is_member
+from platform_core.accounts.selectors import ADMIN_ROLES, has_role
 
 
 class TownshipAdminSite(admin.AdminSite):
@@ -19,9 +20,8 @@ class TownshipAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         user = request.user
-        return bool(
-            user.is_active and user.is_staff and is_member(user, getattr(request, "township", None))
-        )
+        township = getattr(request, "township", None)
+        return bool(user.is_active and user.is_staff and has_role(user, township, ADMIN_ROLES))
 
     def each_context(self, request):
         context = super().each_context(request)

@@ -6,7 +6,9 @@ import datetime as dt
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
+from platform_core.accounts.services import grant_role
 from platform_core.actors import Actor
 from platform_core.households import services as households
 from platform_core.households.models import Household, Village
@@ -16,11 +18,13 @@ from platform_core.scoring.services import record_entry, review_entry
 _users = itertools.count(1)
 
 
-def person(name: str | None = None) -> Actor:
+def person(name: str | None = None, role: str | None = "council_member") -> Actor:
+    """A user with ``role`` in the township whose schema is active (None: no role)."""
     name = name or f"staff{next(_users)}"
-    user = get_user_model().objects.create_user(
-        username=f"{name}@test.local", email=f"{name}@test.local"
-    )
+    email = f"{name}@test.local"
+    user = get_user_model().objects.create_user(username=email, email=email)
+    if role:
+        grant_role(user, connection.tenant, role)
     return Actor.of(user)
 
 

@@ -50,3 +50,15 @@ def test_admin_lists_covenant_and_ledger_and_approves_through_the_service(
     assert client.get(base + f"scoring/scoreevent/{proposed.pk}/delete/").status_code == 403
     # Township B's admin is closed to A's administrator.
     assert client.get(f"/t/{township_b.code}/admin/scoring/scoreevent/").status_code == 302
+
+
+def test_a_household_role_elsewhere_does_not_open_that_admin(client, township_a, township_b):
+    from django.contrib.auth import get_user_model
+
+    from platform_core.accounts.services import grant_role
+
+    admin_a = get_user_model().objects.get(username="admin@jia.test")
+    grant_role(admin_a, township_b, "household")
+    assert client.login(username="admin@jia.test", password="pw-jia")
+    assert client.get(f"/t/{township_b.code}/admin/scoring/rule/").status_code == 302
+    assert client.get(f"/t/{township_a.code}/admin/scoring/rule/").status_code == 200

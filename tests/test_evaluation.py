@@ -337,3 +337,66 @@ def test_publish_boards_and_model_households_commands(township_a, in_township, t
     html = page.read_text(encoding="utf-8")
     assert "甲镇 2026 年度诚信示范户名单" in html and "俞*明" in html and "俞国明" not in html
     assert "@media print" in html
+
+
+def test_a_household_that_moved_village_is_evaluated_once(township_a, in_township):
+    with in_township(township_a):
+        first = f.village()
+        second = f.village(code="V02", name="白鹤村", size=1)
+        evaluation.finalise_month(MARCH, by=f.person(), villages=[first])
+        moved = f.household("V01-0001")
+        moved.village = second
+        moved.save()
+        result = evaluation.finalise_month(MARCH, by=f.person(), villages=[second])
+        assert result.households == 1  # V02-0001 only; the mover keeps its V01 snapshot
+        assert HouseholdSnapshot.objects.filter(period=MARCH).count() == 4
+
+
+def test_evaluate_matches_export_on_a_partly_finalised_month(township_a, in_township, tmp_path):
+    with in_township(township_a):
+        first = f.village()
+        f.village(code="V02", name="白鹤村", size=2)
+        _ledger_for_march()
+        evaluation.finalise_month(MARCH, by=f.person(), villages=[first])
+        f.approved("V01-0003", "VO-03", D(2026, 3, 20))  # late: V01 is final already
+    out = StringIO()
+    call_command("evaluate", "--township", township_a.code, "--period", "2026-03", stdout=out)
+    line = json.loads(out.getvalue())
+    target = tmp_path / "s.csv"
+    call_command(
+        "export_scores",
+        "--township",
+        township_a.code,
+        "--period",
+        "2026-03",
+        str(target),
+        stdout=StringIO(),
+    )
+    tiers = [row.split(",")[2] for row in target.read_text().splitlines()[1:]]
+    assert (
+        (line["households"], line["green"], line["blue"], line["red"])
+        == (
+            len(tiers),
+            tiers.count("green"),
+            tiers.count("blue"),
+            tiers.count("red"),
+        )
+        == (5, 1, 3, 1)
+    )
+    assert line["finalized"] is False
+
+
+def test_publish_boards_is_all_or_nothing(township_a, in_township):
+    from django.core.management.base import CommandError
+
+    with in_township(township_a):
+        first = f.village()
+        f.village(code="V02", name="白鹤村", size=1)
+        evaluation.finalise_month(MARCH, by=f.person(), villages=[first])
+    with pytest.raises(CommandError, match="白鹤村 has not finalised 2026-03"):
+        call_command("publish_boards", "--township", township_a.code, "--quarter", "2026-Q1")
+    with in_township(township_a):
+        assert not BoardEntry.objects.exists()
+        from platform_core.publication.models import HonourBoard
+
+        assert not HonourBoard.objects.exists()

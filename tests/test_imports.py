@@ -264,3 +264,67 @@ def test_imports_land_only_in_their_township(township_a, township_b, in_township
         assert not ScoreEvent.objects.exists()
     with in_township(township_a):
         assert ScoreEvent.objects.count() == 3
+
+
+def test_values_too_long_or_too_large_are_named(township_a, in_township, tmp_path):
+    with in_township(township_a):
+        f.village()
+        long_phone = "1" * 40
+        households = _csv(tmp_path, "h.csv", f"村,户主,电话\n太湖村,俞国明,{long_phone}\n")
+        with pytest.raises(TableError, match="row 2, column 电话 \\(phone\\): longer than 32"):
+            import_households(households)
+        rules = _csv(
+            tmp_path,
+            "r.csv",
+            f"code,title_zh,category,points\n{'X' * 41},长,other,2\nOK-1,大,other,99999999999\n",
+        )
+        with pytest.raises(TableError) as caught:
+            import_rules(rules)
+        assert "row 2, column code: longer than 40 characters" in str(caught.value)
+        assert "row 3, column points: 99999999999 is outside -1000..1000" in str(caught.value)
+        events = _csv(
+            tmp_path, "e.csv", "户码,规则,日期,分值\nV01-0001,VO-01,2026-03-02,99999999999\n"
+        )
+        with pytest.raises(
+            TableError, match="row 2, column 分值 \\(points\\): 99999999999 is outside"
+        ):
+            import_score_events(events, operator=f.person())
+        assert not ScoreEvent.objects.exists()
+
+
+def test_export_to_a_missing_folder_says_so(township_a, tmp_path):
+    with pytest.raises(CommandError, match="No such file or directory"):
+        _run("export_rules", township_a, tmp_path / "missing" / "rules.csv")
+
+
+def test_updating_a_rule_keeps_what_the_file_leaves_empty(township_a, in_township, tmp_path):
+    with in_township(township_a):
+        path = _csv(
+            tmp_path,
+            "r.csv",
+            "code,title_zh,title_en,category,points\nVO-01,志愿,,volunteering,3\n",
+        )
+        import_rules(path)
+        rule = Rule.objects.get(code="VO-01")
+        assert (rule.title_en, rule.points, rule.needs_review) == (
+            "Volunteer service (per activity)",
+            3,
+            True,
+        )
+
+
+def test_operator_must_be_staff_of_the_township(township_a, township_b, in_township, tmp_path):
+    with in_township(township_b):
+        f.person("outsider")
+    with in_township(township_a):
+        f.village()
+    path = _csv(tmp_path, "events.csv", EVENTS)
+    with pytest.raises(CommandError, match="outsider@test.local has no staff role in 甲镇"):
+        _run(
+            "import_score_events",
+            township_a,
+            path,
+            "--approve",
+            "--operator",
+            "outsider@test.local",
+        )

@@ -123,7 +123,7 @@ def test_editing_a_rule_never_changes_recorded_entries(township_a, in_township):
 
 
 def _savepoint_refuses(statement: str, params=()):
-    refused = "never be changed|append-only|cannot be recorded"
+    refused = "never be changed|append-only|cannot be recorded|never reversed"
     with (
         pytest.raises(IntegrityError, match=refused),
         transaction.atomic(),
@@ -497,3 +497,78 @@ def test_database_keeps_ledger_references_whole(township_a, in_township):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM households_household WHERE code = 'V01-0003'")
             cursor.execute("DELETE FROM scoring_rule WHERE code = 'CR-03'")
+
+
+def test_a_proposed_entry_is_never_turned_reversed(township_a, in_township):
+    with in_township(township_a):
+        f.village()
+        proposed = record_entry(
+            household=f.household("V01-0001"),
+            rule=f.rule("VO-03"),
+            occurred_on=D(2026, 3, 1),
+            recorder=f.person(),
+            source="staff",
+            evidence="nomination letter",
+        )
+        _savepoint_refuses(
+            "UPDATE scoring_scoreevent SET status = 'reversed', points = 50 WHERE id = %s",
+            [proposed.pk],
+        )
+
+
+def test_correcting_a_bonus_is_not_a_deduction(township_a, in_township):
+    with in_township(township_a):
+        f.village()
+        bonus = f.approved("V01-0001", "VO-01", D(2026, 3, 1))
+        correct_entry(bonus, by=f.person(), reason="wrong household")
+        card = score_card(f.household("V01-0001"), D(2026, 3, 31), ScoringPolicy())
+        assert (card.score, card.deductions, card.index) == (100, 0, Decimal("65.0"))
+
+
+def test_only_reviewers_of_this_township_review_and_decide(township_a, township_b, in_township):
+    with in_township(township_a):
+        f.village()
+        grid_worker = f.person("gridworker", role="grid_worker")
+        entry = record_entry(
+            household=f.household("V01-0001"),
+            rule=f.rule("P7-02"),
+            occurred_on=D(2026, 3, 1),
+            recorder=grid_worker,
+            source="staff",
+            evidence="complaint file 3",
+        )
+        with pytest.raises(NotAllowed, match="may not review"):
+            review_entry(entry, reviewer=f.person("worker2", role="grid_worker"), approve=True)
+    with in_township(township_b):
+        council_of_b = f.person("council-b")
+    with in_township(township_a):
+        with pytest.raises(NotAllowed, match="may not review ledger entries in 甲镇"):
+            review_entry(entry, reviewer=council_of_b, approve=True)
+        # A committee member scoped to another village cannot review this one.
+        other_village = f.person("committee-v02", role=None)
+        from platform_core.accounts.services import grant_role
+
+        grant_role(other_village.user, township_a, "village_committee", village_code="V02")
+        with pytest.raises(NotAllowed):
+            review_entry(entry, reviewer=other_village, approve=True)
+        review_entry(entry, reviewer=f.person("council-a"), approve=True)
+        entry.refresh_from_db()
+        household_member = f.person("head", role="household")
+        with pytest.raises(NotAllowed, match="on a household's behalf"):
+            file_objection(
+                entry,
+                by=household_member,
+                reason="x",
+                on_behalf=True,
+                policy=ScoringPolicy(),
+                today=entry.reviewed_at.date(),
+            )
+        objection = file_objection(
+            entry,
+            by=household_member,
+            reason="I was away",
+            policy=ScoringPolicy(),
+            today=entry.reviewed_at.date(),
+        )
+        with pytest.raises(NotAllowed, match="may not decide"):
+            decide_objection(objection, decider=grid_worker, uphold=True, reason="x")

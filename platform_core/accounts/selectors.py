@@ -1,18 +1,42 @@
-"""Reads of memberships."""
+"""Reads of memberships: who holds which role where."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db.models import Q
 
 from platform_core.accounts.models import Membership, Role
 
+# Roles that work in a township's admin pages.
+ADMIN_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE, Role.COUNCIL_MEMBER)
+# The joint review (联评联审): the harmony council and the village committees.
+REVIEWER_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE, Role.COUNCIL_MEMBER)
+# Staff who may file an objection on a household's behalf.
+STAFF_ROLES = (
+    Role.TOWNSHIP_ADMIN,
+    Role.VILLAGE_COMMITTEE,
+    Role.COUNCIL_MEMBER,
+    Role.GRID_WORKER,
+    Role.PARTY_MEMBER,
+    Role.GROUP_LEADER,
+)
 
-def is_member(user, township) -> bool:
-    """Whether ``user`` holds a role in ``township`` (county administrators hold all)."""
-    if not user.is_authenticated or township is None:
+
+def has_role(user, township, roles: Iterable[str], village_code: str | None = None) -> bool:
+    """Whether ``user`` holds one of ``roles`` in ``township`` (for ``village_code``, if given).
+
+    A membership without a village scope covers every village; county
+    administrators and superusers hold every role everywhere.
+    """
+    if user is None or not user.is_authenticated or township is None:
         return False
     if user.is_superuser:
         return True
+    scoped = Q(village_code="")
+    if village_code:
+        scoped |= Q(village_code=village_code)
     return Membership.objects.filter(
-        Q(township=township) | Q(role=Role.COUNTY_ADMIN), user=user
+        Q(role=Role.COUNTY_ADMIN) | (Q(township=township, role__in=list(roles)) & scoped),
+        user=user,
     ).exists()

@@ -40,15 +40,6 @@ def finalised_totals(period: dt.date, village_ids: list[int]) -> MonthResult:
     return MonthResult(f"{period:%Y-%m}", finalized=finalised, **totals)
 
 
-def is_finalised(period: dt.date) -> bool:
-    """True when every village's round of the month is finalised."""
-    villages = Village.objects.count()
-    done = EvaluationRound.objects.filter(
-        period=period, status=EvaluationRound.Status.FINALISED
-    ).count()
-    return villages > 0 and done == villages
-
-
 def household_history(household: Household) -> QuerySet[HouseholdSnapshot]:
     """A household's finalised months, newest first."""
     return HouseholdSnapshot.objects.filter(household=household).order_by("-period")
@@ -92,8 +83,15 @@ def scores_query(
         params["lower"] = lower
     village_sql = ""
     if village_ids is not None:
-        village_sql = "WHERE h.village_id = ANY(%(villages)s)"
+        # A household that moved village after its old village finalised the month
+        # keeps that snapshot; it is not evaluated twice.
+        village_sql = """
+            WHERE h.village_id = ANY(%(villages)s) AND NOT EXISTS (
+                SELECT 1 FROM evaluation_householdsnapshot done
+                WHERE done.household_id = h.id AND done.period = %(period)s
+            )"""
         params["villages"] = village_ids
+        params["period"] = period
     sql = f"""
         SELECT h.id AS household_id, h.village_id,
                %(base)s + COALESCE(t.points, 0) AS score,
@@ -103,7 +101,7 @@ def scores_query(
             SELECT e.household_id,
                    SUM(e.points) FILTER (WHERE e.occurred_on >= %(start)s) AS points,
                    COUNT(*) FILTER (
-                       WHERE e.points < 0 AND e.status = 'approved'
+                       WHERE e.points < 0 AND e.status = 'approved' AND e.kind = 'normal'
                          AND e.occurred_on >= %(record_start)s
                    ) AS deductions
             FROM scoring_scoreevent e
@@ -116,18 +114,38 @@ def scores_query(
 
 
 def month_result(period: dt.date, policy: ScoringPolicy | None = None) -> MonthResult:
-    """The month's tier counts: the finalised figures once final, else ``preview_month``."""
+    """The month's tier counts: finalised villages from their snapshots, others from the ledger.
+
+    The same figures ``export_scores`` writes, village by village.
+    """
     period = period.replace(day=1)
-    if is_finalised(period):
-        return finalised_totals(period, list(Village.objects.values_list("pk", flat=True)))
-    return preview_month(period, policy)
+    final = list(
+        EvaluationRound.objects.filter(
+            period=period, status=EvaluationRound.Status.FINALISED
+        ).values_list("village_id", flat=True)
+    )
+    others = list(Village.objects.exclude(pk__in=final).values_list("pk", flat=True))
+    done = finalised_totals(period, final)
+    live = preview_month(period, policy, others) if others else None
+    if live is None:
+        return done
+    return MonthResult(
+        done.period,
+        households=done.households + live.households,
+        green=done.green + live.green,
+        blue=done.blue + live.blue,
+        red=done.red + live.red,
+        finalized=False,
+    )
 
 
-def preview_month(period: dt.date, policy: ScoringPolicy | None = None) -> MonthResult:
+def preview_month(
+    period: dt.date, policy: ScoringPolicy | None = None, village_ids: list[int] | None = None
+) -> MonthResult:
     """Tier counts for the month as the ledger stands, without writing anything."""
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
-    scores_sql, params = scores_query(period, policy)
+    scores_sql, params = scores_query(period, policy, village_ids)
     params.update(g=policy.green_above, r=policy.red_below)
     with connection.cursor() as cursor:
         cursor.execute(

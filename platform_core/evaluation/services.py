@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.evaluation.models import (
@@ -32,7 +33,7 @@ from platform_core.households.models import Grid, Household, Village
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.policy import ScoringPolicy, month_end
 from platform_core.scoring.selectors import pending_entries
-from platform_core.scoring.services import record_entry
+from platform_core.scoring.services import record_entry, require_role
 
 
 class EvaluationError(PlatformError):
@@ -178,6 +179,7 @@ def finalise_month(
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
     last_day = month_end(period)
+    require_role(by, ADMIN_ROLES, village_code=None, what="finalise evaluation months")
     if last_day >= timezone.localdate():
         first_day = last_day + dt.timedelta(days=1)
         raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
@@ -188,6 +190,10 @@ def finalise_month(
         to_finalise = [r for r in locked if r.status != EvaluationRound.Status.FINALISED]
         village_ids = [r.village_id for r in to_finalise]
         if village_ids:
+            # No entry may be proposed, reviewed or added while the month is checked
+            # and written: SHARE mode waits for writers and holds new ones back.
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE scoring_scoreevent IN SHARE MODE")
             _check_can_finalise(period, last_day, village_ids)
             _write_snapshots(period, policy, village_ids)
             EvaluationRound.objects.filter(pk__in=[r.pk for r in to_finalise]).update(

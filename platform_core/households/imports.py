@@ -13,10 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from platform_core.households.models import Grid, Household, Village
-from platform_core.tabular import Column, Problems, as_int, as_text, open_table
+from platform_core.tabular import (
+    Column,
+    Problem,
+    Problems,
+    TableError,
+    as_int,
+    as_text,
+    open_table,
+)
 
 COLUMNS = [
     Column("code", ("户码",)),
@@ -27,6 +35,8 @@ COLUMNS = [
     Column("members", ("人口", "家庭人口")),
     Column("phone", ("电话", "联系电话")),
 ]
+# Longest values the database holds (the models' max_length).
+LIMITS = {"village": 100, "grid": 100, "head_name": 50, "address": 200, "phone": 32}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 Progress = Callable[[int], None]
@@ -63,8 +73,18 @@ def import_households(path: str | Path, progress: Progress | None = None) -> Hou
     if not rows and not problems:
         problems.add(None, None, "no households in the file")
     problems.raise_if_any()
-    with transaction.atomic():
-        result = _write(table.file_name, rows)
+    try:
+        with transaction.atomic():
+            result = _write(table.file_name, rows)
+    except IntegrityError:
+        raise TableError(
+            table.file_name,
+            [
+                Problem(
+                    None, None, "households changed while importing (another import?); run again"
+                )
+            ],
+        ) from None
     if progress:
         progress(len(rows))
     return result
@@ -101,9 +121,10 @@ def _check_row(number, values, table, problems, seen_codes) -> dict | None:
         except ValueError as exc:
             problems.add(number, table.label("members"), str(exc))
             ok = False
-    if len(row["head_name"]) > 50:
-        problems.add(number, table.label("head_name"), "longer than 50 characters")
-        ok = False
+    for name, limit in LIMITS.items():
+        if len(row[name]) > limit:
+            problems.add(number, table.label(name), f"longer than {limit} characters")
+            ok = False
     return row if ok else None
 
 

@@ -11,8 +11,10 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django_tenants.utils import tenant_context
 
+from platform_core.accounts.selectors import STAFF_ROLES, has_role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from tenants.models import Township
@@ -39,15 +41,22 @@ class TownshipCommand(BaseCommand):
                 return self.handle_township(township, **rest)
         except PlatformError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a file that cannot be read or written
+            raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
 
     def handle_township(self, township: Township, **options):
         raise NotImplementedError
 
     def operator(self, options) -> Actor:
+        """``--operator EMAIL`` (a staff member of this township) or the OS account."""
         try:
-            return Actor.cli(options.get("operator"))
+            actor = Actor.cli(options.get("operator"))
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        township = connection.tenant
+        if actor.user is not None and not has_role(actor.user, township, STAFF_ROLES):
+            raise CommandError(f"{actor.label} has no staff role in {township.name}")
+        return actor
 
     def progress(self, message: str) -> None:
         """One progress line on stderr (overwritten in place on a terminal)."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
+from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import BoardEntry, HonourBoard
+from platform_core.scoring.services import require_role
 
 
 class PublicationError(PlatformError):
@@ -34,6 +36,7 @@ def publish_board(
     board, once published, never changes.
     """
     township = township or connection.tenant
+    require_role(publisher, ADMIN_ROLES, village_code=village.code, what="publish honour boards")
     based_on = quarter_last_month(year, quarter)
     existing = HonourBoard.objects.filter(village=village, year=year, quarter=quarter).first()
     if existing is not None:
@@ -54,24 +57,34 @@ def publish_board(
     snapshots = HouseholdSnapshot.objects.filter(
         village=village, period=based_on, tier__in=tiers
     ).select_related("household")
-    with transaction.atomic():
-        board = HonourBoard.objects.create(
-            village=village,
-            year=year,
-            quarter=quarter,
-            based_on=based_on,
-            includes_red=include_red,
-            published_by=publisher.user,
-            published_by_label=publisher.label,
-        )
-        BoardEntry.objects.bulk_create(
-            BoardEntry(
-                board=board,
-                household=s.household,
-                kind=BoardEntry.Kind.MODEL if s.tier == "green" else BoardEntry.Kind.IMPROVE,
-                masked_name=mask_name(s.household.head_name),
-                score=s.score,
+    try:
+        with transaction.atomic():
+            board = _write_board(
+                village, year, quarter, based_on, include_red, publisher, snapshots
             )
-            for s in snapshots.iterator(chunk_size=2000)
+    except IntegrityError:  # published at the same moment by someone else
+        raise PublicationError(f"{village.name} {year} Q{quarter} is already published") from None
+    return board
+
+
+def _write_board(village, year, quarter, based_on, include_red, publisher, snapshots):
+    board = HonourBoard.objects.create(
+        village=village,
+        year=year,
+        quarter=quarter,
+        based_on=based_on,
+        includes_red=include_red,
+        published_by=publisher.user,
+        published_by_label=publisher.label,
+    )
+    BoardEntry.objects.bulk_create(
+        BoardEntry(
+            board=board,
+            household=s.household,
+            kind=BoardEntry.Kind.MODEL if s.tier == "green" else BoardEntry.Kind.IMPROVE,
+            masked_name=mask_name(s.household.head_name),
+            score=s.score,
         )
+        for s in snapshots.iterator(chunk_size=2000)
+    )
     return board

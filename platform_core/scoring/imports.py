@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from platform_core.actors import Actor
+from platform_core.errors import PlatformError
 from platform_core.scoring.models import Rule
 from platform_core.scoring.services import save_rule
 from platform_core.tabular import (
@@ -54,6 +55,7 @@ EVENT_COLUMNS = [
 IMPORT_SOURCE = "import"
 PROGRESS_EVERY = 100_000
 ANALYZE_AFTER = 10_000
+MAX_POINTS = 1000  # no covenant line moves a score by more in one entry
 
 
 # --- rules ------------------------------------------------------------------
@@ -90,51 +92,86 @@ _ZH_CATEGORIES = {
 
 
 def import_rules(path: str | Path) -> RuleImport:
-    """Add or update covenant rules by code; recorded entries keep their points."""
+    """Add or update covenant rules by code; recorded entries keep their points.
+
+    For an existing rule, empty optional cells (``title_en``, ``needs_review``)
+    keep what the rule has; for a new rule they default to ``title_zh`` and true.
+    """
     table = open_table(path, RULE_COLUMNS)
     problems = Problems(table.file_name)
-    rows: list[dict] = []
+    rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
     for number, values in table.rows:
-        row, ok = {"code": as_text(values.get("code"))}, True
-        for name in ("code", "title_zh"):
-            if not as_text(values.get(name)):
-                problems.add(number, table.label(name), "missing value")
-                ok = False
-        if row["code"] in seen:
-            problems.add(
-                number, table.label("code"), f"{row['code']} repeats row {seen[row['code']]}"
-            )
-            ok = False
-        seen[row["code"]] = number
-        row["title_zh"] = as_text(values.get("title_zh"))
-        row["title_en"] = as_text(values.get("title_en")) or row["title_zh"]
-        for name, parse in (("category", _category), ("points", as_int), ("needs_review", as_bool)):
-            value = values.get(name)
-            if value is None:
-                if name == "needs_review":
-                    row[name] = True
-                    continue
-                problems.add(number, table.label(name), "missing value")
-                ok = False
-                continue
-            try:
-                row[name] = parse(value)
-            except ValueError as exc:
-                problems.add(number, table.label(name), str(exc))
-                ok = False
-        if ok and row["points"] == 0:
-            problems.add(number, table.label("points"), "a rule must add or deduct points (not 0)")
-            ok = False
-        if ok:
-            rows.append(row)
+        row = _rule_row(number, values, table, problems, seen)
+        if row is not None:
+            rows.append((number, row))
     problems.raise_if_any()
     created = 0
     with transaction.atomic():
-        for row in rows:
-            _, was_created = save_rule(**row)
+        existing = set(Rule.objects.values_list("code", flat=True))
+        for number, row in rows:
+            if row["code"] not in existing:
+                row.setdefault("title_en", row["title_zh"])
+                row.setdefault("needs_review", True)
+            try:
+                _, was_created = save_rule(**row)
+            except PlatformError as exc:
+                problems.add(number, None, str(exc))
+                continue
             created += was_created
+        problems.raise_if_any()  # inside the transaction: nothing is kept
     return RuleImport(table.file_name, created, len(rows) - created)
+
+
+def _rule_row(number, values, table, problems, seen) -> dict | None:
+    ok = True
+    row: dict = {}
+    for name, limit in (("code", 40), ("title_zh", 200), ("title_en", 200)):
+        text = as_text(values.get(name))
+        if len(text) > limit:
+            problems.add(number, table.label(name), f"longer than {limit} characters")
+            ok = False
+        if text:
+            row[name] = text
+        elif name != "title_en":
+            problems.add(number, table.label(name), "missing value")
+            ok = False
+    code = row.get("code")
+    if code in seen:
+        problems.add(number, table.label("code"), f"{code} repeats row {seen[code]}")
+        ok = False
+    if code:
+        seen[code] = number
+    for name, parse in (
+        ("category", _category),
+        ("points", _rule_points),
+        ("needs_review", as_bool),
+    ):
+        value = values.get(name)
+        if value is None:
+            if name != "needs_review":
+                problems.add(number, table.label(name), "missing value")
+                ok = False
+            continue
+        try:
+            row[name] = parse(value)
+        except ValueError as exc:
+            problems.add(number, table.label(name), str(exc))
+            ok = False
+    return row if ok else None
+
+
+def _rule_points(value) -> int:
+    points = as_int(value)
+    if points == 0:
+        raise ValueError("a rule must add or deduct points (not 0)")
+    return within_points_limit(points)
+
+
+def within_points_limit(points: int) -> int:
+    if not -MAX_POINTS <= points <= MAX_POINTS:
+        raise ValueError(f"{points} is outside -{MAX_POINTS}..{MAX_POINTS}")
+    return points
 
 
 def export_rules(path: str | Path) -> int:
@@ -262,6 +299,7 @@ def _parse_event(number, values, table, problems, today):
             points = as_int(points)
             if points == 0:
                 raise ValueError("0 points: leave the cell empty to use the rule's points")
+            within_points_limit(points)
         except ValueError as exc:
             problems.add(number, table.label("points"), str(exc))
             ok = False

@@ -87,10 +87,15 @@ def score_card(
 
 
 def recent_deductions(household: Household, as_of: dt.date) -> int:
-    """Approved deductions in the 12 months ending on ``as_of`` (reversed ones don't count)."""
+    """Approved deductions in the 12 months ending on ``as_of``.
+
+    Reversed deductions don't count, nor do compensating entries (a correction of a
+    wrongly approved bonus is not misconduct).
+    """
     return ScoreEvent.objects.filter(
         household=household,
         status=EntryStatus.APPROVED,
+        kind=ScoreEvent.Kind.NORMAL,
         points__lt=0,
         occurred_on__gte=rolling_start(as_of),
         occurred_on__lte=as_of,

@@ -13,10 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from platform_core.accounts.models import Role
+from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES, has_role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
@@ -39,6 +42,19 @@ class LedgerError(PlatformError):
     pass
 
 
+def require_role(actor: Actor, roles, *, village_code: str | None, what: str) -> None:
+    """Refuse a signed-in person without one of ``roles`` in this township (and village).
+
+    An actor without a user is the operator of a management command (shell access
+    to the platform) and is not checked.
+    """
+    if actor.user is None:
+        return
+    if not has_role(actor.user, connection.tenant, roles, village_code):
+        where = getattr(connection.tenant, "name", "this township")
+        raise NotAllowed(f"{actor.label} may not {what} in {where}")
+
+
 # --- covenant rules ---------------------------------------------------------
 
 
@@ -48,16 +64,19 @@ def save_rule(*, code: str, plugin: str = CORE_PLUGIN, **fields) -> tuple[Rule, 
     Recorded entries keep the points they were recorded with.
     """
     rule = Rule.objects.filter(code=code).first()
-    if rule is None:
+    created = rule is None
+    if created:
         rule = Rule(code=code, plugin=plugin, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(rule, name, value)
+    try:
         rule.full_clean()
-        rule.save()
-        return rule, True
-    for name, value in fields.items():
-        setattr(rule, name, value)
-    rule.full_clean()
+    except ValidationError as exc:
+        problems = "; ".join(f"{field}: {' '.join(m)}" for field, m in exc.message_dict.items())
+        raise LedgerError(f"rule {code}: {problems}") from None
     rule.save()
-    return rule, False
+    return rule, created
 
 
 def install_rules(rules: Iterable[dict], *, plugin: str) -> int:
@@ -120,7 +139,13 @@ def record_entry(
         entry.status = EntryStatus.APPROVED
         entry.reviewed_by_label = "rule needs no review"
         entry.reviewed_at = timezone.now()
-    entry.save()
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        if external_id:  # the same event recorded at the same moment: keep the first
+            return ScoreEvent.objects.get(source=source, external_id=external_id)
+        raise
     return entry
 
 
@@ -144,6 +169,12 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
         entry = ScoreEvent.objects.select_for_update().get(pk=entry.pk)
         if entry.status != EntryStatus.PROPOSED:
             raise LedgerError(f"entry {entry.pk} is already {entry.status}")
+        require_role(
+            reviewer,
+            REVIEWER_ROLES,
+            village_code=entry.household.village.code,
+            what="review ledger entries",
+        )
         if reviewer.same_person(entry.recorded_by_id, entry.recorded_by_label):
             raise NotAllowed("an entry cannot be reviewed by the person who recorded it")
         if not approve and not reason.strip():
@@ -206,6 +237,9 @@ def correct_entry(entry: ScoreEvent, *, by: Actor, reason: str) -> ScoreEvent:
     """Staff correction of an entry approved in error (a compensating entry, never an edit)."""
     if not reason.strip():
         raise LedgerError("a correction needs a reason the household can read")
+    require_role(
+        by, REVIEWER_ROLES, village_code=entry.household.village.code, what="correct entries"
+    )
     return reverse_entry(entry, by=by, reason=reason, source="correction")
 
 
@@ -224,6 +258,15 @@ def file_objection(
     """A household (or staff for it) contests a deduction within the objection window."""
     policy = policy or ScoringPolicy.of(connection.tenant)
     today = today or timezone.localdate()
+    village_code = entry.household.village.code
+    if on_behalf:
+        require_role(
+            by, STAFF_ROLES, village_code=village_code, what="object on a household's behalf"
+        )
+    else:
+        require_role(
+            by, (Role.HOUSEHOLD, *STAFF_ROLES), village_code=village_code, what="file objections"
+        )
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
         raise LedgerError("only deductions can be contested")
     if entry.status != EntryStatus.APPROVED:
@@ -238,15 +281,20 @@ def file_objection(
         )
     if not reason.strip():
         raise LedgerError("an objection needs a reason")
+    pending = f"entry {entry.pk} already has an objection awaiting the council"
     if Objection.objects.filter(entry=entry, status=Objection.Status.PENDING).exists():
-        raise LedgerError(f"entry {entry.pk} already has an objection awaiting the council")
-    return Objection.objects.create(
-        entry=entry,
-        reason=reason,
-        filed_by=by.user,
-        filed_by_label=by.label,
-        on_behalf=on_behalf,
-    )
+        raise LedgerError(pending)
+    try:
+        with transaction.atomic():
+            return Objection.objects.create(
+                entry=entry,
+                reason=reason,
+                filed_by=by.user,
+                filed_by_label=by.label,
+                on_behalf=on_behalf,
+            )
+    except IntegrityError:  # filed at the same moment by someone else
+        raise LedgerError(pending) from None
 
 
 def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:
@@ -266,6 +314,12 @@ def decide_objection(
         if objection.status != Objection.Status.PENDING:
             raise LedgerError(f"objection {objection.pk} was already decided ({objection.status})")
         entry = objection.entry
+        require_role(
+            decider,
+            REVIEWER_ROLES,
+            village_code=entry.household.village.code,
+            what="decide objections",
+        )
         if decider.same_person(entry.recorded_by_id, entry.recorded_by_label):
             raise NotAllowed("the person who recorded the deduction cannot decide the objection")
         if uphold:

@@ -2,7 +2,8 @@
 
 Append-only (``scoring_ledger_guard``):
 - INSERT: an entry cannot start as ``reversed``.
-- UPDATE: only a ``proposed`` entry may change (that is its review). An ``approved``
+- UPDATE: only a ``proposed`` entry may change (that is its review: it becomes
+  ``approved`` or ``rejected``, never ``reversed``). An ``approved``
   entry may only turn ``reversed``, with nothing else changed, and only once its
   approved compensating entry exists (the objection and correction services write
   that entry first). ``rejected`` and ``reversed`` entries never change.
@@ -29,6 +30,10 @@ BEGIN
             USING ERRCODE = 'restrict_violation';
     END IF;
     IF OLD.status = 'proposed' THEN
+        IF TG_OP = 'UPDATE' AND NEW.status = 'reversed' THEN
+            RAISE EXCEPTION 'ledger entry % is proposed: it is approved or rejected, never reversed', OLD.id
+                USING ERRCODE = 'restrict_violation';
+        END IF;
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.status = 'approved' AND NEW.status = 'reversed'

@@ -3,6 +3,7 @@
 import re
 
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from platform_core.households.models import Village
 from platform_core.management.township import TownshipCommand, add_operator_argument
@@ -13,7 +14,8 @@ from platform_core.publication.services import publish_board
 class Command(TownshipCommand):
     help = (
         "Publish the quarter's honour board of every village from the quarter's last finalised "
-        "month. Boards already published are left as they are (a board never changes)."
+        "month, all or none. Boards already published are left as they are (a board never "
+        "changes)."
     )
 
     def add_township_arguments(self, parser):
@@ -27,10 +29,12 @@ class Command(TownshipCommand):
         year, quarter = int(match[1]), int(match[2])
         publisher = self.operator(options)
         published = kept = 0
-        for village in Village.objects.order_by("code"):
-            if HonourBoard.objects.filter(village=village, year=year, quarter=quarter).exists():
-                kept += 1
-                continue
-            publish_board(village, year=year, quarter=quarter, publisher=publisher)
-            published += 1
+        # All villages or none: a published board can never be taken back.
+        with transaction.atomic():
+            for village in Village.objects.order_by("code"):
+                if HonourBoard.objects.filter(village=village, year=year, quarter=quarter).exists():
+                    kept += 1
+                    continue
+                publish_board(village, year=year, quarter=quarter, publisher=publisher)
+                published += 1
         self.done(f"{year} Q{quarter}: {published} boards published, {kept} already published")
