@@ -233,7 +233,22 @@ def test_unknown_household_rule_sign_and_repeated_ids_are_named(township_a, in_t
         assert "row 3, column 户码 (household_code): unknown household V09-0001" in message
         assert "row 4, column 规则 (rule_code): unknown rule NOPE" in message
         assert "row 5, column 分值 (points): 5 against rule P7-02 (-5)" in message
-        assert "row 6, column 外部编号 (external_id): x1 repeats row 2" in message
+        assert not ScoreEvent.objects.exists()
+
+
+def test_a_key_repeated_inside_the_file_fails_it(township_a, in_township, tmp_path):
+    text = (
+        "户码,规则,日期,外部编号\n"
+        "V01-0001,VO-01,2026-03-02,x1\n"
+        "V01-0002,VO-01,2026-03-02,x2\n"
+        "V01-0002,VO-01,2026-03-03,x1\n"
+    )
+    with in_township(township_a):
+        f.village()
+        with pytest.raises(
+            TableError, match="row 4, column 外部编号 \\(external_id\\): x1 repeats row 2"
+        ):
+            import_score_events(_csv(tmp_path, "e.csv", text), operator=f.person())
         assert not ScoreEvent.objects.exists()
 
 

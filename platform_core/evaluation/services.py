@@ -185,8 +185,13 @@ def finalise_month(
         raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
     with transaction.atomic():
         selected = list(villages) if villages is not None else list(Village.objects.all())
-        rounds = [open_round(village, period) for village in selected]
-        locked = EvaluationRound.objects.select_for_update().filter(pk__in=[r.pk for r in rounds])
+        # Villages nobody opened a round for get one now (no assignments to carry over).
+        EvaluationRound.objects.bulk_create(
+            [EvaluationRound(village=v, period=period) for v in selected], ignore_conflicts=True
+        )
+        locked = EvaluationRound.objects.select_for_update().filter(
+            period=period, village__in=selected
+        )
         to_finalise = [r for r in locked if r.status != EvaluationRound.Status.FINALISED]
         village_ids = [r.village_id for r in to_finalise]
         if village_ids:
@@ -237,37 +242,34 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             f"CREATE TEMPORARY TABLE evaluation_month_scores ON COMMIT DROP AS {scores_sql}",
             params,
         )
+        # One statement writes the snapshots and the tier changes, both compared
+        # with each household's previous finalised month.
         cursor.execute(
             f"""
-            INSERT INTO evaluation_householdsnapshot
-                (period, household_id, village_id, score, tier, change, deductions, index)
-            SELECT %(period)s, s.household_id, s.village_id, s.score,
-                   {TIER_SQL}, s.score - prev.score, s.deductions, {INDEX_SQL}
-            FROM evaluation_month_scores s
-            LEFT JOIN LATERAL (
-                SELECT p.score FROM evaluation_householdsnapshot p
-                WHERE p.household_id = s.household_id AND p.period < %(period)s
-                ORDER BY p.period DESC LIMIT 1
-            ) prev ON true
+            WITH month AS (
+                SELECT s.household_id, s.village_id, s.score, s.deductions,
+                       {TIER_SQL} AS tier, {INDEX_SQL} AS index,
+                       prev.score AS previous_score, prev.tier AS previous_tier
+                FROM evaluation_month_scores s
+                LEFT JOIN LATERAL (
+                    SELECT p.score, p.tier FROM evaluation_householdsnapshot p
+                    WHERE p.household_id = s.household_id AND p.period < %(period)s
+                    ORDER BY p.period DESC LIMIT 1
+                ) prev ON true
+            ), snapshots AS (
+                INSERT INTO evaluation_householdsnapshot
+                    (period, household_id, village_id, score, tier, change, deductions, index)
+                SELECT %(period)s, household_id, village_id, score, tier,
+                       score - previous_score, deductions, index
+                FROM month
+            )
+            INSERT INTO evaluation_tierchange (period, household_id, old_tier, new_tier)
+            SELECT %(period)s, household_id, COALESCE(previous_tier, ''), tier
+            FROM month WHERE previous_tier IS DISTINCT FROM tier
             """,
             params,
         )
         cursor.execute("DROP TABLE evaluation_month_scores")
-        cursor.execute(
-            """
-            INSERT INTO evaluation_tierchange (period, household_id, old_tier, new_tier)
-            SELECT s.period, s.household_id, COALESCE(prev.tier, ''), s.tier
-            FROM evaluation_householdsnapshot s
-            LEFT JOIN LATERAL (
-                SELECT p.tier FROM evaluation_householdsnapshot p
-                WHERE p.household_id = s.household_id AND p.period < s.period
-                ORDER BY p.period DESC LIMIT 1
-            ) prev ON true
-            WHERE s.period = %(period)s AND s.village_id = ANY(%(villages)s)
-              AND prev.tier IS DISTINCT FROM s.tier
-            """,
-            {"period": period, "villages": village_ids},
-        )
         cursor.execute(
             """
             INSERT INTO evaluation_villagesnapshot
