@@ -463,26 +463,22 @@ def test_ledgers_and_rules_never_cross_townships(township_a, township_b, in_town
             assert cursor.fetchone()[0] == 0
 
 
+RAW_INSERT = (
+    "INSERT INTO scoring_scoreevent (household_id, rule_id, points, occurred_on, source,"
+    " evidence, note, kind, status, recorded_by_label, recorded_at, reviewed_by_label,"
+    " review_note) VALUES (%s, %s, 2, '2026-03-01', 'x', '', '', 'normal', 'approved', 'x',"
+    " now(), '', '')"
+)
+
+
 def test_database_keeps_ledger_references_whole(township_a, in_township):
     """References are checked per statement: no orphan entries, no deleting what is referred to."""
     with in_township(township_a):
         f.village()
         entry = f.approved("V01-0001", "VO-01", D(2026, 3, 1))
         for statement, params in (
-            (
-                "INSERT INTO scoring_scoreevent (household_id, rule_id, points, occurred_on,"
-                " source, evidence, note, kind, status, recorded_by_label, recorded_at,"
-                " reviewed_by_label, review_note) VALUES (%s, %s, 2, '2026-03-01', 'x', '', '',"
-                " 'normal', 'approved', 'x', now(), '', '')",
-                [999999, entry.rule_id],
-            ),
-            (
-                "INSERT INTO scoring_scoreevent (household_id, rule_id, points, occurred_on,"
-                " source, evidence, note, kind, status, recorded_by_label, recorded_at,"
-                " reviewed_by_label, review_note) VALUES (%s, %s, 2, '2026-03-01', 'x', '', '',"
-                " 'normal', 'approved', 'x', now(), '', '')",
-                [entry.household_id, 999999],
-            ),
+            (RAW_INSERT, [999999, entry.rule_id]),
+            (RAW_INSERT, [entry.household_id, 999999]),
             ("DELETE FROM households_household WHERE id = %s", [entry.household_id]),
             ("DELETE FROM scoring_rule WHERE id = %s", [entry.rule_id]),
             ("UPDATE households_household SET id = 999999 WHERE id = %s", [entry.household_id]),
