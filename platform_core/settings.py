@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import dj_database_url
@@ -101,6 +102,7 @@ SHARED_APPS = [
     "graphene_django",
     "platform_core",
     "platform_core.accounts",
+    "platform_core.plugins",
 ]
 TENANT_APPS = [
     "django.contrib.admin",
@@ -108,6 +110,16 @@ TENANT_APPS = [
     "platform_core.evaluation",
     "platform_core.scoring",
     "platform_core.publication",
+    # Plugins with models: the built-in ones, then installed packages that declare a
+    # Django app in the "township_integrity.django_apps" entry-point group (read
+    # without importing them). Their tables exist in every township's schema and
+    # stay empty where the plugin is not enabled.
+    "plugins.garbage_sorting",
+    "plugins.petition",
+    *sorted(
+        {ep.value for ep in entry_points(group="township_integrity.django_apps")}
+        - {"plugins.garbage_sorting", "plugins.petition"}
+    ),
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

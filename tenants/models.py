@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +92,11 @@ class Township(TenantMixin):
     publish_red_on_board = models.BooleanField(
         _("show households to improve on boards"), default=False
     )
+    # A new random value on every plugin enable/disable/settings change: per-township
+    # plugin hooks are cached by it (platform_core.plugins.manager.hooks_for). Random,
+    # not a counter, so a rolled-back change can never leave a cache entry that a
+    # later committed change would match.
+    plugins_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Schemas are cloned by the onboarding service, never created by save().

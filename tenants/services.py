@@ -20,8 +20,10 @@ from django_tenants.utils import schema_exists
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.services import grant_role
+from platform_core.plugins.manager import registry
+from platform_core.plugins.services import PluginError, enable_plugins
 from tenants import cloning
-from tenants.models import County, Domain, PluginActivation, Township
+from tenants.models import County, Domain, Township
 
 CODE_RE = re.compile(r"^\d{9}$")
 
@@ -48,10 +50,8 @@ def schema_name_for(code: str) -> str:
 
 
 def known_plugin_keys() -> set[str]:
-    """Keys of installed plugins (the plugin system fills this in)."""
-    from importlib.metadata import entry_points
-
-    return {ep.name for ep in entry_points(group="township_integrity.plugins")}
+    """Keys of installed plugins that loaded (broken or incompatible ones are left out)."""
+    return set(registry().plugins)
 
 
 def onboard_township(
@@ -92,10 +92,11 @@ def onboard_township(
         primary = Domain(domain=host, tenant=township, is_primary=True)
         _validate(primary)
         primary.save()
-        PluginActivation.objects.bulk_create(
-            PluginActivation(township=township, plugin=key) for key in plugin_keys
-        )
         SCHEMA_BUILDERS[schema_method](township.schema_name)
+        try:
+            enable_plugins(township, {key: None for key in plugin_keys})
+        except PluginError as exc:
+            raise OnboardingError(str(exc)) from exc
         result = OnboardingResult(township=township, domain=primary, plugins=plugin_keys)
         if admin_email:
             result.admin_email, result.admin_password = _grant_admin(

@@ -30,6 +30,7 @@ from platform_core.evaluation.selectors import (
 )
 from platform_core.evaluation.signals import month_finalised, tier_changed
 from platform_core.households.models import Grid, Household, Village
+from platform_core.plugins.services import collect_plugin_events
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.policy import ScoringPolicy, month_end
 from platform_core.scoring.selectors import pending_entries
@@ -172,9 +173,11 @@ def finalise_month(
 ) -> MonthResult:
     """Finalise the month for the given villages (default: all). Idempotent.
 
-    Villages already finalised for the month keep their snapshots untouched, so
-    finalising twice gives identical snapshots. Refused while entries of the month
-    await review, before the month is over, or when a later month is already final.
+    Entries the township's plugins produce for the month are recorded first (the
+    ``township_score_events`` hook). Villages already finalised for the month keep
+    their snapshots untouched, so finalising twice gives identical snapshots.
+    Refused while entries of the month await review, before the month is over, or
+    when a later month is already final.
     """
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
@@ -184,6 +187,7 @@ def finalise_month(
         first_day = last_day + dt.timedelta(days=1)
         raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
     with transaction.atomic():
+        collect_plugin_events(period, last_day, connection.tenant)
         selected = list(villages) if villages is not None else list(Village.objects.all())
         # Villages nobody opened a round for get one now (no assignments to carry over).
         EvaluationRound.objects.bulk_create(

@@ -7,7 +7,8 @@ from django.core.management.base import CommandError
 from platform_core.evaluation.selectors import month_result
 from platform_core.evaluation.services import finalise_month
 from platform_core.management.township import TownshipCommand, add_operator_argument
-from platform_core.scoring.policy import parse_period
+from platform_core.plugins.services import collect_plugin_events
+from platform_core.scoring.policy import month_end, parse_period
 
 
 class Command(TownshipCommand):
@@ -27,6 +28,8 @@ class Command(TownshipCommand):
             period = parse_period(options["period"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if not options["finalize"]:  # finalising collects them itself
+            collect_plugin_events(period, month_end(period), township)
         if options["finalize"]:
             result = finalise_month(period, by=self.operator(options))
         else:

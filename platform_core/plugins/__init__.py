@@ -1,0 +1,1 @@
+"""The plugin system: hookspecs, discovery, per-township hooks, enabling services."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PluginsConfig(AppConfig):
+    name = "platform_core.plugins"
+    label = "platform_plugins"
+    verbose_name = _("Plugins")
+
+    def ready(self) -> None:
+        from platform_core.plugins import receivers  # noqa: F401  (connects the signals)

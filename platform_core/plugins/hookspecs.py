@@ -1,0 +1,127 @@
+"""The hooks a plugin may implement — the plugin author's contract.
+
+Every hook is called *per township*: only plugins the township enabled are
+called, each with its own validated ``settings`` (a dict matching the JSON Schema
+from its metadata) where the hook takes ``settings``. Hooks run inside the
+township's database schema, so a plugin's queries see that township only.
+
+Implement a hook by defining a function of the same name decorated with
+``township_integrity.hookimpl``; take only the arguments you need (pluggy passes
+them by name). The reference in ``docs/plugins/hooks.md`` is generated from
+these docstrings (``python manage.py plugin_docs``).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "township_integrity"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def township_plugin_metadata():
+    """Describe the plugin: key, names, version, compatible core versions, settings schema.
+
+    Called once per plugin when the platform starts (and by ``manage.py plugins``),
+    on the plugin alone. Takes no arguments.
+
+    Return a ``township_integrity.PluginMetadata``. ``key`` must equal the entry-point
+    name; ``core_versions`` is a PEP 440 specifier (a plugin whose specifier excludes
+    the running platform is reported and skipped); ``settings_schema`` is a JSON Schema
+    for the per-township settings (a township's settings are validated against it on
+    enabling and on every change); ``depends_on`` lists plugin keys that must be
+    enabled first. ``firstresult``: the plugin's own answer is used.
+    """
+
+
+@hookspec
+def township_covenant_rules(settings):
+    """Covenant rules this plugin supplies.
+
+    Called when a township enables the plugin (and by the contract kit). Return a list
+    of ``township_integrity.RuleSpec``. Rules the township does not have yet are added
+    to its covenant, marked as supplied by this plugin; rules it already has are left as
+    the township edited them. Disabling the plugin deactivates its rules; enabling it
+    again reactivates them. Not ``firstresult``: every enabled plugin's rules are
+    collected.
+    """
+
+
+@hookspec
+def township_score_events(period_start, period_end, settings):
+    """Ledger entries this plugin produces for a period.
+
+    Called before a month is evaluated (``evaluate`` and ``finalise_month``), with the
+    month's first and last day (``datetime.date``). Return a list of
+    ``township_integrity.ScoreEventSpec`` whose ``occurred_on`` lies in the period.
+    Each is recorded with the plugin's key as ``source``; its ``external_id`` makes
+    recording idempotent, so return the same entries every time you are asked.
+    Entries under rules that need review arrive as proposed. Plugins that record
+    entries as things happen (through ``platform_core.scoring.services.record_entry``)
+    need not implement this hook. Not ``firstresult``.
+    """
+
+
+@hookspec
+def township_benefit_types(settings):
+    """Benefit types this plugin offers (loans, discounts, restrictions, ...).
+
+    Called when the township lists its benefits and before an eligibility check.
+    Return a list of ``township_integrity.BenefitType``; codes are unique within a
+    township. Not ``firstresult``.
+    """
+
+
+@hookspec(firstresult=True)
+def township_eligibility(household, benefit_code, tier, settings):
+    """Decide whether a household may have a benefit.
+
+    Called by the eligibility check with the household (``households.Household``),
+    the benefit's code and the household's current tier (``"green"``, ``"blue"`` or
+    ``"red"``). Return a ``township_integrity.Eligibility`` when the benefit is yours,
+    ``None`` otherwise. ``firstresult``: the first plugin that answers decides.
+    """
+
+
+@hookspec
+def township_tier_changed(change, settings):
+    """React to a household's tier changing in a finalised month.
+
+    Called after the month's transaction commits, once per household whose tier
+    differs from its previous finalised month (the first finalised month counts),
+    with ``change`` an ``evaluation.TierChange`` (``household``, ``period``,
+    ``old_tier`` — empty for a first tier — and ``new_tier``). Return nothing. An
+    exception is logged with the plugin's key and does not stop other plugins or
+    households. Not ``firstresult``.
+    """
+
+
+@hookspec
+def township_evaluation_finalised(period, village_ids, settings):
+    """React to a month being finalised.
+
+    Called after the finalising transaction commits, with the month's first day and
+    the ids of the villages finalised by that call. Return nothing; exceptions are
+    logged and do not stop other plugins. Not ``firstresult``.
+    """
+
+
+@hookspec
+def township_graphql_fields(settings):
+    """GraphQL fields this plugin adds to the township's API.
+
+    Called when a township's GraphQL schema is built (once per set of enabled
+    plugins). Return a ``township_integrity.GraphQLContribution`` (graphene query
+    fields, mutation fields, extra types) or ``None``. Not ``firstresult``.
+    """
+
+
+@hookspec
+def township_periodic_tasks():
+    """Periodic tasks the plugin needs run for each township that enabled it.
+
+    Called when the Celery beat schedule is built. Takes no arguments. Return a list
+    of ``township_integrity.PeriodicTask``; the task is called with the township's
+    code. Not ``firstresult``.
+    """

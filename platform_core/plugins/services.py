@@ -1,0 +1,188 @@
+"""Enabling, configuring and disabling plugins per township, and running their data hooks.
+
+A plugin's settings are validated against the JSON Schema from its metadata (a
+refusal names the offending field's path); dependencies are checked both ways;
+enabling adds the plugin's rules to the township's covenant. Disabling keeps all
+of the plugin's data (its rules are only deactivated) so enabling again restores it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from jsonschema import Draft202012Validator
+
+from platform_core.actors import Actor
+from platform_core.errors import PlatformError
+from platform_core.plugins.manager import hooks_for, registry
+from platform_core.plugins.types import RuleSpec, ScoreEventSpec
+
+
+class PluginError(PlatformError):
+    pass
+
+
+def validate_settings(key: str, settings: dict | None) -> dict:
+    """The settings, checked against the plugin's schema; PluginError names the bad field."""
+    plugin = _loaded(key)
+    settings = {} if settings is None else settings
+    validator = Draft202012Validator(plugin.metadata.settings_schema)
+    errors = sorted(validator.iter_errors(settings), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for error in errors[:10]:
+            path = "settings" + "".join(
+                f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+            )
+            lines.append(f"{path}: {error.message}")
+        raise PluginError(f"plugin {key}: invalid settings — " + "; ".join(lines))
+    return settings
+
+
+def enable_plugin(township, key: str, settings: dict | None = None) -> None:
+    """Enable ``key`` for the township (or update its settings) and add its rules."""
+    enable_plugins(township, {key: settings})
+
+
+def enable_plugins(township, wanted: dict[str, dict | None]) -> None:
+    """Enable several plugins at once, dependencies first (onboarding uses this)."""
+    from tenants.models import PluginActivation
+
+    checked = {key: validate_settings(key, settings) for key, settings in wanted.items()}
+    with transaction.atomic():
+        enabled = set(
+            PluginActivation.objects.filter(township=township, enabled=True).values_list(
+                "plugin", flat=True
+            )
+        )
+        for key in _dependency_order(checked):
+            missing = [d for d in _loaded(key).metadata.depends_on if d not in enabled]
+            if missing:
+                raise PluginError(
+                    f"plugin {key} needs {', '.join(missing)} enabled first in {township.name}"
+                )
+            PluginActivation.objects.update_or_create(
+                township=township, plugin=key, defaults={"enabled": True, "settings": checked[key]}
+            )
+            enabled.add(key)
+        _bump(township)
+        with tenant_context(township):
+            for key in checked:
+                _install_rules(township, key)
+
+
+def disable_plugin(township, key: str) -> None:
+    """Disable ``key``: its hooks stop being called; its data and rules are kept (inactive)."""
+    from platform_core.scoring.models import Rule
+    from tenants.models import PluginActivation
+
+    with transaction.atomic():
+        enabled = set(
+            PluginActivation.objects.filter(township=township, enabled=True).values_list(
+                "plugin", flat=True
+            )
+        )
+        if key not in enabled:
+            raise PluginError(f"plugin {key} is not enabled in {township.name}")
+        needing = sorted(
+            other
+            for other in enabled - {key}
+            if other in registry().plugins and key in registry().plugins[other].metadata.depends_on
+        )
+        if needing:
+            raise PluginError(
+                f"plugin {key} cannot be disabled in {township.name}: "
+                f"{', '.join(needing)} depend on it; disable them first"
+            )
+        PluginActivation.objects.filter(township=township, plugin=key).update(enabled=False)
+        _bump(township)
+        with tenant_context(township):
+            Rule.objects.filter(plugin=key).update(active=False)
+
+
+def collect_plugin_events(period_start: dt.date, period_end: dt.date, township) -> int:
+    """Record what enabled plugins produce for the period (idempotent); returns how many."""
+    from platform_core.households.models import Household
+    from platform_core.scoring.models import Rule
+    from platform_core.scoring.services import LedgerError, record_entry
+
+    recorded = 0
+    answers = hooks_for(township).call(
+        "township_score_events", period_start=period_start, period_end=period_end
+    )
+    for key, specs in answers:
+        for spec in specs:
+            if not isinstance(spec, ScoreEventSpec):
+                raise PluginError(
+                    f"plugin {key} returned {type(spec).__name__}, not ScoreEventSpec"
+                )
+            if not period_start <= spec.occurred_on <= period_end:
+                raise PluginError(f"plugin {key}: entry {spec.external_id} is outside the period")
+            try:
+                record_entry(
+                    household=Household.objects.get(code=spec.household_code),
+                    rule=Rule.objects.get(code=spec.rule_code),
+                    occurred_on=spec.occurred_on,
+                    recorder=Actor.plugin(key),
+                    source=key,
+                    evidence=spec.evidence,
+                    points=spec.points,
+                    note=spec.note,
+                    external_id=spec.external_id,
+                )
+            except (Household.DoesNotExist, Rule.DoesNotExist, LedgerError) as exc:
+                raise PluginError(f"plugin {key}: entry {spec.external_id}: {exc}") from exc
+            recorded += 1
+    return recorded
+
+
+def _install_rules(township, key: str) -> None:
+    from platform_core.scoring.models import Rule
+    from platform_core.scoring.services import install_rules
+
+    hooks = hooks_for(township)
+    answer = next((value for k, value in hooks.call("township_covenant_rules") if k == key), [])
+    for spec in answer:
+        if not isinstance(spec, RuleSpec):
+            raise PluginError(f"plugin {key} returned {type(spec).__name__}, not RuleSpec")
+    install_rules((vars(spec) for spec in answer), plugin=key)
+    Rule.objects.filter(plugin=key).update(active=True)
+
+
+def _bump(township) -> None:
+    """New activation version: cached hooks are rebuilt; save() also clears cached townships."""
+    township.plugins_version = uuid.uuid4()
+    with schema_context(get_public_schema_name()):  # callable from any township's schema
+        township.save(update_fields=["plugins_version"])
+
+
+def _loaded(key: str):
+    reg = registry()
+    if key in reg.plugins:
+        return reg.plugins[key]
+    if key in reg.failed:
+        raise PluginError(f"plugin {key} is installed but was skipped: {reg.failed[key]}")
+    known = ", ".join(sorted(reg.plugins)) or "none"
+    raise PluginError(f"unknown plugin {key!r}; installed plugins: {known}")
+
+
+def _dependency_order(keys) -> list[str]:
+    """Keys with every plugin's dependencies (among ``keys``) before it."""
+    ordered: list[str] = []
+
+    def visit(key: str, path: tuple[str, ...]) -> None:
+        if key in ordered:
+            return
+        if key in path:
+            raise PluginError(f"plugins depend on each other in a circle: {' → '.join(path)}")
+        for dep in _loaded(key).metadata.depends_on:
+            if dep in keys:
+                visit(dep, (*path, key))
+        ordered.append(key)
+
+    for key in sorted(keys):
+        visit(key, ())
+    return ordered

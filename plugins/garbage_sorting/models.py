@@ -1,0 +1,47 @@
+"""One inspection of a household's garbage sorting (township schema)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platform_core.households.models import Household
+from platform_core.scoring.models import ScoreEvent
+
+
+class Inspection(models.Model):
+    class Result(models.TextChoices):
+        CORRECT = "correct", _("Sorted correctly")
+        WRONG = "wrong", _("Sorted wrongly")
+        NOT_SORTED = "not_sorted", _("Not sorted")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    inspected_on = models.DateField(_("inspected on"))
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    inspector_label = models.CharField(_("inspector"), max_length=150)
+    photo_ref = models.CharField(_("photo reference"), max_length=200, blank=True)
+    entry = models.OneToOneField(
+        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("garbage-sorting inspection")
+        verbose_name_plural = _("garbage-sorting inspections")
+        ordering = ["-inspected_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "inspected_on"], name="gs_one_inspection_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.inspected_on} {self.result}"

@@ -1,0 +1,68 @@
+"""Recording garbage-sorting inspections (each becomes a ledger entry by rule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+
+from platform_core.actors import Actor
+from platform_core.households.models import Household
+from platform_core.plugins.manager import hooks_for
+from platform_core.plugins.services import PluginError
+from platform_core.scoring.models import Rule
+from platform_core.scoring.services import record_entry
+from plugins.garbage_sorting.models import Inspection
+from plugins.garbage_sorting.plugin import KEY, RULE_FOR_RESULT
+
+
+def record_inspection(
+    household: Household,
+    *,
+    inspected_on: dt.date,
+    result: str,
+    inspector: Actor,
+    photo_ref: str = "",
+) -> Inspection:
+    """Record an inspection and its entry; a household's second inspection that day is refused.
+
+    Correct sorting earns an entry only when the township's ``record_correct``
+    setting is on; with ``review_inspections`` the entries wait for the joint review.
+    """
+    settings = _settings()
+    if result not in RULE_FOR_RESULT:
+        raise PluginError(f"inspection result {result!r}: use correct, wrong or not_sorted")
+    if Inspection.objects.filter(household=household, inspected_on=inspected_on).exists():
+        raise PluginError(f"household {household.code} was already inspected on {inspected_on}")
+    with transaction.atomic():
+        inspection = Inspection.objects.create(
+            household=household,
+            inspected_on=inspected_on,
+            result=result,
+            inspector=inspector.user,
+            inspector_label=inspector.label,
+            photo_ref=photo_ref,
+        )
+        if result != "correct" or settings.get("record_correct", True):
+            evidence = f"garbage-sorting inspection {inspection.pk} on {inspected_on}"
+            if photo_ref:
+                evidence += f", photo {photo_ref}"
+            inspection.entry = record_entry(
+                household=household,
+                rule=Rule.objects.get(code=RULE_FOR_RESULT[result]),
+                occurred_on=inspected_on,
+                recorder=inspector,
+                source=KEY,
+                external_id=f"inspection:{inspection.pk}",
+                evidence=evidence,
+                review=settings.get("review_inspections", False) or None,
+            )
+            inspection.save(update_fields=["entry"])
+    return inspection
+
+
+def _settings() -> dict:
+    hooks = hooks_for(connection.tenant)
+    if KEY not in hooks.enabled:
+        raise PluginError(f"garbage sorting is not enabled in {connection.tenant.name}")
+    return hooks.enabled[KEY]

@@ -1,0 +1,1 @@
+"""Petitions, 12345-hotline and online complaints handled in a closed loop (信访闭环)."""

@@ -1,0 +1,148 @@
+"""Petition and hotline cases and the steps of their closed loop (township schema).
+
+Users live in the public schema, so every user reference is a plain id without a
+database constraint plus a ``*_label`` that keeps the name readable for ever.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from platform_core.households.models import Household, Village
+from platform_core.scoring.models import ScoreEvent
+
+
+class Kind(models.TextChoices):
+    PETITION = "petition", _("Petition")
+    HOTLINE = "hotline", _("12345 hotline")
+    ONLINE = "online", _("Online complaint")
+    LAWSUIT = "lawsuit", _("Lawsuit")
+    CRIMINAL = "criminal", _("Criminal case")
+
+
+KIND_ZH = {
+    "petition": "信访",
+    "hotline": "12345热线",
+    "online": "网信件",
+    "lawsuit": "诉讼",
+    "criminal": "刑事案件",
+}
+# Kinds a reviewer may determine (a lawsuit or a criminal case is decided elsewhere).
+DETERMINABLE_KINDS = ("petition", "hotline", "online")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Assigned")
+    HANDLING = "handling", _("Handling")
+    TRANSFERRED = "transferred", _("Transferred")
+    RESPONDED = "responded", _("Responded")
+    CLOSED = "closed", _("Closed")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Determination(models.TextChoices):
+    REASONABLE = "reasonable", _("Reasonable")
+    UNREASONABLE = "unreasonable", _("Unreasonable")
+    REPEATED = "repeated", _("Repeated")
+    SKIP_LEVEL = "skip_level", _("Skip-level")
+
+
+# Determinations that cost the petitioner's household points (and need a notice).
+DEDUCTING = ("unreasonable", "repeated", "skip_level")
+
+
+def _user(**kwargs):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        **kwargs,
+    )
+
+
+class Case(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reference = models.CharField(_("case number"), max_length=64)
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    petitioner_name = models.CharField(_("petitioner"), max_length=50, blank=True)
+    summary = models.TextField(_("summary"))
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    determination = models.CharField(
+        _("determination"), max_length=16, choices=Determination.choices, blank=True
+    )
+    determined_by = _user()
+    determined_by_label = models.CharField(_("determined by"), max_length=150, blank=True)
+    determined_at = models.DateTimeField(_("determined at"), null=True, blank=True)
+    determination_reason = models.TextField(_("reason"), blank=True)
+    notice = models.TextField(_("notice to the petitioner"), blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    notified_by_label = models.CharField(_("notified by"), max_length=150, blank=True)
+    entry = models.OneToOneField(
+        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("petition or hotline case")
+        verbose_name_plural = _("petition and hotline cases")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "reference"], name="petition_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(status="closed", satisfaction__gt="")
+                | (~Q(status="closed") & Q(satisfaction="")),
+                name="petition_satisfaction_on_closing",
+            ),
+            models.CheckConstraint(
+                condition=Q(determination="") | Q(kind__in=DETERMINABLE_KINDS),
+                name="petition_determinable_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(determination__in=DEDUCTING)
+                | (Q(household__isnull=False) & Q(notice__gt="") & Q(notified_at__isnull=False)),
+                name="petition_deduction_has_household_and_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class CaseStep(models.Model):
+    """One step of a case's closed loop: which status, when and by whom."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    at = models.DateTimeField(_("at"))
+    by = _user()
+    by_label = models.CharField(_("by"), max_length=150)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.status} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,133 @@
+"""Reads of cases: a case's history, villages' "three-none" status and early warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from platform_core.households.models import Village
+from platform_core.plugins.manager import hooks_for
+from platform_core.plugins.services import PluginError
+from plugins.petition.models import Case, CaseStep
+from plugins.petition.plugin import DEFAULTS, KEY
+
+# The "three-none" village (三无村): no petition, no lawsuit, no criminal case.
+THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
+
+
+def township_settings() -> dict:
+    """The township's settings with defaults filled in; PluginError when not enabled."""
+    hooks = hooks_for(connection.tenant)
+    if KEY not in hooks.enabled:
+        raise PluginError(f"petitions and hotline are not enabled in {connection.tenant.name}")
+    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+
+
+def case_steps(case: Case) -> QuerySet[CaseStep]:
+    """The case's closed loop so far, oldest step first."""
+    return case.steps.order_by("at", "pk")
+
+
+def received_between(start: dt.date, end: dt.date) -> Q:
+    """Cases received on ``start`` .. ``end`` (inclusive days, in the township's time zone)."""
+    return Q(received_at__gte=_midnight(start), received_at__lt=_midnight(end + dt.timedelta(1)))
+
+
+def three_none(village: Village, period_start: dt.date, period_end: dt.date) -> bool:
+    """Whether no petition, lawsuit or criminal case of the village was received in the period.
+
+    Hotline and online cases do not count against it: they are ordinary requests.
+    """
+    township_settings()
+    return not Case.objects.filter(
+        received_between(period_start, period_end), village=village, kind__in=THREE_NONE_KINDS
+    ).exists()
+
+
+@dataclass(frozen=True)
+class VillageStatus:
+    village: Village
+    cases: dict[str, int] = field(default_factory=dict)  # kind -> cases received
+
+    @property
+    def three_none(self) -> bool:
+        return not any(self.cases.get(kind) for kind in THREE_NONE_KINDS)
+
+
+def village_status(period_start: dt.date, period_end: dt.date) -> list[VillageStatus]:
+    """Every village's cases by kind in the period and its three-none status, by code."""
+    township_settings()
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Case.objects.filter(received_between(period_start, period_end))
+        .values_list("village_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for village_id, kind, n in rows:
+        counts.setdefault(village_id, {})[kind] = n
+    return [VillageStatus(v, counts.get(v.pk, {})) for v in Village.objects.order_by("code")]
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    village: Village
+    month: dt.date
+    cases: int  # received in the month
+    average: float  # per month over the previous months
+    months: int  # how many previous months the average covers
+
+    def describe(self) -> str:
+        return (
+            f"{self.village.name}: {self.cases} cases in {self.month:%Y-%m}, "
+            f"average {self.average:.1f} over the previous {self.months} months"
+        )
+
+
+def early_warnings(month: dt.date) -> list[EarlyWarning]:
+    """Villages whose case count rose well above their own recent average.
+
+    With the township's settings ``warning_months`` (N), ``warning_factor`` (F) and
+    ``warning_minimum`` (M): a village is warned for ``month`` when the cases of every
+    kind received in that calendar month number at least M and more than F times its
+    average, where the average is the cases received in the N calendar months before
+    ``month`` divided by N (months without cases count as 0, so a village with no
+    history is warned as soon as it reaches M).
+    """
+    settings = township_settings()
+    months, factor = settings["warning_months"], settings["warning_factor"]
+    first = month.replace(day=1)
+    next_month = _add_months(first, 1)
+    earlier = _add_months(first, -months)
+    current = _count_by_village(first, next_month - dt.timedelta(1))
+    previous = _count_by_village(earlier, first - dt.timedelta(1))
+    villages = Village.objects.in_bulk(list(current))
+    warnings = []
+    for village_id, cases in current.items():
+        average = previous.get(village_id, 0) / months
+        if cases >= settings["warning_minimum"] and cases > factor * average:
+            warnings.append(EarlyWarning(villages[village_id], first, cases, average, months))
+    return sorted(warnings, key=lambda w: w.village.code)
+
+
+def _count_by_village(start: dt.date, end: dt.date) -> dict[int, int]:
+    rows = (
+        Case.objects.filter(received_between(start, end))
+        .values_list("village_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _add_months(first: dt.date, n: int) -> dt.date:
+    index = first.year * 12 + first.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,222 @@
+"""Receiving cases, moving them through the closed loop, and a reviewer's determination.
+
+The loop is received → assigned → handling → (transferred ↔ handling) → responded →
+closed; every step keeps its time and person, and closing records the petitioner's
+satisfaction. Only a determination of unreasonable, repeated or skip-level costs the
+petitioner's household points, and only with a notice the petitioner was given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
+from platform_core.actors import Actor
+from platform_core.households.models import Household, Village
+from platform_core.plugins.services import PluginError
+from platform_core.scoring.models import Rule
+from platform_core.scoring.services import record_entry, require_role
+from plugins.petition.models import (
+    DEDUCTING,
+    DETERMINABLE_KINDS,
+    KIND_ZH,
+    Case,
+    CaseStep,
+    Determination,
+    Kind,
+    Satisfaction,
+    Status,
+)
+from plugins.petition.plugin import KEY, RULE_FOR_DETERMINATION
+from plugins.petition.selectors import township_settings
+
+# Where a case may go from each status.
+NEXT = {
+    Status.RECEIVED: (Status.ASSIGNED,),
+    Status.ASSIGNED: (Status.HANDLING,),
+    Status.HANDLING: (Status.TRANSFERRED, Status.RESPONDED),
+    Status.TRANSFERRED: (Status.HANDLING, Status.RESPONDED),
+    Status.RESPONDED: (Status.CLOSED,),
+    Status.CLOSED: (),
+}
+
+
+def receive_case(
+    *,
+    kind: str,
+    reference: str,
+    village: Village,
+    summary: str,
+    received_at: dt.datetime,
+    by: Actor,
+    household: Household | None = None,
+    petitioner_name: str = "",
+) -> Case:
+    """Register a case (its first step, ``received``); a case number is unique per kind."""
+    township_settings()
+    require_role(by, STAFF_ROLES, village_code=village.code, what="register petition cases")
+    if kind not in Kind.values:
+        raise PluginError(f"case kind {kind!r}: use one of {', '.join(Kind.values)}")
+    reference, summary = reference.strip(), summary.strip()
+    if not reference or not summary:
+        raise PluginError("a case needs its case number and a summary of what was raised")
+    if household is not None and household.village_id != village.pk:
+        raise PluginError(f"household {household.code} is not in {village.name}")
+    if received_at > timezone.now():
+        raise PluginError(f"received at {received_at:%Y-%m-%d %H:%M} is in the future")
+    if Case.objects.filter(kind=kind, reference=reference).exists():
+        raise PluginError(f"{KIND_ZH[kind]} case {reference} is already registered")
+    with transaction.atomic():
+        case = Case.objects.create(
+            kind=kind,
+            reference=reference,
+            village=village,
+            household=household,
+            petitioner_name=petitioner_name.strip(),
+            summary=summary,
+            received_at=received_at,
+        )
+        CaseStep.objects.create(
+            case=case, status=Status.RECEIVED, at=received_at, by=by.user, by_label=by.label
+        )
+    return case
+
+
+def advance(
+    case: Case,
+    status: str,
+    *,
+    by: Actor,
+    note: str = "",
+    satisfaction: str = "",
+    at: dt.datetime | None = None,
+) -> CaseStep:
+    """Move the case one step along the loop (``at`` defaults to now).
+
+    A transfer says where the case went (``note``); closing needs the petitioner's
+    satisfaction. Steps never go back in time.
+    """
+    township_settings()
+    require_role(by, STAFF_ROLES, village_code=case.village.code, what="handle petition cases")
+    at = at or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _check_step(case, status, note, satisfaction, at)
+        step = CaseStep.objects.create(
+            case=case, status=status, at=at, by=by.user, by_label=by.label, note=note.strip()
+        )
+        case.status = status
+        case.satisfaction = satisfaction if status == Status.CLOSED else ""
+        case.save(update_fields=["status", "satisfaction"])
+    return step
+
+
+def _check_step(case: Case, status: str, note: str, satisfaction: str, at: dt.datetime) -> None:
+    allowed = NEXT[case.status]
+    if status not in allowed:
+        where = f"it can go to {' or '.join(allowed)}" if allowed else "it cannot change any more"
+        raise PluginError(f"case {case.reference} is {case.status}; {where}")
+    if status == Status.TRANSFERRED and not note.strip():
+        raise PluginError(f"case {case.reference}: a transfer says where the case went (note)")
+    if status == Status.CLOSED and satisfaction not in Satisfaction.values:
+        raise PluginError(
+            f"case {case.reference}: closing records the petitioner's satisfaction "
+            f"({', '.join(Satisfaction.values)})"
+        )
+    if satisfaction and status != Status.CLOSED:
+        raise PluginError("satisfaction is recorded when the case is closed")
+    if at > timezone.now():
+        raise PluginError(f"{at:%Y-%m-%d %H:%M} is in the future")
+    last = case.steps.order_by("-at", "-pk").values_list("at", flat=True).first()
+    if last is not None and at < last:
+        raise PluginError(
+            f"case {case.reference}: a step cannot be earlier than the last one "
+            f"({timezone.localtime(last):%Y-%m-%d %H:%M})"
+        )
+
+
+def determine(
+    case: Case, determination: str, *, reviewer: Actor, reason: str, notice: str = ""
+) -> Case:
+    """Record a reviewer's determination; a deducting one also records the entry and notice.
+
+    Unreasonable, repeated and skip-level determinations deduct points from the
+    petitioner's household under the plugin's rule (dated the day the case was
+    received) and need the notice given to the petitioner. A case is determined once.
+    """
+    township_settings()
+    require_role(
+        reviewer, REVIEWER_ROLES, village_code=case.village.code, what="determine petitions"
+    )
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
+        )
+        _check_determination(case, determination, reason, notice)
+        now = timezone.now()
+        case.determination = determination
+        case.determined_by = reviewer.user
+        case.determined_by_label = reviewer.label
+        case.determined_at = now
+        case.determination_reason = reason.strip()
+        if notice.strip():
+            case.notice = notice.strip()
+            case.notified_at = now
+            case.notified_by_label = reviewer.label
+        if determination in DEDUCTING:
+            case.entry = _deduction(case, reviewer)
+        case.save()
+    return case
+
+
+def _check_determination(case: Case, determination: str, reason: str, notice: str) -> None:
+    if case.determination:
+        raise PluginError(
+            f"case {case.reference} was already determined {case.determination} "
+            f"by {case.determined_by_label}"
+        )
+    if case.kind not in DETERMINABLE_KINDS:
+        raise PluginError(
+            f"case {case.reference} is a {case.kind}: only petition, hotline and online "
+            "cases are determined here"
+        )
+    if determination not in Determination.values:
+        raise PluginError(
+            f"determination {determination!r}: use one of {', '.join(Determination.values)}"
+        )
+    if not reason.strip():
+        raise PluginError("a determination needs a reason")
+    if determination in DEDUCTING:
+        if case.household is None:
+            raise PluginError(
+                f"case {case.reference} names no household: record the petitioner's household "
+                "before a deduction can be determined"
+            )
+        if not notice.strip():
+            raise PluginError(
+                f"a determination of {determination} needs the notice given to the petitioner"
+            )
+
+
+def _deduction(case: Case, reviewer: Actor):
+    code = RULE_FOR_DETERMINATION[case.determination]
+    rule = Rule.objects.filter(code=code).first()
+    if rule is None:
+        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+    received_on = timezone.localdate(case.received_at)
+    return record_entry(
+        household=case.household,
+        rule=rule,
+        occurred_on=received_on,
+        recorder=reviewer,
+        source=KEY,
+        external_id=f"case:{case.pk}",
+        evidence=(
+            f"{KIND_ZH[case.kind]} case {case.reference} received {received_on}, "
+            f"determined {case.determination}: {case.determination_reason}"
+        ),
+        note=f"notice given {timezone.localtime(case.notified_at):%Y-%m-%d %H:%M}",
+    )

@@ -1,0 +1,40 @@
+"""The stable import path for plugin authors.
+
+    from township_integrity import hookimpl, PluginMetadata, RuleSpec
+
+Everything a plugin needs from the platform is re-exported here; the hooks are
+documented in ``platform_core.plugins.hookspecs`` and ``docs/plugins/hooks.md``.
+"""
+
+import pluggy
+
+from platform_core.plugins.types import (
+    BenefitType,
+    Eligibility,
+    GraphQLContribution,
+    PeriodicTask,
+    PluginMetadata,
+    RuleSpec,
+    ScoreEventSpec,
+)
+
+CORE_VERSION = "0.3.0"
+ENTRY_POINT_GROUP = "township_integrity.plugins"
+# Django apps of plugins with models (installed in every township's schema).
+DJANGO_APPS_GROUP = "township_integrity.django_apps"
+
+hookimpl = pluggy.HookimplMarker("township_integrity")
+
+__all__ = [
+    "CORE_VERSION",
+    "DJANGO_APPS_GROUP",
+    "ENTRY_POINT_GROUP",
+    "BenefitType",
+    "Eligibility",
+    "GraphQLContribution",
+    "PeriodicTask",
+    "PluginMetadata",
+    "RuleSpec",
+    "ScoreEventSpec",
+    "hookimpl",
+]
