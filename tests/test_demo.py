@@ -12,6 +12,8 @@ from platform_core.households.models import Household, Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import HonourBoard
 from platform_core.scoring.models import Objection, ScoreEvent
+from plugins.garbage_sorting.models import Inspection
+from plugins.petition.models import Case
 from tenants.models import Township
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,8 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert ScoreEvent.objects.filter(status="proposed").count() == 12
         assert Objection.objects.filter(status="pending").count() == 1
         assert ScoreEvent.objects.filter(source="demo").exists()
+        # The demo county enables the built-in plugins, and they have data.
+        assert Inspection.objects.exists() and Case.objects.filter(status="closed").exists()
 
 
 @override_settings(PRODUCTION=True)
