@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from importlib.metadata import entry_points
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -121,6 +122,18 @@ TENANT_APPS = [
         - {"plugins.garbage_sorting", "plugins.petition"}
     ),
 ]
+
+
+# A declared app that cannot be found is left out (and the plugin is reported as
+# skipped by the plugin manager) rather than stopping every command at start.
+def _findable(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+TENANT_APPS = [app for app in TENANT_APPS if _findable(app)]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 TENANT_MODEL = "tenants.Township"

@@ -42,6 +42,21 @@ class County(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def clean(self) -> None:
+        """The default set must name installed plugins (checked before any onboarding)."""
+        from django.core.exceptions import ValidationError
+
+        from platform_core.plugins.manager import registry
+
+        keys = self.default_plugins
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValidationError({"default_plugins": _("A list of plugin keys.")})
+        unknown = sorted(set(keys) - set(registry().plugins))
+        if unknown:
+            raise ValidationError(
+                {"default_plugins": _("Unknown plugins: %(keys)s") % {"keys": ", ".join(unknown)}}
+            )
+
 
 class ScoreWindow(models.TextChoices):
     CALENDAR_YEAR = "calendar_year", _("Calendar year to date")
@@ -137,6 +152,9 @@ class PluginActivation(models.Model):
     plugin = models.CharField(_("plugin"), max_length=64)
     enabled = models.BooleanField(_("enabled"), default=True)
     settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # Codes of the plugin's rules that disabling switched off (enabling again turns
+    # exactly these back on; rules the township had switched off itself stay off).
+    suspended_rules = models.JSONField(default=list, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

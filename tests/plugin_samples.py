@@ -38,6 +38,7 @@ class Recorder:
                 "properties": {
                     "households": {"type": "array", "items": {"type": "string"}},
                     "bonus": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "review": {"type": "boolean"},
                 },
                 "additionalProperties": False,
             },
@@ -46,15 +47,19 @@ class Recorder:
     @hookimpl
     def township_covenant_rules(self, settings):
         self._note("township_covenant_rules")
-        return [RuleSpec("SAMPLE-1", "示例", "Sample", "other", 1, needs_review=False)]
+        return [
+            RuleSpec("SAMPLE-1", "示例", "Sample", "other", 1, needs_review=False),
+            RuleSpec("SAMPLE-REVIEW", "示例待审", "Sample to review", "other", 1),
+        ]
 
     @hookimpl
     def township_score_events(self, period_start, period_end, settings):
         self._note("township_score_events")
+        rule = "SAMPLE-REVIEW" if settings.get("review") else "SAMPLE-1"
         return [
             ScoreEventSpec(
                 code,
-                "SAMPLE-1",
+                rule,
                 period_end,
                 f"{code}:{period_end}",
                 "sample",

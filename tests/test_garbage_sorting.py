@@ -112,3 +112,62 @@ def test_a_township_without_the_plugin_cannot_record_and_disabling_keeps_data(
             )
     with in_township(township_b):
         assert not Inspection.objects.exists()
+
+
+def test_model_household_of_the_month_and_inspection_import(township_a, in_township, tmp_path):
+    from django.core.management import call_command
+
+    from platform_core.plugins.services import collect_plugin_events
+
+    enable_plugin(township_a, "garbage_sorting", {"model_month_min": 2})
+    sheet = tmp_path / "inspections.csv"
+    sheet.write_text(
+        "户码,检查日期,结果,照片\n"
+        "V01-0001,2026-03-02,正确,a.jpg\nV01-0001,2026-03-16,correct,\n"
+        "V01-0002,2026-03-02,正确,\nV01-0002,2026-03-16,错误,\n",
+        encoding="utf-8",
+    )
+    with in_township(township_a):
+        f.village()
+        f.person("worker", role="grid_worker")
+    out = __import__("io").StringIO()
+    call_command(
+        "import_inspections",
+        "--township",
+        township_a.code,
+        str(sheet),
+        "--operator",
+        "worker@test.local",
+        stdout=out,
+    )
+    assert "4 rows, 4 inspections recorded, 0 skipped" in out.getvalue()
+    call_command("import_inspections", "--township", township_a.code, str(sheet), stdout=out)
+    assert "4 rows, 0 inspections recorded, 4 skipped" in out.getvalue()
+    with in_township(township_a):
+        collect_plugin_events(D(2026, 3, 1), D(2026, 3, 31), township_a)
+        model = ScoreEvent.objects.get(rule__code="GSI-MODEL-MONTH")
+        assert (model.household.code, model.points, model.occurred_on) == (
+            "V01-0001",
+            2,
+            D(2026, 3, 31),
+        )
+
+
+def test_bad_inspection_rows_are_named(township_a, in_township, tmp_path):
+    from platform_core.tabular import TableError
+    from plugins.garbage_sorting.imports import import_inspections
+
+    enable_plugin(township_a, "garbage_sorting")
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text(
+        "户码,检查日期,结果\nV09-0001,2026-03-02,正确\nV01-0001,2026-03-02,脏\n", encoding="utf-8"
+    )
+    with in_township(township_a):
+        f.village()
+        with pytest.raises(TableError) as caught:
+            import_inspections(sheet, inspector=f.person())
+        assert "row 2, column 户码 (household_code): unknown household 'V09-0001'" in str(
+            caught.value
+        )
+        assert "row 3, column 结果 (result): use correct/wrong/not_sorted" in str(caught.value)
+        assert not Inspection.objects.exists()

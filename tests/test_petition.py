@@ -403,3 +403,29 @@ def test_settings_are_validated_and_the_contract_kit_passes(township_a):
         enable_plugin(township_a, "petition", {"warning_factor": 1})
     with pytest.raises(PluginError, match="Additional properties"):
         enable_plugin(township_a, "petition", {"unknown": 1})
+
+
+def test_petition_status_command_prints_three_none_and_warnings(township_a, in_township):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from platform_core.plugins.services import enable_plugin
+
+    enable_plugin(township_a, "petition")
+    with in_township(township_a):
+        f.village()
+    out = StringIO()
+    call_command(
+        "petition_status", "--township", township_a.code, "--period", "2026-03", stdout=out
+    )
+    line = json.loads(out.getvalue().splitlines()[0])
+    assert line == {
+        "village": "V01",
+        "name": "太湖村",
+        "period": "2026-03",
+        "cases": {},
+        "three_none": True,
+        "warning": None,
+    }

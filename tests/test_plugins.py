@@ -37,6 +37,7 @@ SAMPLES = {
     "sample_old": "tests.plugin_samples:incompatible",
     "sample_wrong_args": "tests.plugin_samples:wrong_arguments",
     "sample_broken": "tests.no_such_module",
+    "sample_bad": "tests.plugin_samples:bad_contract",
 }
 MARCH = dt.date(2026, 3, 1)
 
@@ -117,7 +118,7 @@ def test_townships_see_only_their_plugins_rules_and_hook_calls(
             "plugin:sample_recorder",
         )
     with in_township(township_b):
-        assert Rule.objects.filter(code__startswith="GSI-").count() == 3
+        assert Rule.objects.filter(code__startswith="GSI-").count() == 4
         assert not Rule.objects.filter(code="SAMPLE-1").exists()
         f.village()
         with django_capture_on_commit_callbacks(execute=True):
@@ -170,28 +171,24 @@ def test_hooks_are_cached_per_township_and_never_touch_the_shared_manager(
     assert hooks_for(township_a).enabled["sample_recorder"] == {"bonus": 2}
 
 
-def test_eligibility_is_answered_by_the_first_enabled_plugin(samples, township_a, in_township):
+def test_benefits_eligibility_graphql_and_tasks_come_from_enabled_plugins(
+    samples, township_a, township_b, in_township
+):
+    from platform_core.plugins import selectors
+
     enable_plugin(township_a, "sample_recorder")
     with in_township(township_a):
         f.village()
-        hooks = hooks_for(township_a)
-        key, answer = hooks.first(
-            "township_eligibility",
-            household=f.household("V01-0001"),
-            benefit_code="sample_discount",
-            tier="red",
-        )
-        assert key == "sample_recorder" and not answer.eligible and answer.reason == "tier is red"
-        assert (
-            hooks.first(
-                "township_eligibility",
-                household=f.household("V01-0001"),
-                benefit_code="other",
-                tier="green",
-            )
-            is None
-        )
-        assert hooks.call("township_graphql_fields")[0][0] == "sample_recorder"
+        household = f.household("V01-0001")
+        assert [k for k, _ in selectors.benefit_types(township_a)] == ["sample_recorder"]
+        answer = selectors.eligibility(township_a, household, "sample_discount", "red")
+        assert not answer.eligible and answer.reason == "tier is red"
+        assert selectors.eligibility(township_a, household, "other", "green") is None
+        assert [k for k, _ in selectors.graphql_contributions(township_a)] == ["sample_recorder"]
+    assert selectors.benefit_types(township_b) == []
+    assert ("sample_recorder", "0 2 * * *") in [
+        (k, t.crontab) for k, t in selectors.periodic_tasks()
+    ]
 
 
 def test_plugin_entries_are_idempotent_and_checked(samples, township_a, in_township):
@@ -215,7 +212,7 @@ def test_the_county_default_set_is_enabled_at_onboarding(in_township):
     township = Township.objects.get(code="330599001")
     assert PluginActivation.objects.get(township=township).plugin == "garbage_sorting"
     with in_township(township):
-        assert Rule.objects.filter(plugin="garbage_sorting", active=True).count() == 3
+        assert Rule.objects.filter(plugin="garbage_sorting", active=True).count() == 4
 
 
 def test_contract_kit_passes_the_builtins_and_names_problems(samples):
@@ -306,3 +303,61 @@ def test_cross_township_plugin_state(samples, township_a, township_b, in_townshi
     with in_township(township_b):
         assert not Rule.objects.filter(plugin="garbage_sorting").exists()
     assert connection.schema_name == "public"
+
+
+def test_enabling_again_keeps_settings_and_rules_the_township_switched_off(
+    samples, township_a, in_township
+):
+    from tenants.models import PluginActivation
+
+    enable_plugin(township_a, "sample_recorder", {"bonus": 2})
+    with in_township(township_a):
+        Rule.objects.filter(code="SAMPLE-REVIEW").update(active=False)  # the township's choice
+    disable_plugin(township_a, "sample_recorder")
+    enable_plugin(township_a, "sample_recorder")
+    assert PluginActivation.objects.get(township=township_a).settings == {"bonus": 2}
+    with in_township(township_a):
+        assert Rule.objects.get(code="SAMPLE-1").active
+        assert not Rule.objects.get(code="SAMPLE-REVIEW").active
+
+
+def test_a_failed_change_leaves_no_stale_hooks(samples, township_a):
+    version = township_a.plugins_version
+    with pytest.raises(PluginError):
+        enable_plugin(township_a, "sample_dependent")
+    assert township_a.plugins_version == version
+    assert hooks_for(township_a).enabled == {}
+    with pytest.raises(PluginError, match="sample_bad supplies bad rules: .*category 'gossip'"):
+        enable_plugin(township_a, "sample_bad")
+    assert hooks_for(township_a).enabled == {}
+
+
+def test_plugin_entries_awaiting_review_survive_a_refused_finalisation(
+    samples, township_a, in_township
+):
+    enable_plugin(township_a, "sample_recorder", {"households": ["V01-0001"], "review": True})
+    with in_township(township_a):
+        f.village()
+        with pytest.raises(evaluation.EvaluationError, match="await review"):
+            evaluation.finalise_month(MARCH, by=f.person())
+        entry = ScoreEvent.objects.get(source="sample_recorder")
+        assert entry.status == "proposed"
+
+
+def test_names_that_would_clash_are_refused(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="'json' is taken: a Python module"):
+        call_command("startplugin", "json", str(tmp_path))
+    with pytest.raises(CommandError, match="'petition' is taken: a plugin"):
+        call_command("startplugin", "petition", str(tmp_path))
+
+
+def test_county_default_set_must_name_installed_plugins():
+    from django.core.exceptions import ValidationError
+
+    from tenants.models import County
+
+    county = County(code="330598", name="县", default_plugins=["garbage_sorting", "nope"])
+    with pytest.raises(ValidationError, match="Unknown plugins: nope"):
+        county.full_clean()

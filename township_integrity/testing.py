@@ -23,15 +23,13 @@ import datetime as dt
 import pluggy
 import pytest
 
-MAX_POINTS = 1000
-
 
 def contract_problems(plugin, *, settings: dict | None = None, key: str | None = None) -> list[str]:
     """Everything wrong with ``plugin`` (a module or object with hookimpls); [] when it passes."""
     from jsonschema import Draft202012Validator
 
     from platform_core.plugins import hookspecs
-    from platform_core.plugins.manager import CALLED_HOOKS, metadata_problem
+    from platform_core.plugins.manager import metadata_problem
     from township_integrity import CORE_VERSION
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -42,7 +40,6 @@ def contract_problems(plugin, *, settings: dict | None = None, key: str | None =
     except pluggy.PluginValidationError as exc:
         return [f"does not match the hookspecs: {exc}"]
     metadata = pm.hook.township_plugin_metadata()
-    CALLED_HOOKS.add("township_plugin_metadata")
     if metadata is None:
         return ["implements no township_plugin_metadata hook"]
     problem = metadata_problem(metadata, key or getattr(metadata, "key", ""), CORE_VERSION)
@@ -52,18 +49,13 @@ def contract_problems(plugin, *, settings: dict | None = None, key: str | None =
     settings = {} if settings is None else settings
     for error in Draft202012Validator(metadata.settings_schema).iter_errors(settings):
         problems.append(f"settings {settings!r} do not match the schema: {error.message}")
-    problems += _check_results(pm, settings, CALLED_HOOKS)
+    problems += _check_results(pm, settings)
     return problems
 
 
-def _check_results(pm, settings: dict, called: set[str]) -> list[str]:
-    from platform_core.plugins.types import (
-        RULE_CATEGORIES,
-        BenefitType,
-        GraphQLContribution,
-        PeriodicTask,
-        RuleSpec,
-    )
+def _check_results(pm, settings: dict) -> list[str]:
+    from platform_core.plugins.types import BenefitType, GraphQLContribution, PeriodicTask
+    from platform_core.plugins.validation import rule_problems
 
     problems: list[str] = []
 
@@ -71,29 +63,9 @@ def _check_results(pm, settings: dict, called: set[str]) -> list[str]:
         impls = getattr(pm.hook, hook).get_hookimpls()
         if not impls:
             return None
-        called.add(hook)
         return getattr(pm.hook, hook)(**kwargs)
 
-    rules = answers("township_covenant_rules", settings=settings)
-    codes: set[str] = set()
-    for rule in _flatten(rules):
-        if not isinstance(rule, RuleSpec):
-            problems.append(f"township_covenant_rules returned {type(rule).__name__}, not RuleSpec")
-            continue
-        if not rule.code or len(rule.code) > 40 or rule.code in codes:
-            problems.append(f"rule code {rule.code!r} is empty, longer than 40 or repeated")
-        codes.add(rule.code)
-        if not rule.title_zh or not rule.title_en:
-            problems.append(f"rule {rule.code}: needs title_zh and title_en")
-        if rule.category not in RULE_CATEGORIES:
-            problems.append(
-                f"rule {rule.code}: category {rule.category!r} is not one of "
-                f"{', '.join(RULE_CATEGORIES)}"
-            )
-        if not isinstance(rule.points, int) or rule.points == 0 or abs(rule.points) > MAX_POINTS:
-            problems.append(
-                f"rule {rule.code}: points must be a whole number, not 0, within ±{MAX_POINTS}"
-            )
+    problems += rule_problems(_flatten(answers("township_covenant_rules", settings=settings)))
     for benefit in _flatten(answers("township_benefit_types", settings=settings)):
         if not isinstance(benefit, BenefitType) or not benefit.code:
             problems.append(f"township_benefit_types returned {benefit!r}, not a BenefitType")

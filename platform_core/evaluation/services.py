@@ -186,8 +186,9 @@ def finalise_month(
     if last_day >= timezone.localdate():
         first_day = last_day + dt.timedelta(days=1)
         raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
+    # Committed on their own: entries that need review must survive a refusal below.
+    collect_plugin_events(period, last_day, connection.tenant)
     with transaction.atomic():
-        collect_plugin_events(period, last_day, connection.tenant)
         selected = list(villages) if villages is not None else list(Village.objects.all())
         # Villages nobody opened a round for get one now (no assignments to carry over).
         EvaluationRound.objects.bulk_create(

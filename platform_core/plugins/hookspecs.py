@@ -23,8 +23,8 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 def township_plugin_metadata():
     """Describe the plugin: key, names, version, compatible core versions, settings schema.
 
-    Called once per plugin when the platform starts (and by ``manage.py plugins``),
-    on the plugin alone. Takes no arguments.
+    Called once per plugin when the process first needs its plugins (and by the
+    contract kit), on the plugin alone. Takes no arguments.
 
     Return a ``township_integrity.PluginMetadata``. ``key`` must equal the entry-point
     name; ``core_versions`` is a PEP 440 specifier (a plugin whose specifier excludes
@@ -52,12 +52,14 @@ def township_covenant_rules(settings):
 def township_score_events(period_start, period_end, settings):
     """Ledger entries this plugin produces for a period.
 
-    Called before a month is evaluated (``evaluate`` and ``finalise_month``), with the
-    month's first and last day (``datetime.date``). Return a list of
-    ``township_integrity.ScoreEventSpec`` whose ``occurred_on`` lies in the period.
-    Each is recorded with the plugin's key as ``source``; its ``external_id`` makes
+    Called before a month is finalised (``finalise_month``, ``evaluate --finalize``)
+    and by ``evaluate`` without it, with the month's first and last day
+    (``datetime.date``). Return a list of ``township_integrity.ScoreEventSpec`` whose
+    ``occurred_on`` lies in the period. They are recorded in their own transaction
+    (all or none) with the plugin's key as ``source``; the ``external_id`` makes
     recording idempotent, so return the same entries every time you are asked.
-    Entries under rules that need review arrive as proposed. Plugins that record
+    Entries under rules that need review arrive as proposed, and the month cannot be
+    finalised until they are reviewed. Plugins that record
     entries as things happen (through ``platform_core.scoring.services.record_entry``)
     need not implement this hook. Not ``firstresult``.
     """
@@ -67,9 +69,9 @@ def township_score_events(period_start, period_end, settings):
 def township_benefit_types(settings):
     """Benefit types this plugin offers (loans, discounts, restrictions, ...).
 
-    Called when the township lists its benefits and before an eligibility check.
-    Return a list of ``township_integrity.BenefitType``; codes are unique within a
-    township. Not ``firstresult``.
+    Called by ``platform_core.plugins.selectors.benefit_types(township)``, which the
+    alliance and API build on. Return a list of ``township_integrity.BenefitType``;
+    codes are unique within a township. Not ``firstresult``.
     """
 
 
@@ -77,10 +79,11 @@ def township_benefit_types(settings):
 def township_eligibility(household, benefit_code, tier, settings):
     """Decide whether a household may have a benefit.
 
-    Called by the eligibility check with the household (``households.Household``),
-    the benefit's code and the household's current tier (``"green"``, ``"blue"`` or
-    ``"red"``). Return a ``township_integrity.Eligibility`` when the benefit is yours,
-    ``None`` otherwise. ``firstresult``: the first plugin that answers decides.
+    Called by ``platform_core.plugins.selectors.eligibility`` with the household
+    (``households.Household``), the benefit's code and the household's current tier
+    (``"green"``, ``"blue"`` or ``"red"``). Return a ``township_integrity.Eligibility``
+    when the benefit is yours, ``None`` otherwise. ``firstresult``: the first plugin
+    that answers decides.
     """
 
 
@@ -111,9 +114,10 @@ def township_evaluation_finalised(period, village_ids, settings):
 def township_graphql_fields(settings):
     """GraphQL fields this plugin adds to the township's API.
 
-    Called when a township's GraphQL schema is built (once per set of enabled
-    plugins). Return a ``township_integrity.GraphQLContribution`` (graphene query
-    fields, mutation fields, extra types) or ``None``. Not ``firstresult``.
+    Called by ``platform_core.plugins.selectors.graphql_contributions(township)``, from
+    which the township's GraphQL schema is assembled. Return a
+    ``township_integrity.GraphQLContribution`` (graphene query fields, mutation
+    fields, extra types) or ``None``. Not ``firstresult``.
     """
 
 
@@ -121,7 +125,8 @@ def township_graphql_fields(settings):
 def township_periodic_tasks():
     """Periodic tasks the plugin needs run for each township that enabled it.
 
-    Called when the Celery beat schedule is built. Takes no arguments. Return a list
+    Called by ``platform_core.plugins.selectors.periodic_tasks()`` for every loaded
+    plugin (the beat schedule is built from it). Takes no arguments. Return a list
     of ``township_integrity.PeriodicTask``; the task is called with the township's
     code. Not ``firstresult``.
     """

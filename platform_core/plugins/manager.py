@@ -10,6 +10,7 @@ cached per (hook, plugin); ``TownshipHooks`` per (township, plugins_version).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 import threading
@@ -62,6 +63,11 @@ class Registry:
             cached = self.pm.subset_hook_caller(hook, remove_plugins=others)
             self._callers[(hook, key)] = cached
         return cached
+
+    def call(self, hook: str, key: str, **kwargs) -> list:
+        """Call plugin ``key``'s implementation alone; a list of its answer (or [])."""
+        CALLED_HOOKS.add(hook)
+        return self.caller(hook, key)(**kwargs)
 
     def implements(self, key: str, hook: str) -> bool:
         return hook in self.plugins[key].hooks
@@ -137,6 +143,7 @@ def _check_metadata(pm, key: str, core_version: str) -> tuple[str, PluginMetadat
     impls = [i for i in pm.hook.township_plugin_metadata.get_hookimpls() if i.plugin_name == key]
     if not impls:
         return "implements no township_plugin_metadata hook", None
+    CALLED_HOOKS.add("township_plugin_metadata")
     try:
         metadata = impls[0].function()
     except Exception as exc:
@@ -172,6 +179,12 @@ class TownshipHooks:
     def __init__(self, reg: Registry, enabled: dict[str, dict]):
         self.registry = reg
         self.enabled = {k: v for k, v in enabled.items() if k in reg.plugins}
+        for key in sorted(set(enabled) - set(self.enabled)):
+            logger.warning(
+                "plugin %s is enabled but not loaded (%s); it is not called",
+                key,
+                reg.failed.get(key, "not installed"),
+            )
 
     def implementers(self, hook: str) -> list[str]:
         return [k for k in self.enabled if self.registry.implements(k, hook)]
@@ -203,8 +216,8 @@ class TownshipHooks:
 
     def _call_one(self, hook: str, key: str, kwargs: dict):
         CALLED_HOOKS.add(hook)
-        if "settings" in getattr(self.registry.pm.hook, hook).spec.argnames:  # its own
-            kwargs = {**kwargs, "settings": self.enabled[key]}
+        if "settings" in getattr(self.registry.pm.hook, hook).spec.argnames:  # its own, a copy
+            kwargs = {**kwargs, "settings": copy.deepcopy(self.enabled[key])}
         caller = getattr(self.registry.pm.hook, hook)
         result = self.registry.caller(hook, key)(**kwargs)
         if caller.spec.opts.get("firstresult"):

@@ -8,8 +8,10 @@ of the plugin's data (its rules are only deactivated) so enabling again restores
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
+from contextlib import contextmanager
 
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
@@ -19,6 +21,7 @@ from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.plugins.manager import hooks_for, registry
 from platform_core.plugins.types import RuleSpec, ScoreEventSpec
+from platform_core.plugins.validation import rule_problems
 
 
 class PluginError(PlatformError):
@@ -43,7 +46,10 @@ def validate_settings(key: str, settings: dict | None) -> dict:
 
 
 def enable_plugin(township, key: str, settings: dict | None = None) -> None:
-    """Enable ``key`` for the township (or update its settings) and add its rules."""
+    """Enable ``key`` for the township, or change its settings, and add its rules.
+
+    ``settings=None`` keeps the settings stored from before (``{}`` for a first time).
+    """
     enable_plugins(township, {key: settings})
 
 
@@ -51,27 +57,30 @@ def enable_plugins(township, wanted: dict[str, dict | None]) -> None:
     """Enable several plugins at once, dependencies first (onboarding uses this)."""
     from tenants.models import PluginActivation
 
-    checked = {key: validate_settings(key, settings) for key, settings in wanted.items()}
-    with transaction.atomic():
-        enabled = set(
-            PluginActivation.objects.filter(township=township, enabled=True).values_list(
-                "plugin", flat=True
-            )
+    with _changing(township) as enabled:
+        stored = dict(
+            PluginActivation.objects.filter(township=township).values_list("plugin", "settings")
         )
+        checked = {
+            key: validate_settings(key, stored.get(key, {}) if settings is None else settings)
+            for key, settings in wanted.items()
+        }
+        with tenant_context(township):  # hooks run in the township's schema
+            rules = {key: _plugin_rules(key, checked[key]) for key in checked}
         for key in _dependency_order(checked):
             missing = [d for d in _loaded(key).metadata.depends_on if d not in enabled]
             if missing:
                 raise PluginError(
                     f"plugin {key} needs {', '.join(missing)} enabled first in {township.name}"
                 )
-            PluginActivation.objects.update_or_create(
+            activation, _ = PluginActivation.objects.update_or_create(
                 township=township, plugin=key, defaults={"enabled": True, "settings": checked[key]}
             )
             enabled.add(key)
-        _bump(township)
-        with tenant_context(township):
-            for key in checked:
-                _install_rules(township, key)
+            with tenant_context(township):
+                _install_rules(key, rules[key], activation.suspended_rules)
+            activation.suspended_rules = []
+            activation.save(update_fields=["suspended_rules"])
 
 
 def disable_plugin(township, key: str) -> None:
@@ -79,12 +88,7 @@ def disable_plugin(township, key: str) -> None:
     from platform_core.scoring.models import Rule
     from tenants.models import PluginActivation
 
-    with transaction.atomic():
-        enabled = set(
-            PluginActivation.objects.filter(township=township, enabled=True).values_list(
-                "plugin", flat=True
-            )
-        )
+    with _changing(township) as enabled:
         if key not in enabled:
             raise PluginError(f"plugin {key} is not enabled in {township.name}")
         needing = sorted(
@@ -97,14 +101,48 @@ def disable_plugin(township, key: str) -> None:
                 f"plugin {key} cannot be disabled in {township.name}: "
                 f"{', '.join(needing)} depend on it; disable them first"
             )
-        PluginActivation.objects.filter(township=township, plugin=key).update(enabled=False)
-        _bump(township)
         with tenant_context(township):
-            Rule.objects.filter(plugin=key).update(active=False)
+            active = Rule.objects.filter(plugin=key, active=True)
+            suspended = list(active.values_list("code", flat=True))
+            active.update(active=False)
+        PluginActivation.objects.filter(township=township, plugin=key).update(
+            enabled=False, suspended_rules=suspended
+        )
+
+
+@contextmanager
+def _changing(township):
+    """One transaction per change, the township row locked (no racing dependency checks).
+
+    Yields the keys enabled now; afterwards the township gets a new activation
+    version, or, if the change failed, keeps its old one (no stale cached hooks).
+    """
+    from tenants.models import PluginActivation
+
+    before = township.plugins_version
+    try:
+        with transaction.atomic():
+            type(township).objects.select_for_update().filter(pk=township.pk).exists()
+            enabled = set(
+                PluginActivation.objects.filter(township=township, enabled=True).values_list(
+                    "plugin", flat=True
+                )
+            ) & set(registry().plugins)
+            yield enabled
+            _bump(township)
+    except BaseException:
+        township.plugins_version = before
+        raise
 
 
 def collect_plugin_events(period_start: dt.date, period_end: dt.date, township) -> int:
-    """Record what enabled plugins produce for the period (idempotent); returns how many."""
+    """Record what enabled plugins produce for the period, all or nothing (idempotent)."""
+    with transaction.atomic():
+        recorded = _record_plugin_events(period_start, period_end, township)
+    return recorded
+
+
+def _record_plugin_events(period_start: dt.date, period_end: dt.date, township) -> int:
     from platform_core.households.models import Household
     from platform_core.scoring.models import Rule
     from platform_core.scoring.services import LedgerError, record_entry
@@ -139,17 +177,24 @@ def collect_plugin_events(period_start: dt.date, period_end: dt.date, township) 
     return recorded
 
 
-def _install_rules(township, key: str) -> None:
+def _plugin_rules(key: str, settings: dict) -> list[RuleSpec]:
+    """The rules plugin ``key`` supplies, checked (only this plugin is called)."""
+    answer = registry().call("township_covenant_rules", key, settings=copy.deepcopy(settings))
+    rules = answer[0] if answer else []
+    problems = rule_problems(rules)
+    if problems:
+        raise PluginError(f"plugin {key} supplies bad rules: " + "; ".join(problems[:5]))
+    return rules
+
+
+def _install_rules(key: str, rules: list[RuleSpec], suspended: list[str]) -> None:
+    """Add the plugin's new rules; reactivate the ones disabling switched off (only those)."""
     from platform_core.scoring.models import Rule
     from platform_core.scoring.services import install_rules
 
-    hooks = hooks_for(township)
-    answer = next((value for k, value in hooks.call("township_covenant_rules") if k == key), [])
-    for spec in answer:
-        if not isinstance(spec, RuleSpec):
-            raise PluginError(f"plugin {key} returned {type(spec).__name__}, not RuleSpec")
-    install_rules((vars(spec) for spec in answer), plugin=key)
-    Rule.objects.filter(plugin=key).update(active=True)
+    install_rules((vars(spec) for spec in rules), plugin=key)
+    if suspended:
+        Rule.objects.filter(plugin=key, code__in=suspended).update(active=True)
 
 
 def _bump(township) -> None:

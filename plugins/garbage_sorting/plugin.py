@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from township_integrity import PluginMetadata, RuleSpec, hookimpl
+from township_integrity import PluginMetadata, RuleSpec, ScoreEventSpec, hookimpl
 
 KEY = "garbage_sorting"
+MODEL_MONTH_RULE = "GSI-MODEL-MONTH"
 
 # Inspection result -> the rule its entry is recorded under.
 RULE_FOR_RESULT = {
@@ -23,6 +24,13 @@ SETTINGS_SCHEMA = {
         "record_correct": {
             "type": "boolean",
             "description": "Also reward correct sorting (otherwise only faults are recorded)",
+        },
+        "model_month_min": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 31,
+            "description": "Correct inspections, and no fault, that make a month's model "
+            "household (default 3)",
         },
     },
     "additionalProperties": False,
@@ -69,4 +77,30 @@ def township_covenant_rules(settings):
             -2,
             needs_review=False,
         ),
+        RuleSpec(
+            MODEL_MONTH_RULE,
+            "垃圾分类月度示范户（检查全部合格）",
+            "Garbage-sorting model household of the month (every inspection correct)",
+            "garbage_sorting",
+            2,
+            needs_review=False,
+        ),
+    ]
+
+
+@hookimpl
+def township_score_events(period_start, period_end, settings):
+    """A month's model households: enough correct inspections and not one fault."""
+    from plugins.garbage_sorting.selectors import model_households
+
+    minimum = settings.get("model_month_min", 3)
+    return [
+        ScoreEventSpec(
+            household_code=code,
+            rule_code=MODEL_MONTH_RULE,
+            occurred_on=period_end,
+            external_id=f"model-month:{code}:{period_end:%Y-%m}",
+            evidence=f"{count} correct inspections and no fault in {period_end:%Y-%m}",
+        )
+        for code, count in model_households(period_start, period_end, minimum)
     ]

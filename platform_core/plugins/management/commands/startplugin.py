@@ -1,5 +1,6 @@
 """``startplugin NAME [DIR]``: a new, installable plugin package that passes its own tests."""
 
+import importlib.util
 import keyword
 import re
 from pathlib import Path
@@ -27,6 +28,9 @@ class Command(BaseCommand):
                 f"{name!r} is not a plugin name: use lowercase letters, digits and _ "
                 "(starting with a letter), e.g. river_crab"
             )
+        taken = _taken(name)
+        if taken:
+            raise CommandError(f"{name!r} is taken: {taken}; choose another name")
         target = Path(options["directory"]) / name
         if target.exists():
             raise CommandError(f"{target} already exists")
@@ -39,3 +43,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Plugin package written to {target}")
         self.stdout.write(f"  pip install {target}   # then: python manage.py plugins")
         self.stdout.write(f"  cd {target} && python -m pytest   # its contract test")
+
+
+def _taken(name: str) -> str:
+    """Why ``name`` would clash (an importable module, a Django app, a plugin), or ""."""
+    from django.apps import apps
+
+    from platform_core.plugins.manager import registry
+
+    if name in registry().plugins or name in registry().failed:
+        return "a plugin with that key is installed"
+    if any(config.label == name for config in apps.get_app_configs()):
+        return "a Django app has that label"
+    try:
+        if importlib.util.find_spec(name) is not None:
+            return "a Python module of that name is importable"
+    except (ImportError, ValueError):
+        pass
+    return ""

@@ -1,0 +1,47 @@
+"""Reads through the plugins: benefit types, eligibility, GraphQL fields, periodic tasks.
+
+The API (issue: GraphQL), the alliance module and the beat schedule build on
+these; each asks only the township's enabled plugins.
+"""
+
+from __future__ import annotations
+
+from platform_core.plugins.manager import hooks_for, registry
+from platform_core.plugins.types import BenefitType, Eligibility, GraphQLContribution, PeriodicTask
+
+
+def benefit_types(township) -> list[tuple[str, BenefitType]]:
+    """(plugin key, benefit type) offered by the township's enabled plugins."""
+    found = []
+    for key, types in hooks_for(township).call("township_benefit_types"):
+        found += [(key, t) for t in types if isinstance(t, BenefitType)]
+    return found
+
+
+def eligibility(township, household, benefit_code: str, tier: str) -> Eligibility | None:
+    """The first enabled plugin's answer for ``benefit_code`` (None: no plugin offers it)."""
+    answer = hooks_for(township).first(
+        "township_eligibility", household=household, benefit_code=benefit_code, tier=tier
+    )
+    return answer[1] if answer and isinstance(answer[1], Eligibility) else None
+
+
+def graphql_contributions(township) -> list[tuple[str, GraphQLContribution]]:
+    """What the township's enabled plugins add to its GraphQL schema."""
+    return [
+        (key, value)
+        for key, value in hooks_for(township).call("township_graphql_fields")
+        if isinstance(value, GraphQLContribution)
+    ]
+
+
+def periodic_tasks() -> list[tuple[str, PeriodicTask]]:
+    """(plugin key, task) of every loaded plugin; run for the townships that enabled it."""
+    reg = registry()
+    found = []
+    for key in sorted(reg.plugins):
+        if not reg.implements(key, "township_periodic_tasks"):
+            continue
+        for answer in reg.call("township_periodic_tasks", key):
+            found += [(key, task) for task in answer if isinstance(task, PeriodicTask)]
+    return found
