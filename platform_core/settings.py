@@ -105,21 +105,30 @@ SHARED_APPS = [
     "platform_core.accounts",
     "platform_core.plugins",
 ]
+BUILTIN_PLUGIN_APPS = [
+    "plugins.garbage_sorting",
+    "plugins.petition",
+    "plugins.loans",
+    "plugins.integrity_card",
+    "plugins.points_shop",
+    "plugins.river_crab",
+    "plugins.veterans",
+]
 TENANT_APPS = [
     "django.contrib.admin",
     "platform_core.households",
     "platform_core.evaluation",
     "platform_core.scoring",
     "platform_core.publication",
+    "platform_core.alliance",
     # Plugins with models: the built-in ones, then installed packages that declare a
     # Django app in the "township_integrity.django_apps" entry-point group (read
     # without importing them). Their tables exist in every township's schema and
     # stay empty where the plugin is not enabled.
-    "plugins.garbage_sorting",
-    "plugins.petition",
+    *BUILTIN_PLUGIN_APPS,
     *sorted(
         {ep.value for ep in entry_points(group="township_integrity.django_apps")}
-        - {"plugins.garbage_sorting", "plugins.petition"}
+        - set(BUILTIN_PLUGIN_APPS)
     ),
 ]
 

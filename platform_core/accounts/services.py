@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from platform_core.accounts.models import Membership, Role
 
 # Django apps whose records a township administrator manages in the township admin.
-TOWNSHIP_ADMIN_APPS = ["households", "scoring", "evaluation", "publication"]
+TOWNSHIP_ADMIN_APPS = ["households", "scoring", "evaluation", "publication", "alliance"]
 TOWNSHIP_ADMIN_GROUP = "township administrators"
 
 

@@ -20,10 +20,18 @@ def benefit_types(township) -> list[tuple[str, BenefitType]]:
 
 def eligibility(township, household, benefit_code: str, tier: str) -> Eligibility | None:
     """The first enabled plugin's answer for ``benefit_code`` (None: no plugin offers it)."""
+    answered = answered_eligibility(township, household, benefit_code, tier)
+    return answered[1] if answered else None
+
+
+def answered_eligibility(
+    township, household, benefit_code: str, tier: str
+) -> tuple[str, Eligibility] | None:
+    """(plugin key, answer) of the first enabled plugin that answers for ``benefit_code``."""
     answer = hooks_for(township).first(
         "township_eligibility", household=household, benefit_code=benefit_code, tier=tier
     )
-    return answer[1] if answer and isinstance(answer[1], Eligibility) else None
+    return answer if answer and isinstance(answer[1], Eligibility) else None
 
 
 def graphql_contributions(township) -> list[tuple[str, GraphQLContribution]]:

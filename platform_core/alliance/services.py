@@ -1,0 +1,72 @@
+"""Eligibility checks (always logged) and grants by alliance members.
+
+The answer comes from the township's enabled plugins (``township_eligibility``);
+a benefit no enabled plugin offers is refused with that reason.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from platform_core.actors import Actor
+from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.alliance.selectors import current_tier
+from platform_core.errors import PlatformError
+from platform_core.households.models import Household
+from platform_core.plugins.selectors import answered_eligibility
+
+
+class AllianceError(PlatformError):
+    pass
+
+
+def add_member(*, code: str, name: str, kind: str, contact: str = "") -> AllianceMember:
+    if kind not in AllianceMember.Kind.values:
+        raise AllianceError(f"kind {kind!r}: use one of {', '.join(AllianceMember.Kind.values)}")
+    member, _ = AllianceMember.objects.update_or_create(
+        code=code, defaults={"name": name, "kind": kind, "contact": contact, "active": True}
+    )
+    return member
+
+
+def check_eligibility(
+    household: Household, benefit_code: str, *, by: Actor, member: AllianceMember | None = None
+) -> EligibilityCheck:
+    """Answer whether the household may have the benefit now, and log who asked."""
+    tier = current_tier(household)
+    key, answer = answered_eligibility(connection.tenant, household, benefit_code, tier) or (
+        "",
+        None,
+    )
+    return EligibilityCheck.objects.create(
+        household=household,
+        benefit_code=benefit_code,
+        tier=tier,
+        eligible=bool(answer and answer.eligible),
+        reason=answer.reason if answer else f"no enabled module offers {benefit_code!r} here",
+        legal_basis=answer.legal_basis if answer else "",
+        answered_by=key,
+        member=member,
+        checked_by=by.user,
+        checked_by_label=by.label,
+    )
+
+
+def grant(
+    member: AllianceMember, household: Household, benefit_code: str, *, by: Actor, note: str = ""
+) -> Grant:
+    """Grant a benefit after a fresh, logged eligibility check; refused if not eligible."""
+    with transaction.atomic():
+        check = check_eligibility(household, benefit_code, by=by, member=member)
+        if not check.eligible:
+            raise AllianceError(
+                f"household {household.code} may not have {benefit_code}: {check.reason}"
+            )
+        return Grant.objects.create(
+            member=member,
+            household=household,
+            benefit_code=benefit_code,
+            eligibility_check=check,
+            note=note,
+            granted_by_label=by.label,
+        )

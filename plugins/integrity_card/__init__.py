@@ -1,0 +1,1 @@
+"""Integrity card (鸿信卡)."""

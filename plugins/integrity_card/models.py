@@ -1,0 +1,1 @@
+"""Integrity card: data in the township's schema."""

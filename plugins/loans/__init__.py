@@ -1,0 +1,1 @@
+"""Integrity loans (鸿信贷（诚信贷款）)."""

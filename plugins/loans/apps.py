@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoansConfig(AppConfig):
+    name = "plugins.loans"
+    label = "loans"
+    verbose_name = _("Integrity loans")

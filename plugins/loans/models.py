@@ -1,0 +1,1 @@
+"""Integrity loans: data in the township's schema."""

@@ -1,0 +1,1 @@
+"""Points exchange shop (积分兑换超市)."""

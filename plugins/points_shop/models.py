@@ -1,0 +1,1 @@
+"""Points exchange shop: data in the township's schema."""

@@ -1,0 +1,1 @@
+"""Restrictions for households to improve (待提升户限制)."""

@@ -1,0 +1,1 @@
+"""River-crab cooperative (河蟹合作社)."""

@@ -1,0 +1,1 @@
+"""River-crab cooperative: data in the township's schema."""

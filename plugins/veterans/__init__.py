@@ -1,0 +1,1 @@
+"""Veterans' service station (退役军人服务站)."""

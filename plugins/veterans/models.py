@@ -1,0 +1,1 @@
+"""Veterans' service station: data in the township's schema."""
