@@ -1,0 +1,36 @@
+"""Alliance members (editable); logs of eligibility checks and grants (read-only)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.evaluation.admin import ReadOnlyAdmin
+
+
+@admin.register(AllianceMember, site=township_admin_site)
+class AllianceMemberAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(EligibilityCheck, site=township_admin_site)
+class EligibilityCheckAdmin(ReadOnlyAdmin):
+    list_display = [
+        "checked_at",
+        "household",
+        "benefit_code",
+        "tier",
+        "eligible",
+        "checked_by_label",
+    ]
+    list_filter = ["eligible", "benefit_code", "tier"]
+    list_select_related = ["household"]
+    search_fields = ["household__code", "checked_by_label"]
+
+
+@admin.register(Grant, site=township_admin_site)
+class GrantAdmin(ReadOnlyAdmin):
+    list_display = ["granted_at", "member", "household", "benefit_code", "granted_by_label"]
+    list_filter = ["member", "benefit_code"]
+    list_select_related = ["member", "household"]
