@@ -85,6 +85,10 @@ class Recorder:
         self._note("township_tier_changed")
 
     @hookimpl
+    def township_tier_changes(self, period, changes, settings):
+        self._note("township_tier_changes")
+
+    @hookimpl
     def township_evaluation_finalised(self, period, village_ids, settings):
         self._note("township_evaluation_finalised")
 

@@ -126,7 +126,7 @@ def test_townships_see_only_their_plugins_rules_and_hook_calls(
     schemas = {schema for schema, _ in samples.calls}
     assert schemas == {township_a.schema_name}
     hooks = {hook for _, hook in samples.calls}
-    assert {"township_score_events", "township_tier_changed"} <= hooks
+    assert {"township_score_events", "township_tier_changed", "township_tier_changes"} <= hooks
     assert "township_evaluation_finalised" in hooks
 
 

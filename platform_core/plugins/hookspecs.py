@@ -101,6 +101,21 @@ def township_tier_changed(change, settings):
 
 
 @hookspec
+def township_tier_changes(period, changes, settings):
+    """React to all tier changes of a finalised month at once (set-based).
+
+    Called after the month's transaction commits, once per finalising call, with the
+    month's first day and ``changes``, a list of ``evaluation.TierChange`` (with
+    ``household`` loaded) — every household whose tier differs from its previous
+    finalised month, the first finalised month included. Prefer this hook to
+    ``township_tier_changed`` when a reaction is a query: one statement for the
+    month instead of one per household keeps a 10,000-household evaluation fast.
+    Return nothing; exceptions are logged and do not stop other plugins. Not
+    ``firstresult``.
+    """
+
+
+@hookspec
 def township_evaluation_finalised(period, village_ids, settings):
     """React to a month being finalised.
 

@@ -13,10 +13,17 @@ from platform_core.plugins.manager import hooks_for
 @receiver(month_finalised)
 def tell_plugins_about_the_month(sender, period, village_ids, **kwargs) -> None:
     hooks = hooks_for(connection.tenant)
-    if hooks.implementers("township_tier_changed"):
-        changes = TierChange.objects.filter(
-            period=period, household__village_id__in=village_ids
-        ).select_related("household")
-        for change in changes.iterator(chunk_size=2000):
-            hooks.notify("township_tier_changed", change=change)
+    per_household = hooks.implementers("township_tier_changed")
+    batched = hooks.implementers("township_tier_changes")
+    if per_household or batched:
+        changes = list(
+            TierChange.objects.filter(
+                period=period, household__village_id__in=village_ids
+            ).select_related("household")
+        )
+        if batched:
+            hooks.notify("township_tier_changes", period=period, changes=changes)
+        if per_household:
+            for change in changes:
+                hooks.notify("township_tier_changed", change=change)
     hooks.notify("township_evaluation_finalised", period=period, village_ids=village_ids)
