@@ -46,6 +46,7 @@ def test_red_households_are_restricted_with_the_legal_basis_shown(township_a, in
         assert logged.count() == 5 and logged.filter(member=bank).count() == 4
         with pytest.raises(AllianceError, match="may not have bank_loan"):
             grant(bank, red, "bank_loan", by=clerk)
+        assert logged.count() == 6  # the refused grant's check stays in the log
         given = grant(bank, green, "bank_loan", by=clerk, note="50,000 yuan line")
         assert given.eligibility_check.eligible and Grant.objects.count() == 1
 

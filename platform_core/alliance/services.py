@@ -6,7 +6,7 @@ a benefit no enabled plugin offers is refused with that reason.
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
@@ -55,18 +55,20 @@ def check_eligibility(
 def grant(
     member: AllianceMember, household: Household, benefit_code: str, *, by: Actor, note: str = ""
 ) -> Grant:
-    """Grant a benefit after a fresh, logged eligibility check; refused if not eligible."""
-    with transaction.atomic():
-        check = check_eligibility(household, benefit_code, by=by, member=member)
-        if not check.eligible:
-            raise AllianceError(
-                f"household {household.code} may not have {benefit_code}: {check.reason}"
-            )
-        return Grant.objects.create(
-            member=member,
-            household=household,
-            benefit_code=benefit_code,
-            eligibility_check=check,
-            note=note,
-            granted_by_label=by.label,
+    """Grant a benefit after a fresh eligibility check; refused if not eligible.
+
+    The check is written first, on its own, so a refusal stays in the log.
+    """
+    check = check_eligibility(household, benefit_code, by=by, member=member)
+    if not check.eligible:
+        raise AllianceError(
+            f"household {household.code} may not have {benefit_code}: {check.reason}"
         )
+    return Grant.objects.create(
+        member=member,
+        household=household,
+        benefit_code=benefit_code,
+        eligibility_check=check,
+        note=note,
+        granted_by_label=by.label,
+    )

@@ -1,10 +1,43 @@
-"""The integrity_card plugin's hooks."""
+"""The integrity_card plugin's hooks: the card as a benefit for green households only.
+
+A card is suspended as soon as a finalised month leaves its household blue or red;
+with ``reactivate_on_green`` (the default) it works again when the household is
+green in a later finalised month, without extending its validity.
+"""
 
 from __future__ import annotations
 
-from township_integrity import PluginMetadata, hookimpl
+from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
 
 KEY = "integrity_card"
+BENEFIT_CODE = "integrity_card"
+
+# Defaults used when a township leaves a key out.
+DEFAULTS = {"validity_months": 12, "reactivate_on_green": True}
+
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "validity_months": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 120,
+            "description": "How long a new card is valid, in months (default 12)",
+        },
+        "reactivate_on_green": {
+            "type": "boolean",
+            "description": "A card suspended for the tier works again when the household "
+            "is green again and the card has not expired (default true)",
+        },
+    },
+    "additionalProperties": False,
+}
+
+LEGAL_BASIS = (
+    "依据本镇诚信积分管理办法：鸿信卡发放给绿码诚信示范户，不再是绿码时暂停使用。"
+    " / Under the township's integrity-points rules the card is for model (green) "
+    "households and is suspended when a household is no longer green."
+)
 
 
 @hookimpl
@@ -15,4 +48,47 @@ def township_plugin_metadata():
         name_en="Integrity card",
         version="1.0.0",
         core_versions=">=0.3,<1",
+        settings_schema=SETTINGS_SCHEMA,
+        description="Cards for model households, suspended when they are no longer green; "
+        "alliance members attach discounts, free check-ups and hiring fast lanes, and "
+        "every card check by a clerk is logged.",
     )
+
+
+@hookimpl
+def township_benefit_types(settings):
+    return [BenefitType(BENEFIT_CODE, "鸿信卡", "Integrity card", LEGAL_BASIS)]
+
+
+@hookimpl
+def township_eligibility(household, benefit_code, tier, settings):
+    if benefit_code != BENEFIT_CODE:
+        return None
+    if tier == "green":
+        return Eligibility(
+            True,
+            "绿码诚信示范户可持鸿信卡 / a model (green) household may hold the card",
+            LEGAL_BASIS,
+        )
+    return Eligibility(
+        False,
+        f"鸿信卡仅限绿码诚信示范户（当前{tier}） / the card is for green households only "
+        f"(tier {tier})",
+        LEGAL_BASIS,
+    )
+
+
+@hookimpl
+def township_tier_changes(period, changes, settings):
+    """Suspend the cards of households that left green; maybe reactivate them on return."""
+    from plugins.integrity_card.services import follow_tiers
+
+    follow_tiers(period, changes, {**DEFAULTS, **settings})
+
+
+@hookimpl
+def township_evaluation_finalised(period, village_ids, settings):
+    """A monthly sweep: cards past their validity become expired."""
+    from plugins.integrity_card.services import expire_due_cards
+
+    expire_due_cards()

@@ -1,10 +1,39 @@
-"""The loans plugin's hooks."""
+"""The loans plugin's hooks: the integrity-loan benefit, its eligibility and the freeze on red."""
 
 from __future__ import annotations
 
-from township_integrity import PluginMetadata, hookimpl
+from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
 
 KEY = "loans"
+BENEFIT = "integrity_loan"
+
+LEGAL_BASIS = (
+    "依据本镇诚信积分管理办法及“鸿信贷”合作协议：诚信示范户可享受免抵押、基准利率的诚信贷款；"
+    "红码“待提升户”暂停授信，未提用额度冻结，转为蓝码或绿码后恢复。"
+    " / Under the township's integrity-points rules and the integrity-loan agreement with the "
+    "alliance banks: households in good standing may borrow collateral-free at the base rate; "
+    "red households get no new credit and their undrawn credit is frozen until they recover."
+)
+
+# Used when a township leaves a key out of its settings.
+DEFAULTS = {"freeze_on_red": True, "legal_basis": LEGAL_BASIS}
+
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "freeze_on_red": {
+            "type": "boolean",
+            "default": True,
+            "description": "Freeze the undrawn credit of households that turn red (default on)",
+        },
+        "legal_basis": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The township's own wording of the basis shown in eligibility answers",
+        },
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
@@ -15,4 +44,55 @@ def township_plugin_metadata():
         name_en="Integrity loans",
         version="1.0.0",
         core_versions=">=0.3,<1",
+        settings_schema=SETTINGS_SCHEMA,
+        description="Collateral-free loans of the alliance banks with a credit limit per tier; "
+        "undrawn credit is frozen while a household is red.",
     )
+
+
+def _basis(settings: dict) -> str:
+    return settings.get("legal_basis", LEGAL_BASIS)
+
+
+@hookimpl
+def township_benefit_types(settings):
+    return [BenefitType(BENEFIT, "鸿信贷（诚信贷款）", "Integrity loan", _basis(settings))]
+
+
+@hookimpl
+def township_eligibility(household, benefit_code, tier, settings):
+    """Red: refused. Green/blue: eligible up to the best limit the active products give the tier."""
+    if benefit_code != BENEFIT:
+        return None
+    basis = _basis(settings)
+    if tier == "red":
+        return Eligibility(
+            eligible=False,
+            reason="红码待提升户：暂停鸿信贷授信 / Integrity loan: no credit for a household "
+            "to improve (red)",
+            legal_basis=basis,
+        )
+    from plugins.loans.selectors import best_limit
+
+    limit = best_limit(tier)
+    if not limit:
+        return Eligibility(
+            eligible=False,
+            reason=f"没有银行为{tier}户提供鸿信贷额度 / Integrity loan: no active product "
+            f"gives credit to tier {tier}",
+            legal_basis=basis,
+        )
+    return Eligibility(
+        eligible=True,
+        reason=f"鸿信贷可授信额度最高{limit}元（{tier}） / Integrity loan: credit up to "
+        f"{limit} yuan for tier {tier}",
+        legal_basis=basis,
+    )
+
+
+@hookimpl
+def township_tier_changes(period, changes, settings):
+    """Turning red freezes a household's undrawn lines; leaving red unfreezes them."""
+    from plugins.loans.services import follow_tiers
+
+    follow_tiers(period, changes, {**DEFAULTS, **settings})

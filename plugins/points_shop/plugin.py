@@ -1,10 +1,31 @@
-"""The points_shop plugin's hooks."""
+"""The points_shop plugin's hooks: who it is, its settings and the exchange benefit."""
 
 from __future__ import annotations
 
-from township_integrity import PluginMetadata, hookimpl
+from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
 
 KEY = "points_shop"
+BENEFIT = "points_exchange"
+
+# Defaults used when a township leaves a key out.
+DEFAULTS = {"other_villages": False, "max_points_per_order": None}
+
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "other_villages": {
+            "type": "boolean",
+            "description": "Households may also exchange in other villages' shops "
+            "(default: only in their own village's shops)",
+        },
+        "max_points_per_order": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Refuse an order worth more points than this (default: no limit)",
+        },
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
@@ -15,4 +36,25 @@ def township_plugin_metadata():
         name_en="Points exchange shop",
         version="1.0.0",
         core_versions=">=0.3,<1",
+        settings_schema=SETTINGS_SCHEMA,
+        description="Village shops exchange goods for wallet points; the integrity score is "
+        "never touched. Orders are all-or-nothing and a monthly statement per shop.",
     )
+
+
+@hookimpl
+def township_benefit_types(settings):
+    return [BenefitType(BENEFIT, "积分兑换", "Points exchange")]
+
+
+@hookimpl
+def township_eligibility(household, benefit_code, tier, settings):
+    """Any tier may exchange: the wallet holds points already earned, not the score."""
+    if benefit_code != BENEFIT:
+        return None
+    from platform_core.scoring.selectors import wallet_balance
+
+    balance = wallet_balance(household)
+    if balance <= 0:
+        return Eligibility(False, f"household {household.code} has no wallet points to exchange")
+    return Eligibility(True, f"household {household.code} has {balance} wallet points")

@@ -1,10 +1,46 @@
-"""The veterans plugin's hooks."""
+"""The veterans plugin's hooks: who it is, its rule, and the priority-service benefit.
+
+Choices (docs/plugins/veterans.md):
+- volunteer service by a veteran records ``VET-VOLUNTEER`` (+2) for the veteran's
+  household; visits (慰问/走访) and other station activities are records only: they
+  are the station serving the veteran, not something the household did;
+- ``veteran_priority_service`` (优先服务) is answered for households with a registered
+  veteran only, and regardless of the integrity tier: it is a statutory entitlement
+  for service rendered, which the village covenant cannot take away (a red household
+  is told its tier was not considered).
+"""
 
 from __future__ import annotations
 
-from township_integrity import PluginMetadata, hookimpl
+from township_integrity import BenefitType, Eligibility, PluginMetadata, RuleSpec, hookimpl
 
 KEY = "veterans"
+VOLUNTEER_RULE = "VET-VOLUNTEER"
+PRIORITY_SERVICE = "veteran_priority_service"
+LEGAL_BASIS = (
+    "《中华人民共和国退役军人保障法》（2021年1月1日起施行）：国家对退役军人给予优待，"
+    "退役军人在公共服务等方面依法享受优先、优待。"
+    " / Veterans Support Law of the PRC (in force since 1 January 2021): the state gives "
+    "veterans preferential treatment, including priority in public services."
+)
+
+DEFAULTS = {"review_volunteering": False, "legal_basis": LEGAL_BASIS}
+
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "review_volunteering": {
+            "type": "boolean",
+            "description": "Entries for volunteer service wait for the joint review (default no)",
+        },
+        "legal_basis": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The township's own wording of the priority services' legal basis",
+        },
+    },
+    "additionalProperties": False,
+}
 
 
 @hookimpl
@@ -15,4 +51,56 @@ def township_plugin_metadata():
         name_en="Veterans' service station",
         version="1.0.0",
         core_versions=">=0.3,<1",
+        settings_schema=SETTINGS_SCHEMA,
+        description="Veteran households, service-station activities (volunteer service "
+        "earns points; visits are recorded) and priority services as a benefit.",
+    )
+
+
+@hookimpl
+def township_covenant_rules(settings):
+    # needs_review=False: the station records what it organised; review_volunteering asks
+    # for the joint review instead.
+    return [
+        RuleSpec(
+            VOLUNTEER_RULE,
+            "退役军人参加志愿服务",
+            "Veteran's volunteer service",
+            "volunteering",
+            2,
+            needs_review=False,
+        ),
+    ]
+
+
+@hookimpl
+def township_benefit_types(settings):
+    return [
+        BenefitType(
+            PRIORITY_SERVICE,
+            "退役军人优先服务",
+            "Priority services for veterans",
+            legal_basis=settings.get("legal_basis") or LEGAL_BASIS,
+        )
+    ]
+
+
+@hookimpl
+def township_eligibility(household, benefit_code, tier, settings):
+    """Veteran households may have priority services whatever their tier."""
+    if benefit_code != PRIORITY_SERVICE:
+        return None
+    from plugins.veterans.selectors import veterans_of
+
+    basis = settings.get("legal_basis") or LEGAL_BASIS
+    names = [v.name for v in veterans_of(household)]
+    if not names:
+        return Eligibility(
+            False, f"household {household.code} has no registered veteran", legal_basis=basis
+        )
+    return Eligibility(
+        True,
+        f"veteran household ({'、'.join(names)}): priority services are a statutory "
+        f"entitlement, given whatever the integrity tier (now {tier})",
+        legal_basis=basis,
     )

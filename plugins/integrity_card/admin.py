@@ -1,0 +1,31 @@
+"""Cards, benefits and checks in the township admin (read-only: changes go through the services)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from platform_core.evaluation.admin import ReadOnlyAdmin
+from plugins.integrity_card.models import Card, CardBenefit, CardCheck
+
+
+@admin.register(Card, site=township_admin_site)
+class CardAdmin(ReadOnlyAdmin):
+    list_display = ["number", "household", "issued_on", "valid_until", "status", "status_reason"]
+    list_filter = ["status", "issued_on"]
+    list_select_related = ["household"]
+    search_fields = ["number", "household__code"]
+
+
+@admin.register(CardBenefit, site=township_admin_site)
+class CardBenefitAdmin(ReadOnlyAdmin):
+    list_display = ["member", "kind", "description", "active", "registered_by_label"]
+    list_filter = ["kind", "active", "member"]
+    list_select_related = ["member"]
+
+
+@admin.register(CardCheck, site=township_admin_site)
+class CardCheckAdmin(ReadOnlyAdmin):
+    list_display = ["at", "number", "answer", "member", "clerk_label", "reason"]
+    list_filter = ["answer", "member"]
+    list_select_related = ["member"]
+    search_fields = ["number", "card__household__code"]
+    date_hierarchy = "at"

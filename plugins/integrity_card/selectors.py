@@ -1,0 +1,60 @@
+"""Reads of cards, benefits and card checks."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count, QuerySet
+
+from platform_core.alliance.models import AllianceMember
+from platform_core.households.models import Household
+from platform_core.plugins.manager import hooks_for
+from platform_core.plugins.services import PluginError
+from plugins.integrity_card.models import Card, CardBenefit, CardCheck
+from plugins.integrity_card.plugin import DEFAULTS, KEY
+
+
+def township_settings() -> dict:
+    """The township's settings with defaults filled in; PluginError when not enabled."""
+    hooks = hooks_for(connection.tenant)
+    if KEY not in hooks.enabled:
+        raise PluginError(f"the integrity card is not enabled in {connection.tenant.name}")
+    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+
+
+def normalise_number(number: str) -> str:
+    """Card numbers as clerks type them: spaces around and lower case are forgiven."""
+    return (number or "").strip().upper()
+
+
+def find_card(number: str) -> Card | None:
+    return Card.objects.select_related("household").filter(number=normalise_number(number)).first()
+
+
+def cards_of(household: Household) -> QuerySet[Card]:
+    """Every card the household was issued, newest first."""
+    township_settings()
+    return Card.objects.filter(household=household)
+
+
+def benefits_of(member: AllianceMember, *, active_only: bool = True) -> QuerySet[CardBenefit]:
+    township_settings()
+    found = CardBenefit.objects.filter(member=member)
+    return found.filter(active=True) if active_only else found
+
+
+def checks_of(card: Card) -> QuerySet[CardCheck]:
+    township_settings()
+    return card.checks.select_related("member")
+
+
+def checks_by(member: AllianceMember) -> QuerySet[CardCheck]:
+    """The member's clerks' checks, newest first (unknown numbers included)."""
+    township_settings()
+    return CardCheck.objects.filter(member=member)
+
+
+def card_totals() -> dict[str, int]:
+    """Cards per status (every status present, 0 when none)."""
+    township_settings()
+    counts = dict(Card.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return {status: counts.get(status, 0) for status in Card.Status.values}

@@ -1,0 +1,60 @@
+"""Township admin view of shops, catalogues and orders (read-only: changes go through services)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from plugins.points_shop.models import Item, Order, OrderLine, Shop
+
+
+class ReadOnly(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    fields = ["name", "price_points", "stock", "active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["item", "quantity", "price_points"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shop, site=township_admin_site)
+class ShopAdmin(ReadOnly):
+    list_display = ["name", "village", "member", "active"]
+    list_filter = ["village", "active"]
+    list_select_related = ["village", "member"]
+    inlines = [ItemInline]
+
+
+@admin.register(Order, site=township_admin_site)
+class OrderAdmin(ReadOnly):
+    list_display = ["reference", "household", "shop", "total_points", "status", "placed_at"]
+    list_filter = ["shop", "status"]
+    list_select_related = ["household", "shop"]
+    search_fields = ["reference", "household__code"]
+    date_hierarchy = "placed_at"
+    inlines = [OrderLineInline]

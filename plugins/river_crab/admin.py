@@ -1,0 +1,37 @@
+"""River-crab data in the township admin (read-only: it is recorded through the services)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from platform_core.evaluation.admin import ReadOnlyAdmin
+from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest, Member
+
+
+@admin.register(Cooperative, site=township_admin_site)
+class CooperativeAdmin(ReadOnlyAdmin):
+    list_display = ["name", "village"]
+    search_fields = ["name"]
+
+
+@admin.register(Member, site=township_admin_site)
+class MemberAdmin(ReadOnlyAdmin):
+    list_display = ["household", "cooperative", "pond_mu", "joined_on"]
+    list_filter = ["cooperative"]
+    list_select_related = ["household", "cooperative"]
+    search_fields = ["household__code", "household__head_name"]
+
+
+@admin.register(ComplianceInspection, site=township_admin_site)
+class ComplianceInspectionAdmin(ReadOnlyAdmin):
+    list_display = ["inspected_on", "member", "aspect", "passed", "inspector_label"]
+    list_filter = ["aspect", "passed", "inspected_on"]
+    list_select_related = ["member__household", "member__cooperative"]
+    search_fields = ["member__household__code"]
+
+
+@admin.register(Harvest, site=township_admin_site)
+class HarvestAdmin(ReadOnlyAdmin):
+    list_display = ["year", "member", "pond_mu", "yield_jin", "revenue", "cost"]
+    list_filter = ["year"]
+    list_select_related = ["member__household", "member__cooperative"]
+    search_fields = ["member__household__code"]

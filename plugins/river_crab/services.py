@@ -1,0 +1,265 @@
+"""Cooperatives, members, compliance inspections (which become entries) and harvests.
+
+A failed aspect of an inspection costs the member's household ``RC-VIOLATION``; a
+day on which all three aspects of a member were checked and passed earns one
+``RC-COMPLIANT`` (whether the aspects were recorded together or one by one).
+Entries carry an external id, so nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
+from platform_core.actors import Actor
+from platform_core.households.models import Household, Village
+from platform_core.plugins.services import PluginError
+from platform_core.scoring.models import Rule, ScoreEvent
+from platform_core.scoring.services import record_entry, require_role
+from plugins.river_crab.models import (
+    ASPECT_ZH,
+    Aspect,
+    ComplianceInspection,
+    Cooperative,
+    Harvest,
+    Member,
+)
+from plugins.river_crab.plugin import COMPLIANT_RULE, KEY, VIOLATION_RULE
+from plugins.river_crab.selectors import township_settings
+
+
+def create_cooperative(*, name: str, by: Actor, village: Village | None = None) -> Cooperative:
+    """Register a cooperative (names are unique in the township)."""
+    township_settings()
+    require_role(
+        by,
+        ADMIN_ROLES,
+        village_code=village.code if village else None,
+        what="register cooperatives",
+    )
+    name = name.strip()
+    if not name:
+        raise PluginError("a cooperative needs a name")
+    if Cooperative.objects.filter(name=name).exists():
+        raise PluginError(f"cooperative {name} is already registered")
+    return Cooperative.objects.create(name=name, village=village)
+
+
+def add_member(
+    cooperative: Cooperative,
+    household: Household,
+    *,
+    pond_mu: Decimal | str,
+    joined_on: dt.date,
+    by: Actor,
+) -> Member:
+    """Enrol a household in a cooperative with its pond area (mu)."""
+    township_settings()
+    require_role(
+        by, ADMIN_ROLES, village_code=household.village.code, what="enrol cooperative members"
+    )
+    area = _amount(pond_mu, "pond area (mu)")
+    if area <= 0:
+        raise PluginError(f"pond area {area} mu: it must be more than 0")
+    if joined_on > timezone.localdate():
+        raise PluginError(f"joined on {joined_on} is in the future")
+    if Member.objects.filter(cooperative=cooperative, household=household).exists():
+        raise PluginError(f"household {household.code} is already a member of {cooperative}")
+    return Member.objects.create(
+        cooperative=cooperative, household=household, pond_mu=area, joined_on=joined_on
+    )
+
+
+def record_inspection(
+    member: Member,
+    *,
+    inspected_on: dt.date,
+    results: dict[str, bool],
+    inspector: Actor,
+    note: str = "",
+) -> list[ComplianceInspection]:
+    """Record the aspects checked on one day (``{"water_quality": True, ...}``) and their entries.
+
+    Each failed aspect records ``RC-VIOLATION``; when the day's aspects (with any
+    recorded earlier that day) cover all three and all passed, ``RC-COMPLIANT`` is
+    recorded once (unless ``reward_compliance`` is off). With ``review_inspections``
+    the entries wait for the joint review. An aspect is checked once per member a day.
+    """
+    settings = township_settings()
+    household = member.household
+    require_role(
+        inspector,
+        STAFF_ROLES,
+        village_code=household.village.code,
+        what="record crab-farming inspections",
+    )
+    _check_inspection(member, inspected_on, results)
+    review = settings["review_inspections"] or None
+    with transaction.atomic():
+        checks = []
+        for aspect, passed in results.items():
+            check = ComplianceInspection.objects.create(
+                member=member,
+                inspected_on=inspected_on,
+                aspect=aspect,
+                passed=passed,
+                inspector=inspector.user,
+                inspector_label=inspector.label,
+                note=note.strip(),
+            )
+            if not passed:
+                check.entry = _violation(check, inspector, review)
+                check.save(update_fields=["entry"])
+            checks.append(check)
+        if settings["reward_compliance"]:
+            _reward_if_compliant(member, inspected_on, inspector, review)
+    for check in checks:
+        check.refresh_from_db(fields=["entry"])
+    return checks
+
+
+def _check_inspection(member: Member, day: dt.date, results: dict[str, bool]) -> None:
+    if not results:
+        raise PluginError("an inspection records at least one aspect")
+    unknown = [a for a in results if a not in Aspect.values]
+    if unknown:
+        raise PluginError(
+            f"inspection aspect {unknown[0]!r}: use {', '.join(Aspect.values)} "
+            "(水质/用药记录/质量认证)"
+        )
+    if any(not isinstance(passed, bool) for passed in results.values()):
+        raise PluginError("each aspect is recorded as passed (true) or failed (false)")
+    if day > timezone.localdate():
+        raise PluginError(f"inspection date {day} is in the future")
+    if day < member.joined_on:
+        raise PluginError(
+            f"inspection date {day} is before household {member.household.code} joined "
+            f"{member.cooperative} ({member.joined_on})"
+        )
+    done = ComplianceInspection.objects.filter(
+        member=member, inspected_on=day, aspect__in=list(results)
+    ).values_list("aspect", flat=True)
+    if done:
+        named = ", ".join(ASPECT_ZH[a] for a in sorted(done))
+        raise PluginError(
+            f"household {member.household.code} ({member.cooperative}) was already checked "
+            f"for {named} on {day}"
+        )
+
+
+def _violation(check: ComplianceInspection, inspector: Actor, review: bool | None) -> ScoreEvent:
+    evidence = (
+        f"crab-farming inspection {check.pk} on {check.inspected_on} ({check.member.cooperative}): "
+        f"{ASPECT_ZH[check.aspect]} failed"
+    )
+    if check.note:
+        evidence += f"; {check.note}"
+    return record_entry(
+        household=check.member.household,
+        rule=_rule(VIOLATION_RULE),
+        occurred_on=check.inspected_on,
+        recorder=inspector,
+        source=KEY,
+        external_id=f"inspection:{check.pk}",
+        evidence=evidence,
+        review=review,
+    )
+
+
+def _reward_if_compliant(
+    member: Member, day: dt.date, inspector: Actor, review: bool | None
+) -> None:
+    checks = ComplianceInspection.objects.filter(member=member, inspected_on=day)
+    passed = {c.aspect for c in checks if c.passed}
+    if len(passed) != len(Aspect.values) or any(not c.passed for c in checks):
+        return
+    entry = record_entry(
+        household=member.household,
+        rule=_rule(COMPLIANT_RULE),
+        occurred_on=day,
+        recorder=inspector,
+        source=KEY,
+        external_id=f"compliant:{member.pk}:{day:%Y-%m-%d}",
+        evidence=(
+            f"crab-farming inspection on {day} ({member.cooperative}): "
+            "水质、用药记录、质量认证 all passed"
+        ),
+        review=review,
+    )
+    checks.update(entry=entry)
+
+
+def record_harvest(
+    member: Member,
+    *,
+    year: int,
+    yield_jin: Decimal | str,
+    revenue: Decimal | str,
+    cost: Decimal | str,
+    by: Actor,
+    pond_mu: Decimal | str | None = None,
+) -> Harvest:
+    """Record a member's harvest of a year (yield in jin, money in yuan); once per year.
+
+    The pond area defaults to the member's current area and is kept with the harvest,
+    so a later change of the pond does not rewrite past years' figures per mu.
+    """
+    township_settings()
+    require_role(
+        by, STAFF_ROLES, village_code=member.household.village.code, what="record crab harvests"
+    )
+    if year > timezone.localdate().year:
+        raise PluginError(f"harvest year {year} is in the future")
+    if year < member.joined_on.year:
+        raise PluginError(
+            f"harvest year {year} is before household {member.household.code} joined "
+            f"{member.cooperative} ({member.joined_on})"
+        )
+    area = member.pond_mu if pond_mu is None else _amount(pond_mu, "pond area (mu)")
+    amounts = {
+        "yield (jin)": _amount(yield_jin, "yield (jin)"),
+        "revenue (yuan)": _amount(revenue, "revenue (yuan)"),
+        "cost (yuan)": _amount(cost, "cost (yuan)"),
+    }
+    if area <= 0:
+        raise PluginError(f"pond area {area} mu: it must be more than 0")
+    negative = [name for name, value in amounts.items() if value < 0]
+    if negative:
+        raise PluginError(f"{negative[0]} cannot be negative")
+    if Harvest.objects.filter(member=member, year=year).exists():
+        raise PluginError(
+            f"the {year} harvest of household {member.household.code} ({member.cooperative}) "
+            "is already recorded"
+        )
+    yield_, revenue_, cost_ = amounts.values()
+    return Harvest.objects.create(
+        member=member,
+        year=year,
+        pond_mu=area,
+        yield_jin=yield_,
+        revenue=revenue_,
+        cost=cost_,
+        recorded_by=by.user,
+        recorded_by_label=by.label,
+    )
+
+
+def _amount(value, what: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise PluginError(f"{what} {value!r} is not a number") from None
+    if not amount.is_finite():
+        raise PluginError(f"{what} {value!r} is not a number")
+    return amount
+
+
+def _rule(code: str) -> Rule:
+    rule = Rule.objects.filter(code=code).first()
+    if rule is None:
+        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+    return rule

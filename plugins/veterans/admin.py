@@ -1,0 +1,22 @@
+"""Veterans and station activities in the township admin (read-only: use the services)."""
+
+from django.contrib import admin
+
+from platform_core.admin_site import township_admin_site
+from platform_core.evaluation.admin import ReadOnlyAdmin
+from plugins.veterans.models import ServiceActivity, Veteran
+
+
+@admin.register(Veteran, site=township_admin_site)
+class VeteranAdmin(ReadOnlyAdmin):
+    list_display = ["name", "household", "service_branch", "discharged_year"]
+    list_select_related = ["household"]
+    search_fields = ["name", "household__code"]
+
+
+@admin.register(ServiceActivity, site=township_admin_site)
+class ServiceActivityAdmin(ReadOnlyAdmin):
+    list_display = ["on", "veteran", "kind", "by_label"]
+    list_filter = ["kind", "on"]
+    list_select_related = ["veteran__household"]
+    search_fields = ["veteran__name", "veteran__household__code"]

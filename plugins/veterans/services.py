@@ -1,0 +1,95 @@
+"""Registering veterans and recording the service station's activities.
+
+Volunteer service records ``VET-VOLUNTEER`` for the veteran's household (once per
+activity, by its external id); visits and other activities are records only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
+from platform_core.actors import Actor
+from platform_core.households.models import Household
+from platform_core.plugins.services import PluginError
+from platform_core.scoring.models import Rule
+from platform_core.scoring.services import record_entry, require_role
+from plugins.veterans.models import KIND_ZH, ActivityKind, ServiceActivity, Veteran
+from plugins.veterans.plugin import KEY, VOLUNTEER_RULE
+from plugins.veterans.selectors import township_settings
+
+
+def register_veteran(
+    household: Household,
+    *,
+    name: str,
+    discharged_year: int,
+    by: Actor,
+    service_branch: str = "",
+) -> Veteran:
+    """Register a veteran of a household (a name once per household)."""
+    township_settings()
+    require_role(by, ADMIN_ROLES, village_code=household.village.code, what="register veterans")
+    name = name.strip()
+    if not name:
+        raise PluginError("a veteran needs a name")
+    if discharged_year > timezone.localdate().year:
+        raise PluginError(f"discharge year {discharged_year} is in the future")
+    if Veteran.objects.filter(household=household, name=name).exists():
+        raise PluginError(f"{name} of household {household.code} is already registered")
+    return Veteran.objects.create(
+        household=household,
+        name=name,
+        service_branch=service_branch.strip(),
+        discharged_year=discharged_year,
+    )
+
+
+def record_activity(
+    veteran: Veteran, *, kind: str, on: dt.date, by: Actor, note: str = ""
+) -> ServiceActivity:
+    """Record a station activity; volunteer service also records the household's entry.
+
+    With ``review_volunteering`` the entry waits for the joint review. An activity of
+    a kind is recorded once per veteran a day.
+    """
+    settings = township_settings()
+    household = veteran.household
+    require_role(
+        by, STAFF_ROLES, village_code=household.village.code, what="record station activities"
+    )
+    if kind not in ActivityKind.values:
+        raise PluginError(f"activity kind {kind!r}: use one of {', '.join(ActivityKind.values)}")
+    if on > timezone.localdate():
+        raise PluginError(f"activity date {on} is in the future")
+    if kind == ActivityKind.VOLUNTEER_SERVICE and not note.strip():
+        raise PluginError("volunteer service needs a note saying what was done (the evidence)")
+    if ServiceActivity.objects.filter(veteran=veteran, kind=kind, on=on).exists():
+        raise PluginError(f"{KIND_ZH[kind]} of {veteran.name} on {on} is already recorded")
+    with transaction.atomic():
+        activity = ServiceActivity.objects.create(
+            veteran=veteran, kind=kind, on=on, by=by.user, by_label=by.label, note=note.strip()
+        )
+        if kind == ActivityKind.VOLUNTEER_SERVICE:
+            activity.entry = record_entry(
+                household=household,
+                rule=_rule(VOLUNTEER_RULE),
+                occurred_on=on,
+                recorder=by,
+                source=KEY,
+                external_id=f"activity:{activity.pk}",
+                evidence=f"veteran {veteran.name}: volunteer service on {on}: {activity.note}",
+                review=settings["review_volunteering"] or None,
+            )
+            activity.save(update_fields=["entry"])
+    return activity
+
+
+def _rule(code: str) -> Rule:
+    rule = Rule.objects.filter(code=code).first()
+    if rule is None:
+        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+    return rule
