@@ -16,6 +16,7 @@ from platform_core.plugins.types import (
     PluginMetadata,
     RuleSpec,
     ScoreEventSpec,
+    TierMove,
 )
 
 CORE_VERSION = "0.3.0"
@@ -36,5 +37,6 @@ __all__ = [
     "PluginMetadata",
     "RuleSpec",
     "ScoreEventSpec",
+    "TierMove",
     "hookimpl",
 ]

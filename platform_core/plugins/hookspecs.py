@@ -105,9 +105,10 @@ def township_tier_changes(period, changes, settings):
     """React to all tier changes of a finalised month at once (set-based).
 
     Called after the month's transaction commits, once per finalising call, with the
-    month's first day and ``changes``, a list of ``evaluation.TierChange`` (with
-    ``household`` loaded) — every household whose tier differs from its previous
-    finalised month, the first finalised month included. Prefer this hook to
+    month's first day and ``changes``, a list of ``township_integrity.TierMove``
+    (``household_id``, ``old_tier`` — empty for a first tier — and ``new_tier``): every
+    household whose tier differs from its previous finalised month, the first
+    finalised month included. Prefer this hook to
     ``township_tier_changed`` when a reaction is a query: one statement for the
     month instead of one per household keeps a 10,000-household evaluation fast.
     Return nothing; exceptions are logged and do not stop other plugins. Not

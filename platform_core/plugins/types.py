@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,11 @@ class GraphQLContribution:
     query_fields: dict = field(default_factory=dict)
     mutation_fields: dict = field(default_factory=dict)
     types: tuple = ()
+
+
+class TierMove(NamedTuple):
+    """One household's tier change in a finalised month (``township_tier_changes``)."""
+
+    household_id: int
+    old_tier: str  # "" for a household's first finalised month
+    new_tier: str

@@ -86,6 +86,11 @@ def follow_tiers(period: dt.date, changes, settings: dict) -> int:
     reactivate the (few) suspended cards of households green again. Returns cards changed.
     """
     changed = 0
+    # Few households hold cards (155 in Hongqiao), so start from them, not the changes.
+    holders = set(
+        Card.objects.exclude(status=Card.Status.EXPIRED).values_list("household_id", flat=True)
+    )
+    changes = [c for c in changes if c.household_id in holders]
     for tier in ("blue", "red"):
         leaving = [c.household_id for c in changes if c.new_tier == tier]
         if leaving:

@@ -209,8 +209,10 @@ def follow_tiers(period: dt.date, changes, settings: dict) -> int:
 
     Set-based so that a first evaluation of 10,000 households stays fast.
     """
-    red = [c.household_id for c in changes if c.new_tier == "red"]
-    other = [c.household_id for c in changes if c.new_tier != "red"]
+    # Few households hold credit lines, so start from them, not from every change.
+    holders = set(CreditLine.objects.values_list("application__household_id", flat=True).distinct())
+    red = [c.household_id for c in changes if c.new_tier == "red" and c.household_id in holders]
+    other = [c.household_id for c in changes if c.new_tier != "red" and c.household_id in holders]
     changed = 0
     if red and settings.get("freeze_on_red", True):
         changed += (
