@@ -201,7 +201,16 @@ def _demo_staff(kind: str) -> Actor:
     return Actor.of(user)
 
 
-DEMO_PLUGINS = ["garbage_sorting", "petition"]
+DEMO_PLUGINS = [  # every built-in plugin
+    "garbage_sorting",
+    "petition",
+    "restrictions",
+    "loans",
+    "integrity_card",
+    "points_shop",
+    "river_crab",
+    "veterans",
+]
 
 
 def populate_plugins(spec: DemoTownship, admin: Actor, progress: Callable[[str], None]) -> None:
