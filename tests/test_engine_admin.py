@@ -62,3 +62,17 @@ def test_a_household_role_elsewhere_does_not_open_that_admin(client, township_a,
     assert client.login(username="admin@jia.test", password="pw-jia")
     assert client.get(f"/t/{township_b.code}/admin/scoring/rule/").status_code == 302
     assert client.get(f"/t/{township_a.code}/admin/scoring/rule/").status_code == 200
+
+
+def test_plugin_admin_pages_exist_only_where_the_plugin_is_enabled(client, township_a):
+    from platform_core.plugins.services import disable_plugin, enable_plugin
+
+    assert client.login(username="admin@jia.test", password="pw-jia")
+    base = f"/t/{township_a.code}/admin/"
+    assert client.get(base + "loans/loanproduct/").status_code == 403
+    assert "/admin/loans/" not in client.get(base).text
+    enable_plugin(township_a, "loans")
+    assert client.get(base + "loans/loanproduct/").status_code == 200
+    assert "/admin/loans/" in client.get(base).text
+    disable_plugin(township_a, "loans")
+    assert client.get(base + "loans/loanproduct/").status_code == 403

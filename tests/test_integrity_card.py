@@ -173,7 +173,10 @@ def test_a_missed_suspension_is_caught_at_the_check(card_a):
 def test_cards_expire_by_date(card_a):
     shop = add_member(code="S1", name="联华超市", kind="shop")
     today = timezone.localdate()
-    old = issue_card(f.household("V01-0001"), by=f.person(), issued_on=today - dt.timedelta(400))
+    with pytest.raises(PluginError, match="would have expired on"):
+        issue_card(f.household("V01-0001"), by=f.person(), issued_on=today - dt.timedelta(400))
+    old = issue_card(f.household("V01-0001"), by=f.person(), issued_on=today - dt.timedelta(20))
+    Card.objects.filter(pk=old.pk).update(valid_until=today - dt.timedelta(1))  # time passes
     answer = check_card(old.number, member=shop, clerk=f.person())
     old.refresh_from_db()
     assert not answer.valid and answer.reason == f"card expired (valid until {old.valid_until})"

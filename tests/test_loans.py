@@ -131,7 +131,7 @@ def test_red_households_get_no_loan_and_a_rejection_needs_a_reason(
         application.refresh_from_db()
         assert application.status == "rejected" and not CreditLine.objects.exists()
         assert EligibilityCheck.objects.filter(household=household).count() == 2
-        with pytest.raises(PluginError, match="gives no credit to a red household"):
+        with pytest.raises(PluginError, match="household to improve \\(red\\): integrity loans"):
             apply(household, product, 1000, by=f.person(role="grid_worker"))
 
 
@@ -158,10 +158,16 @@ def test_undrawn_credit_is_frozen_when_red_and_unfrozen_on_recovery(
         assert line.frozen and line.frozen_reason == "red_tier" and "2026-03" in line.frozen_note
         assert not full.frozen  # nothing left undrawn to freeze
         assert not other.frozen
-        with pytest.raises(PluginError, match="frozen since .*tier red in 2026-03"):
+        with pytest.raises(PluginError, match="is red: its undrawn credit is frozen"):
             draw(line, 100, by=clerk)
         draw(other, 100, by=clerk)
         assert township_totals().frozen_undrawn == Decimal("30000")
+        # A freeze the hook missed is made up at the drawdown, then refused.
+        CreditLine.objects.filter(pk=line.pk).update(frozen=False, frozen_reason="", frozen_at=None)
+        with pytest.raises(PluginError, match="is red"):
+            draw(line, 100, by=clerk)
+        line.refresh_from_db()
+        assert line.frozen and line.frozen_reason == "red_tier"
 
         # Month 2: the first household recovers (90 + 20 = 110, green).
         f.approved("V01-0001", "VO-03", D(2026, 4, 2), points=20)

@@ -45,7 +45,9 @@ def test_contract():
     assert contract_problems(veterans, settings=settings) == []
 
 
-def test_volunteer_service_earns_points_and_visits_are_records_only(township_a, in_township):
+def test_volunteer_service_and_visits_earn_points_other_activities_are_records(
+    township_a, in_township
+):
     enable_plugin(township_a, "veterans")
     with in_township(township_a):
         f.village()
@@ -59,12 +61,13 @@ def test_volunteer_service_earns_points_and_visits_are_records_only(township_a, 
             note="参加防汛巡堤",
         )
         visit = record_activity(
-            veteran, kind="visit", on=D(2026, 3, 5), by=station, note="春节慰问"
+            veteran, kind="visit", on=D(2026, 3, 5), by=station, note="随服务站走访困难老兵"
         )
         other = record_activity(veteran, kind="other", on=D(2026, 3, 6), by=station)
-        assert visit.entry is None and other.entry is None
-        [entry] = entries()
-        assert volunteered.entry == entry
+        assert other.entry is None
+        assert (visit.entry.rule.code, visit.entry.points) == ("VET-VISIT", 1)
+        entry = volunteered.entry
+        assert set(entries()) == {entry, visit.entry}
         assert (entry.household.code, entry.rule.code, entry.points, entry.status) == (
             "V01-0001",
             "VET-VOLUNTEER",
@@ -91,7 +94,7 @@ def test_volunteer_service_earns_points_and_visits_are_records_only(township_a, 
             "volunteer_service": 1,
             "other": 1,
         }
-        assert entries().count() == 1
+        assert entries().count() == 2  # volunteer service and the visit
 
 
 def test_registration_is_checked_and_review_is_a_setting(township_a, in_township):

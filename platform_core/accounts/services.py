@@ -15,9 +15,10 @@ TOWNSHIP_ADMIN_GROUP = "township administrators"
 def township_admin_group() -> Group:
     """The group holding township administrators' permissions, kept in step with the apps."""
     group, _ = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=TOWNSHIP_ADMIN_APPS)
-    )
+    from platform_core.admin_site import plugin_app_labels
+
+    labels = [*TOWNSHIP_ADMIN_APPS, *plugin_app_labels()]  # plugin pages open only if enabled
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=labels))
     return group
 
 

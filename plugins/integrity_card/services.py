@@ -52,6 +52,9 @@ def issue_card(household: Household, *, by: Actor, issued_on: dt.date | None = N
     issued_on = issued_on or today
     if issued_on > today:
         raise PluginError(f"a card cannot be issued on {issued_on}, which is in the future")
+    expiry = _add_months(issued_on, settings["validity_months"]) - dt.timedelta(1)
+    if expiry < today:
+        raise PluginError(f"a card issued on {issued_on} would have expired on {expiry}")
     tier = current_tier(household)
     if tier != GREEN:
         raise PluginError(

@@ -85,6 +85,11 @@ def apply(household: Household, product: LoanProduct, amount, *, by: Actor) -> L
     if not (product.active and product.bank.active):
         raise PluginError(f"{product} is no longer offered")
     tier = current_tier(household)
+    if tier == "red":
+        raise PluginError(
+            f"household {household.code} is a household to improve (red): integrity loans "
+            "are not offered until it recovers"
+        )
     limit = product.limit_for(tier)
     if not limit:
         raise PluginError(f"{product} gives no credit to a {tier} household ({household.code})")
@@ -147,6 +152,9 @@ def decide(
     with transaction.atomic():
         application = LoanApplication.objects.select_for_update().get(pk=application.pk)
         _require_pending(application)
+        product = LoanProduct.objects.select_related("bank").get(pk=application.product_id)
+        if approve and not (product.active and product.bank.active):
+            raise PluginError(f"{product} is no longer offered; the application can be rejected")
         application.status = (
             LoanApplication.Status.APPROVED if approve else LoanApplication.Status.REJECTED
         )
@@ -187,9 +195,15 @@ def _granted(application: LoanApplication, tier: str, limit) -> Decimal:
 
 def draw(line: CreditLine, amount, *, by: Actor) -> Drawdown:
     """Pay out ``amount`` on the line: refused while frozen or above the undrawn credit."""
-    township_settings()
+    settings = township_settings()
     require_role(by, BANK_ROLES, village_code=None, what="pay out loans")
     amount = _money(amount, "the amount drawn")
+    household = line.application.household
+    if settings.get("freeze_on_red", True) and current_tier(household) == "red":
+        # A freeze the tier-change hook missed (a failure, the plugin disabled that
+        # month) is made up here, committed on its own, before the refusal.
+        follow_tier(household, timezone.localdate(), "red", settings)
+        raise PluginError(f"household {household.code} is red: its undrawn credit is frozen")
     with transaction.atomic():
         line = CreditLine.objects.select_for_update().get(pk=line.pk)
         if line.frozen:

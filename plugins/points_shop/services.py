@@ -55,6 +55,7 @@ def add_item(shop: Shop, *, name: str, price_points: int, stock: int, by: Actor)
     if not name:
         raise PluginError("an item needs a name")
     _check_price(price_points)
+    _whole(stock, "stock")
     if stock < 0:
         raise PluginError(f"stock {stock}: give 0 or more")
     if shop.items.filter(name=name).exists():
@@ -143,7 +144,15 @@ def _check_catalogue(shop: Shop, by: Actor) -> None:
     )
 
 
+def _whole(value, what: str) -> int:
+    """A whole number of points or pieces; a clear refusal for text or fractions."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PluginError(f"{what} {value!r}: give a whole number")
+    return value
+
+
 def _check_price(price_points: int) -> None:
+    _whole(price_points, "price")
     if price_points <= 0:
         raise PluginError(f"price {price_points}: an item costs a positive number of points")
 
@@ -153,6 +162,7 @@ def _quantities(lines: Lines) -> dict[int, int]:
     pairs = lines.items() if isinstance(lines, Mapping) else lines
     wanted: dict[int, int] = {}
     for item, quantity in pairs:
+        _whole(quantity, f"quantity of {item.name}")
         if quantity <= 0:
             raise PluginError(f"quantity {quantity} of {item.name}: give a positive number")
         wanted[item.pk] = wanted.get(item.pk, 0) + quantity

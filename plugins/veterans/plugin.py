@@ -1,9 +1,9 @@
 """The veterans plugin's hooks: who it is, its rule, and the priority-service benefit.
 
 Choices (docs/plugins/veterans.md):
-- volunteer service by a veteran records ``VET-VOLUNTEER`` (+2) for the veteran's
-  household; visits (慰问/走访) and other station activities are records only: they
-  are the station serving the veteran, not something the household did;
+- the station's activities become entries for the veteran's household: volunteer
+  service ``VET-VOLUNTEER`` (+2), taking part in the station's visits (走访)
+  ``VET-VISIT`` (+1); "other" activities are records only;
 - ``veteran_priority_service`` (优先服务) is answered for households with a registered
   veteran only, and regardless of the integrity tier: it is a statutory entitlement
   for service rendered, which the village covenant cannot take away (a red household
@@ -16,6 +16,7 @@ from township_integrity import BenefitType, Eligibility, PluginMetadata, RuleSpe
 
 KEY = "veterans"
 VOLUNTEER_RULE = "VET-VOLUNTEER"
+VISIT_RULE = "VET-VISIT"
 PRIORITY_SERVICE = "veteran_priority_service"
 LEGAL_BASIS = (
     "《中华人民共和国退役军人保障法》（2021年1月1日起施行）：国家对退役军人给予优待，"
@@ -68,6 +69,14 @@ def township_covenant_rules(settings):
             "Veteran's volunteer service",
             "volunteering",
             2,
+            needs_review=False,
+        ),
+        RuleSpec(
+            VISIT_RULE,
+            "退役军人参加服务站走访活动",
+            "Veteran took part in the station's visits",
+            "volunteering",
+            1,
             needs_review=False,
         ),
     ]

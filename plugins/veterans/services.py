@@ -18,7 +18,7 @@ from platform_core.plugins.services import PluginError
 from platform_core.scoring.models import Rule
 from platform_core.scoring.services import record_entry, require_role
 from plugins.veterans.models import KIND_ZH, ActivityKind, ServiceActivity, Veteran
-from plugins.veterans.plugin import KEY, VOLUNTEER_RULE
+from plugins.veterans.plugin import KEY, VISIT_RULE, VOLUNTEER_RULE
 from plugins.veterans.selectors import township_settings
 
 
@@ -51,7 +51,7 @@ def register_veteran(
 def record_activity(
     veteran: Veteran, *, kind: str, on: dt.date, by: Actor, note: str = ""
 ) -> ServiceActivity:
-    """Record a station activity; volunteer service also records the household's entry.
+    """Record a station activity; volunteer service and visits also record an entry.
 
     With ``review_volunteering`` the entry waits for the joint review. An activity of
     a kind is recorded once per veteran a day.
@@ -73,19 +73,26 @@ def record_activity(
         activity = ServiceActivity.objects.create(
             veteran=veteran, kind=kind, on=on, by=by.user, by_label=by.label, note=note.strip()
         )
-        if kind == ActivityKind.VOLUNTEER_SERVICE:
+        rule = RULE_FOR_KIND.get(kind)
+        if rule is not None:
             activity.entry = record_entry(
                 household=household,
-                rule=_rule(VOLUNTEER_RULE),
+                rule=_rule(rule),
                 occurred_on=on,
                 recorder=by,
                 source=KEY,
                 external_id=f"activity:{activity.pk}",
-                evidence=f"veteran {veteran.name}: volunteer service on {on}: {activity.note}",
+                evidence=f"veteran {veteran.name}: {KIND_ZH[kind]} on {on}: {activity.note}",
                 review=settings["review_volunteering"] or None,
             )
             activity.save(update_fields=["entry"])
     return activity
+
+
+RULE_FOR_KIND = {
+    ActivityKind.VOLUNTEER_SERVICE: VOLUNTEER_RULE,
+    ActivityKind.VISIT: VISIT_RULE,
+}
 
 
 def _rule(code: str) -> Rule:
