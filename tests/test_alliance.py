@@ -89,3 +89,29 @@ def test_without_the_plugin_nothing_is_offered_and_nothing_leaks(
 
 def test_restrictions_pass_the_contract_kit():
     assert contract_problems(restrictions, settings={"switched_on": ["bank_loan"]}) == []
+
+
+def test_a_township_enabling_none_of_the_benefit_plugins_gets_none_of_their_hooks(
+    township_a, township_b, in_township
+):
+    from platform_core.plugins.manager import hooks_for
+
+    keys = ["loans", "integrity_card", "points_shop", "river_crab", "veterans", "restrictions"]
+    for key in keys:
+        enable_plugin(township_a, key)
+    hooks_a, hooks_b = hooks_for(township_a), hooks_for(township_b)
+    assert set(keys) <= set(hooks_a.enabled) and hooks_b.enabled == {}
+    for hook in ("township_benefit_types", "township_eligibility", "township_tier_changes"):
+        assert hooks_b.implementers(hook) == []
+    assert {t.code for _, t in benefit_types(township_a)} >= {
+        "integrity_loan",
+        "integrity_card",
+        "veteran_priority_service",
+        "bank_loan",
+    }
+    assert benefit_types(township_b) == []
+    with in_township(township_b):
+        f.village()
+        for code in ("integrity_loan", "integrity_card", "veteran_priority_service", "bank_loan"):
+            answer = check_eligibility(f.household("V01-0001"), code, by=f.person())
+            assert not answer.eligible and answer.answered_by == ""
