@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
@@ -99,24 +99,29 @@ def record_inspection(
     )
     _check_inspection(member, inspected_on, results)
     review = settings["review_inspections"] or None
-    with transaction.atomic():
-        checks = []
-        for aspect, passed in results.items():
-            check = ComplianceInspection.objects.create(
-                member=member,
-                inspected_on=inspected_on,
-                aspect=aspect,
-                passed=passed,
-                inspector=inspector.user,
-                inspector_label=inspector.label,
-                note=note.strip(),
-            )
-            if not passed:
-                check.entry = _violation(check, inspector, review)
-                check.save(update_fields=["entry"])
-            checks.append(check)
-        if settings["reward_compliance"]:
-            _reward_if_compliant(member, inspected_on, inspector, review)
+    try:
+        with transaction.atomic():
+            checks = []
+            for aspect, passed in results.items():
+                check = ComplianceInspection.objects.create(
+                    member=member,
+                    inspected_on=inspected_on,
+                    aspect=aspect,
+                    passed=passed,
+                    inspector=inspector.user,
+                    inspector_label=inspector.label,
+                    note=note.strip(),
+                )
+                if not passed:
+                    check.entry = _violation(check, inspector, review)
+                    check.save(update_fields=["entry"])
+                checks.append(check)
+            if settings["reward_compliance"]:
+                _reward_if_compliant(member, inspected_on, inspector, review)
+    except IntegrityError:  # the same record, at the same moment, by someone else
+        raise PluginError(
+            f"an inspection of {member} on {inspected_on} was just recorded; check the list"
+        ) from None
     for check in checks:
         check.refresh_from_db(fields=["entry"])
     return checks

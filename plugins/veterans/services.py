@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
@@ -69,23 +69,26 @@ def record_activity(
         raise PluginError("volunteer service needs a note saying what was done (the evidence)")
     if ServiceActivity.objects.filter(veteran=veteran, kind=kind, on=on).exists():
         raise PluginError(f"{KIND_ZH[kind]} of {veteran.name} on {on} is already recorded")
-    with transaction.atomic():
-        activity = ServiceActivity.objects.create(
-            veteran=veteran, kind=kind, on=on, by=by.user, by_label=by.label, note=note.strip()
-        )
-        rule = RULE_FOR_KIND.get(kind)
-        if rule is not None:
-            activity.entry = record_entry(
-                household=household,
-                rule=_rule(rule),
-                occurred_on=on,
-                recorder=by,
-                source=KEY,
-                external_id=f"activity:{activity.pk}",
-                evidence=f"veteran {veteran.name}: {KIND_ZH[kind]} on {on}: {activity.note}",
-                review=settings["review_volunteering"] or None,
+    try:
+        with transaction.atomic():
+            activity = ServiceActivity.objects.create(
+                veteran=veteran, kind=kind, on=on, by=by.user, by_label=by.label, note=note.strip()
             )
-            activity.save(update_fields=["entry"])
+            rule = RULE_FOR_KIND.get(kind)
+            if rule is not None:
+                activity.entry = record_entry(
+                    household=household,
+                    rule=_rule(rule),
+                    occurred_on=on,
+                    recorder=by,
+                    source=KEY,
+                    external_id=f"activity:{activity.pk}",
+                    evidence=f"veteran {veteran.name}: {KIND_ZH[kind]} on {on}: {activity.note}",
+                    review=settings["review_volunteering"] or None,
+                )
+                activity.save(update_fields=["entry"])
+    except IntegrityError:  # the same record, at the same moment, by someone else
+        raise PluginError(f"{KIND_ZH[kind]} of {veteran.name} on {on} was just recorded") from None
     return activity
 
 
