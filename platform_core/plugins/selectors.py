@@ -6,6 +6,8 @@ these; each asks only the township's enabled plugins.
 
 from __future__ import annotations
 
+import copy
+
 from platform_core.plugins.manager import hooks_for, registry
 from platform_core.plugins.types import BenefitType, Eligibility, GraphQLContribution, PeriodicTask
 
@@ -53,3 +55,21 @@ def periodic_tasks() -> list[tuple[str, PeriodicTask]]:
         for answer in reg.call("township_periodic_tasks", key):
             found += [(key, task) for task in answer if isinstance(task, PeriodicTask)]
     return found
+
+
+def enabled_settings(key: str, defaults: dict | None = None, *, refusal: str = "") -> dict:
+    """Plugin ``key``'s settings in the current township, over ``defaults`` (a copy).
+
+    Raises PluginError — "``refusal`` in <township>", default "plugin <key> is not
+    enabled" — when the township has not enabled it: a plugin's services call this
+    first, so nothing of a disabled plugin runs.
+    """
+    from django.db import connection
+
+    from platform_core.plugins.services import PluginError
+
+    township = connection.tenant
+    enabled = hooks_for(township).enabled
+    if key not in enabled:
+        raise PluginError(f"{refusal or f'plugin {key} is not enabled'} in {township.name}")
+    return {**(defaults or {}), **copy.deepcopy(enabled[key] or {})}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from platform_core.actors import Actor
 from platform_core.households.models import Household
-from platform_core.plugins.manager import hooks_for
 from platform_core.plugins.services import PluginError
 from platform_core.scoring.models import Rule
 from platform_core.scoring.services import record_entry
 from plugins.garbage_sorting.models import Inspection
 from plugins.garbage_sorting.plugin import KEY, RULE_FOR_RESULT
+from township_integrity import enabled_settings
 
 
 def record_inspection(
@@ -62,7 +62,4 @@ def record_inspection(
 
 
 def _settings() -> dict:
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"garbage sorting is not enabled in {connection.tenant.name}")
-    return hooks.enabled[KEY]
+    return enabled_settings(KEY, refusal="garbage sorting is not enabled")

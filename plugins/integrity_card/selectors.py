@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household
-from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.integrity_card.models import Card, CardBenefit, CardCheck
 from plugins.integrity_card.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"the integrity card is not enabled in {connection.tenant.name}")
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="the integrity card is not enabled")
 
 
 def normalise_number(number: str) -> str:

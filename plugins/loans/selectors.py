@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django_tenants.utils import tenant_context
@@ -14,9 +13,9 @@ from django_tenants.utils import tenant_context
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household
 from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.loans.models import CreditLine, LoanProduct
 from plugins.loans.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -24,10 +23,7 @@ _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"integrity loans are not enabled in {connection.tenant.name}")
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="integrity loans are not enabled")
 
 
 def products(bank: AllianceMember | None = None) -> QuerySet[LoanProduct]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from platform_core.households.models import Village
-from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.petition.models import Case, CaseStep
 from plugins.petition.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 # The "three-none" village (三无村): no petition, no lawsuit, no criminal case.
 THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
@@ -21,10 +19,7 @@ THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"petitions and hotline are not enabled in {connection.tenant.name}")
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="petitions and hotline are not enabled")
 
 
 def case_steps(case: Case) -> QuerySet[CaseStep]:

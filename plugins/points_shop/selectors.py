@@ -5,23 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from platform_core.households.models import Household
-from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
 from plugins.points_shop.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"the points exchange shop is not enabled in {connection.tenant.name}")
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="the points exchange shop is not enabled")
 
 
 def catalogue(shop: Shop) -> QuerySet[Item]:

@@ -10,23 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest, Member
 from plugins.river_crab.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 CENT = Decimal("0.01")
 
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(f"the river-crab cooperative is not enabled in {connection.tenant.name}")
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="the river-crab cooperative is not enabled")
 
 
 def inspections_of(member: Member) -> QuerySet[ComplianceInspection]:

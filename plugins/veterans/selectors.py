@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 
 from platform_core.households.models import Household
-from platform_core.plugins.manager import hooks_for
-from platform_core.plugins.services import PluginError
 from plugins.veterans.models import ActivityKind, ServiceActivity, Veteran
 from plugins.veterans.plugin import DEFAULTS, KEY
+from township_integrity import enabled_settings
 
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    hooks = hooks_for(connection.tenant)
-    if KEY not in hooks.enabled:
-        raise PluginError(
-            f"the veterans' service station is not enabled in {connection.tenant.name}"
-        )
-    return {**DEFAULTS, **(hooks.enabled[KEY] or {})}
+    return enabled_settings(KEY, DEFAULTS, refusal="the veterans' service station is not enabled")
 
 
 def veterans_of(household: Household) -> QuerySet[Veteran]:
