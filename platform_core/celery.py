@@ -2,6 +2,7 @@
 
 import os
 
+from celery.schedules import crontab
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_core.settings")
@@ -12,4 +13,13 @@ app.autodiscover_tasks(["platform_core", "tenants"])
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "platform_core.heartbeat", "schedule": 60.0},
+    # Reads every active township's settings on each run: a changed evaluation day
+    # or plugin schedule takes effect at the next slot, without restarting beat.
+    "dispatch-due-work": {
+        "task": "platform_core.dispatch_due_work",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+# A task carries its township's schema; the worker caches the township it names
+# instead of looking it up for every task (short, so settings changes show soon).
+app.conf.task_tenant_cache_seconds = 30
