@@ -13,6 +13,8 @@ setting (e.g. ``evaluation_day``) takes effect at the next slot, without a resta
   until every village's board is published.
 * A plugin's periodic task is due when its 5-field crontab matches a minute of
   the current slot (township-local time) and the township enabled the plugin.
+* Hotline feed imports are due at every slot while files wait in the township's
+  feed folder and the township enabled the petition plugin.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SLOT_MINUTES = 15
 EVALUATE_TASK = "platform_core.evaluate_township_month"
 BOARDS_TASK = "platform_core.publish_township_boards"
 PLUGIN_TASK = "platform_core.run_plugin_task"
+FEEDS_TASK = "platform_core.import_hotline_feeds"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class TownshipState:
     finalised_periods: frozenset[dt.date] = frozenset()
     published_quarters: frozenset[tuple[int, int]] = frozenset()  # every village published
     enabled_plugins: frozenset[str] = frozenset()
+    feed_files_waiting: bool = False  # hotline case files wait in the township's feed folder
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ def due_work(
         and quarter not in state.published_quarters
     ):
         work.append(DueWork(BOARDS_TASK, quarter, f"boards {quarter[0]} Q{quarter[1]}"))
+    if state.feed_files_waiting and "petition" in state.enabled_plugins:
+        work.append(DueWork(FEEDS_TASK, (), "hotline feeds"))
     for plugin in plugin_schedules:
         if plugin.plugin not in state.enabled_plugins:
             continue

@@ -219,6 +219,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or None
+# One queue per deployment (the real-worker tests use their own on a shared Redis).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -226,6 +228,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# Hotline case files dropped in <HOTLINE_FEED_DIR>/<township code>/ are imported by a task.
+HOTLINE_FEED_DIR = Path(os.environ.get("HOTLINE_FEED_DIR") or DATA_DIR / "feeds" / "hotline")
 
 # --- Auth, i18n, static -------------------------------------------------------
 

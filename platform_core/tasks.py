@@ -4,7 +4,9 @@ import datetime as dt
 import logging
 import os
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count
@@ -15,6 +17,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from platform_core import scheduling
 from platform_core.actors import Actor
 from platform_core.celery import app
+from platform_core.errors import PlatformError
 from platform_core.plugins.manager import hooks_for
 
 log = logging.getLogger(__name__)
@@ -122,6 +125,84 @@ def run_plugin_task(dotted_task_name: str):
     return app.tasks[dotted_task_name].run(connection.tenant.code)
 
 
+# --- hotline feeds: <HOTLINE_FEED_DIR>/<township code>/*.csv|xlsx|json -------------
+
+FEED_SUFFIXES = (".csv", ".xlsx", ".json")
+
+
+def feed_folder(township) -> Path:
+    return Path(settings.HOTLINE_FEED_DIR) / township.code
+
+
+def waiting_feed_files(township) -> list[Path]:
+    """Case files waiting in the township's feed folder (not in done/ or failed/)."""
+    try:
+        entries = list(feed_folder(township).iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        p
+        for p in entries
+        if p.suffix.lower() in FEED_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def _move(path: Path, subfolder: str) -> Path:
+    """Move ``path`` into ``subfolder`` beside it, never overwriting an earlier file."""
+    target_dir = path.parent / subfolder
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / path.name
+    if target.exists():
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
+        target = target_dir / f"{path.stem}.{stamp}{path.suffix}"
+    os.replace(path, target)
+    return target
+
+
+@app.task(name=scheduling.FEEDS_TASK, **TENANT_TASK_OPTIONS)
+def import_hotline_feeds() -> dict:
+    """Import the township's waiting hotline case files (petition plugin) one by one.
+
+    Each file goes through ``import_cases`` (atomic, and idempotent: a retry or a re-run
+    after a crash between the import and the move registers nothing twice), then moves to
+    ``done/``; a refused file moves to ``failed/`` with ``<name>.error.txt`` beside it.
+    Database and broker errors are retried (the file stays where it is).
+    """
+    township = connection.tenant
+    if PETITION not in hooks_for(township).enabled:
+        return {"township": township.code, "imported": {}, "failed": {}}
+    from plugins.petition.imports import import_cases
+
+    operator = Actor(label="system:hotline-feed")
+    imported: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for path in waiting_feed_files(township):
+        try:
+            result = import_cases(path, operator=operator)
+        except RETRY_ON:
+            raise
+        except Exception as error:  # noqa: BLE001 - one bad file never stops the others
+            if isinstance(error, PlatformError):
+                message = str(error)
+            else:
+                log.exception("hotline feed %s of %s failed", path.name, township.code)
+                message = f"{path.name} could not be imported ({error}). Nothing was imported."
+            if not path.exists():  # another run took the file meanwhile
+                continue
+            target = _move(path, "failed")
+            target.with_name(target.name + ".error.txt").write_text(
+                message + "\n", encoding="utf-8"
+            )
+            failed[path.name] = message
+            log.warning("hotline feed %s of %s refused: %s", path.name, township.code, message)
+            continue
+        if path.exists():
+            _move(path, "done")
+        imported[path.name] = result.summary()
+        log.info("hotline feed of %s: %s", township.code, result.summary())
+    return {"township": township.code, "imported": imported, "failed": failed}
+
+
 # --- the dispatcher (public schema, beat every SLOT_MINUTES) --------------------------
 
 
@@ -147,10 +228,12 @@ def township_state(township) -> scheduling.TownshipState:
         for row in HonourBoard.objects.values("year", "quarter").annotate(n=Count("village"))
         if row["n"] >= villages
     }
+    enabled = frozenset(hooks_for(township).enabled)
     return scheduling.TownshipState(
         finalised_periods=frozenset(finalised - open_periods),
         published_quarters=frozenset(published),
-        enabled_plugins=frozenset(hooks_for(township).enabled),
+        enabled_plugins=enabled,
+        feed_files_waiting=PETITION in enabled and bool(waiting_feed_files(township)),
     )
 
 
