@@ -522,3 +522,15 @@ def test_killing_the_worker_mid_evaluation_leaves_no_partial_month(platform):
     platform.run("-c", CALL, "dispatch", CRASHED, platform.period)
     recovered = json.loads(platform.run("-c", CALL, "wait", CRASHED, platform.period))
     assert recovered == clean
+
+
+@pytest.mark.django_db
+def test_a_task_finds_its_township_without_a_query_once_cached(
+    township_a, django_assert_num_queries
+):
+    """The worker looks a township up once and reuses it (app.conf.task_tenant_cache_seconds)."""
+    task = tasks.evaluate_township_month
+    task.get_tenant_for_schema(township_a.schema_name)
+    with django_assert_num_queries(0):
+        found = task.get_tenant_for_schema(township_a.schema_name)
+    assert found.code == township_a.code
