@@ -17,6 +17,22 @@ from django.utils.translation import gettext_lazy as _
 from platform_core.accounts.selectors import ADMIN_ROLES, has_role
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only through services (or never changed): shown, never edited here."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PluginGate:
     """Admin pages of a plugin's models exist only where the township enabled the plugin."""
 

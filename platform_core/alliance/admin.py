@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
-from platform_core.evaluation.admin import ReadOnlyAdmin
 
 
 @admin.register(AllianceMember, site=township_admin_site)

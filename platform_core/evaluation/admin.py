@@ -2,22 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot, VillageSnapshot
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EvaluationRound, site=township_admin_site)

@@ -2,8 +2,7 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import township_admin_site
-from platform_core.evaluation.admin import ReadOnlyAdmin
+from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from platform_core.publication.models import BoardEntry, HonourBoard
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.petition.models import Case, CaseStep
 
 
@@ -18,7 +18,7 @@ class CaseStepInline(admin.TabularInline):
 
 
 @admin.register(Case, site=township_admin_site)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "kind",
@@ -33,15 +33,3 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["reference", "petitioner_name", "household__code"]
     date_hierarchy = "received_at"
     inlines = [CaseStepInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

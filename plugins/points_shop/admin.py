@@ -2,22 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
-
-
-class ReadOnly(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ItemInline(admin.TabularInline):
@@ -43,7 +29,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Shop, site=township_admin_site)
-class ShopAdmin(ReadOnly):
+class ShopAdmin(ReadOnlyAdmin):
     list_display = ["name", "village", "member", "active"]
     list_filter = ["village", "active"]
     list_select_related = ["village", "member"]
@@ -51,7 +37,7 @@ class ShopAdmin(ReadOnly):
 
 
 @admin.register(Order, site=township_admin_site)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ["reference", "household", "shop", "total_points", "status", "placed_at"]
     list_filter = ["shop", "status"]
     list_select_related = ["household", "shop"]
