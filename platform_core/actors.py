@@ -16,6 +16,9 @@ from django.contrib.auth import get_user_model
 class Actor:
     label: str
     user: object | None = None  # a django.contrib.auth user, when a person acted
+    # An API token narrows a person to one role (and village): None = all their roles.
+    roles: tuple[str, ...] | None = None
+    village_code: str = ""
 
     @classmethod
     def of(cls, user) -> Actor:

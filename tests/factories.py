@@ -18,13 +18,19 @@ from platform_core.scoring.services import record_entry, review_entry
 _users = itertools.count(1)
 
 
-def person(name: str | None = None, role: str | None = "council_member") -> Actor:
-    """A user with ``role`` in the township whose schema is active (None: no role)."""
+def person(
+    name: str | None = None, role: str | None = "council_member", village_code: str = "", **scope
+) -> Actor:
+    """A user with ``role`` in the township whose schema is active (None: no role).
+
+    ``scope``: ``household_code`` for the household role, ``alliance_member_code``
+    for the alliance member role.
+    """
     name = name or f"staff{next(_users)}"
     email = f"{name}@test.local"
     user = get_user_model().objects.create_user(username=email, email=email)
     if role:
-        grant_role(user, connection.tenant, role)
+        grant_role(user, connection.tenant, role, village_code, **scope)
     return Actor.of(user)
 
 

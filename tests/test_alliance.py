@@ -33,7 +33,7 @@ def test_red_households_are_restricted_with_the_legal_basis_shown(township_a, in
     enable_plugin(township_a, "restrictions")
     _red_and_green(township_a, in_township)
     with in_township(township_a):
-        clerk = f.person("bank-clerk", role="alliance_member")
+        clerk = f.person("bank-clerk", role="alliance_member", alliance_member_code="B1")
         bank = add_member(code="B1", name="农商银行", kind="bank")
         red, green = f.household("V01-0001"), f.household("V01-0002")
         assert (current_tier(red), current_tier(green)) == ("red", "green")

@@ -58,7 +58,7 @@ def test_a_household_role_elsewhere_does_not_open_that_admin(client, township_a,
     from platform_core.accounts.services import grant_role
 
     admin_a = get_user_model().objects.get(username="admin@jia.test")
-    grant_role(admin_a, township_b, "household")
+    grant_role(admin_a, township_b, "household", household_code="V01-0001")
     assert client.login(username="admin@jia.test", password="pw-jia")
     assert client.get(f"/t/{township_b.code}/admin/scoring/rule/").status_code == 302
     assert client.get(f"/t/{township_a.code}/admin/scoring/rule/").status_code == 200

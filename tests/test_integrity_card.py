@@ -6,8 +6,10 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from platform_core.accounts.services import grant_role
 from platform_core.alliance.models import AllianceMember
 from platform_core.alliance.services import add_member, check_eligibility
 from platform_core.errors import NotAllowed
@@ -97,7 +99,7 @@ def test_validity_follows_the_township_setting(township_a, in_township):
 
 def test_eligibility_and_benefit_type_are_green_only(card_a):
     assert [(k, t.code) for k, t in benefit_types(card_a)] == [(KEY, "integrity_card")]
-    clerk = f.person("clerk", role="alliance_member")
+    clerk = f.person("clerk", role="alliance_member", alliance_member_code="S1")
     green = check_eligibility(f.household("V01-0001"), "integrity_card", by=clerk)
     blue = check_eligibility(f.household("V01-0003"), "integrity_card", by=clerk)
     assert green.eligible and green.answered_by == KEY and "鸿信卡" in green.legal_basis
@@ -111,7 +113,7 @@ def test_card_is_suspended_when_the_household_turns_blue_or_red_and_back_when_gr
     card_a, django_capture_on_commit_callbacks
 ):
     shop = add_member(code="S1", name="联华超市", kind="shop")
-    clerk = f.person("shop-clerk", role="alliance_member")
+    clerk = f.person("shop-clerk", role="alliance_member", alliance_member_code="S1")
     blue_card = issue_card(f.household("V01-0001"), by=f.person())
     red_card = issue_card(f.household("V01-0002"), by=f.person())
     assert check_card(blue_card.number, member=shop, clerk=clerk).valid
@@ -196,7 +198,8 @@ def test_cards_expire_by_date(card_a):
 def test_members_register_benefits_and_every_check_is_logged(card_a):
     shop = add_member(code="S1", name="联华超市", kind="shop")
     clinic = add_member(code="C1", name="镇卫生院", kind="clinic")
-    clerk = f.person("clerk", role="alliance_member")
+    clerk = f.person("clerk", role="alliance_member", alliance_member_code="S1")
+    grant_role(clerk.user, connection.tenant, "alliance_member", alliance_member_code="C1")
     discount = register_benefit(shop, kind="discount", description=" 购物九五折 ", by=clerk)
     register_benefit(shop, kind="other", description="免费送货", by=clerk)
     register_benefit(clinic, kind="free_checkup", description="每年免费体检一次", by=clerk)
@@ -220,7 +223,11 @@ def test_members_register_benefits_and_every_check_is_logged(card_a):
     assert checks_of(card).count() == 2
 
     with pytest.raises(NotAllowed, match="may not check integrity cards"):
-        check_card(card.number, member=shop, clerk=f.person("villager", role="household"))
+        check_card(
+            card.number,
+            member=shop,
+            clerk=f.person("villager", role="household", household_code="V01-0001"),
+        )
     with pytest.raises(NotAllowed, match="may not register card benefits"):
         register_benefit(shop, kind="discount", description="x", by=f.person("gw", "grid_worker"))
     with pytest.raises(PluginError, match="benefit kind 'cashback'"):

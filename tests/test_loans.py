@@ -64,7 +64,10 @@ def test_apply_within_the_tier_limit_and_the_bank_approves_on_a_logged_check(
         f.village()
         f.approved("V01-0001", "VO-03", D(2026, 3, 2))  # 110: green; V01-0002 stays blue
         _finalise(MARCH, django_capture_on_commit_callbacks)
-        bank, clerk = _bank(), f.person("bank-clerk", role="alliance_member")
+        bank, clerk = (
+            _bank(),
+            f.person("bank-clerk", role="alliance_member", alliance_member_code="B1"),
+        )
         product = _product(bank, f.person())
         assert product.collateral_free and product.annual_rate == Decimal("4.35")
         green, blue = f.household("V01-0001"), f.household("V01-0002")
@@ -113,7 +116,7 @@ def test_red_households_get_no_loan_and_a_rejection_needs_a_reason(
     enable_plugin(township_a, "loans")
     with in_township(township_a):
         f.village()
-        bank, clerk = _bank(), f.person(role="alliance_member")
+        bank, clerk = _bank(), f.person(role="alliance_member", alliance_member_code="B1")
         product = _product(bank, f.person())
         household = f.household("V01-0001")
         # Never evaluated: its live tier (blue, 100) lets it apply.
@@ -141,7 +144,7 @@ def test_undrawn_credit_is_frozen_when_red_and_unfrozen_on_recovery(
     enable_plugin(township_a, "loans")
     with in_township(township_a):
         f.village()
-        bank, clerk = _bank(), f.person(role="alliance_member")
+        bank, clerk = _bank(), f.person(role="alliance_member", alliance_member_code="B1")
         product = _product(bank, f.person())
         falling, used_up, steady = (f.household(f"V01-000{n}") for n in (1, 2, 3))
         line = _line(falling, product, 40000, clerk)
@@ -186,7 +189,7 @@ def test_a_township_may_keep_lines_open_for_red_households(
     enable_plugin(township_a, "loans", {"freeze_on_red": False, "legal_basis": "《甲镇贷款细则》"})
     with in_township(township_a):
         f.village()
-        clerk = f.person(role="alliance_member")
+        clerk = f.person(role="alliance_member", alliance_member_code="B1")
         line = _line(f.household("V01-0001"), _product(_bank(), f.person()), 40000, clerk)
         f.approved("V01-0001", "P7-04", D(2026, 3, 2))
         _finalise(MARCH, django_capture_on_commit_callbacks)
@@ -203,7 +206,7 @@ def test_products_belong_to_active_banks_and_limits_drive_eligibility(township_a
     enable_plugin(township_a, "loans")
     with in_township(township_a):
         f.village()
-        admin, clerk = f.person(), f.person(role="alliance_member")
+        admin, clerk = f.person(), f.person(role="alliance_member", alliance_member_code="B1")
         household = f.household("V01-0001")  # blue, never evaluated
         answer = check_eligibility(household, loans.BENEFIT, by=clerk)
         assert not answer.eligible and "no active product" in answer.reason
@@ -234,15 +237,18 @@ def test_totals_granted_per_bank_and_per_township(township_a, township_b, in_tow
     enable_plugin(township_a, "loans")
     with in_township(township_a):
         f.village()
-        admin, clerk = f.person(), f.person(role="alliance_member")
+        admin, clerk = f.person(), f.person(role="alliance_member", alliance_member_code="B1")
         first, second = _bank(), _bank("B2", "建设银行")
         _bank("B3", "无产品银行")  # offers nothing: not listed
         product1, product2 = _product(first, admin), _product(second, admin)
         draw(_line(f.household("V01-0001"), product1, 40000, clerk), 15000, by=clerk)
         _line(f.household("V01-0002"), product1, 10000, clerk)
-        _line(f.household("V01-0003"), product2, 25000, clerk, limit=20000)
+        clerk2 = f.person(role="alliance_member", alliance_member_code="B2")
+        _line(f.household("V01-0003"), product2, 25000, clerk2, limit=20000)
         rejected = apply(f.household("V01-0001"), product2, 5000, by=admin)
-        decide(rejected, approve=False, by=clerk, reason="income too low")
+        with pytest.raises(NotAllowed, match="may not decide loan applications"):
+            decide(rejected, approve=False, by=clerk, reason="another bank's clerk")
+        decide(rejected, approve=False, by=clerk2, reason="income too low")
         by_bank = {row.bank.code: row.totals for row in totals_per_bank()}
         assert list(by_bank) == ["B1", "B2"]
         assert (by_bank["B1"].lines, by_bank["B1"].granted, by_bank["B1"].drawn) == (
@@ -283,7 +289,7 @@ def test_a_township_without_the_plugin_sees_no_data_and_no_hooks(
     enable_plugin(township_a, "loans")
     with in_township(township_a):
         f.village()
-        clerk = f.person(role="alliance_member")
+        clerk = f.person(role="alliance_member", alliance_member_code="B1")
         _line(f.household("V01-0001"), _product(_bank(), f.person()), 40000, clerk)
     assert "loans" not in hooks_for(township_b).enabled
     assert "loans" not in hooks_for(township_b).implementers("township_tier_changes")

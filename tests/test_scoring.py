@@ -549,7 +549,16 @@ def test_only_reviewers_of_this_township_review_and_decide(township_a, township_
             review_entry(entry, reviewer=other_village, approve=True)
         review_entry(entry, reviewer=f.person("council-a"), approve=True)
         entry.refresh_from_db()
-        household_member = f.person("head", role="household")
+        household_member = f.person("head", role="household", household_code=entry.household.code)
+        neighbour = f.person("neighbour", role="household", household_code="V01-0002")
+        with pytest.raises(NotAllowed, match="only for their own household"):
+            file_objection(
+                entry,
+                by=neighbour,
+                reason="x",
+                policy=ScoringPolicy(),
+                today=entry.reviewed_at.date(),
+            )
         with pytest.raises(NotAllowed, match="on a household's behalf"):
             file_objection(
                 entry,

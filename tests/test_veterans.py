@@ -129,7 +129,7 @@ def test_priority_services_go_to_veteran_households_whatever_their_tier(township
         f.approved("V01-0001", "P7-04", D(2026, 3, 2))  # 90: red
         finalise_month(D(2026, 3, 1), by=f.person())
         _veteran("V01-0001")
-        clerk = f.person("clinic-clerk", role="alliance_member")
+        clerk = f.person("clinic-clerk", role="alliance_member", alliance_member_code="C1")
         red_veteran = check_eligibility(
             f.household("V01-0001"), "veteran_priority_service", by=clerk
         )

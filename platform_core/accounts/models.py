@@ -35,6 +35,18 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     village_code = models.CharField(_("village scope"), max_length=32, blank=True)
+    household_code = models.CharField(
+        _("household"),
+        max_length=32,
+        blank=True,
+        help_text=_("For the household role: the code of the household this person speaks for."),
+    )
+    alliance_member_code = models.CharField(
+        _("alliance institution"),
+        max_length=32,
+        blank=True,
+        help_text=_("For the alliance member role: the code of the bank, shop or firm."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,10 +54,67 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "township", "role", "village_code"], name="membership_unique"
+                fields=[
+                    "user",
+                    "township",
+                    "role",
+                    "village_code",
+                    "household_code",
+                    "alliance_member_code",
+                ],
+                name="membership_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="household") | ~models.Q(household_code=""),
+                name="membership_household_named",
+                violation_error_message=_("A household membership names its household."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="alliance_member") | ~models.Q(alliance_member_code=""),
+                name="membership_institution_named",
+                violation_error_message=_("An alliance membership names its institution."),
             ),
         ]
 
     def __str__(self) -> str:
         where = self.township.code if self.township_id else "county"
         return f"{self.user} {self.role} @ {where}"
+
+
+class ApiToken(models.Model):
+    """A machine client's credential: one township, one role (and village), revocable.
+
+    Only a SHA-256 digest of the token is stored; the token itself is shown once,
+    when it is issued. A token never holds more than its user's membership: when
+    the membership goes, the token stops working.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    township = models.ForeignKey(
+        "tenants.Township",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        null=True,
+        blank=True,
+        help_text=_("Empty for a county token."),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    village_code = models.CharField(_("village scope"), max_length=32, blank=True)
+    label = models.CharField(_("label"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by_label = models.CharField(_("created by"), max_length=150)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.label}"

@@ -23,20 +23,44 @@ STAFF_ROLES = (
 )
 
 
-def has_role(user, township, roles: Iterable[str], village_code: str | None = None) -> bool:
+def has_role(
+    user,
+    township,
+    roles: Iterable[str],
+    village_code: str | None = None,
+    institution: str | None = None,
+) -> bool:
     """Whether ``user`` holds one of ``roles`` in ``township`` (for ``village_code``, if given).
 
     A membership without a village scope covers every village; county
-    administrators and superusers hold every role everywhere.
+    administrators and superusers hold every role everywhere. With ``institution``
+    (an alliance member's code) the alliance member role counts only for the
+    clerk of that institution.
     """
     if user is None or not user.is_authenticated or township is None:
         return False
     if user.is_superuser:
         return True
+    roles = set(roles)
     scoped = Q(village_code="")
     if village_code:
         scoped |= Q(village_code=village_code)
+    held = Q(role__in=sorted(roles - {Role.ALLIANCE_MEMBER}))
+    if Role.ALLIANCE_MEMBER in roles:
+        clerk = Q(role=Role.ALLIANCE_MEMBER)
+        if institution is not None:
+            clerk &= Q(alliance_member_code=institution)
+        held |= clerk
     return Membership.objects.filter(
-        Q(role=Role.COUNTY_ADMIN) | (Q(township=township, role__in=list(roles)) & scoped),
+        Q(role=Role.COUNTY_ADMIN) | (Q(township=township) & held & scoped),
         user=user,
+    ).exists()
+
+
+def speaks_for(user, township, household_code: str) -> bool:
+    """Whether ``user`` holds the household role for that very household."""
+    if user is None or not user.is_authenticated or township is None:
+        return False
+    return Membership.objects.filter(
+        user=user, township=township, role=Role.HOUSEHOLD, household_code=household_code
     ).exists()

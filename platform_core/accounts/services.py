@@ -3,9 +3,15 @@ checks a membership in *that* township (see platform_core.admin_site)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
+import datetime as dt
+import hashlib
+import secrets
 
-from platform_core.accounts.models import Membership, Role
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from platform_core.accounts.models import ApiToken, Membership, Role
+from platform_core.errors import NotAllowed, PlatformError
 
 # Django apps whose records a township administrator manages in the township admin.
 TOWNSHIP_ADMIN_APPS = ["households", "scoring", "evaluation", "publication", "alliance"]
@@ -22,10 +28,31 @@ def township_admin_group() -> Group:
     return group
 
 
-def grant_role(user, township, role: str, village_code: str = "") -> Membership:
-    """Give ``user`` a ``role`` in ``township`` (idempotent)."""
+def grant_role(
+    user,
+    township,
+    role: str,
+    village_code: str = "",
+    *,
+    household_code: str = "",
+    alliance_member_code: str = "",
+) -> Membership:
+    """Give ``user`` a ``role`` in ``township`` (idempotent).
+
+    A household role names the household (``household_code``) and an alliance
+    member role its institution (``alliance_member_code``): that is all they see.
+    """
+    if role == Role.HOUSEHOLD and not household_code:
+        raise ValueError("a household membership needs household_code")
+    if role == Role.ALLIANCE_MEMBER and not alliance_member_code:
+        raise ValueError("an alliance membership needs alliance_member_code")
     membership, _ = Membership.objects.get_or_create(
-        user=user, township=township, role=role, village_code=village_code
+        user=user,
+        township=township,
+        role=role,
+        village_code=village_code,
+        household_code=household_code,
+        alliance_member_code=alliance_member_code,
     )
     if role == Role.TOWNSHIP_ADMIN:
         user.groups.add(township_admin_group())
@@ -33,3 +60,105 @@ def grant_role(user, township, role: str, village_code: str = "") -> Membership:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
     return membership
+
+
+# --- API tokens ----------------------------------------------------------------
+
+TOKEN_PREFIX = "ti_"
+
+
+class TokenError(PlatformError):
+    code = "unauthenticated"
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of the whole token: tokens carry 256 random bits, so no slow hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    user,
+    township,
+    role: str,
+    *,
+    label: str,
+    created_by: str,
+    village_code: str = "",
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for ``user`` acting as ``role``; returns (record, token shown once).
+
+    The user must hold that role there (for that village, when scoped): a token is
+    a narrower copy of a membership, never a wider one.
+    """
+    county = role == Role.COUNTY_ADMIN
+    if (township is None) != county:
+        raise TokenError("a county token has no township; a township token names one")
+    if not _holds(user, township, role, village_code):
+        where = "the county" if county else township.name
+        scope = f" for village {village_code}" if village_code else ""
+        raise NotAllowed(f"{user.get_username()} is not a {role}{scope} in {where}")
+    if not label.strip():
+        raise TokenError("a token needs a label saying which client uses it")
+    prefix = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    record = ApiToken.objects.create(
+        user=user,
+        township=township,
+        role=role,
+        village_code=village_code,
+        label=label.strip(),
+        prefix=prefix,
+        digest=token_digest(token),
+        created_by_label=created_by,
+        expires_at=expires_at,
+    )
+    return record, token
+
+
+def revoke_token(record: ApiToken) -> ApiToken:
+    """Revoke (idempotent); the record stays for the audit trail."""
+    if record.revoked_at is None:
+        record.revoked_at = timezone.now()
+        record.save(update_fields=["revoked_at"])
+    return record
+
+
+def authenticate_token(token: str) -> ApiToken:
+    """The live token record for ``token``; TokenError when unknown, revoked or expired."""
+    record = None
+    if token.startswith(TOKEN_PREFIX):
+        record = (
+            ApiToken.objects.select_related("user", "township")
+            .filter(digest=token_digest(token))
+            .first()
+        )
+    if record is None:
+        raise TokenError("the API token is not valid")
+    now = timezone.now()
+    if record.revoked_at is not None:
+        raise TokenError("the API token was revoked")
+    if record.expires_at is not None and record.expires_at <= now:
+        raise TokenError("the API token has expired")
+    if not record.user.is_active:
+        raise TokenError("the API token's user is deactivated")
+    if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)  # coarse, cheap
+    return record
+
+
+def _holds(user, township, role: str, village_code: str) -> bool:
+    if user.is_superuser:
+        return True
+    memberships = Membership.objects.filter(user=user, township=township, role=role)
+    if village_code:
+        return memberships.filter(village_code__in=["", village_code]).exists()
+    return (
+        memberships.filter(village_code="").exists()
+        or role
+        in (
+            Role.HOUSEHOLD,
+            Role.ALLIANCE_MEMBER,
+        )
+        and memberships.exists()
+    )

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from django.db import connection
 
+from platform_core.accounts.models import Role
+from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
 from platform_core.alliance.selectors import current_tier
 from platform_core.errors import PlatformError
 from platform_core.households.models import Household
 from platform_core.plugins.selectors import answered_eligibility
+from platform_core.scoring.services import require_role
 
 
 class AllianceError(PlatformError):
@@ -32,7 +35,17 @@ def add_member(*, code: str, name: str, kind: str, contact: str = "") -> Allianc
 def check_eligibility(
     household: Household, benefit_code: str, *, by: Actor, member: AllianceMember | None = None
 ) -> EligibilityCheck:
-    """Answer whether the household may have the benefit now, and log who asked."""
+    """Answer whether the household may have the benefit now, and log who asked.
+
+    Staff and alliance clerks may ask; a clerk asking for an institution must work there.
+    """
+    require_role(
+        by,
+        (Role.ALLIANCE_MEMBER, *STAFF_ROLES),
+        village_code=household.village.code,
+        what="check eligibility",
+        institution=member.code if member else None,
+    )
     tier = current_tier(household)
     key, answer = answered_eligibility(connection.tenant, household, benefit_code, tier) or (
         "",
@@ -57,8 +70,16 @@ def grant(
 ) -> Grant:
     """Grant a benefit after a fresh eligibility check; refused if not eligible.
 
-    The check is written first, on its own, so a refusal stays in the log.
+    The check is written first, on its own, so a refusal stays in the log. An
+    alliance clerk grants only for their own institution.
     """
+    require_role(
+        by,
+        (Role.ALLIANCE_MEMBER, Role.TOWNSHIP_ADMIN),
+        village_code=household.village.code,
+        what=f"grant benefits of {member.name}",
+        institution=member.code,
+    )
     check = check_eligibility(household, benefit_code, by=by, member=member)
     if not check.eligible:
         raise AllianceError(

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES, has_role
+from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES, has_role, speaks_for
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
@@ -42,15 +42,24 @@ class LedgerError(PlatformError):
     pass
 
 
-def require_role(actor: Actor, roles, *, village_code: str | None, what: str) -> None:
+def require_role(
+    actor: Actor, roles, *, village_code: str | None, what: str, institution: str | None = None
+) -> None:
     """Refuse a signed-in person without one of ``roles`` in this township (and village).
 
-    An actor without a user is the operator of a management command (shell access
-    to the platform) and is not checked.
+    With ``institution`` (an alliance member's code), an alliance clerk passes only
+    for their own institution. An actor without a user is the operator of a
+    management command (shell access to the platform) and is not checked.
     """
     if actor.user is None:
         return
-    if not has_role(actor.user, connection.tenant, roles, village_code):
+    if actor.roles is not None:  # an API token: only its role, only its village
+        roles = [role for role in roles if role in actor.roles]
+        if actor.village_code and village_code != actor.village_code:
+            roles = []
+    if not roles or not has_role(
+        actor.user, connection.tenant, roles, village_code, institution=institution
+    ):
         where = getattr(connection.tenant, "name", "this township")
         raise NotAllowed(f"{actor.label} may not {what} in {where}")
 
@@ -267,6 +276,7 @@ def file_objection(
         require_role(
             by, (Role.HOUSEHOLD, *STAFF_ROLES), village_code=village_code, what="file objections"
         )
+        _require_own_household(by, entry.household.code, village_code)
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
         raise LedgerError("only deductions can be contested")
     if entry.status != EntryStatus.APPROVED:
@@ -295,6 +305,17 @@ def file_objection(
             )
     except IntegrityError:  # filed at the same moment by someone else
         raise LedgerError(pending) from None
+
+
+def _require_own_household(by: Actor, household_code: str, village_code: str) -> None:
+    """A household may object only to its own entries; staff to any in their villages."""
+    if by.user is None:
+        return
+    staff_roles = [r for r in STAFF_ROLES if by.roles is None or r in by.roles]
+    if staff_roles and has_role(by.user, connection.tenant, staff_roles, village_code):
+        return
+    if not speaks_for(by.user, connection.tenant, household_code):
+        raise NotAllowed(f"{by.label} may object only for their own household")
 
 
 def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:

@@ -188,7 +188,13 @@ def register_benefit(
 ) -> CardBenefit:
     """An alliance member offers card holders a benefit (discount, free check-up, ...)."""
     township_settings()
-    require_role(by, ALLIANCE_ROLES, village_code=None, what="register card benefits")
+    require_role(
+        by,
+        ALLIANCE_ROLES,
+        village_code=None,
+        what="register card benefits",
+        institution=member.code,
+    )
     if kind not in CardBenefit.Kind.values:
         raise PluginError(f"benefit kind {kind!r}: use one of {', '.join(CardBenefit.Kind.values)}")
     if not member.active:
@@ -208,7 +214,13 @@ def register_benefit(
 def withdraw_benefit(benefit: CardBenefit, *, by: Actor) -> CardBenefit:
     """The member stops offering the benefit; it stays on record."""
     township_settings()
-    require_role(by, ALLIANCE_ROLES, village_code=None, what="withdraw card benefits")
+    require_role(
+        by,
+        ALLIANCE_ROLES,
+        village_code=None,
+        what="withdraw card benefits",
+        institution=benefit.member.code,
+    )
     benefit.active = False
     benefit.save(update_fields=["active"])
     return benefit
@@ -234,7 +246,13 @@ def check_card(number: str, *, member: AllianceMember, clerk: Actor) -> CardAnsw
     was missed (a failed hook) is suspended here instead of answered valid.
     """
     township_settings()
-    require_role(clerk, ALLIANCE_ROLES, village_code=None, what="check integrity cards")
+    require_role(
+        clerk,
+        ALLIANCE_ROLES,
+        village_code=None,
+        what="check integrity cards",
+        institution=member.code,
+    )
     if not member.active:
         raise PluginError(f"{member.name} is no longer an active alliance member")
     with transaction.atomic():

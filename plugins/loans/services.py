@@ -49,7 +49,9 @@ def add_product(
 ) -> LoanProduct:
     """Offer a loan product of an alliance bank; a bank's product names are unique."""
     township_settings()
-    require_role(by, PRODUCT_ROLES, village_code=None, what="manage loan products")
+    require_role(
+        by, PRODUCT_ROLES, village_code=None, what="manage loan products", institution=bank.code
+    )
     if bank.kind != AllianceMember.Kind.BANK or not bank.active:
         raise PluginError(f"{bank.name} is not an active bank of the alliance")
     name = name.strip()
@@ -134,8 +136,14 @@ def decide(
     reason. A rejection always needs a reason.
     """
     township_settings()
-    require_role(by, BANK_ROLES, village_code=None, what="decide loan applications")
     product = application.product
+    require_role(
+        by,
+        BANK_ROLES,
+        village_code=None,
+        what="decide loan applications",
+        institution=product.bank.code,
+    )
     _require_pending(application)
     if not approve and not reason.strip():
         raise PluginError("a rejection needs a reason")
@@ -196,7 +204,13 @@ def _granted(application: LoanApplication, tier: str, limit) -> Decimal:
 def draw(line: CreditLine, amount, *, by: Actor) -> Drawdown:
     """Pay out ``amount`` on the line: refused while frozen or above the undrawn credit."""
     settings = township_settings()
-    require_role(by, BANK_ROLES, village_code=None, what="pay out loans")
+    require_role(
+        by,
+        BANK_ROLES,
+        village_code=None,
+        what="pay out loans",
+        institution=line.application.product.bank.code,
+    )
     amount = _money(amount, "the amount drawn")
     household = line.application.household
     if settings.get("freeze_on_red", True) and current_tier(household) == "red":

@@ -93,7 +93,13 @@ def place_order(
     ``other_villages`` setting allows others.
     """
     settings = township_settings()
-    require_role(by, ORDER_ROLES, village_code=shop.village.code, what="place exchange orders")
+    require_role(
+        by,
+        ORDER_ROLES,
+        village_code=shop.village.code,
+        what="place exchange orders",
+        institution=_institution(shop),
+    )
     reference = reference.strip()
     if not reference:
         raise PluginError("an exchange order needs a reference (the shop's order number)")
@@ -119,7 +125,11 @@ def hand_over(order: Order, *, by: Actor) -> Order:
     """Record that the household collected the goods of a placed order."""
     township_settings()
     require_role(
-        by, ORDER_ROLES, village_code=order.shop.village.code, what="hand over exchange orders"
+        by,
+        ORDER_ROLES,
+        village_code=order.shop.village.code,
+        what="hand over exchange orders",
+        institution=_institution(order.shop),
     )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
@@ -140,8 +150,17 @@ def hand_over(order: Order, *, by: Actor) -> Order:
 def _check_catalogue(shop: Shop, by: Actor) -> None:
     township_settings()
     require_role(
-        by, CATALOGUE_ROLES, village_code=shop.village.code, what="keep the shop's catalogue"
+        by,
+        CATALOGUE_ROLES,
+        village_code=shop.village.code,
+        what="keep the shop's catalogue",
+        institution=_institution(shop),
     )
+
+
+def _institution(shop: Shop) -> str:
+    """An alliance clerk acts only for the shop their institution runs ("" matches nobody)."""
+    return shop.member.code if shop.member_id else ""
 
 
 def _whole(value, what: str) -> int:
