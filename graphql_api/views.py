@@ -1,15 +1,122 @@
-"""GraphQL endpoints; GraphiQL only when DEBUG is on (the demo)."""
+"""The two GraphQL endpoints: who is asking, which schema they see, and the limits.
+
+Authentication: a browser session (with Django's CSRF check on POST), or an
+``Authorization: Bearer ti_…`` API token, which must belong to the township
+(or, at the county endpoint, be a county token). GraphiQL is served in DEBUG
+(the demo) only.
+"""
+
+from __future__ import annotations
+
+import json
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView
 
-from graphql_api.schema import county_schema, township_schema
+from graphql_api import limits
+from graphql_api.errors import UNAUTHENTICATED, format_error
+from platform_core.accounts.models import Role
+from platform_core.accounts.services import TokenError, authenticate_token
+from platform_core.accounts.viewer import Viewer
 
 
-def county_graphql_view():
-    return csrf_exempt(GraphQLView.as_view(schema=county_schema, graphiql=settings.DEBUG))
+class PlatformGraphQLView(GraphQLView):
+    """GraphQLView with our authentication, per-request schema and validation rules."""
+
+    township_endpoint = True
+
+    def dispatch(self, request, *args, **kwargs):
+        township = getattr(request, "township", None) if self.township_endpoint else None
+        bearer = _bearer(request)
+        if bearer is None:
+            if request.method == "POST":
+                refused = _csrf_refusal(request)
+                if refused is not None:
+                    return refused
+            request.viewer = Viewer.of(request.user, township)
+        else:
+            try:
+                token = authenticate_token(bearer)
+            except TokenError as error:
+                return _refusal(str(error))
+            if (token.township_id or None) != (township.pk if township else None):
+                return _refusal(_token_elsewhere())
+            if not self.township_endpoint and token.role != Role.COUNTY_ADMIN:
+                return _refusal(_token_elsewhere())
+            request.user = token.user
+            request.viewer = Viewer.of(token.user, township, token=token)
+        self.schema = self.schema_for(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def schema_for(self, request):
+        from graphql_api.assembly import township_schema
+
+        return township_schema(request.township)
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name, *rest):
+        self.validation_rules = limits.rules_for(variables if isinstance(variables, dict) else {})
+        return super().execute_graphql_request(
+            request, data, query, variables, operation_name, *rest
+        )
+
+    @staticmethod
+    def format_error(error):
+        return format_error(error)
+
+
+class CountyGraphQLView(PlatformGraphQLView):
+    township_endpoint = False
+
+    def schema_for(self, request):
+        from graphql_api.county import county_schema
+
+        return county_schema
 
 
 def township_graphql_view():
-    return csrf_exempt(GraphQLView.as_view(schema=township_schema, graphiql=settings.DEBUG))
+    from graphql_api.county import county_schema  # replaced per request by schema_for()
+
+    view = PlatformGraphQLView.as_view(schema=county_schema, graphiql=settings.DEBUG)
+    return csrf_exempt(view)
+
+
+def county_graphql_view():
+    from graphql_api.county import county_schema
+
+    return csrf_exempt(CountyGraphQLView.as_view(schema=county_schema, graphiql=settings.DEBUG))
+
+
+def _bearer(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _csrf_refusal(request):
+    """Session requests are CSRF-checked like any form post; token requests are not."""
+    if not request.user.is_authenticated:
+        return None  # nothing to forge: an anonymous request has no rights
+    check = CsrfViewMiddleware(lambda r: None)
+    check.process_request(request)
+    refused = check.process_view(request, None, (), {})
+    if refused is None:
+        return None
+    from django.utils.translation import gettext as _
+
+    return _refusal(_("The CSRF check failed: send the csrftoken cookie's value as X-CSRFToken."))
+
+
+def _token_elsewhere() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("This API token belongs to another township or to the county endpoint.")
+
+
+def _refusal(message: str) -> HttpResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]}
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=401, content_type="application/json"
+    )

@@ -195,9 +195,10 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
         )
 
 
-def _demo_staff(kind: str) -> Actor:
+def _demo_staff(kind: str, role: str = Role.GRID_WORKER) -> Actor:
     email = f"{kind}@{connection.tenant.slug}.demo"
     user, _ = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
+    grant_role(user, connection.tenant, role)
     return Actor.of(user)
 
 

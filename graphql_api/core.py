@@ -1,0 +1,122 @@
+"""Building blocks every schema uses: the viewer, global IDs, connections, permissions.
+
+Global IDs name their township (``Household:330502901:17``, base64), so an ID
+copied from one township's API finds nothing in another's, even where the row
+numbers coincide.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+
+import graphene
+from django.db import connection
+from django.utils.translation import gettext as _
+from graphene import relay
+from graphene.relay.id_type import BaseGlobalIDType
+from graphene_django.fields import DjangoConnectionField
+
+from graphql_api import limits
+from graphql_api.errors import PAGE_TOO_LARGE, ApiError, forbidden, not_found
+from platform_core.accounts.viewer import Viewer
+
+
+def viewer(info) -> Viewer:
+    """The request's viewer (set by the view before anything resolves)."""
+    return info.context.viewer
+
+
+def require(info, roles: Iterable[str], village_code: str | None = None) -> Viewer:
+    """The viewer, if they hold one of ``roles`` (for ``village_code``); FORBIDDEN otherwise."""
+    found = viewer(info)
+    if not found.has(roles, village_code):
+        raise forbidden()
+    return found
+
+
+def township_code() -> str:
+    return getattr(connection.tenant, "code", "county")
+
+
+class TownshipGlobalID(BaseGlobalIDType):
+    """``base64("<Type>:<township code>:<pk>")``; IDs of other townships are not found."""
+
+    graphene_type = graphene.ID
+
+    @classmethod
+    def to_global_id(cls, _type, _id) -> str:
+        raw = f"{_type}:{township_code()}:{_id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def resolve_global_id(cls, info, global_id: str):
+        try:
+            padded = global_id + "=" * (-len(global_id) % 4)
+            _type, code, _id = base64.urlsafe_b64decode(padded).decode().split(":")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            message = _("%(id)s is not an ID of this API.") % {"id": global_id}
+            raise ApiError("BAD_INPUT", message) from None
+        if code != township_code() or not _id.isdigit():
+            raise not_found(_("Object %(id)s") % {"id": global_id})
+        return _type, _id
+
+
+class TownshipNode(relay.Node):
+    class Meta:
+        name = "Node"
+        global_id_type = TownshipGlobalID
+
+    @classmethod
+    def get_node_from_global_id(cls, info, global_id, only_type=None):
+        node = super().get_node_from_global_id(info, global_id, only_type)
+        if node is None:
+            raise not_found(_("Object %(id)s") % {"id": global_id})
+        return node
+
+
+def decode_id(info, global_id: str, expected: str) -> int:
+    """The primary key inside a global ID of type ``expected`` (BAD_INPUT otherwise)."""
+    _type, _id = TownshipGlobalID.resolve_global_id(info, global_id)
+    if _type != expected:
+        raise ApiError(
+            "BAD_INPUT",
+            _("%(id)s is not the ID of a %(type)s.") % {"id": global_id, "type": expected},
+        )
+    return int(_id)
+
+
+class CountedConnection(relay.Connection):
+    """A Relay connection that also says how many rows match (``totalCount``)."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True)
+
+    def resolve_total_count(root, info) -> int:
+        return root.length
+
+
+class PageField(DjangoConnectionField):
+    """A connection with the platform's page-size limit and a clear error above it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_limit", None)  # checked below, with our own error
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def connection_resolver(cls, resolver, connection_, default_manager, *rest, **args):
+        limit = limits.page_size_limit()
+        for key in ("first", "last"):
+            value = args.get(key)
+            if value is not None and not (0 <= value <= limit):
+                raise ApiError(
+                    PAGE_TOO_LARGE,
+                    _("%(key)s=%(value)d: a page holds at most %(limit)d rows.")
+                    % {"key": key, "value": value, "limit": limit},
+                )
+        if args.get("first") is None and args.get("last") is None:
+            args["first"] = limits.default_page_size()
+        return super().connection_resolver(resolver, connection_, default_manager, *rest, **args)

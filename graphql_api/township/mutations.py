@@ -1,0 +1,614 @@
+"""Write fields of the township endpoint: thin wrappers around the services.
+
+Every mutation returns its result and ``errors`` (``FieldError``: the input field,
+a code and a message). Bad input and refused business rules come back there,
+nothing half-written; a missing role is a top-level ``FORBIDDEN`` error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import nullcontext
+
+import graphene
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from graphql_api.core import decode_id, require, viewer
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, ApiError, FieldError, field_errors, forbidden
+from graphql_api.township.queries import ApiTokenType, parse_month
+from graphql_api.township.types import (
+    AllianceMemberType,
+    BoardType,
+    EligibilityAnswerType,
+    EntryType,
+    GrantType,
+    HouseholdType,
+    ObjectionType,
+    RoundType,
+    RuleType,
+)
+from platform_core.accounts.models import ApiToken, Role
+from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
+from platform_core.errors import NotAllowed, PlatformError
+from platform_core.households.models import Grid, Household, Village
+from platform_core.scoring.models import Objection, Rule, ScoreEvent
+
+
+class InputError(ApiError):
+    """Bad input naming the field it is about."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(code, message)
+        self.field = field
+
+
+class PlatformMutation(graphene.Mutation):
+    """Runs ``perform`` in a transaction and turns refusals into payload ``errors``."""
+
+    class Meta:
+        abstract = True
+
+    errors = graphene.List(graphene.NonNull(FieldError), required=True)
+
+    atomic = True  # False where the service commits part of its work on purpose
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        if not viewer(info).is_authenticated:
+            from graphql_api.errors import unauthenticated
+
+            raise unauthenticated()
+        try:
+            with transaction.atomic() if cls.atomic else nullcontext():
+                result = cls.perform(info, **data)
+        except NotAllowed:
+            raise
+        except InputError as error:
+            return cls(errors=[FieldError(field=error.field, code=error.code, message=str(error))])
+        except (PlatformError, ValidationError, ApiError) as error:
+            if isinstance(error, ApiError) and error.code not in (BAD_INPUT, NOT_FOUND):
+                raise
+            return cls(errors=field_errors(error))
+        return cls(errors=[], **result)
+
+    @classmethod
+    def perform(cls, info, **data) -> dict:
+        raise NotImplementedError
+
+
+# --- lookups that name the field they came from -------------------------------------
+
+
+def household_by_code(info, code: str, field: str = "householdCode") -> Household:
+    household = HouseholdType.get_queryset(Household.objects, info).filter(code=code).first()
+    if household is None:
+        raise InputError(field, NOT_FOUND, _("No household %(code)s.") % {"code": code})
+    return household
+
+
+def village_by_code(code: str, field: str = "villageCode") -> Village:
+    village = Village.objects.filter(code=code).first()
+    if village is None:
+        raise InputError(field, NOT_FOUND, _("No village %(code)s.") % {"code": code})
+    return village
+
+
+def rule_by_code(code: str, field: str = "ruleCode") -> Rule:
+    rule = Rule.objects.filter(code=code).first()
+    if rule is None:
+        raise InputError(field, NOT_FOUND, _("No rule %(code)s.") % {"code": code})
+    return rule
+
+
+def entry_by_id(info, global_id: str, field: str = "entryId") -> ScoreEvent:
+    pk = decode_id(info, global_id, "Entry")
+    entry = EntryType.get_queryset(ScoreEvent.objects, info).filter(pk=pk).first()
+    if entry is None:
+        raise InputError(field, NOT_FOUND, _("No entry %(id)s.") % {"id": global_id})
+    return entry
+
+
+def user_by_email(email: str, field: str) -> object:
+    user = get_user_model().objects.filter(username=email).first()
+    if user is None:
+        raise InputError(field, NOT_FOUND, _("No user %(email)s.") % {"email": email})
+    return user
+
+
+def past_or_today(value: dt.date, field: str) -> dt.date:
+    from django.utils import timezone
+
+    if value > timezone.localdate():
+        raise InputError(field, BAD_INPUT, _("%(date)s is in the future.") % {"date": value})
+    return value
+
+
+# --- the ledger -------------------------------------------------------------------
+
+
+class RecordEntry(PlatformMutation):
+    """Record an entry. Entries by people who cannot review are always proposed."""
+
+    class Arguments:
+        household_code = graphene.String(required=True)
+        rule_code = graphene.String(required=True)
+        occurred_on = graphene.Date(required=True)
+        evidence = graphene.String(required=True, description="What was seen, or which document")
+        note = graphene.String(default_value="")
+        points = graphene.Int(description="Default: the rule's points (same sign required)")
+        external_id = graphene.String(description="Makes retries idempotent")
+
+    entry = graphene.Field(EntryType)
+
+    @classmethod
+    def perform(cls, info, household_code, rule_code, occurred_on, evidence, **data):
+        from platform_core.scoring.services import record_entry
+
+        household = household_by_code(info, household_code)
+        who = require(info, STAFF_ROLES, household.village.code)
+        reviewer = who.has(REVIEWER_ROLES, household.village.code)
+        if not evidence.strip():
+            raise InputError("evidence", BAD_INPUT, _("Evidence is required."))
+        entry = record_entry(
+            household=household,
+            rule=rule_by_code(rule_code),
+            occurred_on=past_or_today(occurred_on, "occurredOn"),
+            recorder=who.actor,
+            source="api",
+            evidence=evidence,
+            note=data.get("note") or "",
+            points=data.get("points"),
+            external_id=data.get("external_id"),
+            review=None if reviewer else True,
+        )
+        return {"entry": entry}
+
+
+class ReviewEntry(PlatformMutation):
+    """Approve or reject a proposed entry (never one you recorded; rejection needs a reason)."""
+
+    class Arguments:
+        entry_id = graphene.ID(required=True)
+        approve = graphene.Boolean(required=True)
+        reason = graphene.String(default_value="")
+
+    entry = graphene.Field(EntryType)
+
+    @classmethod
+    def perform(cls, info, entry_id, approve, reason=""):
+        from platform_core.scoring.services import review_entry
+
+        entry = entry_by_id(info, entry_id)
+        review_entry(entry, reviewer=viewer(info).actor, approve=approve, reason=reason)
+        entry.refresh_from_db()
+        return {"entry": entry}
+
+
+class CorrectEntry(PlatformMutation):
+    """Cancel an approved entry with a compensating one (approved entries never change)."""
+
+    class Arguments:
+        entry_id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    correction = graphene.Field(EntryType)
+
+    @classmethod
+    def perform(cls, info, entry_id, reason):
+        from platform_core.scoring.services import correct_entry
+
+        entry = entry_by_id(info, entry_id)
+        require(info, REVIEWER_ROLES, entry.household.village.code)
+        return {"correction": correct_entry(entry, by=viewer(info).actor, reason=reason)}
+
+
+class FileObjection(PlatformMutation):
+    """A household objects to a deduction (staff may file on its behalf)."""
+
+    class Arguments:
+        entry_id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+        on_behalf = graphene.Boolean(default_value=False)
+
+    objection = graphene.Field(ObjectionType)
+
+    @classmethod
+    def perform(cls, info, entry_id, reason, on_behalf=False):
+        from platform_core.scoring.services import file_objection
+
+        entry = entry_by_id(info, entry_id)
+        objection = file_objection(entry, by=viewer(info).actor, reason=reason, on_behalf=on_behalf)
+        return {"objection": objection}
+
+
+class DecideObjection(PlatformMutation):
+    """The council upholds (the deduction is reversed) or dismisses an objection."""
+
+    class Arguments:
+        objection_id = graphene.ID(required=True)
+        uphold = graphene.Boolean(required=True)
+        reason = graphene.String(required=True)
+
+    objection = graphene.Field(ObjectionType)
+
+    @classmethod
+    def perform(cls, info, objection_id, uphold, reason):
+        from platform_core.scoring.services import decide_objection
+
+        pk = decode_id(info, objection_id, "Objection")
+        objection = ObjectionType.get_queryset(Objection.objects, info).filter(pk=pk).first()
+        if objection is None:
+            raise InputError("objectionId", NOT_FOUND, _("No objection %(id)s.") % {"id": pk})
+        decided = decide_objection(
+            objection, decider=viewer(info).actor, uphold=uphold, reason=reason
+        )
+        return {"objection": decided}
+
+
+class SaveRule(PlatformMutation):
+    """Add or edit a covenant rule (township administrators). Entries keep their points."""
+
+    class Arguments:
+        code = graphene.String(required=True)
+        title_zh = graphene.String()
+        title_en = graphene.String()
+        category = graphene.String()
+        points = graphene.Int()
+        needs_review = graphene.Boolean()
+        active = graphene.Boolean()
+
+    rule = graphene.Field(RuleType)
+    created = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, info, code, **fields):
+        from platform_core.scoring.services import save_rule
+
+        require(info, (Role.TOWNSHIP_ADMIN,))
+        fields = {k: v for k, v in fields.items() if v is not None}
+        existing = Rule.objects.filter(code=code).first()
+        if existing is None:
+            missing = [f for f in ("title_zh", "title_en", "category", "points") if f not in fields]
+            if missing:
+                from graphql_api.errors import _camel
+
+                raise InputError(
+                    _camel(missing[0]),
+                    BAD_INPUT,
+                    _("A new rule needs %(fields)s.")
+                    % {"fields": ", ".join(_camel(f) for f in missing)},
+                )
+        rule, created = save_rule(code=code, **fields)
+        return {"rule": rule, "created": created}
+
+
+# --- the monthly evaluation --------------------------------------------------------
+
+
+def _round(info, global_id: str):
+    from platform_core.evaluation.models import EvaluationRound
+
+    pk = decode_id(info, global_id, "EvaluationRound")
+    found = RoundType.get_queryset(EvaluationRound.objects, info).filter(pk=pk).first()
+    if found is None:
+        raise InputError("roundId", NOT_FOUND, _("No evaluation round %(id)s.") % {"id": pk})
+    return found
+
+
+class OpenRound(PlatformMutation):
+    """Open a village's round for a month (last month's assignments carry over)."""
+
+    class Arguments:
+        village_code = graphene.String(required=True)
+        month = graphene.String(required=True, description="YYYY-MM")
+
+    round = graphene.Field(RoundType)
+
+    @classmethod
+    def perform(cls, info, village_code, month):
+        from platform_core.evaluation.services import open_round
+
+        village = village_by_code(village_code)
+        require(info, ADMIN_ROLES, village.code)
+        return {"round": open_round(village, parse_month(month))}
+
+
+class AssignHouseholds(PlatformMutation):
+    """Link households to a party-member evaluator (党员联户) for the round."""
+
+    class Arguments:
+        round_id = graphene.ID(required=True)
+        evaluator_email = graphene.String(required=True)
+        household_codes = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+    round = graphene.Field(RoundType)
+    assigned = graphene.Int()
+
+    @classmethod
+    def perform(cls, info, round_id, evaluator_email, household_codes):
+        from platform_core.evaluation.services import assign_linked_households
+
+        round_ = _round(info, round_id)
+        require(info, ADMIN_ROLES, round_.village.code)
+        evaluator = user_by_email(evaluator_email, "evaluatorEmail")
+        households = [household_by_code(info, c, "householdCodes") for c in household_codes]
+        count = assign_linked_households(round_, evaluator, households)
+        return {"round": round_, "assigned": count}
+
+
+class AssignArea(PlatformMutation):
+    """A group leader rates every household of a grid (联片评户)."""
+
+    class Arguments:
+        round_id = graphene.ID(required=True)
+        evaluator_email = graphene.String(required=True)
+        grid_name = graphene.String(required=True)
+
+    round = graphene.Field(RoundType)
+    assigned = graphene.Int()
+
+    @classmethod
+    def perform(cls, info, round_id, evaluator_email, grid_name):
+        from platform_core.evaluation.services import assign_area
+
+        round_ = _round(info, round_id)
+        require(info, ADMIN_ROLES, round_.village.code)
+        grid = Grid.objects.filter(village=round_.village, name=grid_name).first()
+        if grid is None:
+            raise InputError("gridName", NOT_FOUND, _("No grid %(name)s.") % {"name": grid_name})
+        evaluator = user_by_email(evaluator_email, "evaluatorEmail")
+        return {"round": round_, "assigned": assign_area(round_, evaluator, grid)}
+
+
+class RateHousehold(PlatformMutation):
+    """An assigned evaluator's rating: a proposed entry, or no rule for "nothing to note"."""
+
+    class Arguments:
+        round_id = graphene.ID(required=True)
+        household_code = graphene.String(required=True)
+        rule_code = graphene.String()
+        evidence = graphene.String(default_value="")
+        points = graphene.Int()
+        note = graphene.String(default_value="")
+
+    entry = graphene.Field(EntryType)
+
+    @classmethod
+    def perform(cls, info, round_id, household_code, rule_code=None, **data):
+        from platform_core.evaluation.services import rate_household
+
+        round_ = _round(info, round_id)
+        entry = rate_household(
+            round_,
+            evaluator=viewer(info).actor,
+            household=household_by_code(info, household_code),
+            rule=rule_by_code(rule_code) if rule_code else None,
+            evidence=data.get("evidence") or "",
+            points=data.get("points"),
+            note=data.get("note") or "",
+        )
+        return {"entry": entry}
+
+
+class MonthResultType(graphene.ObjectType):
+    class Meta:
+        name = "MonthResult"
+
+    month = graphene.String(required=True)
+    households = graphene.Int(required=True)
+    green = graphene.Int(required=True)
+    blue = graphene.Int(required=True)
+    red = graphene.Int(required=True)
+    finalised = graphene.Boolean(required=True)
+    villages_finalised_now = graphene.Int(required=True)
+
+
+class FinaliseMonth(PlatformMutation):
+    """Finalise a month (all villages, or the given ones). Idempotent."""
+
+    atomic = False  # plugin entries are committed first on purpose (see finalise_month)
+
+    class Arguments:
+        month = graphene.String(required=True)
+        village_codes = graphene.List(graphene.NonNull(graphene.String))
+
+    result = graphene.Field(MonthResultType)
+
+    @classmethod
+    def perform(cls, info, month, village_codes=None):
+        from platform_core.evaluation.services import finalise_month
+
+        villages = [village_by_code(c, "villageCodes") for c in village_codes or ()] or None
+        result = finalise_month(parse_month(month), by=viewer(info).actor, villages=villages)
+        return {
+            "result": MonthResultType(
+                month=result.period,
+                households=result.households,
+                green=result.green,
+                blue=result.blue,
+                red=result.red,
+                finalised=result.finalized,
+                villages_finalised_now=result.villages_finalised_now,
+            )
+        }
+
+
+# --- boards ------------------------------------------------------------------------
+
+
+class PublishBoard(PlatformMutation):
+    """Publish a village's quarterly honour board (once; it never changes)."""
+
+    class Arguments:
+        village_code = graphene.String(required=True)
+        year = graphene.Int(required=True)
+        quarter = graphene.Int(required=True)
+
+    board = graphene.Field(BoardType)
+
+    @classmethod
+    def perform(cls, info, village_code, year, quarter):
+        from platform_core.publication.services import publish_board
+
+        if quarter not in (1, 2, 3, 4):
+            raise InputError("quarter", BAD_INPUT, _("A quarter is 1, 2, 3 or 4."))
+        village = village_by_code(village_code)
+        board = publish_board(village, year=year, quarter=quarter, publisher=viewer(info).actor)
+        return {"board": board}
+
+
+# --- the alliance --------------------------------------------------------------------
+
+
+def ask_eligibility(info, household_code: str, benefit: str, member_code: str | None):
+    """The eligibility query: staff of the village or an alliance clerk; always logged."""
+    from platform_core.alliance.models import AllianceMember
+    from platform_core.alliance.services import check_eligibility
+
+    who = viewer(info)
+    if not who.has((*STAFF_ROLES, Role.ALLIANCE_MEMBER)):
+        raise forbidden()
+    household = Household.objects.select_related("village").filter(code=household_code).first()
+    if household is None:
+        from graphql_api.errors import not_found
+
+        raise not_found(_("Household %(code)s") % {"code": household_code})
+    if member_code is None and len(who.institution_codes) == 1 and not who.is_staff:
+        member_code = next(iter(who.institution_codes))
+    member = None
+    if member_code:
+        member = AllianceMember.objects.filter(code=member_code).first()
+        if member is None:
+            from graphql_api.errors import not_found
+
+            raise not_found(_("Alliance member %(code)s") % {"code": member_code})
+    return check_eligibility(household, benefit, by=who.actor, member=member)
+
+
+class AddAllianceMember(PlatformMutation):
+    """Add (or update) a bank, shop, firm or clinic of the alliance (township admins)."""
+
+    class Arguments:
+        code = graphene.String(required=True)
+        name = graphene.String(required=True)
+        kind = graphene.String(required=True, description="bank, shop, firm or clinic")
+        contact = graphene.String(default_value="")
+
+    member = graphene.Field(AllianceMemberType)
+
+    @classmethod
+    def perform(cls, info, code, name, kind, contact=""):
+        from platform_core.alliance.services import add_member
+
+        require(info, (Role.TOWNSHIP_ADMIN,))
+        return {"member": add_member(code=code, name=name, kind=kind, contact=contact)}
+
+
+class GrantBenefit(PlatformMutation):
+    """An institution grants a benefit, after a fresh (logged) eligibility check."""
+
+    atomic = False  # the eligibility check stays logged even when the grant is refused
+
+    class Arguments:
+        member_code = graphene.String(required=True)
+        household_code = graphene.String(required=True)
+        benefit = graphene.String(required=True)
+        note = graphene.String(default_value="")
+
+    grant = graphene.Field(GrantType)
+
+    @classmethod
+    def perform(cls, info, member_code, household_code, benefit, note=""):
+        from platform_core.alliance.models import AllianceMember
+        from platform_core.alliance.services import grant
+
+        member = AllianceMember.objects.filter(code=member_code).first()
+        if member is None:
+            raise InputError(
+                "memberCode", NOT_FOUND, _("No alliance member %(code)s.") % {"code": member_code}
+            )
+        household = Household.objects.select_related("village").filter(code=household_code).first()
+        if household is None:
+            raise InputError(
+                "householdCode", NOT_FOUND, _("No household %(code)s.") % {"code": household_code}
+            )
+        given = grant(member, household, benefit, by=viewer(info).actor, note=note)
+        return {"grant": given}
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+class CreateApiToken(PlatformMutation):
+    """Issue a token for a member of this township (township admins). Shown once."""
+
+    class Arguments:
+        user_email = graphene.String(required=True)
+        role = graphene.String(required=True)
+        village_code = graphene.String(default_value="")
+        label = graphene.String(required=True)
+        expires_at = graphene.DateTime()
+
+    token = graphene.String(description="The secret; store it now, it is never shown again")
+    api_token = graphene.Field(ApiTokenType)
+
+    @classmethod
+    def perform(cls, info, user_email, role, label, village_code="", expires_at=None):
+        from platform_core.accounts.services import issue_token
+
+        who = require(info, (Role.TOWNSHIP_ADMIN,))
+        if role not in Role.values or role == Role.COUNTY_ADMIN:
+            raise InputError("role", BAD_INPUT, _("Unknown role %(role)s.") % {"role": role})
+        user = user_by_email(user_email, "userEmail")
+        record, token = issue_token(
+            user,
+            info.context.township,
+            role,
+            label=label,
+            created_by=who.actor.label,
+            village_code=village_code,
+            expires_at=expires_at,
+        )
+        return {"token": token, "api_token": record}
+
+
+class RevokeApiToken(PlatformMutation):
+    class Arguments:
+        prefix = graphene.String(required=True)
+
+    api_token = graphene.Field(ApiTokenType)
+
+    @classmethod
+    def perform(cls, info, prefix):
+        from platform_core.accounts.services import revoke_token
+
+        require(info, (Role.TOWNSHIP_ADMIN,))
+        record = ApiToken.objects.filter(township=info.context.township, prefix=prefix).first()
+        if record is None:
+            raise InputError("prefix", NOT_FOUND, _("No token %(prefix)s.") % {"prefix": prefix})
+        return {"api_token": revoke_token(record)}
+
+
+class TownshipCoreMutation(graphene.ObjectType):
+    record_entry = RecordEntry.Field()
+    review_entry = ReviewEntry.Field()
+    correct_entry = CorrectEntry.Field()
+    file_objection = FileObjection.Field()
+    decide_objection = DecideObjection.Field()
+    save_rule = SaveRule.Field()
+    open_round = OpenRound.Field()
+    assign_households = AssignHouseholds.Field()
+    assign_area = AssignArea.Field()
+    rate_household = RateHousehold.Field()
+    finalise_month = FinaliseMonth.Field()
+    publish_board = PublishBoard.Field()
+    add_alliance_member = AddAllianceMember.Field()
+    grant_benefit = GrantBenefit.Field()
+    create_api_token = CreateApiToken.Field()
+    revoke_api_token = RevokeApiToken.Field()
+
+
+__all__ = ["TownshipCoreMutation", "EligibilityAnswerType", "PlatformMutation", "InputError"]

@@ -1,0 +1,361 @@
+"""Read fields of the township endpoint (the core; plugins add their own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import graphene
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.utils.translation import gettext as _
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
+
+from graphql_api.core import PageField, TownshipNode, require, viewer
+from graphql_api.errors import BAD_INPUT, ApiError, not_found
+from graphql_api.township.types import (
+    AllianceMemberType,
+    BenefitTypeType,
+    BoardType,
+    EligibilityAnswerType,
+    EntryType,
+    GrantType,
+    HouseholdType,
+    ObjectionType,
+    RoundType,
+    RuleType,
+    TierEnum,
+    VillageType,
+)
+from platform_core.accounts.models import ApiToken, Role
+from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.alliance.models import AllianceMember, Grant
+from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
+from platform_core.households.models import Household, Village
+from platform_core.publication.models import HonourBoard
+from platform_core.scoring.models import Objection, Rule, ScoreEvent
+
+
+def parse_month(value: str, field: str = "month") -> dt.date:
+    """``YYYY-MM`` → its first day; BAD_INPUT naming the field otherwise."""
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        raise ApiError(
+            BAD_INPUT, _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
+        ) from None
+
+
+# --- small types of this module ---------------------------------------------------
+
+
+class PolicyType(graphene.ObjectType):
+    class Meta:
+        name = "ScoringPolicy"
+
+    base = graphene.Int(required=True)
+    green_above = graphene.Int(required=True)
+    red_below = graphene.Int(required=True)
+    window = graphene.String(required=True)
+    objection_days = graphene.Int(required=True)
+
+
+class TownshipInfo(graphene.ObjectType):
+    class Meta:
+        name = "Township"
+
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    policy = graphene.Field(PolicyType, required=True)
+    plugins = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="Enabled plugin keys"
+    )
+
+    def resolve_policy(root, info):
+        from platform_core.scoring.policy import ScoringPolicy
+
+        return ScoringPolicy.of(root)
+
+    def resolve_plugins(root, info):
+        from platform_core.plugins.manager import hooks_for
+
+        return sorted(hooks_for(root).enabled)
+
+
+class ScopeType(graphene.ObjectType):
+    class Meta:
+        name = "RoleScope"
+
+    role = graphene.String(required=True)
+    village_code = graphene.String(required=True)
+    household_code = graphene.String(required=True)
+    alliance_member_code = graphene.String(required=True)
+
+
+class MeType(graphene.ObjectType):
+    class Meta:
+        name = "Me"
+
+    email = graphene.String()
+    everywhere = graphene.Boolean(required=True, description="County administrator")
+    roles = graphene.List(graphene.NonNull(ScopeType), required=True)
+    token = graphene.String(description="Prefix of the API token in use")
+
+
+class ApiTokenType(graphene.ObjectType):
+    class Meta:
+        name = "ApiToken"
+
+    prefix = graphene.String(required=True)
+    label = graphene.String(required=True)
+    user_email = graphene.String(required=True)
+    role = graphene.String(required=True)
+    village_code = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+    last_used_at = graphene.DateTime()
+    expires_at = graphene.DateTime()
+    revoked_at = graphene.DateTime()
+
+    def resolve_user_email(root, info):
+        return root.user.email
+
+
+# --- lookahead: prefetch only what the query asks for --------------------------------
+
+
+def selected_field(info, name: str) -> FieldNode | None:
+    """The first field ``name`` anywhere under the current field (fragments included)."""
+    fragments = info.fragments
+
+    def search(selection_set):
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name:
+                    return selection
+                found = search(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                found = search(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                found = search(fragment.selection_set) if fragment else None
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    for node in info.field_nodes:
+        found = search(node.selection_set)
+        if found is not None:
+            return found
+    return None
+
+
+def argument(info, field: FieldNode, name: str, default):
+    for arg in field.arguments or ():
+        if arg.name.value == name:
+            if isinstance(arg.value, VariableNode):
+                return info.variable_values.get(arg.value.name.value, default)
+            return int(arg.value.value)
+    return default
+
+
+def with_list_prefetches(queryset, info):
+    """Latest snapshot always; newest entries when ``latestEntries`` is asked for."""
+    queryset = queryset.prefetch_related(
+        Prefetch(
+            "snapshots",
+            queryset=HouseholdSnapshot.objects.order_by("household_id", "-period")[:1],
+            to_attr="latest_snapshots",
+        )
+    )
+    entries = selected_field(info, "latestEntries")
+    if entries is not None:
+        limit = max(0, min(int(argument(info, entries, "limit", 5) or 0), 20))
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "score_events",
+                queryset=ScoreEvent.objects.select_related("rule").order_by("-occurred_on", "-id")[
+                    :limit
+                ],
+                to_attr="prefetched_entries",
+            )
+        )
+    return queryset
+
+
+# --- the query root ---------------------------------------------------------------
+
+
+class Health(graphene.ObjectType):
+    status = graphene.String(required=True)
+    schema_name = graphene.String(required=True, description="Database schema serving the request")
+
+
+def resolve_health(root, info) -> Health:
+    """Answers without signing in: load balancers and tests ask it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return Health(status="ok", schema_name=connection.schema_name)
+
+
+class TownshipCoreQuery(graphene.ObjectType):
+    health = graphene.Field(Health, required=True, resolver=resolve_health)
+    node = TownshipNode.Field()
+    township = graphene.Field(TownshipInfo, required=True)
+    me = graphene.Field(MeType, required=True)
+    villages = graphene.List(graphene.NonNull(VillageType), required=True)
+    households = PageField(
+        HouseholdType,
+        village=graphene.String(description="Village code"),
+        tier=TierEnum(description="Official tier (latest finalised month)"),
+        search=graphene.String(description="Part of the code, head's name or address"),
+        description="Households the viewer may see, ordered by code",
+    )
+    household = graphene.Field(HouseholdType, code=graphene.String(required=True))
+    rules = graphene.List(
+        graphene.NonNull(RuleType),
+        required=True,
+        active=graphene.Boolean(),
+        category=graphene.String(),
+    )
+    entries = PageField(
+        EntryType,
+        status=graphene.String(description="proposed, approved, rejected or reversed"),
+        village=graphene.String(),
+        month=graphene.String(description="YYYY-MM of occurrence"),
+        description="Ledger entries, e.g. those awaiting review (status: proposed)",
+    )
+    objections = PageField(ObjectionType, status=graphene.String())
+    rounds = graphene.List(
+        graphene.NonNull(RoundType),
+        required=True,
+        month=graphene.String(required=True),
+        description="The month's evaluation rounds of the viewer's villages",
+    )
+    boards = PageField(
+        BoardType, village=graphene.String(), year=graphene.Int(), quarter=graphene.Int()
+    )
+    alliance_members = graphene.List(graphene.NonNull(AllianceMemberType), required=True)
+    benefits = graphene.List(graphene.NonNull(BenefitTypeType), required=True)
+    eligibility = graphene.Field(
+        EligibilityAnswerType,
+        required=True,
+        household_code=graphene.String(required=True),
+        benefit=graphene.String(required=True),
+        member_code=graphene.String(description="The asking institution (alliance clerks)"),
+        description="Whether the household may have the benefit now. Every call is logged.",
+    )
+    grants = PageField(GrantType, member_code=graphene.String())
+    api_tokens = graphene.List(graphene.NonNull(ApiTokenType), required=True)
+
+    def resolve_township(root, info):
+        if not viewer(info).is_authenticated:
+            from graphql_api.errors import unauthenticated
+
+            raise unauthenticated()
+        return info.context.township
+
+    def resolve_me(root, info):
+        who = viewer(info)
+        return MeType(
+            email=getattr(who.user, "email", None),
+            everywhere=who.everywhere,
+            roles=[ScopeType(**vars(scope)) for scope in who.scopes],
+            token=who.token.prefix if who.token else None,
+        )
+
+    def resolve_villages(root, info):
+        return VillageType.get_queryset(Village.objects.order_by("code"), info)
+
+    def resolve_households(root, info, village=None, tier=None, search=None, **_):
+        queryset = Household.objects.order_by("code")
+        if village:
+            queryset = queryset.filter(village__code=village)
+        if tier:
+            latest = HouseholdSnapshot.objects.filter(household=OuterRef("pk")).order_by("-period")
+            queryset = queryset.annotate(official_tier=Subquery(latest.values("tier")[:1])).filter(
+                official_tier=getattr(tier, "value", tier)
+            )
+        if search:
+            queryset = queryset.filter(
+                Q(code__icontains=search)
+                | Q(head_name__icontains=search)
+                | Q(address__icontains=search)
+            )
+        return with_list_prefetches(queryset, info)
+
+    def resolve_household(root, info, code):
+        household = HouseholdType.get_queryset(Household.objects, info).filter(code=code).first()
+        if household is None:
+            raise not_found(_("Household %(code)s") % {"code": code})
+        return household
+
+    def resolve_rules(root, info, active=None, category=None):
+        queryset = RuleType.get_queryset(Rule.objects.order_by("category", "code"), info)
+        if active is not None:
+            queryset = queryset.filter(active=active)
+        if category:
+            queryset = queryset.filter(category=category)
+        return queryset
+
+    def resolve_entries(root, info, status=None, village=None, month=None, **_):
+        queryset = ScoreEvent.objects.order_by("-occurred_on", "-id")
+        if status:
+            queryset = queryset.filter(status=status)
+        if village:
+            queryset = queryset.filter(household__village__code=village)
+        if month:
+            start = parse_month(month)
+            end = (start + dt.timedelta(days=32)).replace(day=1)
+            queryset = queryset.filter(occurred_on__gte=start, occurred_on__lt=end)
+        return queryset
+
+    def resolve_objections(root, info, status=None, **_):
+        queryset = Objection.objects.order_by("-filed_at")
+        return queryset.filter(status=status) if status else queryset
+
+    def resolve_rounds(root, info, month):
+        queryset = EvaluationRound.objects.filter(period=parse_month(month))
+        return RoundType.get_queryset(queryset.order_by("village__code"), info)
+
+    def resolve_boards(root, info, village=None, year=None, quarter=None, **_):
+        queryset = HonourBoard.objects.order_by("-year", "-quarter", "village__code")
+        if village:
+            queryset = queryset.filter(village__code=village)
+        if year:
+            queryset = queryset.filter(year=year)
+        if quarter:
+            queryset = queryset.filter(quarter=quarter)
+        return queryset
+
+    def resolve_alliance_members(root, info):
+        return AllianceMemberType.get_queryset(AllianceMember.objects.order_by("code"), info)
+
+    def resolve_benefits(root, info):
+        from platform_core.plugins.selectors import benefit_types
+
+        require(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
+        return [
+            BenefitTypeType(
+                code=b.code,
+                title_zh=b.title_zh,
+                title_en=b.title_en,
+                plugin=key,
+                legal_basis=b.legal_basis,
+            )
+            for key, b in benefit_types(info.context.township)
+        ]
+
+    def resolve_eligibility(root, info, household_code, benefit, member_code=None):
+        from graphql_api.township.mutations import ask_eligibility
+
+        return ask_eligibility(info, household_code, benefit, member_code)
+
+    def resolve_grants(root, info, member_code=None, **_):
+        queryset = Grant.objects.order_by("-granted_at")
+        return queryset.filter(member__code=member_code) if member_code else queryset
+
+    def resolve_api_tokens(root, info):
+        require(info, (Role.TOWNSHIP_ADMIN,))
+        return ApiToken.objects.filter(township=info.context.township).select_related("user")

@@ -1,0 +1,512 @@
+"""Object types of the township API. Each type filters its rows by the viewer.
+
+``get_queryset`` is where visibility lives, so connections, ``node(id:)`` and
+nested lists all answer only what the viewer may see: staff see the households
+of their villages, a household sees itself, an alliance clerk sees no household
+or ledger at all (only eligibility answers and its own institution's grants).
+"""
+
+from __future__ import annotations
+
+import graphene
+from django.db.models import Q, QuerySet
+from graphene_django import DjangoObjectType
+
+from graphql_api.core import CountedConnection, TownshipNode, viewer
+from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.accounts.viewer import Viewer
+from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.evaluation.models import Assignment, EvaluationRound, HouseholdSnapshot
+from platform_core.households.models import Household, Village
+from platform_core.households.selectors import mask_name
+from platform_core.publication.models import BoardEntry, HonourBoard
+from platform_core.scoring.models import Objection, Rule, ScoreEvent
+
+TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", "red")])
+
+
+# --- visibility -------------------------------------------------------------------
+
+
+def visible_households(who: Viewer) -> Q:
+    """Households the viewer may see: their villages' (staff) or their own (household)."""
+    if who.everywhere:
+        return Q()
+    seen = Q(pk__in=[])
+    villages = who.villages(STAFF_ROLES)
+    if villages is None:
+        return Q()
+    if villages:
+        seen |= Q(village__code__in=sorted(villages))
+    if who.household_codes:
+        seen |= Q(code__in=sorted(who.household_codes))
+    return seen
+
+
+def sees_personal_data(who: Viewer, household: Household) -> bool:
+    """Names, address and phone: staff of the village, or the household itself."""
+    return household.code in who.household_codes or who.has(
+        STAFF_ROLES, household.village.code if household.village_id else None
+    )
+
+
+def prefixed(q: Q, prefix: str) -> Q:
+    """``visible_households`` for a model that points at a household through ``prefix``."""
+    if not q.children:
+        return q
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(prefixed(child, prefix))
+        else:
+            key, value = child
+            clone.children.append((f"{prefix}__{key}", value))
+    return clone
+
+
+# --- villages and households ---------------------------------------------------------
+
+
+class VillageType(DjangoObjectType):
+    class Meta:
+        model = Village
+        name = "Village"
+        fields = ("code", "name")
+        interfaces = (TownshipNode,)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        who = viewer(info)
+        if who.everywhere:
+            return queryset
+        villages = who.villages(STAFF_ROLES)
+        if villages is None:
+            return queryset
+        own = Household.objects.filter(code__in=sorted(who.household_codes)).values("village_id")
+        return queryset.filter(Q(code__in=sorted(villages)) | Q(pk__in=own))
+
+
+class MonthlySnapshotType(DjangoObjectType):
+    """One finalised month of a household: the official record."""
+
+    month = graphene.String(required=True, description="YYYY-MM")
+    tier = TierEnum(required=True)
+    index = graphene.Float(required=True, description="Integrity index 0–100")
+
+    class Meta:
+        model = HouseholdSnapshot
+        name = "MonthlySnapshot"
+        fields = ("score", "change", "deductions")
+
+    def resolve_month(root, info) -> str:
+        return f"{root.period:%Y-%m}"
+
+    def resolve_index(root, info) -> float:
+        return float(root.index)
+
+
+class RuleType(DjangoObjectType):
+    class Meta:
+        model = Rule
+        name = "Rule"
+        fields = ("code", "title_zh", "title_en", "category", "points", "needs_review", "active")
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    plugin = graphene.String(required=True, description='"core" or the key of the plugin')
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return queryset if viewer(info).is_authenticated else queryset.none()
+
+
+class EntryType(DjangoObjectType):
+    """One ledger entry: rule, points, source, evidence and the people involved."""
+
+    class Meta:
+        model = ScoreEvent
+        name = "Entry"
+        fields = (
+            "rule",
+            "points",
+            "occurred_on",
+            "source",
+            "external_id",
+            "evidence",
+            "note",
+            "kind",
+            "status",
+            "recorded_by_label",
+            "recorded_at",
+            "reviewed_by_label",
+            "reviewed_at",
+            "review_note",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    household_code = graphene.String(required=True)
+
+    def resolve_household_code(root, info) -> str:
+        return root.household.code
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return queryset.filter(
+            prefixed(visible_households(viewer(info)), "household")
+        ).select_related("rule", "household")
+
+
+class ObjectionType(DjangoObjectType):
+    class Meta:
+        model = Objection
+        name = "Objection"
+        fields = (
+            "entry",
+            "reason",
+            "filed_by_label",
+            "on_behalf",
+            "filed_at",
+            "status",
+            "decided_by_label",
+            "decided_at",
+            "decision_reason",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        q = prefixed(visible_households(viewer(info)), "entry__household")
+        return queryset.filter(q).select_related("entry__household", "entry__rule")
+
+
+class RuleLineType(graphene.ObjectType):
+    """Points one rule contributes to the score in the window."""
+
+    class Meta:
+        name = "RuleLine"
+
+    rule_code = graphene.String(required=True)
+    title_zh = graphene.String(required=True)
+    title_en = graphene.String(required=True)
+    points = graphene.Int(required=True)
+    entries = graphene.Int(required=True)
+
+
+class ExplanationType(graphene.ObjectType):
+    """Why the household has its score: base plus points per rule in the window."""
+
+    class Meta:
+        name = "Explanation"
+
+    as_of = graphene.Date(required=True)
+    window_start = graphene.Date(description="First day counted; null when every day counts")
+    base = graphene.Int(required=True)
+    score = graphene.Int(required=True)
+    tier = TierEnum(required=True)
+    deductions = graphene.Int(required=True, description="Deductions in the last 12 months")
+    index = graphene.Float(required=True)
+    lines = graphene.List(graphene.NonNull(RuleLineType), required=True)
+
+
+class HouseholdType(DjangoObjectType):
+    """A household. Personal fields are null unless the viewer is its staff or itself."""
+
+    class Meta:
+        model = Household
+        name = "Household"
+        fields = ("code", "village", "members")
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+
+    masked_name = graphene.String(required=True, description="俞某-style name for public lists")
+    head_name = graphene.String()
+    address = graphene.String()
+    phone = graphene.String()
+    tier = TierEnum(description="Official tier: the latest finalised month (null before one)")
+    score = graphene.Int(description="Score in the latest finalised month")
+    evaluated_month = graphene.String(description="YYYY-MM of the latest finalised month")
+    latest_entries = graphene.List(
+        graphene.NonNull(EntryType),
+        required=True,
+        description="Newest ledger entries (at most 20, default 5)",
+        limit=graphene.Int(default_value=5),
+    )
+    explanation = graphene.Field(
+        ExplanationType,
+        required=True,
+        as_of=graphene.Date(description="Default: today"),
+        description="Live score and tier with points per rule in the window",
+    )
+    ledger = graphene.ConnectionField(
+        "graphql_api.township.types.EntryConnection", description="Every entry, newest first"
+    )
+    history = graphene.List(
+        graphene.NonNull(MonthlySnapshotType), required=True, description="Finalised months"
+    )
+    objections = graphene.List(graphene.NonNull(ObjectionType), required=True)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return queryset.filter(visible_households(viewer(info))).select_related("village")
+
+    def resolve_masked_name(root, info) -> str:
+        return mask_name(root.head_name)
+
+    def resolve_head_name(root, info):
+        return root.head_name if sees_personal_data(viewer(info), root) else None
+
+    def resolve_address(root, info):
+        return root.address if sees_personal_data(viewer(info), root) else None
+
+    def resolve_phone(root, info):
+        return root.phone if sees_personal_data(viewer(info), root) else None
+
+    def resolve_members(root, info):
+        return root.members if sees_personal_data(viewer(info), root) else None
+
+    def resolve_tier(root, info):
+        snapshot = latest_snapshot(root)
+        return snapshot.tier if snapshot else None
+
+    def resolve_score(root, info):
+        snapshot = latest_snapshot(root)
+        return snapshot.score if snapshot else None
+
+    def resolve_evaluated_month(root, info):
+        snapshot = latest_snapshot(root)
+        return f"{snapshot.period:%Y-%m}" if snapshot else None
+
+    def resolve_latest_entries(root, info, limit: int = 5):
+        limit = max(0, min(limit, 20))
+        prefetched = getattr(root, "prefetched_entries", None)
+        if prefetched is not None:
+            return prefetched[:limit]
+        return list(
+            root.score_events.select_related("rule", "household").order_by("-occurred_on", "-id")[
+                :limit
+            ]
+        )
+
+    def resolve_explanation(root, info, as_of=None):
+        from platform_core.scoring.selectors import score_card
+
+        return score_card(root, as_of)
+
+    def resolve_ledger(root, info, **kwargs):
+        return root.score_events.select_related("rule", "household").order_by("-occurred_on", "-id")
+
+    def resolve_history(root, info):
+        return root.snapshots.order_by("-period")
+
+    def resolve_objections(root, info):
+        return Objection.objects.filter(entry__household=root).select_related(
+            "entry__household", "entry__rule"
+        )
+
+
+class EntryConnection(CountedConnection):
+    class Meta:
+        node = EntryType
+
+
+def latest_snapshot(household: Household) -> HouseholdSnapshot | None:
+    """The prefetched latest snapshot (list queries) or one query (a single household)."""
+    prefetched = getattr(household, "latest_snapshots", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return household.snapshots.order_by("-period").first()
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+
+class AssignmentType(DjangoObjectType):
+    class Meta:
+        model = Assignment
+        name = "Assignment"
+        fields = ("household", "role", "rated_at")
+        convert_choices_to_enum = False
+
+    evaluator = graphene.String(required=True, description="The evaluator's e-mail")
+
+    def resolve_evaluator(root, info) -> str:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=root.evaluator_id).first()
+        return user.email if user else str(root.evaluator_id)
+
+
+class RoundType(DjangoObjectType):
+    """A village's monthly joint evaluation."""
+
+    class Meta:
+        model = EvaluationRound
+        name = "EvaluationRound"
+        fields = ("village", "status", "opened_at", "finalised_at", "finalised_by_label")
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    month = graphene.String(required=True)
+    assigned = graphene.Int(required=True, description="Households assigned to an evaluator")
+    rated = graphene.Int(required=True, description="Assigned households already rated")
+    assignments = graphene.List(graphene.NonNull(AssignmentType), required=True)
+
+    def resolve_month(root, info) -> str:
+        return f"{root.period:%Y-%m}"
+
+    def resolve_assigned(root, info) -> int:
+        from platform_core.evaluation.selectors import round_progress
+
+        return round_progress(root)["assigned"]
+
+    def resolve_rated(root, info) -> int:
+        from platform_core.evaluation.selectors import round_progress
+
+        return round_progress(root)["rated"]
+
+    def resolve_assignments(root, info):
+        return root.assignments.select_related("household").order_by("household__code", "role")
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        villages = viewer(info).villages(STAFF_ROLES)
+        if villages is None:
+            return queryset.select_related("village")
+        return queryset.filter(village__code__in=sorted(villages)).select_related("village")
+
+
+# --- honour boards ----------------------------------------------------------------
+
+
+class BoardEntryType(DjangoObjectType):
+    class Meta:
+        model = BoardEntry
+        name = "BoardEntry"
+        fields = ("kind", "masked_name", "score")
+        convert_choices_to_enum = False
+
+
+class BoardType(DjangoObjectType):
+    """A published quarterly honour board (masked names; never changes)."""
+
+    class Meta:
+        model = HonourBoard
+        name = "HonourBoard"
+        fields = (
+            "village",
+            "year",
+            "quarter",
+            "includes_red",
+            "published_by_label",
+            "published_at",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+
+    based_on_month = graphene.String(required=True)
+    entries = graphene.List(graphene.NonNull(BoardEntryType), required=True)
+
+    def resolve_based_on_month(root, info) -> str:
+        return f"{root.based_on:%Y-%m}"
+
+    def resolve_entries(root, info):
+        return root.entries.order_by("kind", "-score", "masked_name")
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return (
+            queryset.select_related("village") if viewer(info).is_authenticated else queryset.none()
+        )
+
+
+# --- the alliance -------------------------------------------------------------------
+
+
+class AllianceMemberType(DjangoObjectType):
+    class Meta:
+        model = AllianceMember
+        name = "AllianceMember"
+        fields = ("code", "name", "kind", "contact", "active")
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return queryset if viewer(info).is_authenticated else queryset.none()
+
+
+class BenefitTypeType(graphene.ObjectType):
+    """A benefit an enabled plugin offers (what ``eligibility`` can be asked about)."""
+
+    class Meta:
+        name = "BenefitType"
+
+    code = graphene.String(required=True)
+    title_zh = graphene.String(required=True)
+    title_en = graphene.String(required=True)
+    plugin = graphene.String(required=True)
+    legal_basis = graphene.String(required=True)
+
+
+class EligibilityAnswerType(DjangoObjectType):
+    """One logged eligibility check: who asked about whom, when, and the answer."""
+
+    class Meta:
+        model = EligibilityCheck
+        name = "EligibilityAnswer"
+        fields = (
+            "benefit_code",
+            "eligible",
+            "reason",
+            "legal_basis",
+            "answered_by",
+            "member",
+            "checked_by_label",
+            "checked_at",
+        )
+
+    household_code = graphene.String(required=True)
+    tier = TierEnum(description="The household's official tier when asked")
+
+    def resolve_household_code(root, info) -> str:
+        return root.household.code
+
+    def resolve_tier(root, info):
+        return root.tier or None
+
+
+class GrantType(DjangoObjectType):
+    class Meta:
+        model = Grant
+        name = "Grant"
+        fields = ("member", "benefit_code", "note", "granted_by_label", "granted_at")
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+
+    household_code = graphene.String(required=True)
+    masked_name = graphene.String(required=True)
+
+    def resolve_household_code(root, info) -> str:
+        return root.household.code
+
+    def resolve_masked_name(root, info) -> str:
+        return mask_name(root.household.head_name)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        """Staff see all grants; a clerk only their own institution's."""
+        who = viewer(info)
+        queryset = queryset.select_related("member", "household")
+        mine = Q(member__code__in=sorted(who.institution_codes))
+        villages = who.villages(STAFF_ROLES)
+        if villages is None:
+            return queryset
+        return queryset.filter(mine | Q(household__village__code__in=sorted(villages)))

@@ -1,0 +1,59 @@
+"""Helpers for API tests: post a GraphQL operation as a session user or with a token."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from platform_core.accounts.services import grant_role, issue_token
+
+
+def gql(client, path: str, query: str, variables=None, *, token=None, language=None) -> dict:
+    """POST ``query`` to ``path`` (``/t/<code>/graphql/`` or ``/graphql/``); the JSON reply."""
+    headers = {}
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    if language:
+        headers["HTTP_ACCEPT_LANGUAGE"] = language
+    reply = client.post(
+        path,
+        {"query": query, "variables": variables or {}},
+        content_type="application/json",
+        **headers,
+    )
+    body = reply.json()
+    body["_status"] = reply.status_code
+    return body
+
+
+def endpoint(township) -> str:
+    return f"/t/{township.code}/graphql/"
+
+
+def member(township, email: str, role: str, village_code: str = "", **scope):
+    """A user with ``role`` in ``township`` (password "pw"); created on the public schema."""
+    with schema_context("public"):
+        user = get_user_model().objects.filter(username=email).first()
+        if user is None:
+            user = get_user_model().objects.create_user(username=email, email=email, password="pw")
+        grant_role(user, township, role, village_code, **scope)
+    return user
+
+
+def token_for(township, email: str, role: str, village_code: str = "", **scope) -> str:
+    """A fresh API token for a new member with ``role``."""
+    user = member(township, email, role, village_code, **scope)
+    with schema_context("public"):
+        _, token = issue_token(
+            user, township, role, label="test client", created_by="test", village_code=village_code
+        )
+    return token
+
+
+def codes(body: dict) -> list[str]:
+    """The error codes of a reply."""
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+__all__ = ["codes", "connection", "endpoint", "gql", "member", "token_for"]
