@@ -4,15 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install lint format clean-data stop-db
+.PHONY: demo test bench install catalogues lint format clean-data stop-db
 
-demo: install
+demo: install catalogues
 	$(BIN)/python -m platform_core.launcher demo
 
-test: install
+test: install catalogues
 	$(BIN)/python -m platform_core.launcher test $(PYTEST_ARGS)
 
-bench: install
+bench: install catalogues
 	$(BIN)/python -m platform_core.launcher bench $(BENCH)
 
 install: $(STAMP)
@@ -25,6 +25,10 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	# The project itself, editable: registers the built-in plugins' entry points.
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Translation catalogues (.po in git) compiled to .mo; Babel, so no GNU gettext is needed.
+catalogues: install
+	@$(BIN)/python -m platform_core.i18n
 
 lint: install
 	$(BIN)/ruff check .

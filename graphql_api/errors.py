@@ -93,6 +93,8 @@ def format_error(error: Exception) -> dict:
     elif isinstance(original, PlatformError):
         code = _PLATFORM_CODES.get(type(original), REFUSED)
         message = str(original)
+    elif error.path is None:  # before execution: a variable that does not fit its type
+        code, message = BAD_INPUT, error.message
     else:
         log.error("API resolver failed", exc_info=original)
         code, message = INTERNAL, _("Something went wrong on our side; it has been logged.")

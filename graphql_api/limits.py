@@ -18,9 +18,15 @@ from graphql.language import (
     OperationDefinitionNode,
     VariableNode,
 )
-from graphql.validation import ValidationRule
+from graphql.validation import ValidationRule, specified_rules
 
-from graphql_api.errors import INTROSPECTION_DISABLED, QUERY_TOO_COMPLEX, QUERY_TOO_DEEP
+from graphql_api.errors import (
+    FORBIDDEN,
+    INTROSPECTION_DISABLED,
+    QUERY_TOO_COMPLEX,
+    QUERY_TOO_DEEP,
+    UNAUTHENTICATED,
+)
 
 
 def max_depth() -> int:
@@ -43,12 +49,38 @@ def introspection_allowed() -> bool:
     return settings.DEBUG or settings.GRAPHQL_INTROSPECTION
 
 
-def rules_for(variables: dict | None) -> list[type[ValidationRule]]:
+# Root fields anyone may ask without signing in (load balancers, monitoring).
+PUBLIC_ROOT_FIELDS = {"health", "__typename", "__schema", "__type"}
+
+
+def rules_for(variables: dict | None, viewer) -> list[type[ValidationRule]]:
     """The validation rules of one request."""
-    rules: list[type[ValidationRule]] = [_cost_rule(variables or {})]
+    # The standard rules first: graphql-core runs only the rules it is given.
+    rules: list[type[ValidationRule]] = [*specified_rules, _cost_rule(variables or {})]
+    if not viewer.is_authenticated:
+        rules.append(_sign_in_rule(has_user=viewer.user is not None))
     if not introspection_allowed():
         rules.append(NoIntrospection)
     return rules
+
+
+def _sign_in_rule(has_user: bool) -> type[ValidationRule]:
+    """Without a role here, only the public root fields may be asked."""
+    if has_user:
+        code, message = FORBIDDEN, _("You hold no role here; ask an administrator for one.")
+    else:
+        code, message = UNAUTHENTICATED, _("Sign in or send an API token for this endpoint.")
+
+    class SignInRequired(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args):
+            for selection in node.selection_set.selections:
+                name = getattr(getattr(selection, "name", None), "value", None)
+                if isinstance(selection, FieldNode) and name not in PUBLIC_ROOT_FIELDS:
+                    error = GraphQLError(message, selection, extensions={"code": code})
+                    self.report_error(error)
+                    return
+
+    return SignInRequired
 
 
 class NoIntrospection(ValidationRule):

@@ -57,7 +57,9 @@ class PlatformGraphQLView(GraphQLView):
         return township_schema(request.township)
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, *rest):
-        self.validation_rules = limits.rules_for(variables if isinstance(variables, dict) else {})
+        self.validation_rules = limits.rules_for(
+            variables if isinstance(variables, dict) else {}, request.viewer
+        )
         return super().execute_graphql_request(
             request, data, query, variables, operation_name, *rest
         )

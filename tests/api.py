@@ -9,8 +9,12 @@ from django_tenants.utils import schema_context
 from platform_core.accounts.services import grant_role, issue_token
 
 
-def gql(client, path: str, query: str, variables=None, *, token=None, language=None) -> dict:
-    """POST ``query`` to ``path`` (``/t/<code>/graphql/`` or ``/graphql/``); the JSON reply."""
+def gql(client, path: str, query: str, variables=None, *, token=None, language="en") -> dict:
+    """POST ``query`` to ``path`` (``/t/<code>/graphql/`` or ``/graphql/``); the JSON reply.
+
+    Asks for English by default (the platform's own default is zh-hans) so that
+    tests can read messages; pass ``language=None`` to send no Accept-Language.
+    """
     headers = {}
     if token:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"

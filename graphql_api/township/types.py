@@ -11,6 +11,7 @@ from __future__ import annotations
 import graphene
 from django.db.models import Q, QuerySet
 from graphene_django import DjangoObjectType
+from graphene_django.utils import bypass_get_queryset
 
 from graphql_api.core import CountedConnection, TownshipNode, viewer
 from platform_core.accounts.selectors import STAFF_ROLES
@@ -153,6 +154,10 @@ class EntryType(DjangoObjectType):
     def resolve_household_code(root, info) -> str:
         return root.household.code
 
+    @bypass_get_queryset
+    def resolve_rule(root, info):
+        return root.rule  # visible with its entry: no permission query per row
+
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         return queryset.filter(
@@ -178,6 +183,10 @@ class ObjectionType(DjangoObjectType):
         interfaces = (TownshipNode,)
         connection_class = CountedConnection
         convert_choices_to_enum = False
+
+    @bypass_get_queryset
+    def resolve_entry(root, info):
+        return root.entry
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
@@ -258,6 +267,10 @@ class HouseholdType(DjangoObjectType):
     def resolve_masked_name(root, info) -> str:
         return mask_name(root.head_name)
 
+    @bypass_get_queryset
+    def resolve_village(root, info):
+        return root.village
+
     def resolve_head_name(root, info):
         return root.head_name if sees_personal_data(viewer(info), root) else None
 
@@ -335,6 +348,10 @@ class AssignmentType(DjangoObjectType):
 
     evaluator = graphene.String(required=True, description="The evaluator's e-mail")
 
+    @bypass_get_queryset
+    def resolve_household(root, info):
+        return root.household
+
     def resolve_evaluator(root, info) -> str:
         from django.contrib.auth import get_user_model
 
@@ -360,6 +377,10 @@ class RoundType(DjangoObjectType):
 
     def resolve_month(root, info) -> str:
         return f"{root.period:%Y-%m}"
+
+    @bypass_get_queryset
+    def resolve_village(root, info):
+        return root.village
 
     def resolve_assigned(root, info) -> int:
         from platform_core.evaluation.selectors import round_progress
@@ -412,6 +433,10 @@ class BoardType(DjangoObjectType):
 
     based_on_month = graphene.String(required=True)
     entries = graphene.List(graphene.NonNull(BoardEntryType), required=True)
+
+    @bypass_get_queryset
+    def resolve_village(root, info):
+        return root.village
 
     def resolve_based_on_month(root, info) -> str:
         return f"{root.based_on:%Y-%m}"
@@ -482,6 +507,10 @@ class EligibilityAnswerType(DjangoObjectType):
     def resolve_tier(root, info):
         return root.tier or None
 
+    @bypass_get_queryset
+    def resolve_member(root, info):
+        return root.member
+
 
 class GrantType(DjangoObjectType):
     class Meta:
@@ -499,6 +528,10 @@ class GrantType(DjangoObjectType):
 
     def resolve_masked_name(root, info) -> str:
         return mask_name(root.household.head_name)
+
+    @bypass_get_queryset
+    def resolve_member(root, info):
+        return root.member
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
