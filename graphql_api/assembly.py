@@ -67,3 +67,31 @@ def _merge(into: dict, fields: dict, core, plugin: str, root: str) -> None:
 def core_schema() -> graphene.Schema:
     """The township schema without any plugin (the snapshot's baseline)."""
     return build_schema([])
+
+
+def builtin_contributions() -> list:
+    """Every built-in plugin's contribution with its default settings (the snapshot's full set)."""
+    from platform_core.plugins.types import GraphQLContribution
+
+    reg = registry()
+    found = []
+    for key in sorted(reg.plugins):
+        plugin = reg.plugins[key]
+        module = getattr(plugin.plugin, "__name__", type(plugin.plugin).__module__)
+        if not module.startswith("plugins.") or not reg.implements(key, "township_graphql_fields"):
+            continue
+        for answer in reg.call("township_graphql_fields", key, settings={}):
+            if isinstance(answer, GraphQLContribution):
+                found.append((key, answer))
+    return found
+
+
+def snapshots() -> dict[str, str]:
+    """Printed schemas committed under graphql_api/schema/ (a test compares them)."""
+    from graphql_api.county import county_schema
+
+    return {
+        "county.graphql": str(county_schema),
+        "township.core.graphql": str(core_schema()),
+        "township.all-plugins.graphql": str(build_schema(builtin_contributions())),
+    }

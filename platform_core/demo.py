@@ -26,6 +26,9 @@ from platform_core.demo_spec import (
     COUNTY_ADMIN,
     COUNTY_CODE,
     COUNTY_NAME,
+    DEMO_ALLIANCE,
+    DEMO_PEOPLE,
+    DEMO_ROLE_PASSWORD,
     DEMO_TOWNSHIPS,
     GIVEN,
     SURNAMES,
@@ -70,6 +73,7 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
             if not Household.objects.exists():
                 count = populate(spec, progress)
                 progress(f"  {spec.name}: {count} households in {spec.villages} villages")
+            ensure_demo_people()
             if not ScoreEvent.objects.exists():
                 admin = Actor.of(get_user_model().objects.get(username=spec.admin[0]))
                 populate_ledger(spec, admin, progress)
@@ -192,6 +196,32 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             by=admin,
             reason="户主称当日不在村内 (the head says they were away that day)",
             on_behalf=True,
+        )
+
+
+def ensure_demo_people() -> None:
+    """The alliance members and one login per role (see demo_spec.DEMO_PEOPLE); idempotent."""
+    from platform_core.alliance.services import add_member
+
+    for code, name, kind in DEMO_ALLIANCE:
+        add_member(code=code, name=name, kind=kind)
+    for kind, role, village, household, institution in DEMO_PEOPLE:
+        email = f"{kind}@{connection.tenant.slug}.demo"
+        user = get_user_model().objects.filter(username=email).first()
+        if user is None:
+            user = get_user_model().objects.create_user(
+                username=email, email=email, password=DEMO_ROLE_PASSWORD
+            )
+        elif not user.has_usable_password():
+            user.set_password(DEMO_ROLE_PASSWORD)
+            user.save(update_fields=["password"])
+        grant_role(
+            user,
+            connection.tenant,
+            role,
+            village,
+            household_code=household,
+            alliance_member_code=institution,
         )
 
 

@@ -48,3 +48,14 @@ DEMO_TOWNSHIPS = [
     ),
     DemoTownship("330502104", "和平镇", "heping", 4, 300, ("admin@heping.demo", "demo-heping")),
 ]
+
+# People with one role each in every demo township (API and pages by role); the
+# e-mail is <kind>@<township slug>.demo. Columns: kind, role, village, household, institution.
+DEMO_ROLE_PASSWORD = "demo-role"
+DEMO_PEOPLE = [
+    ("grid-v01", "grid_worker", "V01", "", ""),
+    ("council", "council_member", "", "", ""),
+    ("household", "household", "", "V01-0001", ""),
+    ("bank", "alliance_member", "", "", "B1"),
+]
+DEMO_ALLIANCE = [("B1", "农商银行洪桥支行", "bank"), ("S1", "联华超市", "shop")]

