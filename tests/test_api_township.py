@@ -524,3 +524,30 @@ def test_browser_session_sign_in_with_the_csrf_check(two_villages):
         HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
     )
     assert reply.json()["data"]["me"]["roles"] == [{"role": "grid_worker", "villageCode": "V01"}]
+
+
+def test_the_api_token_command_issues_lists_and_revokes(two_villages, capsys):
+    from django.core.management import call_command
+
+    member(two_villages, "cli-clerk@jia.test", "alliance_member", alliance_member_code="B1")
+    call_command(
+        "api_token",
+        "--township",
+        two_villages.code,
+        "--user",
+        "cli-clerk@jia.test",
+        "--role",
+        "alliance_member",
+        "--label",
+        "bank system",
+    )
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("ti_")
+    url = endpoint(two_villages)
+    me = gql(_anonymous(), url, "{ me { roles { allianceMemberCode } } }", token=token)
+    assert me["data"]["me"]["roles"] == [{"allianceMemberCode": "B1"}]
+    call_command("api_token", "--township", two_villages.code, "--list")
+    listed = capsys.readouterr().out
+    assert "cli-clerk@jia.test" in listed and "active" in listed and token not in listed
+    call_command("api_token", "--revoke", token[3:11])
+    assert gql(_anonymous(), url, "{ me { email } }", token=token)["_status"] == 401
