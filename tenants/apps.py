@@ -7,4 +7,5 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Counties and townships")
 
     def ready(self) -> None:
-        from tenants import signals  # noqa: F401  (cache invalidation)
+        # Connect the receivers: cache invalidation, statistics after a finalised month.
+        from tenants import receivers, signals  # noqa: F401

@@ -168,3 +168,35 @@ class PluginActivation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plugin} @ {self.township.code}"
+
+
+class TownshipStatistics(models.Model):
+    """A township's figures for the county, kept in the public schema.
+
+    The county endpoint reads this one table instead of visiting every township's
+    schema per request; ``tenants.statistics.refresh_statistics`` rewrites a row
+    after a month is finalised, after onboarding and on demand. Counts only: no
+    household's personal data ever lands here.
+    """
+
+    township = models.OneToOneField(
+        Township, on_delete=models.CASCADE, related_name="statistics", verbose_name=_("township")
+    )
+    month = models.DateField(_("latest finalised month"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    green = models.PositiveIntegerField(_("green"), default=0)
+    blue = models.PositiveIntegerField(_("blue"), default=0)
+    red = models.PositiveIntegerField(_("red"), default=0)
+    hotline_cases = models.PositiveIntegerField(_("hotline cases"), default=0)
+    # Figures of the enabled plugins for the month: {plugin key: {figure name: integer}}.
+    extra = models.JSONField(_("plugin figures"), default=dict, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("township statistics")
+        verbose_name_plural = _("township statistics")
+        ordering = ["township__code"]
+
+    def __str__(self) -> str:
+        month = f"{self.month:%Y-%m}" if self.month else "-"
+        return f"{self.township} {month}"

@@ -24,6 +24,7 @@ from platform_core.plugins.manager import registry
 from platform_core.plugins.services import PluginError, enable_plugins
 from tenants import cloning
 from tenants.models import County, Domain, Township
+from tenants.statistics import refresh_quietly
 
 CODE_RE = re.compile(r"^\d{9}$")
 
@@ -102,6 +103,7 @@ def onboard_township(
             result.admin_email, result.admin_password = _grant_admin(
                 township, admin_email, admin_password
             )
+    refresh_quietly(township)  # the county sees the new township at once
     return result
 
 

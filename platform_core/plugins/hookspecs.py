@@ -146,3 +146,21 @@ def township_periodic_tasks():
     of ``township_integrity.PeriodicTask``; the task is called with the township's
     code. Not ``firstresult``.
     """
+
+
+@hookspec
+def township_statistics(period, settings):
+    """Figures this plugin adds to the county's statistics of the township.
+
+    Called by ``tenants.statistics.refresh_statistics(township)`` — after a month is
+    finalised, after onboarding and when the county asks for a refresh — inside the
+    township's schema, with ``period`` the first day (``datetime.date``) of the
+    latest finalised month, or of the current month when none is finalised yet.
+    Return a dict of figure name to non-negative integer for that month (for example
+    ``{"hotline_cases": 12, "hotline_open": 3}``), or ``None``. The county sees these
+    figures next to the township's name: counts only, never a household's personal
+    data. Figures named ``hotline_cases`` are added up into the township's hotline
+    cases; every figure is kept under the plugin's key. Anything but a non-negative
+    integer is logged and left out. Not ``firstresult``: every enabled plugin's
+    figures are collected.
+    """

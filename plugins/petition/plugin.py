@@ -84,3 +84,29 @@ def township_covenant_rules(settings):
             needs_review=False,
         ),
     ]
+
+
+# Kinds that reach the township through the petition and hotline channels (lawsuits and
+# criminal cases are registered only for the "three-none" status).
+CHANNEL_KINDS = ("petition", "hotline", "online")
+
+
+@hookimpl
+def township_statistics(period, settings):
+    """For the county: cases received in the month, and cases up to its end not closed yet."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from platform_core.scoring.policy import month_end
+    from plugins.petition.models import Case, Status
+
+    start, end = (
+        timezone.make_aware(dt.datetime.combine(day, dt.time()))
+        for day in (period, month_end(period) + dt.timedelta(days=1))
+    )
+    channel = Case.objects.filter(kind__in=CHANNEL_KINDS, received_at__lt=end)
+    return {
+        "hotline_cases": channel.filter(received_at__gte=start).count(),
+        "hotline_open": channel.exclude(status=Status.CLOSED).count(),
+    }

@@ -1,0 +1,97 @@
+"""The county's figures per township, copied into the public schema.
+
+The county endpoint must not visit every township's schema per request, so the
+figures are computed here, inside one township's schema, and written to one
+public row (``TownshipStatistics``): after a month is finalised, after onboarding
+and on demand. Only counts leave the township, never a household's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from tenants.models import Township, TownshipStatistics
+
+logger = logging.getLogger(__name__)
+
+HOTLINE_FIGURE = "hotline_cases"
+
+
+def refresh_statistics(township: Township) -> TownshipStatistics:
+    """Recompute the township's row: households, latest finalised month, plugin figures."""
+    with tenant_context(township):
+        figures = _township_figures(township)
+    with schema_context(get_public_schema_name()):  # callable from any schema
+        row, _ = TownshipStatistics.objects.update_or_create(
+            township=township, defaults={**figures, "refreshed_at": timezone.now()}
+        )
+    return row
+
+
+def refresh_many(townships: Iterable[Township]) -> list[TownshipStatistics]:
+    return [refresh_statistics(township) for township in townships]
+
+
+def refresh_quietly(township: Township) -> TownshipStatistics | None:
+    """Refresh, logging a failure: stale statistics must never undo a finalised month."""
+    try:
+        with transaction.atomic():  # a failed query must not break the caller's transaction
+            return refresh_statistics(township)
+    except Exception:
+        logger.exception("statistics of township %s could not be refreshed", township.code)
+        return None
+
+
+def _township_figures(township: Township) -> dict:
+    from platform_core.evaluation.models import EvaluationRound, VillageSnapshot
+    from platform_core.households.models import Household
+
+    month = EvaluationRound.objects.filter(status=EvaluationRound.Status.FINALISED).aggregate(
+        latest=Max("period")
+    )["latest"]
+    tiers = {"green": 0, "blue": 0, "red": 0}
+    if month is not None:
+        sums = VillageSnapshot.objects.filter(period=month).aggregate(
+            green=Sum("green"), blue=Sum("blue"), red=Sum("red")
+        )
+        tiers = {tier: sums[tier] or 0 for tier in tiers}
+    extra = plugin_figures(township, month or timezone.localdate().replace(day=1))
+    hotline = sum(figures.get(HOTLINE_FIGURE, 0) for figures in extra.values())
+    return {
+        "month": month,
+        "households": Household.objects.count(),
+        **tiers,
+        "hotline_cases": hotline,
+        "extra": extra,
+    }
+
+
+def plugin_figures(township: Township, period: dt.date) -> dict[str, dict[str, int]]:
+    """{plugin key: {figure: count}} from the enabled plugins (the township_statistics hook).
+
+    Only non-negative integers are kept: anything else is a plugin's bug, logged
+    and left out rather than shown to the county.
+    """
+    from platform_core.plugins.manager import hooks_for
+
+    found: dict[str, dict[str, int]] = {}
+    for key, answer in hooks_for(township).call("township_statistics", period=period):
+        if not isinstance(answer, dict):
+            logger.warning("plugin %s: township_statistics returned %r, not a dict", key, answer)
+            continue
+        kept = {name: value for name, value in answer.items() if _is_count(name, value)}
+        if len(kept) != len(answer):
+            logger.warning("plugin %s: township_statistics figures left out: %r", key, answer)
+        found[key] = kept
+    return found
+
+
+def _is_count(name, value) -> bool:
+    return isinstance(name, str) and type(value) is int and value >= 0
