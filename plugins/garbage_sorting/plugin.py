@@ -104,3 +104,11 @@ def township_score_events(period_start, period_end, settings):
         )
         for code, count in model_households(period_start, period_end, minimum)
     ]
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Inspections and recording one; graphene is imported only when a schema is built."""
+    from plugins.garbage_sorting.graphql import contribution
+
+    return contribution()

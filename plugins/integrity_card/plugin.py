@@ -92,3 +92,11 @@ def township_evaluation_finalised(period, village_ids, settings):
     from plugins.integrity_card.services import expire_due_cards
 
     expire_due_cards()
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Cards, the clerk's logged check and issuing; graphene is imported only when needed."""
+    from plugins.integrity_card.graphql import contribution
+
+    return contribution()

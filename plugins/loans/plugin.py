@@ -96,3 +96,11 @@ def township_tier_changes(period, changes, settings):
     from plugins.loans.services import follow_tiers
 
     follow_tiers(period, changes, {**DEFAULTS, **settings})
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Products, applications, lines and totals; graphene is imported only when needed."""
+    from plugins.loans.graphql import contribution
+
+    return contribution()

@@ -110,3 +110,11 @@ def township_statistics(period, settings):
         "hotline_cases": channel.filter(received_at__gte=start).count(),
         "hotline_open": channel.exclude(status=Status.CLOSED).count(),
     }
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Cases, villages' status, warnings and the loop's steps; graphene is imported lazily."""
+    from plugins.petition.graphql import contribution
+
+    return contribution()

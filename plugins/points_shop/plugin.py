@@ -58,3 +58,11 @@ def township_eligibility(household, benefit_code, tier, settings):
     if balance <= 0:
         return Eligibility(False, f"household {household.code} has no wallet points to exchange")
     return Eligibility(True, f"household {household.code} has {balance} wallet points")
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Shops, orders, wallets and placing an order; graphene is imported only when needed."""
+    from plugins.points_shop.graphql import contribution
+
+    return contribution()

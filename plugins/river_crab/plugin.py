@@ -77,3 +77,11 @@ def township_covenant_rules(settings):
             needs_review=False,
         ),
     ]
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Cooperatives, inspections and yields; graphene is imported only when a schema is built."""
+    from plugins.river_crab.graphql import contribution
+
+    return contribution()

@@ -113,3 +113,11 @@ def township_eligibility(household, benefit_code, tier, settings):
         f"entitlement, given whatever the integrity tier (now {tier})",
         legal_basis=basis,
     )
+
+
+@hookimpl
+def township_graphql_fields(settings):
+    """Veterans, activities and recording one; graphene is imported only when needed."""
+    from plugins.veterans.graphql import contribution
+
+    return contribution()

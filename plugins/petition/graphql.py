@@ -1,0 +1,348 @@
+"""GraphQL fields of petitions: cases and their steps, villages' status, early warnings.
+
+Staff see the cases of their villages, a household the cases naming it, an
+alliance clerk none. The services check the roles of every write; a case is
+looked up through the same visibility, so another village's case is not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import graphene
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from graphene_django import DjangoObjectType
+from graphene_django.utils import bypass_get_queryset
+
+from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.accounts.viewer import Viewer
+from platform_core.households.models import Household, Village
+from plugins.petition.models import Case, CaseStep, Kind
+from township_integrity import GraphQLContribution
+from township_integrity.graphql import (
+    BAD_INPUT,
+    NOT_FOUND,
+    ApiError,
+    CountedConnection,
+    InputError,
+    PageField,
+    PlatformMutation,
+    TownshipNode,
+    decode_id,
+    require,
+    viewer,
+)
+
+
+def require_somewhere(info, roles) -> Viewer:
+    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
+    if viewer(info).villages(roles) == set():
+        require(info, roles)  # FORBIDDEN: the role is held nowhere
+    return viewer(info)
+
+
+def visible_cases(who: Viewer) -> Q:
+    """Cases of the viewer's villages (staff) or naming the viewer's household."""
+    villages = who.villages(STAFF_ROLES)
+    if villages is None:
+        return Q()
+    return Q(village__code__in=sorted(villages)) | Q(
+        household__code__in=sorted(who.household_codes)
+    )
+
+
+def parse_month(value: str, field: str = "month") -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        message = _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
+        raise ApiError(BAD_INPUT, message) from None
+
+
+class PetitionCaseStepType(DjangoObjectType):
+    class Meta:
+        model = CaseStep
+        name = "PetitionCaseStep"
+        fields = ("status", "at", "by_label", "note")
+        convert_choices_to_enum = False
+
+
+class PetitionCaseType(DjangoObjectType):
+    """A petition, hotline, online, lawsuit or criminal case and its closed loop."""
+
+    class Meta:
+        model = Case
+        name = "PetitionCase"
+        fields = (
+            "kind",
+            "reference",
+            "petitioner_name",
+            "summary",
+            "received_at",
+            "status",
+            "satisfaction",
+            "determination",
+            "determined_by_label",
+            "determined_at",
+            "determination_reason",
+            "notice",
+            "notified_at",
+            "entry",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    village_code = graphene.String(required=True)
+    household_code = graphene.String()
+    steps = graphene.List(graphene.NonNull(PetitionCaseStepType), required=True)
+
+    def resolve_village_code(root, info) -> str:
+        return root.village.code
+
+    def resolve_household_code(root, info) -> str | None:
+        return root.household.code if root.household_id else None
+
+    @bypass_get_queryset
+    def resolve_entry(root, info):
+        return root.entry  # the same household's entry: visible with the row
+
+    def resolve_steps(root, info):
+        from plugins.petition.selectors import case_steps
+
+        return case_steps(root)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return queryset.filter(visible_cases(viewer(info))).select_related(
+            "village", "household", "entry__household", "entry__rule"
+        )
+
+
+class PetitionKindCountType(graphene.ObjectType):
+    class Meta:
+        name = "PetitionKindCount"
+
+    kind = graphene.String(required=True)
+    cases = graphene.Int(required=True)
+
+
+class PetitionVillageStatusType(graphene.ObjectType):
+    """A village's cases by kind in a period, and whether it is a three-none village."""
+
+    class Meta:
+        name = "PetitionVillageStatus"
+
+    village_code = graphene.String(required=True)
+    village_name = graphene.String(required=True)
+    three_none = graphene.Boolean(required=True, description="No petition, lawsuit or crime")
+    cases = graphene.List(graphene.NonNull(PetitionKindCountType), required=True)
+
+
+class PetitionEarlyWarningType(graphene.ObjectType):
+    class Meta:
+        name = "PetitionEarlyWarning"
+
+    village_code = graphene.String(required=True)
+    village_name = graphene.String(required=True)
+    month = graphene.String(required=True)
+    cases = graphene.Int(required=True)
+    average = graphene.Float(required=True, description="Cases per month before")
+    months = graphene.Int(required=True, description="Months the average covers")
+    description = graphene.String(required=True)
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def resolve_cases(root, info, village=None, status=None, month=None, kind=None, **_):
+    from plugins.petition.selectors import received_between
+
+    queryset = Case.objects.order_by("-received_at", "-pk")
+    if village:
+        queryset = queryset.filter(village__code=village)
+    if status:
+        queryset = queryset.filter(status=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if month:
+        start = parse_month(month)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        queryset = queryset.filter(received_between(start, end))
+    return queryset
+
+
+def resolve_case(root, info, **args):
+    return case_by_id(info, args["id"], field=None)
+
+
+def _staff_villages(info) -> set[str] | None:
+    return require_somewhere(info, STAFF_ROLES).villages(STAFF_ROLES)
+
+
+def resolve_village_status(root, info, start, end):
+    from plugins.petition.selectors import village_status
+
+    villages = _staff_villages(info)
+    return [
+        PetitionVillageStatusType(
+            village_code=row.village.code,
+            village_name=row.village.name,
+            three_none=row.three_none,
+            cases=[PetitionKindCountType(kind=k, cases=row.cases.get(k, 0)) for k in Kind.values],
+        )
+        for row in village_status(start, end)
+        if villages is None or row.village.code in villages
+    ]
+
+
+def resolve_early_warnings(root, info, month):
+    from plugins.petition.selectors import early_warnings
+
+    villages = _staff_villages(info)
+    return [
+        PetitionEarlyWarningType(
+            village_code=w.village.code,
+            village_name=w.village.name,
+            month=f"{w.month:%Y-%m}",
+            cases=w.cases,
+            average=w.average,
+            months=w.months,
+            description=w.describe(),
+        )
+        for w in early_warnings(parse_month(month))
+        if villages is None or w.village.code in villages
+    ]
+
+
+# --- writes --------------------------------------------------------------------------
+
+
+def case_by_id(info, global_id: str, field: str | None = "caseId") -> Case:
+    pk = decode_id(info, global_id, "PetitionCase")
+    case = PetitionCaseType.get_queryset(Case.objects, info).filter(pk=pk).first()
+    if case is None:
+        message = _("No case %(id)s.") % {"id": global_id}
+        raise InputError(field, NOT_FOUND, message) if field else ApiError(NOT_FOUND, message)
+    return case
+
+
+class ReceivePetitionCase(PlatformMutation):
+    """Register a case (staff of the village); its first step is ``received``."""
+
+    class Arguments:
+        kind = graphene.String(required=True, description="petition, hotline, online, ...")
+        reference = graphene.String(required=True, description="The case number")
+        village_code = graphene.String(required=True)
+        summary = graphene.String(required=True)
+        received_at = graphene.DateTime(required=True)
+        household_code = graphene.String()
+        petitioner_name = graphene.String(default_value="")
+
+    case = graphene.Field(PetitionCaseType)
+
+    @classmethod
+    def perform(cls, info, village_code, household_code=None, **data):
+        from plugins.petition.services import receive_case
+
+        require_somewhere(info, STAFF_ROLES)
+        village = Village.objects.filter(code=village_code).first()
+        if village is None:
+            message = _("No village %(code)s.") % {"code": village_code}
+            raise InputError("villageCode", NOT_FOUND, message)
+        who = require(info, STAFF_ROLES, village.code)
+        household = None
+        if household_code:
+            household = Household.objects.filter(village=village, code=household_code).first()
+            if household is None:
+                message = _("No household %(code)s in this village.") % {"code": household_code}
+                raise InputError("householdCode", NOT_FOUND, message)
+        return {"case": receive_case(village=village, household=household, by=who.actor, **data)}
+
+
+class AdvancePetitionCase(PlatformMutation):
+    """Move a case one step along its closed loop (closing records the satisfaction)."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        status = graphene.String(required=True, description="The next status")
+        note = graphene.String(default_value="", description="Where a transfer went")
+        satisfaction = graphene.String(default_value="", description="When closing")
+        at = graphene.DateTime(description="Default: now")
+
+    case = graphene.Field(PetitionCaseType)
+    step = graphene.Field(PetitionCaseStepType)
+
+    @classmethod
+    def perform(cls, info, case_id, status, **data):
+        from plugins.petition.services import advance
+
+        case = case_by_id(info, case_id)
+        step = advance(case, status, by=viewer(info).actor, **data)
+        case.refresh_from_db()
+        return {"case": case, "step": step}
+
+
+class DeterminePetitionCase(PlatformMutation):
+    """A reviewer's determination; unreasonable, repeated or skip-level deducts points."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        determination = graphene.String(required=True)
+        reason = graphene.String(required=True)
+        notice = graphene.String(default_value="", description="Given to the petitioner")
+
+    case = graphene.Field(PetitionCaseType)
+
+    @classmethod
+    def perform(cls, info, case_id, determination, reason, notice=""):
+        from plugins.petition.services import determine
+
+        case = case_by_id(info, case_id)
+        reviewer = viewer(info).actor
+        return {
+            "case": determine(case, determination, reviewer=reviewer, reason=reason, notice=notice)
+        }
+
+
+def contribution() -> GraphQLContribution:
+    return GraphQLContribution(
+        query_fields={
+            "petition_cases": PageField(
+                PetitionCaseType,
+                resolver=resolve_cases,
+                village=graphene.String(description="Village code"),
+                status=graphene.String(),
+                kind=graphene.String(),
+                month=graphene.String(description="YYYY-MM received"),
+                description="Cases the viewer may see, newest first",
+            ),
+            "petition_case": graphene.Field(
+                PetitionCaseType,
+                required=True,
+                id=graphene.ID(required=True),
+                resolver=resolve_case,
+            ),
+            "petition_village_status": graphene.List(
+                graphene.NonNull(PetitionVillageStatusType),
+                required=True,
+                start=graphene.Date(required=True),
+                end=graphene.Date(required=True),
+                resolver=resolve_village_status,
+                description="The staff's villages' cases by kind and three-none status",
+            ),
+            "petition_early_warnings": graphene.List(
+                graphene.NonNull(PetitionEarlyWarningType),
+                required=True,
+                month=graphene.String(required=True),
+                resolver=resolve_early_warnings,
+                description="Villages whose cases rose well above their own average",
+            ),
+        },
+        mutation_fields={
+            "receive_petition_case": ReceivePetitionCase.Field(),
+            "advance_petition_case": AdvancePetitionCase.Field(),
+            "determine_petition_case": DeterminePetitionCase.Field(),
+        },
+    )
