@@ -10,8 +10,6 @@ visiting every township's schema per request.
 
 from __future__ import annotations
 
-import re
-
 import graphene
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -288,33 +286,6 @@ class CountyMutationBase(PlatformMutation):
 
 
 # Which input an onboarding refusal is about, by its message (first match wins).
-_ONBOARDING_FIELDS = [
-    (r"^Township code", "code"),
-    (r"^Township name", "name"),
-    (r"^Township \S+ already exists", "code"),
-    (r"^A schema named", "code"),
-    (r"^The host name label", "slug"),
-    (r"^The domain", "domain"),
-    (r"^Administrator e-mail", "adminEmail"),
-    (r"^Unknown plugin|^plugin ", "plugins"),
-    (r"^Invalid county", "county"),
-]
-_INVALID_RECORD = re.compile(r"^Invalid (township|domain): (\w+):")
-
-
-def onboarding_field(message: str) -> str | None:
-    """The input field an ``OnboardingError`` message is about (None: the whole input)."""
-    for pattern, field in _ONBOARDING_FIELDS:
-        if re.search(pattern, message):
-            return field
-    invalid = _INVALID_RECORD.match(message)
-    if invalid:
-        return {"domain_url": "domain", "schema_name": "code"}.get(
-            invalid.group(2), _camel(invalid.group(2))
-        )
-    return None
-
-
 class OnboardTownship(CountyMutationBase):
     """Onboard a township (schema, domain, plugins, first administrator) — as the CLI does."""
 
@@ -342,7 +313,8 @@ class OnboardTownship(CountyMutationBase):
         try:
             result = onboard_township(**data)
         except OnboardingError as error:
-            raise InputError(onboarding_field(str(error)), REFUSED, str(error)) from error
+            field = _camel(error.field) if error.field else None
+            raise InputError(field, REFUSED, str(error)) from error
         return {
             "township": township_by_code(result.township.code),
             "admin_email": result.admin_email,

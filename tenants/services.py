@@ -30,7 +30,15 @@ CODE_RE = re.compile(r"^\d{9}$")
 
 
 class OnboardingError(Exception):
-    """A township could not be onboarded; the message says why and what to do."""
+    """A township could not be onboarded; the message says why and what to do.
+
+    ``field`` names the input it is about (``code``, ``name``, ``slug``, ``domain``,
+    ``admin_email``, ``plugins``, ``county``), or is None for the whole request.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -97,7 +105,7 @@ def onboard_township(
         try:
             enable_plugins(township, {key: None for key in plugin_keys})
         except PluginError as exc:
-            raise OnboardingError(str(exc)) from exc
+            raise OnboardingError(str(exc), "plugins") from exc
         result = OnboardingResult(township=township, domain=primary, plugins=plugin_keys)
         if admin_email:
             result.admin_email, result.admin_password = _grant_admin(
@@ -129,10 +137,11 @@ def _check_code_and_name(code: str, name: str) -> None:
     if not CODE_RE.match(code):
         raise OnboardingError(
             f"Township code {code!r} is not valid: use the 9-digit administrative division "
-            "code, for example 330502103. Nothing was created."
+            "code, for example 330502103. Nothing was created.",
+            "code",
         )
     if not name:
-        raise OnboardingError("Township name is empty: give --name, for example 洪桥镇.")
+        raise OnboardingError("Township name is empty: give --name, for example 洪桥镇.", "name")
 
 
 def _check_unique(code: str, slug: str, host: str) -> None:
@@ -140,16 +149,18 @@ def _check_unique(code: str, slug: str, host: str) -> None:
     if existing:
         raise OnboardingError(
             f"Township {code} already exists ({existing.name}, schema {existing.schema_name}). "
-            "Nothing was changed."
+            "Nothing was changed.",
+            "code",
         )
     if Township.objects.filter(slug=slug).exists():
-        raise OnboardingError(f"The host name label {slug!r} is taken by another township.")
+        raise OnboardingError(f"The host name label {slug!r} is taken by another township.", "slug")
     if Domain.objects.filter(domain=host).exists():
-        raise OnboardingError(f"The domain {host!r} already belongs to another township.")
+        raise OnboardingError(f"The domain {host!r} already belongs to another township.", "domain")
     if schema_exists(schema_name_for(code)):
         raise OnboardingError(
             f"A schema named {schema_name_for(code)} already exists in the database without a "
-            "township record. Remove or rename it before onboarding this code."
+            "township record. Remove or rename it before onboarding this code.",
+            "code",
         )
 
 
@@ -157,7 +168,13 @@ def _check_email(email: str) -> None:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise OnboardingError(f"Administrator e-mail {email!r} is not a valid address.") from exc
+        raise OnboardingError(
+            f"Administrator e-mail {email!r} is not a valid address.", "admin_email"
+        ) from exc
+
+
+# Model fields of the records onboarding writes → the input that fills them.
+_INPUT_OF_FIELD = {"domain": "domain", "domain_url": "domain", "schema_name": "code"}
 
 
 def _validate(obj, exclude=None) -> None:
@@ -165,7 +182,9 @@ def _validate(obj, exclude=None) -> None:
         obj.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        raise OnboardingError(f"Invalid {obj._meta.verbose_name}: {details}") from exc
+        first = next(iter(exc.message_dict), None)
+        field = "county" if isinstance(obj, County) else _INPUT_OF_FIELD.get(first, first)
+        raise OnboardingError(f"Invalid {obj._meta.verbose_name}: {details}", field) from exc
 
 
 def _county_for(county_code: str, county_name: str | None) -> County:
@@ -185,7 +204,8 @@ def _plugin_keys(requested: list[str] | None, county: County) -> list[str]:
     if unknown:
         raise OnboardingError(
             f"Unknown plugin(s): {', '.join(unknown)}. Installed plugins: "
-            f"{', '.join(sorted(known_plugin_keys())) or 'none'}."
+            f"{', '.join(sorted(known_plugin_keys())) or 'none'}.",
+            "plugins",
         )
     return keys
 
