@@ -36,6 +36,18 @@ def require(info, roles: Iterable[str], village_code: str | None = None) -> View
     return found
 
 
+def require_somewhere(info, roles: Iterable[str]) -> Viewer:
+    """The viewer, if they hold one of ``roles`` for at least one village; FORBIDDEN otherwise.
+
+    ``require(info, roles)`` without a village asks for a township-wide role; this
+    one also admits village-scoped staff (their villages are checked later, per row).
+    """
+    found = viewer(info)
+    if found.everywhere or any(s.role in set(roles) for s in found.scopes):
+        return found
+    raise forbidden()
+
+
 def township_code() -> str:
     return getattr(connection.tenant, "code", "county")
 
@@ -70,6 +82,11 @@ class TownshipNode(relay.Node):
 
     @classmethod
     def get_node_from_global_id(cls, info, global_id, only_type=None):
+        _type, _id = cls.resolve_global_id(info, global_id)
+        known = info.schema.get_type(_type)
+        if known is None or cls not in getattr(known.graphene_type._meta, "interfaces", ()):
+            # e.g. a type of a plugin this township has disabled since
+            raise not_found(_("Object %(id)s") % {"id": global_id})
         node = super().get_node_from_global_id(info, global_id, only_type)
         if node is None:
             raise not_found(_("Object %(id)s") % {"id": global_id})

@@ -551,3 +551,28 @@ def test_the_api_token_command_issues_lists_and_revokes(two_villages, capsys):
     assert "cli-clerk@jia.test" in listed and "active" in listed and token not in listed
     call_command("api_token", "--revoke", token[3:11])
     assert gql(_anonymous(), url, "{ me { email } }", token=token)["_status"] == 401
+
+
+def test_village_staff_ask_eligibility_and_unknown_types_are_not_found(two_villages):
+    import base64
+
+    enable_plugin(two_villages, "restrictions")
+    token = token_for(two_villages, "gw-elig@jia.test", "grid_worker", "V01")
+    url = endpoint(two_villages)
+    benefits = gql(_anonymous(), url, "{ benefits { code plugin } }", token=token)["data"]
+    assert {"code": "bank_loan", "plugin": "restrictions"} in benefits["benefits"]
+    ask = '{ eligibility(householdCode: "V01-0001", benefit: "bank_loan") { eligible } }'
+    assert gql(_anonymous(), url, ask, token=token)["data"]["eligibility"]["eligible"] is False
+    # A type of a plugin this township does not have (or disabled since): not found.
+    raw = f"PetitionCase:{two_villages.code}:1".encode()
+    foreign_type = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    body = gql(
+        _anonymous(),
+        url,
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": foreign_type},
+        token=token,
+    )
+    assert codes(body) == ["NOT_FOUND"]
+    garbage = gql(_anonymous(), url, '{ node(id: "%%%") { id } }', token=token)
+    assert codes(garbage) == ["BAD_INPUT"]

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from graphql_api.core import decode_id, require, viewer
-from graphql_api.errors import BAD_INPUT, NOT_FOUND, ApiError, FieldError, field_errors, forbidden
+from graphql_api.core import decode_id, require, require_somewhere, viewer
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, ApiError, FieldError, field_errors
 from graphql_api.township.queries import ApiTokenType, parse_month
 from graphql_api.township.types import (
     AllianceMemberType,
@@ -468,9 +468,7 @@ def ask_eligibility(info, household_code: str, benefit: str, member_code: str | 
     from platform_core.alliance.models import AllianceMember
     from platform_core.alliance.services import check_eligibility
 
-    who = viewer(info)
-    if not who.has((*STAFF_ROLES, Role.ALLIANCE_MEMBER)):
-        raise forbidden()
+    who = require_somewhere(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
     household = Household.objects.select_related("village").filter(code=household_code).first()
     if household is None:
         from graphql_api.errors import not_found

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext as _
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
 
-from graphql_api.core import PageField, TownshipNode, require, viewer
+from graphql_api.core import PageField, TownshipNode, require, require_somewhere, viewer
 from graphql_api.errors import BAD_INPUT, ApiError, not_found
 from graphql_api.township.types import (
     AllianceMemberType,
@@ -335,7 +335,7 @@ class TownshipCoreQuery(graphene.ObjectType):
     def resolve_benefits(root, info):
         from platform_core.plugins.selectors import benefit_types
 
-        require(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
+        require_somewhere(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
         return [
             BenefitTypeType(
                 code=b.code,

@@ -81,7 +81,11 @@ def apply(household: Household, product: LoanProduct, amount, *, by: Actor) -> L
     """Apply for ``amount`` of ``product``, within the limit it gives the household's tier."""
     township_settings()
     require_role(
-        by, APPLY_ROLES, village_code=household.village.code, what="file loan applications"
+        by,
+        APPLY_ROLES,
+        village_code=household.village.code,
+        what="file loan applications",
+        institution=product.bank.code,  # a bank's clerk files only for their own bank
     )
     amount = _money(amount, "the amount requested")
     if not (product.active and product.bank.active):
