@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from graphene import relay
 from graphene.relay.id_type import BaseGlobalIDType
 from graphene_django.fields import DjangoConnectionField
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
 
 from graphql_api import limits
 from graphql_api.errors import PAGE_TOO_LARGE, ApiError, forbidden, not_found
@@ -50,6 +51,46 @@ def require_somewhere(info, roles: Iterable[str]) -> Viewer:
 
 def township_code() -> str:
     return getattr(connection.tenant, "code", "county")
+
+
+# --- lookahead: what the query asks for below the current field -----------------------
+
+
+def selected_field(info, name: str) -> FieldNode | None:
+    """The first field ``name`` anywhere under the current field (fragments included)."""
+    fragments = info.fragments
+
+    def search(selection_set):
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name:
+                    return selection
+                found = search(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                found = search(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                found = search(fragment.selection_set) if fragment else None
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    for node in info.field_nodes:
+        found = search(node.selection_set)
+        if found is not None:
+            return found
+    return None
+
+
+def argument(info, field: FieldNode, name: str, default):
+    for arg in field.arguments or ():
+        if arg.name.value == name:
+            if isinstance(arg.value, VariableNode):
+                return info.variable_values.get(arg.value.name.value, default)
+            return int(arg.value.value)
+    return default
 
 
 class TownshipGlobalID(BaseGlobalIDType):
@@ -136,4 +177,8 @@ class PageField(DjangoConnectionField):
                 )
         if args.get("first") is None and args.get("last") is None:
             args["first"] = limits.default_page_size()
-        return super().connection_resolver(resolver, connection_, default_manager, *rest, **args)
+        page = super().connection_resolver(resolver, connection_, default_manager, *rest, **args)
+        prepare = getattr(connection_._meta.node, "prepare_page", None)
+        if prepare is not None:  # e.g. one query for the whole page's latest snapshots
+            prepare([edge.node for edge in page.edges], rest[-1])
+        return page

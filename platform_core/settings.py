@@ -148,6 +148,9 @@ INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_
 
 TENANT_MODEL = "tenants.Township"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# Set search_path only when the schema changes, not before every query (django-tenants
+# forgets the cached path after a rollback, so a failed transaction cannot leave it wrong).
+TENANT_LIMIT_SET_CALLS = True
 # Townships are cloned from this migrated schema instead of replaying migrations.
 TENANT_TEMPLATE_SCHEMA = "township_template"
 

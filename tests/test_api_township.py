@@ -576,3 +576,17 @@ def test_village_staff_ask_eligibility_and_unknown_types_are_not_found(two_villa
     assert codes(body) == ["NOT_FOUND"]
     garbage = gql(_anonymous(), url, '{ node(id: "%%%") { id } }', token=token)
     assert codes(garbage) == ["BAD_INPUT"]
+
+
+def test_a_households_ledger_pages_with_a_total_and_the_page_size_limit(two_villages):
+    token = token_for(two_villages, "ledger@jia.test", "township_admin")
+    url = endpoint(two_villages)
+    query = """query($n: Int) { household(code: "V01-0001") { ledger(first: $n) { totalCount
+      pageInfo { hasNextPage } edges { node { rule { code } } } } } }"""
+    ledger = gql(_anonymous(), url, query, {"n": 1}, token=token)["data"]["household"]["ledger"]
+    assert ledger == {
+        "totalCount": 1,
+        "pageInfo": {"hasNextPage": False},
+        "edges": [{"node": {"rule": {"code": "P7-04"}}}],
+    }
+    assert codes(gql(_anonymous(), url, query, {"n": 1000}, token=token)) == ["PAGE_TOO_LARGE"]

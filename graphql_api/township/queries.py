@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import graphene
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
-from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
 
 from graphql_api.core import PageField, TownshipNode, require, require_somewhere, viewer
 from graphql_api.errors import BAD_INPUT, ApiError, not_found
@@ -118,70 +117,6 @@ class ApiTokenType(graphene.ObjectType):
         return root.user.email
 
 
-# --- lookahead: prefetch only what the query asks for --------------------------------
-
-
-def selected_field(info, name: str) -> FieldNode | None:
-    """The first field ``name`` anywhere under the current field (fragments included)."""
-    fragments = info.fragments
-
-    def search(selection_set):
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                if selection.name.value == name:
-                    return selection
-                found = search(selection.selection_set)
-            elif isinstance(selection, InlineFragmentNode):
-                found = search(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = fragments.get(selection.name.value)
-                found = search(fragment.selection_set) if fragment else None
-            else:
-                found = None
-            if found is not None:
-                return found
-        return None
-
-    for node in info.field_nodes:
-        found = search(node.selection_set)
-        if found is not None:
-            return found
-    return None
-
-
-def argument(info, field: FieldNode, name: str, default):
-    for arg in field.arguments or ():
-        if arg.name.value == name:
-            if isinstance(arg.value, VariableNode):
-                return info.variable_values.get(arg.value.name.value, default)
-            return int(arg.value.value)
-    return default
-
-
-def with_list_prefetches(queryset, info):
-    """Latest snapshot always; newest entries when ``latestEntries`` is asked for."""
-    queryset = queryset.prefetch_related(
-        Prefetch(
-            "snapshots",
-            queryset=HouseholdSnapshot.objects.order_by("household_id", "-period")[:1],
-            to_attr="latest_snapshots",
-        )
-    )
-    entries = selected_field(info, "latestEntries")
-    if entries is not None:
-        limit = max(0, min(int(argument(info, entries, "limit", 5) or 0), 20))
-        queryset = queryset.prefetch_related(
-            Prefetch(
-                "score_events",
-                queryset=ScoreEvent.objects.select_related("rule").order_by("-occurred_on", "-id")[
-                    :limit
-                ],
-                to_attr="prefetched_entries",
-            )
-        )
-    return queryset
-
-
 # --- the query root ---------------------------------------------------------------
 
 
@@ -283,7 +218,7 @@ class TownshipCoreQuery(graphene.ObjectType):
                 | Q(head_name__icontains=search)
                 | Q(address__icontains=search)
             )
-        return with_list_prefetches(queryset, info)
+        return queryset  # the page's snapshots and entries: HouseholdType.prepare_page
 
     def resolve_household(root, info, code):
         household = HouseholdType.get_queryset(Household.objects, info).filter(code=code).first()

@@ -9,11 +9,20 @@ or ledger at all (only eligibility answers and its own institution's grants).
 from __future__ import annotations
 
 import graphene
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from graphql_api.core import CountedConnection, TownshipNode, viewer
+from graphql_api.core import (
+    CountedConnection,
+    PageField,
+    TownshipNode,
+    argument,
+    selected_field,
+    viewer,
+)
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
@@ -252,9 +261,7 @@ class HouseholdType(DjangoObjectType):
         as_of=graphene.Date(description="Default: today"),
         description="Live score and tier with points per rule in the window",
     )
-    ledger = graphene.ConnectionField(
-        "graphql_api.township.types.EntryConnection", description="Every entry, newest first"
-    )
+    ledger = PageField(EntryType, description="Every entry, newest first")
     history = graphene.List(
         graphene.NonNull(MonthlySnapshotType), required=True, description="Finalised months"
     )
@@ -312,7 +319,38 @@ class HouseholdType(DjangoObjectType):
         return score_card(root, as_of)
 
     def resolve_ledger(root, info, **kwargs):
-        return root.score_events.select_related("rule", "household").order_by("-occurred_on", "-id")
+        return root.score_events.order_by("-occurred_on", "-id")
+
+    @classmethod
+    def prepare_page(cls, households: list, info) -> None:
+        """A page's latest snapshots, and newest entries when asked: one query each.
+
+        Each picks "the newest N per household" through the (household, date)
+        indexes with a LATERAL join, instead of ranking every entry of the page.
+        """
+        if not households:
+            return
+        ids = [h.pk for h in households]
+        snapshots = HouseholdSnapshot.objects.filter(
+            pk__in=newest_per_household(HouseholdSnapshot, ids, "period DESC", 1)
+        )
+        latest = {s.household_id: s for s in snapshots}
+        for household in households:
+            household.latest_snapshots = [latest[household.pk]] if household.pk in latest else []
+        field = selected_field(info, "latestEntries")
+        if field is None:
+            return
+        limit = max(0, min(int(argument(info, field, "limit", 5) or 0), 20))
+        entries = ScoreEvent.objects.filter(
+            pk__in=newest_per_household(ScoreEvent, ids, "occurred_on DESC, id DESC", limit)
+        ).select_related("rule")
+        by_household: dict[int, list] = {pk: [] for pk in ids}
+        for entry in entries.order_by("-occurred_on", "-id"):
+            by_household[entry.household_id].append(entry)
+        for household in households:
+            for entry in by_household[household.pk]:
+                entry.household = household
+            household.prefetched_entries = by_household[household.pk]
 
     def resolve_history(root, info):
         return root.snapshots.order_by("-period")
@@ -323,17 +361,23 @@ class HouseholdType(DjangoObjectType):
         )
 
 
-class EntryConnection(CountedConnection):
-    class Meta:
-        node = EntryType
+def newest_per_household(model, household_ids: list[int], order: str, limit: int) -> RawSQL:
+    """Ids of each household's newest ``limit`` rows of ``model`` (for ``pk__in``)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(
+        f"SELECT x.id FROM unnest(%s::bigint[]) AS h(id) CROSS JOIN LATERAL "
+        f"(SELECT id FROM {table} WHERE household_id = h.id ORDER BY {order} LIMIT %s) AS x",
+        (household_ids, limit),
+    )
 
 
 def latest_snapshot(household: Household) -> HouseholdSnapshot | None:
-    """The prefetched latest snapshot (list queries) or one query (a single household)."""
+    """The page's snapshot (lists) or one query, remembered on the household (detail)."""
     prefetched = getattr(household, "latest_snapshots", None)
-    if prefetched is not None:
-        return prefetched[0] if prefetched else None
-    return household.snapshots.order_by("-period").first()
+    if prefetched is None:
+        found = household.snapshots.order_by("-period").first()
+        prefetched = household.latest_snapshots = [found] if found else []
+    return prefetched[0] if prefetched else None
 
 
 # --- evaluation -----------------------------------------------------------------------
