@@ -49,6 +49,7 @@ class PlatformGraphQLView(GraphQLView):
             request.user = token.user
             request.viewer = Viewer.of(token.user, township, token=token)
         self.schema = self.schema_for(request)
+        self.graphiql = settings.DEBUG  # the demo; read per request so tests can switch it
         return super().dispatch(request, *args, **kwargs)
 
     def schema_for(self, request):
@@ -81,14 +82,13 @@ class CountyGraphQLView(PlatformGraphQLView):
 def township_graphql_view():
     from graphql_api.county import county_schema  # replaced per request by schema_for()
 
-    view = PlatformGraphQLView.as_view(schema=county_schema, graphiql=settings.DEBUG)
-    return csrf_exempt(view)
+    return csrf_exempt(PlatformGraphQLView.as_view(schema=county_schema))
 
 
 def county_graphql_view():
     from graphql_api.county import county_schema
 
-    return csrf_exempt(CountyGraphQLView.as_view(schema=county_schema, graphiql=settings.DEBUG))
+    return csrf_exempt(CountyGraphQLView.as_view(schema=county_schema))
 
 
 def _bearer(request) -> str | None:

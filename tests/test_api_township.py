@@ -590,3 +590,15 @@ def test_a_households_ledger_pages_with_a_total_and_the_page_size_limit(two_vill
         "edges": [{"node": {"rule": {"code": "P7-04"}}}],
     }
     assert codes(gql(_anonymous(), url, query, {"n": 1000}, token=token)) == ["PAGE_TOO_LARGE"]
+
+
+def test_graphiql_is_served_in_demo_mode_only(client, two_villages, settings):
+    assert client.login(username="admin@jia.test", password="pw-jia")
+    url = endpoint(two_villages)
+    settings.DEBUG = False
+    page = client.get(url, HTTP_ACCEPT="text/html")
+    assert "graphiql" not in page.content.decode().lower()
+    settings.DEBUG = True
+    page = client.get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and "graphiql" in page.content.decode().lower()
+    assert client.get("/graphql/", HTTP_ACCEPT="text/html").status_code == 200
