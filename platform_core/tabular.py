@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from platform_core.errors import PlatformError
 
 MAX_REPORTED = 20
@@ -35,9 +37,9 @@ class Problem:
     def describe(self, file_name: str) -> str:
         where = [file_name]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row %(row)s") % {"row": self.row})
         if self.column is not None:
-            where.append(f"column {self.column}")
+            where.append(_("column %(column)s") % {"column": self.column})
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -49,8 +51,8 @@ class TableError(PlatformError):
         self.problems = list(problems)
         lines = [p.describe(file_name) for p in self.problems]
         if more:
-            lines.append(f"... and {more} more problems")
-        lines.append(f"Nothing from {file_name} was imported.")
+            lines.append(_("... and %(count)s more problems") % {"count": more})
+        lines.append(_("Nothing from %(file)s was imported.") % {"file": file_name})
         super().__init__("\n".join(lines))
 
 
@@ -95,18 +97,20 @@ def open_table(path: str | Path, columns: Sequence[Column]) -> Table:
     path = Path(path)
     name = path.name
     if not path.is_file():
-        raise TableError(name, [Problem(None, None, f"file not found: {path}")])
+        raise TableError(
+            name, [Problem(None, None, _("file not found: %(path)s") % {"path": path})]
+        )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         raw_rows = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
         raw_rows = _csv_rows(path)
     else:
-        raise TableError(name, [Problem(None, None, "use a .csv (UTF-8) or .xlsx file")])
+        raise TableError(name, [Problem(None, None, _("use a .csv (UTF-8) or .xlsx file"))])
     try:
         header = next(raw_rows)
     except StopIteration:
-        raise TableError(name, [Problem(None, None, "the file is empty")]) from None
+        raise TableError(name, [Problem(None, None, _("the file is empty"))]) from None
     headers, positions = _map_header(name, header, columns)
     return Table(name, headers, _rows(raw_rows, positions))
 
@@ -125,14 +129,16 @@ def _map_header(name: str, header: Sequence, columns: Sequence[Column]):
         if column is None:
             continue
         if column in positions:
-            problems.add(1, text, f"repeats column {headers[column]!r}")
+            problems.add(
+                1, text, _("repeats column %(column)s") % {"column": repr(headers[column])}
+            )
             continue
         headers[column] = text
         positions[column] = index
     for column in columns:
         if column.required and column.name not in positions:
             names = " / ".join((column.name, *column.aliases))
-            problems.add(1, None, f"required column missing: {names}")
+            problems.add(1, None, _("required column missing: %(names)s") % {"names": names})
     problems.raise_if_any()
     return headers, positions
 
@@ -179,7 +185,8 @@ def _decoding_errors_named(name: str, rows: Iterator) -> Iterator:
                 Problem(
                     None,
                     None,
-                    f"not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' or as .xlsx",
+                    _("not UTF-8 text (byte %(byte)s); save it as 'CSV UTF-8' or as .xlsx")
+                    % {"byte": exc.start},
                 )
             ],
         ) from None
@@ -192,7 +199,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise TableError(
-            path.name, [Problem(None, None, f"not a readable .xlsx file ({exc})")]
+            path.name,
+            [Problem(None, None, _("not a readable .xlsx file (%(error)s)") % {"error": exc})],
         ) from None
 
     def generate():
@@ -219,18 +227,18 @@ def as_text(value) -> str:
 
 def as_int(value) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(_("%(value)s is not a whole number") % {"value": repr(value)})
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(_("%(value)s is not a whole number") % {"value": repr(value)})
     text = str(value).strip().replace("＋", "+").replace("－", "-")
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise ValueError(_("%(value)s is not a whole number") % {"value": repr(text)}) from None
 
 
 def as_date(value) -> dt.date:
@@ -242,7 +250,9 @@ def as_date(value) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD") from None
+        raise ValueError(
+            _("%(value)s is not a date written as YYYY-MM-DD") % {"value": repr(text)}
+        ) from None
 
 
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "需要", "t"}
@@ -257,7 +267,7 @@ def as_bool(value) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise ValueError(f"{text!r} is not true/false (是/否)")
+    raise ValueError(_("%(value)s is not true/false (是/否)") % {"value": repr(text)})
 
 
 def write_table(path: str | Path, header: Sequence[str], rows, *, bom: bool = False) -> int:

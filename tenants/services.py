@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
 from platform_core.accounts.models import Role
@@ -136,30 +137,46 @@ def check_can_onboard(
 def _check_code_and_name(code: str, name: str) -> None:
     if not CODE_RE.match(code):
         raise OnboardingError(
-            f"Township code {code!r} is not valid: use the 9-digit administrative division "
-            "code, for example 330502103. Nothing was created.",
+            _(
+                "Township code %(code)s is not valid: use the 9-digit administrative division "
+                "code, for example 330502103. Nothing was created."
+            )
+            % {"code": repr(code)},
             "code",
         )
     if not name:
-        raise OnboardingError("Township name is empty: give --name, for example 洪桥镇.", "name")
+        raise OnboardingError(_("Township name is empty: give --name, for example 洪桥镇."), "name")
 
 
 def _check_unique(code: str, slug: str, host: str) -> None:
     existing = Township.objects.filter(code=code).first()
     if existing:
         raise OnboardingError(
-            f"Township {code} already exists ({existing.name}, schema {existing.schema_name}). "
-            "Nothing was changed.",
+            _(
+                "Township %(code)s already exists (%(name)s, schema %(schema)s). "
+                "Nothing was changed."
+            )
+            % {"code": code, "name": existing.name, "schema": existing.schema_name},
             "code",
         )
     if Township.objects.filter(slug=slug).exists():
-        raise OnboardingError(f"The host name label {slug!r} is taken by another township.", "slug")
+        raise OnboardingError(
+            _("The host name label %(slug)s is taken by another township.") % {"slug": repr(slug)},
+            "slug",
+        )
     if Domain.objects.filter(domain=host).exists():
-        raise OnboardingError(f"The domain {host!r} already belongs to another township.", "domain")
+        raise OnboardingError(
+            _("The domain %(domain)s already belongs to another township.")
+            % {"domain": repr(host)},
+            "domain",
+        )
     if schema_exists(schema_name_for(code)):
         raise OnboardingError(
-            f"A schema named {schema_name_for(code)} already exists in the database without a "
-            "township record. Remove or rename it before onboarding this code.",
+            _(
+                "A schema named %(schema)s already exists in the database without a "
+                "township record. Remove or rename it before onboarding this code."
+            )
+            % {"schema": schema_name_for(code)},
             "code",
         )
 
@@ -169,7 +186,8 @@ def _check_email(email: str) -> None:
         validate_email(email)
     except ValidationError as exc:
         raise OnboardingError(
-            f"Administrator e-mail {email!r} is not a valid address.", "admin_email"
+            _("Administrator e-mail %(email)s is not a valid address.") % {"email": repr(email)},
+            "admin_email",
         ) from exc
 
 
@@ -184,7 +202,11 @@ def _validate(obj, exclude=None) -> None:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         first = next(iter(exc.message_dict), None)
         field = "county" if isinstance(obj, County) else _INPUT_OF_FIELD.get(first, first)
-        raise OnboardingError(f"Invalid {obj._meta.verbose_name}: {details}", field) from exc
+        raise OnboardingError(
+            _("Invalid %(what)s: %(details)s")
+            % {"what": obj._meta.verbose_name, "details": details},
+            field,
+        ) from exc
 
 
 def _county_for(county_code: str, county_name: str | None) -> County:
@@ -203,8 +225,11 @@ def _plugin_keys(requested: list[str] | None, county: County) -> list[str]:
     unknown = sorted(set(keys) - known_plugin_keys())
     if unknown:
         raise OnboardingError(
-            f"Unknown plugin(s): {', '.join(unknown)}. Installed plugins: "
-            f"{', '.join(sorted(known_plugin_keys())) or 'none'}.",
+            _("Unknown plugin(s): %(unknown)s. Installed plugins: %(known)s.")
+            % {
+                "unknown": ", ".join(unknown),
+                "known": ", ".join(sorted(known_plugin_keys())) or _("none"),
+            },
             "plugins",
         )
     return keys
@@ -227,8 +252,11 @@ def clone_template_into(schema_name: str) -> None:
     template = template_schema()
     if not schema_exists(template):
         raise OnboardingError(
-            f"The township template schema {template!r} is missing. "
-            "Run `python manage.py migrate_schemas` first."
+            _(
+                "The township template schema %(schema)s is missing. "
+                "Run `python manage.py migrate_schemas` first."
+            )
+            % {"schema": repr(template)}
         )
     connection.set_schema_to_public()
     cloning.clone(template, schema_name)

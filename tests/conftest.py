@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from tenants.models import Township
@@ -43,6 +44,15 @@ def _fresh_state():
     yield
     connection.set_schema_to_public()
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services answer in the active language (the platform's default is zh-hans): tests
+    read English unless they ask for another. Requests of the test client still choose
+    theirs from Accept-Language (``tests.api.gql`` sends "en" unless told otherwise)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

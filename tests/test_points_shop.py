@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_exists, tenant_context
 
 from platform_core.actors import Actor
@@ -385,10 +385,11 @@ def _race(township, calls) -> list:
     call's result or the exception it raised."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
+    language = translation.get_language()  # threads do not inherit the test's language
 
     def run(n, call):
         try:
-            with tenant_context(township):
+            with translation.override(language), tenant_context(township):
                 barrier.wait(timeout=30)
                 results[n] = call()
         except Exception as exc:  # noqa: BLE001 - the outcome under test

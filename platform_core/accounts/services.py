@@ -9,6 +9,7 @@ import secrets
 
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import ApiToken, Membership, Role
 from platform_core.errors import NotAllowed, PlatformError
@@ -20,7 +21,7 @@ TOWNSHIP_ADMIN_GROUP = "township administrators"
 
 def township_admin_group() -> Group:
     """The group holding township administrators' permissions, kept in step with the apps."""
-    group, _ = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
+    group, _created = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
     from platform_core.admin_site import plugin_app_labels
 
     labels = [*TOWNSHIP_ADMIN_APPS, *plugin_app_labels()]  # plugin pages open only if enabled
@@ -46,7 +47,7 @@ def grant_role(
         raise ValueError("a household membership needs household_code")
     if role == Role.ALLIANCE_MEMBER and not alliance_member_code:
         raise ValueError("an alliance membership needs alliance_member_code")
-    membership, _ = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         user=user,
         township=township,
         role=role,
@@ -93,13 +94,21 @@ def issue_token(
     """
     county = role == Role.COUNTY_ADMIN
     if (township is None) != county:
-        raise TokenError("a county token has no township; a township token names one")
+        raise TokenError(_("a county token has no township; a township token names one"))
     if not _holds(user, township, role, village_code):
-        where = "the county" if county else township.name
-        scope = f" for village {village_code}" if village_code else ""
-        raise NotAllowed(f"{user.get_username()} is not a {role}{scope} in {where}")
+        names = {
+            "user": user.get_username(),
+            "role": role,
+            "village": village_code,
+            "where": _("the county") if county else township.name,
+        }
+        if village_code:
+            message = _("%(user)s is not a %(role)s for village %(village)s in %(where)s")
+        else:
+            message = _("%(user)s is not a %(role)s in %(where)s")
+        raise NotAllowed(message % names)
     if not label.strip():
-        raise TokenError("a token needs a label saying which client uses it")
+        raise TokenError(_("a token needs a label saying which client uses it"))
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     record = ApiToken.objects.create(
@@ -134,14 +143,14 @@ def authenticate_token(token: str) -> ApiToken:
             .first()
         )
     if record is None:
-        raise TokenError("the API token is not valid")
+        raise TokenError(_("the API token is not valid"))
     now = timezone.now()
     if record.revoked_at is not None:
-        raise TokenError("the API token was revoked")
+        raise TokenError(_("the API token was revoked"))
     if record.expires_at is not None and record.expires_at <= now:
-        raise TokenError("the API token has expired")
+        raise TokenError(_("the API token has expired"))
     if not record.user.is_active:
-        raise TokenError("the API token's user is deactivated")
+        raise TokenError(_("the API token's user is deactivated"))
     if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)  # coarse, cheap
     return record

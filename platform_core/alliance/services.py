@@ -7,6 +7,7 @@ a benefit no enabled plugin offers is refused with that reason.
 from __future__ import annotations
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import STAFF_ROLES
@@ -25,8 +26,11 @@ class AllianceError(PlatformError):
 
 def add_member(*, code: str, name: str, kind: str, contact: str = "") -> AllianceMember:
     if kind not in AllianceMember.Kind.values:
-        raise AllianceError(f"kind {kind!r}: use one of {', '.join(AllianceMember.Kind.values)}")
-    member, _ = AllianceMember.objects.update_or_create(
+        raise AllianceError(
+            _("kind %(kind)s: use one of %(choices)s")
+            % {"kind": repr(kind), "choices": ", ".join(AllianceMember.Kind.values)}
+        )
+    member, _created = AllianceMember.objects.update_or_create(
         code=code, defaults={"name": name, "kind": kind, "contact": contact, "active": True}
     )
     return member
@@ -43,7 +47,7 @@ def check_eligibility(
         by,
         (Role.ALLIANCE_MEMBER, *STAFF_ROLES),
         village_code=household.village.code,
-        what="check eligibility",
+        what=_("check eligibility"),
         institution=member.code if member else None,
     )
     tier = current_tier(household)
@@ -77,13 +81,14 @@ def grant(
         by,
         (Role.ALLIANCE_MEMBER, Role.TOWNSHIP_ADMIN),
         village_code=household.village.code,
-        what=f"grant benefits of {member.name}",
+        what=_("grant benefits of %(member)s") % {"member": member.name},
         institution=member.code,
     )
     check = check_eligibility(household, benefit_code, by=by, member=member)
     if not check.eligible:
         raise AllianceError(
-            f"household {household.code} may not have {benefit_code}: {check.reason}"
+            _("household %(household)s may not have %(benefit)s: %(reason)s")
+            % {"household": household.code, "benefit": benefit_code, "reason": check.reason}
         )
     return Grant.objects.create(
         member=member,

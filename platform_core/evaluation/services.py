@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.actors import Actor
@@ -77,7 +78,10 @@ def assign_linked_households(
     rows = []
     for household in households:
         if household.village_id != round_.village_id:
-            raise EvaluationError(f"household {household.code} is not in {round_.village}")
+            raise EvaluationError(
+                _("household %(household)s is not in %(village)s")
+                % {"household": household.code, "village": round_.village}
+            )
         rows.append(
             Assignment(
                 round=round_,
@@ -93,7 +97,9 @@ def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
     """A group leader rates every household of an area (承包组长联片评户)."""
     _require_open(round_)
     if grid.village_id != round_.village_id:
-        raise EvaluationError(f"grid {grid} is not in {round_.village}")
+        raise EvaluationError(
+            _("grid %(grid)s is not in %(village)s") % {"grid": grid, "village": round_.village}
+        )
     rows = [
         Assignment(
             round=round_,
@@ -133,13 +139,19 @@ def rate_household(
         round=round_, household=household, evaluator_id=evaluator.user_id
     )
     if not assignments.exists():
-        raise NotAllowed(f"{evaluator.label} is not assigned to rate household {household.code}")
+        raise NotAllowed(
+            _("%(who)s is not assigned to rate household %(household)s")
+            % {"who": evaluator.label, "household": household.code}
+        )
     entry = None
     if rule is not None:
         last_day = month_end(round_.period)
         occurred_on = occurred_on or min(last_day, timezone.localdate())
         if not round_.period <= occurred_on <= last_day:
-            raise EvaluationError(f"date {occurred_on} is outside {round_.period:%Y-%m}")
+            raise EvaluationError(
+                _("date %(date)s is outside %(month)s")
+                % {"date": occurred_on, "month": f"{round_.period:%Y-%m}"}
+            )
         entry = record_entry(
             household=household,
             rule=rule,
@@ -158,7 +170,9 @@ def rate_household(
 
 def _require_open(round_: EvaluationRound) -> None:
     if round_.status == EvaluationRound.Status.FINALISED:
-        raise EvaluationError(f"{round_} is finalised; it takes no more changes")
+        raise EvaluationError(
+            _("%(round)s is finalised; it takes no more changes") % {"round": round_}
+        )
 
 
 # --- finalisation -----------------------------------------------------------
@@ -182,10 +196,13 @@ def finalise_month(
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
     last_day = month_end(period)
-    require_role(by, ADMIN_ROLES, village_code=None, what="finalise evaluation months")
+    require_role(by, ADMIN_ROLES, village_code=None, what=_("finalise evaluation months"))
     if last_day >= timezone.localdate():
         first_day = last_day + dt.timedelta(days=1)
-        raise EvaluationError(f"{period:%Y-%m} is not over yet; finalise it from {first_day}")
+        raise EvaluationError(
+            _("%(month)s is not over yet; finalise it from %(date)s")
+            % {"month": f"{period:%Y-%m}", "date": first_day}
+        )
     # Committed on their own: entries that need review must survive a refusal below.
     collect_plugin_events(period, last_day, connection.tenant)
     with transaction.atomic():
@@ -220,8 +237,11 @@ def _check_can_finalise(period: dt.date, last_day: dt.date, village_ids: list[in
     waiting = pending_entries(period, last_day, village_ids).count()
     if waiting:
         raise EvaluationError(
-            f"{waiting} entries of {period:%Y-%m} still await review; "
-            "approve or reject them before finalising"
+            _(
+                "%(count)s entries of %(month)s still await review; "
+                "approve or reject them before finalising"
+            )
+            % {"count": waiting, "month": f"{period:%Y-%m}"}
         )
     later = (
         EvaluationRound.objects.filter(
@@ -232,7 +252,8 @@ def _check_can_finalise(period: dt.date, last_day: dt.date, village_ids: list[in
     )
     if later is not None:
         raise EvaluationError(
-            f"{later.village} already finalised {later.period:%Y-%m}; months are finalised in order"
+            _("%(village)s already finalised %(month)s; months are finalised in order")
+            % {"village": later.village, "month": f"{later.period:%Y-%m}"}
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from platform_core.households.models import Grid, Household, Village
 from platform_core.tabular import (
@@ -71,7 +72,7 @@ def import_households(path: str | Path, progress: Progress | None = None) -> Hou
         if progress and number % 1000 == 0:
             progress(number - 1)
     if not rows and not problems:
-        problems.add(None, None, "no households in the file")
+        problems.add(None, None, _("no households in the file"))
     problems.raise_if_any()
     try:
         with transaction.atomic():
@@ -81,7 +82,9 @@ def import_households(path: str | Path, progress: Progress | None = None) -> Hou
             table.file_name,
             [
                 Problem(
-                    None, None, "households changed while importing (another import?); run again"
+                    None,
+                    None,
+                    _("households changed while importing (another import?); run again"),
                 )
             ],
         ) from None
@@ -97,17 +100,23 @@ def _check_row(number, values, table, problems, seen_codes) -> dict | None:
     row["phone"] = as_text(values.get("phone"))
     for required in ("village", "head_name"):
         if not row[required]:
-            problems.add(number, table.label(required), "missing value")
+            problems.add(number, table.label(required), _("missing value"))
             ok = False
     code = row["code"]
     if code:
         if not CODE_PATTERN.match(code):
             problems.add(
-                number, table.label("code"), f"{code!r}: use letters, digits, - and _ (max 32)"
+                number,
+                table.label("code"),
+                _("%(value)s: use letters, digits, - and _ (max 32)") % {"value": repr(code)},
             )
             ok = False
         elif code in seen_codes:
-            problems.add(number, table.label("code"), f"{code} repeats row {seen_codes[code]}")
+            problems.add(
+                number,
+                table.label("code"),
+                _("%(value)s repeats row %(row)s") % {"value": code, "row": seen_codes[code]},
+            )
             ok = False
         else:
             seen_codes[code] = number
@@ -117,13 +126,17 @@ def _check_row(number, values, table, problems, seen_codes) -> dict | None:
         try:
             row["members"] = as_int(members)
             if not 1 <= row["members"] <= 99:
-                raise ValueError(f"{row['members']} is not between 1 and 99")
+                raise ValueError(_("%(value)s is not between 1 and 99") % {"value": row["members"]})
         except ValueError as exc:
             problems.add(number, table.label("members"), str(exc))
             ok = False
     for name, limit in LIMITS.items():
         if len(row[name]) > limit:
-            problems.add(number, table.label(name), f"longer than {limit} characters")
+            problems.add(
+                number,
+                table.label(name),
+                _("longer than %(limit)s characters") % {"limit": limit},
+            )
             ok = False
     return row if ok else None
 
@@ -138,7 +151,7 @@ def _write(file_name: str, rows: list[tuple[int, dict]]) -> HouseholdImport:
     updated: list[Household] = []
     next_number: dict[int, int] = {}
     file_codes = {row["code"] for _, row in rows if row["code"]}
-    for _, row in rows:
+    for _number, row in rows:
         village = villages.get(row["village"])
         if village is None:
             village = Village.objects.create(code=_next_village_code(), name=row["village"])

@@ -65,11 +65,15 @@ def enabled_settings(key: str, defaults: dict | None = None, *, refusal: str = "
     first, so nothing of a disabled plugin runs.
     """
     from django.db import connection
+    from django.utils.translation import gettext as _
 
     from platform_core.plugins.services import PluginError
 
     township = connection.tenant
     enabled = hooks_for(township).enabled
     if key not in enabled:
-        raise PluginError(f"{refusal or f'plugin {key} is not enabled'} in {township.name}")
+        refusal = refusal or _("plugin %(plugin)s is not enabled") % {"plugin": key}
+        raise PluginError(
+            _("%(refusal)s in %(township)s") % {"refusal": refusal, "township": township.name}
+        )
     return {**(defaults or {}), **copy.deepcopy(enabled[key] or {})}

@@ -14,6 +14,7 @@ import uuid
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 from jsonschema import Draft202012Validator
 
@@ -26,6 +27,12 @@ from platform_core.plugins.validation import rule_problems
 
 class PluginError(PlatformError):
     pass
+
+
+class InvalidSettings(PluginError):
+    """Settings that do not fit the plugin's schema (the API names the ``settings`` input)."""
+
+    field = "settings"
 
 
 def validate_settings(key: str, settings: dict | None) -> dict:
@@ -41,7 +48,10 @@ def validate_settings(key: str, settings: dict | None) -> dict:
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
             )
             lines.append(f"{path}: {error.message}")
-        raise PluginError(f"plugin {key}: invalid settings — " + "; ".join(lines))
+        raise InvalidSettings(
+            _("plugin %(plugin)s: invalid settings — %(problems)s")
+            % {"plugin": key, "problems": "; ".join(lines)}
+        )
     return settings
 
 
@@ -71,9 +81,10 @@ def enable_plugins(township, wanted: dict[str, dict | None]) -> None:
             missing = [d for d in _loaded(key).metadata.depends_on if d not in enabled]
             if missing:
                 raise PluginError(
-                    f"plugin {key} needs {', '.join(missing)} enabled first in {township.name}"
+                    _("plugin %(plugin)s needs %(needed)s enabled first in %(township)s")
+                    % {"plugin": key, "needed": ", ".join(missing), "township": township.name}
                 )
-            activation, _ = PluginActivation.objects.update_or_create(
+            activation, _created = PluginActivation.objects.update_or_create(
                 township=township, plugin=key, defaults={"enabled": True, "settings": checked[key]}
             )
             enabled.add(key)
@@ -90,7 +101,10 @@ def disable_plugin(township, key: str) -> None:
 
     with _changing(township) as enabled:
         if key not in enabled:
-            raise PluginError(f"plugin {key} is not enabled in {township.name}")
+            raise PluginError(
+                _("plugin %(plugin)s is not enabled in %(township)s")
+                % {"plugin": key, "township": township.name}
+            )
         needing = sorted(
             other
             for other in enabled - {key}
@@ -98,8 +112,11 @@ def disable_plugin(township, key: str) -> None:
         )
         if needing:
             raise PluginError(
-                f"plugin {key} cannot be disabled in {township.name}: "
-                f"{', '.join(needing)} depend on it; disable them first"
+                _(
+                    "plugin %(plugin)s cannot be disabled in %(township)s: "
+                    "%(dependants)s depend on it; disable them first"
+                )
+                % {"plugin": key, "township": township.name, "dependants": ", ".join(needing)}
             )
         with tenant_context(township):
             active = Rule.objects.filter(plugin=key, active=True)
@@ -155,10 +172,14 @@ def _record_plugin_events(period_start: dt.date, period_end: dt.date, township) 
         for spec in specs:
             if not isinstance(spec, ScoreEventSpec):
                 raise PluginError(
-                    f"plugin {key} returned {type(spec).__name__}, not ScoreEventSpec"
+                    _("plugin %(plugin)s returned %(type)s, not ScoreEventSpec")
+                    % {"plugin": key, "type": type(spec).__name__}
                 )
             if not period_start <= spec.occurred_on <= period_end:
-                raise PluginError(f"plugin {key}: entry {spec.external_id} is outside the period")
+                raise PluginError(
+                    _("plugin %(plugin)s: entry %(entry)s is outside the period")
+                    % {"plugin": key, "entry": spec.external_id}
+                )
             try:
                 record_entry(
                     household=Household.objects.get(code=spec.household_code),
@@ -172,7 +193,10 @@ def _record_plugin_events(period_start: dt.date, period_end: dt.date, township) 
                     external_id=spec.external_id,
                 )
             except (Household.DoesNotExist, Rule.DoesNotExist, LedgerError) as exc:
-                raise PluginError(f"plugin {key}: entry {spec.external_id}: {exc}") from exc
+                raise PluginError(
+                    _("plugin %(plugin)s: entry %(entry)s: %(problem)s")
+                    % {"plugin": key, "entry": spec.external_id, "problem": exc}
+                ) from exc
             recorded += 1
     return recorded
 
@@ -183,7 +207,10 @@ def _plugin_rules(key: str, settings: dict) -> list[RuleSpec]:
     rules = answer[0] if answer else []
     problems = rule_problems(rules)
     if problems:
-        raise PluginError(f"plugin {key} supplies bad rules: " + "; ".join(problems[:5]))
+        raise PluginError(
+            _("plugin %(plugin)s supplies bad rules: %(problems)s")
+            % {"plugin": key, "problems": "; ".join(problems[:5])}
+        )
     return rules
 
 
@@ -209,9 +236,15 @@ def _loaded(key: str):
     if key in reg.plugins:
         return reg.plugins[key]
     if key in reg.failed:
-        raise PluginError(f"plugin {key} is installed but was skipped: {reg.failed[key]}")
-    known = ", ".join(sorted(reg.plugins)) or "none"
-    raise PluginError(f"unknown plugin {key!r}; installed plugins: {known}")
+        raise PluginError(
+            _("plugin %(plugin)s is installed but was skipped: %(reason)s")
+            % {"plugin": key, "reason": reg.failed[key]}
+        )
+    known = ", ".join(sorted(reg.plugins)) or _("none")
+    raise PluginError(
+        _("unknown plugin %(plugin)s; installed plugins: %(known)s")
+        % {"plugin": repr(key), "known": known}
+    )
 
 
 def _dependency_order(keys) -> list[str]:
@@ -222,7 +255,10 @@ def _dependency_order(keys) -> list[str]:
         if key in ordered:
             return
         if key in path:
-            raise PluginError(f"plugins depend on each other in a circle: {' → '.join(path)}")
+            raise PluginError(
+                _("plugins depend on each other in a circle: %(circle)s")
+                % {"circle": " → ".join(path)}
+            )
         for dep in _loaded(key).metadata.depends_on:
             if dep in keys:
                 visit(dep, (*path, key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.actors import Actor
@@ -22,7 +23,9 @@ class PublicationError(PlatformError):
 
 def quarter_last_month(year: int, quarter: int) -> dt.date:
     if quarter not in (1, 2, 3, 4):
-        raise PublicationError(f"quarter {quarter} does not exist; use 1 to 4")
+        raise PublicationError(
+            _("quarter %(quarter)s does not exist; use 1 to 4") % {"quarter": quarter}
+        )
     return dt.date(year, quarter * 3, 1)
 
 
@@ -36,21 +39,36 @@ def publish_board(
     board, once published, never changes.
     """
     township = township or connection.tenant
-    require_role(publisher, ADMIN_ROLES, village_code=village.code, what="publish honour boards")
+    require_role(publisher, ADMIN_ROLES, village_code=village.code, what=_("publish honour boards"))
     based_on = quarter_last_month(year, quarter)
     existing = HonourBoard.objects.filter(village=village, year=year, quarter=quarter).first()
     if existing is not None:
         raise PublicationError(
-            f"{existing} was already published by {existing.published_by_label} "
-            f"on {existing.published_at:%Y-%m-%d %H:%M}; a published board never changes"
+            _(
+                "%(board)s was already published by %(who)s on %(when)s; "
+                "a published board never changes"
+            )
+            % {
+                "board": existing,
+                "who": existing.published_by_label,
+                "when": f"{existing.published_at:%Y-%m-%d %H:%M}",
+            }
         )
     finalised = EvaluationRound.objects.filter(
         village=village, period=based_on, status=EvaluationRound.Status.FINALISED
     ).exists()
     if not finalised:
         raise PublicationError(
-            f"{village.name} has not finalised {based_on:%Y-%m}, the last month of "
-            f"{year} Q{quarter}; finalise it before publishing the board"
+            _(
+                "%(village)s has not finalised %(month)s, the last month of "
+                "%(year)s Q%(quarter)s; finalise it before publishing the board"
+            )
+            % {
+                "village": village.name,
+                "month": f"{based_on:%Y-%m}",
+                "year": year,
+                "quarter": quarter,
+            }
         )
     include_red = township.publish_red_on_board
     tiers = ["green", "red"] if include_red else ["green"]
@@ -63,7 +81,10 @@ def publish_board(
                 village, year, quarter, based_on, include_red, publisher, snapshots
             )
     except IntegrityError:  # published at the same moment by someone else
-        raise PublicationError(f"{village.name} {year} Q{quarter} is already published") from None
+        raise PublicationError(
+            _("%(village)s %(year)s Q%(quarter)s is already published")
+            % {"village": village.name, "year": year, "quarter": quarter}
+        ) from None
     return board
 
 

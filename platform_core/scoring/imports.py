@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
@@ -77,7 +78,10 @@ def _category(value) -> str:
         if text.lower() in (key, str(label).lower()) or text == _ZH_CATEGORIES.get(key):
             return key
     names = ", ".join(f"{key} ({_ZH_CATEGORIES[key]})" for key in Rule.Category.values)
-    raise ValueError(f"unknown category {text!r}; use one of {names}")
+    raise ValueError(
+        _("unknown category %(value)s; use one of %(choices)s")
+        % {"value": repr(text), "choices": names}
+    )
 
 
 _ZH_CATEGORIES = {
@@ -114,7 +118,7 @@ def import_rules(path: str | Path) -> RuleImport:
                 row.setdefault("title_en", row["title_zh"])
                 row.setdefault("needs_review", True)
             try:
-                _, was_created = save_rule(**row)
+                _rule, was_created = save_rule(**row)
             except PlatformError as exc:
                 problems.add(number, None, str(exc))
                 continue
@@ -129,16 +133,20 @@ def _rule_row(number, values, table, problems, seen) -> dict | None:
     for name, limit in (("code", 40), ("title_zh", 200), ("title_en", 200)):
         text = as_text(values.get(name))
         if len(text) > limit:
-            problems.add(number, table.label(name), f"longer than {limit} characters")
+            problems.add(number, table.label(name), _longer_than(limit))
             ok = False
         if text:
             row[name] = text
         elif name != "title_en":
-            problems.add(number, table.label(name), "missing value")
+            problems.add(number, table.label(name), _("missing value"))
             ok = False
     code = row.get("code")
     if code in seen:
-        problems.add(number, table.label("code"), f"{code} repeats row {seen[code]}")
+        problems.add(
+            number,
+            table.label("code"),
+            _("%(value)s repeats row %(row)s") % {"value": code, "row": seen[code]},
+        )
         ok = False
     if code:
         seen[code] = number
@@ -150,7 +158,7 @@ def _rule_row(number, values, table, problems, seen) -> dict | None:
         value = values.get(name)
         if value is None:
             if name != "needs_review":
-                problems.add(number, table.label(name), "missing value")
+                problems.add(number, table.label(name), _("missing value"))
                 ok = False
             continue
         try:
@@ -161,16 +169,23 @@ def _rule_row(number, values, table, problems, seen) -> dict | None:
     return row if ok else None
 
 
+def _longer_than(limit: int) -> str:
+    return _("longer than %(limit)s characters") % {"limit": limit}
+
+
 def _rule_points(value) -> int:
     points = as_int(value)
     if points == 0:
-        raise ValueError("a rule must add or deduct points (not 0)")
+        raise ValueError(_("a rule must add or deduct points (not 0)"))
     return within_points_limit(points)
 
 
 def within_points_limit(points: int) -> int:
     if not -MAX_POINTS <= points <= MAX_POINTS:
-        raise ValueError(f"{points} is outside -{MAX_POINTS}..{MAX_POINTS}")
+        raise ValueError(
+            _("%(points)s is outside -%(limit)s..%(limit)s")
+            % {"points": points, "limit": MAX_POINTS}
+        )
     return points
 
 
@@ -253,7 +268,7 @@ def import_score_events(
                 if progress and rows % PROGRESS_EVERY == 0:
                     progress(f"read {rows:,} rows ({time.perf_counter() - started:.1f} s)")
         if not rows:
-            problems.add(None, None, "no entries in the file")
+            problems.add(None, None, _("no entries in the file"))
         problems.raise_if_any()
         if progress:
             progress(
@@ -266,7 +281,13 @@ def import_score_events(
             progress(f"writing the ledger ({time.perf_counter() - started:.1f} s)")
         recorded = _insert(cursor, table.file_name, operator, approve, source)
         if recorded < rows and "external_id" in table.headers:
-            _report(cursor, problems, table.label("external_id"), REPEATED_KEYS, "{}")
+            _report(
+                cursor,
+                problems,
+                table.label("external_id"),
+                REPEATED_KEYS,
+                _("%(external_id)s repeats row %(first)s"),
+            )
             problems.raise_if_any()  # inside the transaction: the insert is undone
         cursor.execute("DROP TABLE import_events")  # also when called inside a longer transaction
         if recorded >= ANALYZE_AFTER:
@@ -281,17 +302,21 @@ def _parse_event(number, values, table, problems, today):
     rule = as_text(values.get("rule_code"))
     for name, value in (("household_code", household), ("rule_code", rule)):
         if not value:
-            problems.add(number, table.label(name), "missing value")
+            problems.add(number, table.label(name), _("missing value"))
             ok = False
     occurred_on = values.get("occurred_on")
     if occurred_on is None:
-        problems.add(number, table.label("occurred_on"), "missing value")
+        problems.add(number, table.label("occurred_on"), _("missing value"))
         ok = False
     else:
         try:
             occurred_on = as_date(occurred_on)
             if occurred_on > today:
-                problems.add(number, table.label("occurred_on"), f"{occurred_on} is in the future")
+                problems.add(
+                    number,
+                    table.label("occurred_on"),
+                    _("%(date)s is in the future") % {"date": occurred_on},
+                )
                 ok = False
         except ValueError as exc:
             problems.add(number, table.label("occurred_on"), str(exc))
@@ -301,14 +326,14 @@ def _parse_event(number, values, table, problems, today):
         try:
             points = as_int(points)
             if points == 0:
-                raise ValueError("0 points: leave the cell empty to use the rule's points")
+                raise ValueError(_("0 points: leave the cell empty to use the rule's points"))
             within_points_limit(points)
         except ValueError as exc:
             problems.add(number, table.label("points"), str(exc))
             ok = False
     external_id = as_text(values.get("external_id")) or None
     if external_id and len(external_id) > 128:
-        problems.add(number, table.label("external_id"), "longer than 128 characters")
+        problems.add(number, table.label("external_id"), _longer_than(128))
         ok = False
     if not ok:
         return None
@@ -319,28 +344,31 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
     checks = [
         (
             "household_code",
-            "SELECT i.row, i.household_code FROM import_events i WHERE NOT EXISTS "
+            "SELECT i.row, i.household_code AS household FROM import_events i WHERE NOT EXISTS "
             "(SELECT 1 FROM households_household h WHERE h.code = i.household_code)",
-            "unknown household {}",
+            _("unknown household %(household)s"),
         ),
         (
             "rule_code",
-            "SELECT i.row, i.rule_code FROM import_events i WHERE NOT EXISTS "
+            "SELECT i.row, i.rule_code AS rule FROM import_events i WHERE NOT EXISTS "
             "(SELECT 1 FROM scoring_rule r WHERE r.code = i.rule_code)",
-            "unknown rule {}",
+            _("unknown rule %(rule)s"),
         ),
         (
             "rule_code",
-            "SELECT i.row, i.rule_code FROM import_events i JOIN scoring_rule r "
+            "SELECT i.row, i.rule_code AS rule FROM import_events i JOIN scoring_rule r "
             "ON r.code = i.rule_code WHERE NOT r.active",
-            "rule {} is inactive",
+            _("rule %(rule)s is inactive"),
         ),
         (
             "points",
-            "SELECT i.row, i.points || ' against rule ' || r.code || ' (' || r.points || ')' "
+            "SELECT i.row, i.points, r.code AS rule, r.points AS rule_points "
             "FROM import_events i JOIN scoring_rule r ON r.code = i.rule_code "
             "WHERE i.points IS NOT NULL AND sign(i.points) <> sign(r.points)",
-            "{}: an entry keeps the sign of its rule",
+            _(
+                "%(points)s against rule %(rule)s (%(rule_points)s): "
+                "an entry keeps the sign of its rule"
+            ),
         ),
     ]
     for column, sql, message in checks:
@@ -351,15 +379,18 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
 # repeated inside the file is an error. (Grouping a million keys costs seconds, so
 # the clean first import of a file does not pay for it.)
 REPEATED_KEYS = (
-    "SELECT (array_agg(row ORDER BY row))[2], external_id || ' repeats row ' || min(row) "
+    "SELECT (array_agg(row ORDER BY row))[2], external_id, min(row) AS first "
     "FROM import_events WHERE external_id IS NOT NULL GROUP BY external_id HAVING count(*) > 1"
 )
 
 
 def _report(cursor, problems: Problems, column: str, sql: str, message: str) -> None:
+    """A problem per row ``sql`` finds: its first column is the row number, the others
+    fill ``message``'s placeholders by their names."""
     cursor.execute(f"SELECT * FROM ({sql}) found ORDER BY 1 LIMIT 21")
-    for row_number, detail in cursor.fetchall():
-        problems.add(row_number, column, message.format(detail))
+    names = [c.name for c in cursor.description[1:]]
+    for row_number, *details in cursor.fetchall():
+        problems.add(row_number, column, message % dict(zip(names, details, strict=True)))
 
 
 def _insert(cursor, file_name: str, operator: Actor, approve: bool, source: str) -> int:

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES, has_role, speaks_for
@@ -42,6 +44,28 @@ class LedgerError(PlatformError):
     pass
 
 
+# Stored values (statuses, tiers) named inside messages: English shows the value
+# itself, other languages a word of their own.
+VALUE_WORDS = {
+    "proposed": pgettext_lazy("status or tier in a message", "proposed"),
+    "approved": pgettext_lazy("status or tier in a message", "approved"),
+    "rejected": pgettext_lazy("status or tier in a message", "rejected"),
+    "reversed": pgettext_lazy("status or tier in a message", "reversed"),
+    "pending": pgettext_lazy("status or tier in a message", "pending"),
+    "upheld": pgettext_lazy("status or tier in a message", "upheld"),
+    "dismissed": pgettext_lazy("status or tier in a message", "dismissed"),
+    "green": pgettext_lazy("status or tier in a message", "green"),
+    "blue": pgettext_lazy("status or tier in a message", "blue"),
+    "red": pgettext_lazy("status or tier in a message", "red"),
+}
+
+
+def value_word(value) -> str:
+    """A status or tier for a message, in the active language (unknown values as they are)."""
+    word = VALUE_WORDS.get(str(value))
+    return str(word) if word is not None else str(value)
+
+
 def require_role(
     actor: Actor, roles, *, village_code: str | None, what: str, institution: str | None = None
 ) -> None:
@@ -60,8 +84,11 @@ def require_role(
     if not roles or not has_role(
         actor.user, connection.tenant, roles, village_code, institution=institution
     ):
-        where = getattr(connection.tenant, "name", "this township")
-        raise NotAllowed(f"{actor.label} may not {what} in {where}")
+        where = getattr(connection.tenant, "name", None) or _("this township")
+        raise NotAllowed(
+            _("%(who)s may not %(what)s in %(where)s")
+            % {"who": actor.label, "what": what, "where": where}
+        )
 
 
 # --- covenant rules ---------------------------------------------------------
@@ -83,7 +110,9 @@ def save_rule(*, code: str, plugin: str = CORE_PLUGIN, **fields) -> tuple[Rule, 
         rule.full_clean()
     except ValidationError as exc:
         problems = "; ".join(f"{field}: {' '.join(m)}" for field, m in exc.message_dict.items())
-        raise LedgerError(f"rule {code}: {problems}") from None
+        raise LedgerError(
+            _("rule %(rule)s: %(problems)s") % {"rule": code, "problems": problems}
+        ) from None
     rule.save()
     return rule, created
 
@@ -96,7 +125,7 @@ def install_rules(rules: Iterable[dict], *, plugin: str) -> int:
     added = 0
     for spec in rules:
         fields = {name: spec[name] for name in RULE_FIELDS if name in spec}
-        _, created = Rule.objects.get_or_create(
+        _rule, created = Rule.objects.get_or_create(
             code=spec["code"], defaults={**fields, "plugin": plugin}
         )
         added += created
@@ -126,7 +155,7 @@ def record_entry(
     returned, so retrying a feed never duplicates.
     """
     require_role(
-        recorder, STAFF_ROLES, village_code=household.village.code, what="record ledger entries"
+        recorder, STAFF_ROLES, village_code=household.village.code, what=_("record ledger entries")
     )
     if external_id:
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
@@ -163,16 +192,22 @@ def record_entry(
 
 def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -> None:
     if not rule.active:
-        raise LedgerError(f"rule {rule.code} is inactive; entries cannot be recorded under it")
+        raise LedgerError(
+            _("rule %(rule)s is inactive; entries cannot be recorded under it")
+            % {"rule": rule.code}
+        )
     if points == 0 or (points > 0) != (rule.points > 0):
         raise LedgerError(
-            f"points {points} do not match rule {rule.code} ({rule.points:+d}): "
-            "an entry keeps the sign of its rule"
+            _(
+                "points %(points)s do not match rule %(rule)s (%(rule_points)s): "
+                "an entry keeps the sign of its rule"
+            )
+            % {"points": points, "rule": rule.code, "rule_points": f"{rule.points:+d}"}
         )
     if occurred_on > timezone.localdate():
-        raise LedgerError(f"date {occurred_on} is in the future")
+        raise LedgerError(_("date %(date)s is in the future") % {"date": occurred_on})
     if not evidence.strip():
-        raise LedgerError("evidence is required: say what was seen or which document shows it")
+        raise LedgerError(_("evidence is required: say what was seen or which document shows it"))
 
 
 def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: str = "") -> None:
@@ -180,17 +215,20 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
     with transaction.atomic():
         entry = ScoreEvent.objects.select_for_update().get(pk=entry.pk)
         if entry.status != EntryStatus.PROPOSED:
-            raise LedgerError(f"entry {entry.pk} is already {entry.status}")
+            raise LedgerError(
+                _("entry %(entry)s is already %(status)s")
+                % {"entry": entry.pk, "status": value_word(entry.status)}
+            )
         require_role(
             reviewer,
             REVIEWER_ROLES,
             village_code=entry.household.village.code,
-            what="review ledger entries",
+            what=_("review ledger entries"),
         )
         if reviewer.same_person(entry.recorded_by_id, entry.recorded_by_label):
-            raise NotAllowed("an entry cannot be reviewed by the person who recorded it")
+            raise NotAllowed(_("an entry cannot be reviewed by the person who recorded it"))
         if not approve and not reason.strip():
-            raise LedgerError("a rejection needs a reason the household can read")
+            raise LedgerError(_("a rejection needs a reason the household can read"))
         entry.status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
         entry.reviewed_by = reviewer.user
         entry.reviewed_by_label = reviewer.label
@@ -219,7 +257,8 @@ def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> 
             return ScoreEvent.objects.get(corrects=entry, kind=ScoreEvent.Kind.COMPENSATION)
         if entry.status != EntryStatus.APPROVED:
             raise LedgerError(
-                f"only approved entries can be reversed; entry {entry.pk} is {entry.status}"
+                _("only approved entries can be reversed; entry %(entry)s is %(status)s")
+                % {"entry": entry.pk, "status": value_word(entry.status)}
             )
         now = timezone.now()
         compensation = ScoreEvent.objects.create(
@@ -248,9 +287,9 @@ def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> 
 def correct_entry(entry: ScoreEvent, *, by: Actor, reason: str) -> ScoreEvent:
     """Staff correction of an entry approved in error (a compensating entry, never an edit)."""
     if not reason.strip():
-        raise LedgerError("a correction needs a reason the household can read")
+        raise LedgerError(_("a correction needs a reason the household can read"))
     require_role(
-        by, REVIEWER_ROLES, village_code=entry.household.village.code, what="correct entries"
+        by, REVIEWER_ROLES, village_code=entry.household.village.code, what=_("correct entries")
     )
     return reverse_entry(entry, by=by, reason=reason, source="correction")
 
@@ -273,28 +312,34 @@ def file_objection(
     village_code = entry.household.village.code
     if on_behalf:
         require_role(
-            by, STAFF_ROLES, village_code=village_code, what="object on a household's behalf"
+            by, STAFF_ROLES, village_code=village_code, what=_("object on a household's behalf")
         )
     else:
         require_role(
-            by, (Role.HOUSEHOLD, *STAFF_ROLES), village_code=village_code, what="file objections"
+            by, (Role.HOUSEHOLD, *STAFF_ROLES), village_code=village_code, what=_("file objections")
         )
         _require_own_household(by, entry.household.code, village_code)
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
-        raise LedgerError("only deductions can be contested")
+        raise LedgerError(_("only deductions can be contested"))
     if entry.status != EntryStatus.APPROVED:
         raise LedgerError(
-            f"entry {entry.pk} is {entry.status}; only approved deductions are contested"
+            _("entry %(entry)s is %(status)s; only approved deductions are contested")
+            % {"entry": entry.pk, "status": value_word(entry.status)}
         )
     deadline = objection_deadline(entry, policy)
     if today > deadline:
         raise LedgerError(
-            f"the objection window closed on {deadline} ({policy.objection_days} days "
-            "after the deduction was approved)"
+            _(
+                "the objection window closed on %(deadline)s (%(days)s days "
+                "after the deduction was approved)"
+            )
+            % {"deadline": deadline, "days": policy.objection_days}
         )
     if not reason.strip():
-        raise LedgerError("an objection needs a reason")
-    pending = f"entry {entry.pk} already has an objection awaiting the council"
+        raise LedgerError(_("an objection needs a reason"))
+    pending = _("entry %(entry)s already has an objection awaiting the council") % {
+        "entry": entry.pk
+    }
     if Objection.objects.filter(entry=entry, status=Objection.Status.PENDING).exists():
         raise LedgerError(pending)
     try:
@@ -318,7 +363,7 @@ def _require_own_household(by: Actor, household_code: str, village_code: str) ->
     if staff_roles and has_role(by.user, connection.tenant, staff_roles, village_code):
         return
     if not speaks_for(by.user, connection.tenant, household_code):
-        raise NotAllowed(f"{by.label} may object only for their own household")
+        raise NotAllowed(_("%(who)s may object only for their own household") % {"who": by.label})
 
 
 def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:
@@ -332,20 +377,23 @@ def decide_objection(
 ) -> Objection:
     """The council's decision; upholding reverses the deduction with a compensating entry."""
     if not reason.strip():
-        raise LedgerError("the council's decision needs a reason")
+        raise LedgerError(_("the council's decision needs a reason"))
     with transaction.atomic():
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
         if objection.status != Objection.Status.PENDING:
-            raise LedgerError(f"objection {objection.pk} was already decided ({objection.status})")
+            raise LedgerError(
+                _("objection %(objection)s was already decided (%(status)s)")
+                % {"objection": objection.pk, "status": value_word(objection.status)}
+            )
         entry = objection.entry
         require_role(
             decider,
             REVIEWER_ROLES,
             village_code=entry.household.village.code,
-            what="decide objections",
+            what=_("decide objections"),
         )
         if decider.same_person(entry.recorded_by_id, entry.recorded_by_label):
-            raise NotAllowed("the person who recorded the deduction cannot decide the objection")
+            raise NotAllowed(_("the person who recorded the deduction cannot decide the objection"))
         if uphold:
             objection.compensating_entry = reverse_entry(
                 entry,
@@ -373,7 +421,7 @@ def spend_points(
     Concurrent spends of one household are serialised by locking its wallet row.
     """
     if amount <= 0:
-        raise LedgerError("an amount to spend must be a positive number of points")
+        raise LedgerError(_("an amount to spend must be a positive number of points"))
     with transaction.atomic():
         Wallet.objects.get_or_create(household=household)
         wallet = Wallet.objects.select_for_update().get(household=household)
@@ -382,7 +430,10 @@ def spend_points(
             return done
         balance = earned_points(household.pk) - wallet.spent
         if amount > balance:
-            raise LedgerError(f"household {household.code} has {balance} points, {amount} needed")
+            raise LedgerError(
+                _("household %(household)s has %(balance)s points, %(amount)s needed")
+                % {"household": household.code, "balance": balance, "amount": amount}
+            )
         Wallet.objects.filter(pk=wallet.pk).update(spent=F("spent") + amount)
         return WalletSpend.objects.create(
             wallet=wallet,

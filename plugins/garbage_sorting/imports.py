@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from platform_core.actors import Actor
 from platform_core.households.models import Household
@@ -25,7 +27,7 @@ RESULTS = {
     "wrong": "wrong", "错误": "wrong",
     "not_sorted": "not_sorted", "未分类": "not_sorted",
 }  # fmt: skip
-RESULT_HINT = "use correct/wrong/not_sorted (正确/错误/未分类)"
+RESULT_HINT = gettext_lazy("use correct/wrong/not_sorted (正确/错误/未分类)")
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,22 @@ def import_inspections(path: str | Path, *, inspector: Actor) -> InspectionImpor
     for number, values in table.rows:
         code = as_text(values.get("household_code"))
         if code not in households:
-            problems.add(number, table.label("household_code"), f"unknown household {code!r}")
+            problems.add(
+                number,
+                table.label("household_code"),
+                _("unknown household %(household)s") % {"household": repr(code)},
+            )
         result = RESULTS.get(as_text(values.get("result")).lower())
         if result is None:
-            problems.add(
-                number, table.label("result"), "use correct/wrong/not_sorted (正确/错误/未分类)"
-            )
+            problems.add(number, table.label("result"), str(RESULT_HINT))
         try:
             day = as_date(values.get("inspected_on"))
             if day > today:
-                problems.add(number, table.label("inspected_on"), f"{day} is in the future")
+                problems.add(
+                    number,
+                    table.label("inspected_on"),
+                    _("%(date)s is in the future") % {"date": day},
+                )
         except (ValueError, TypeError) as exc:
             problems.add(number, table.label("inspected_on"), str(exc))
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from platform_core.actors import Actor
 from platform_core.households.models import Household
@@ -31,9 +32,15 @@ def record_inspection(
     """
     settings = _settings()
     if result not in RULE_FOR_RESULT:
-        raise PluginError(f"inspection result {result!r}: use correct, wrong or not_sorted")
+        raise PluginError(
+            _("inspection result %(result)s: use correct, wrong or not_sorted")
+            % {"result": repr(result)}
+        )
     if Inspection.objects.filter(household=household, inspected_on=inspected_on).exists():
-        raise PluginError(f"household {household.code} was already inspected on {inspected_on}")
+        raise PluginError(
+            _("household %(household)s was already inspected on %(date)s")
+            % {"household": household.code, "date": inspected_on}
+        )
     with transaction.atomic():
         inspection = Inspection.objects.create(
             household=household,
@@ -62,4 +69,4 @@ def record_inspection(
 
 
 def _settings() -> dict:
-    return enabled_settings(KEY, refusal="garbage sorting is not enabled")
+    return enabled_settings(KEY, refusal=_("garbage sorting is not enabled"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household
@@ -13,7 +14,7 @@ from township_integrity import enabled_settings
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="the integrity card is not enabled")
+    return enabled_settings(KEY, DEFAULTS, refusal=_("the integrity card is not enabled"))
 
 
 def normalise_number(number: str) -> str:

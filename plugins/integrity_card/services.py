@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
@@ -26,7 +27,7 @@ from platform_core.alliance.models import AllianceMember
 from platform_core.alliance.selectors import current_tier
 from platform_core.households.models import Household
 from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import require_role
+from platform_core.scoring.services import require_role, value_word
 from plugins.integrity_card.models import Card, CardBenefit, CardCheck
 from plugins.integrity_card.selectors import find_card, normalise_number, township_settings
 
@@ -47,19 +48,29 @@ def issue_card(household: Household, *, by: Actor, issued_on: dt.date | None = N
     suspended card it still holds is expired as replaced by the new one.
     """
     settings = township_settings()
-    require_role(by, STAFF_ROLES, village_code=household.village.code, what="issue integrity cards")
+    require_role(
+        by, STAFF_ROLES, village_code=household.village.code, what=_("issue integrity cards")
+    )
     today = timezone.localdate()
     issued_on = issued_on or today
     if issued_on > today:
-        raise PluginError(f"a card cannot be issued on {issued_on}, which is in the future")
+        raise PluginError(
+            _("a card cannot be issued on %(date)s, which is in the future") % {"date": issued_on}
+        )
     expiry = _add_months(issued_on, settings["validity_months"]) - dt.timedelta(1)
     if expiry < today:
-        raise PluginError(f"a card issued on {issued_on} would have expired on {expiry}")
+        raise PluginError(
+            _("a card issued on %(date)s would have expired on %(expiry)s")
+            % {"date": issued_on, "expiry": expiry}
+        )
     tier = current_tier(household)
     if tier != GREEN:
         raise PluginError(
-            f"household {household.code} is {tier}: cards are issued to model (green) "
-            "households only"
+            _(
+                "household %(household)s is %(tier)s: cards are issued to model (green) "
+                "households only"
+            )
+            % {"household": household.code, "tier": value_word(tier)}
         )
     with transaction.atomic():
         Household.objects.select_for_update().get(pk=household.pk)  # one issue at a time
@@ -67,8 +78,8 @@ def issue_card(household: Household, *, by: Actor, issued_on: dt.date | None = N
         held = Card.objects.filter(household=household, status=Card.Status.ACTIVE).first()
         if held is not None:
             raise PluginError(
-                f"household {household.code} already holds card {held.number}, "
-                f"valid until {held.valid_until}"
+                _("household %(household)s already holds card %(card)s, valid until %(date)s")
+                % {"household": household.code, "card": held.number, "date": held.valid_until}
             )
         number = _new_number()
         Card.objects.filter(household=household, status=Card.Status.SUSPENDED).update(
@@ -192,16 +203,19 @@ def register_benefit(
         by,
         ALLIANCE_ROLES,
         village_code=None,
-        what="register card benefits",
+        what=_("register card benefits"),
         institution=member.code,
     )
     if kind not in CardBenefit.Kind.values:
-        raise PluginError(f"benefit kind {kind!r}: use one of {', '.join(CardBenefit.Kind.values)}")
+        raise PluginError(
+            _("benefit kind %(kind)s: use one of %(choices)s")
+            % {"kind": repr(kind), "choices": ", ".join(CardBenefit.Kind.values)}
+        )
     if not member.active:
-        raise PluginError(f"{member.name} is no longer an active alliance member")
+        raise PluginError(_inactive(member))
     description = description.strip()
     if not description:
-        raise PluginError("a card benefit needs a description the holder can read")
+        raise PluginError(_("a card benefit needs a description the holder can read"))
     return CardBenefit.objects.create(
         member=member,
         kind=kind,
@@ -218,7 +232,7 @@ def withdraw_benefit(benefit: CardBenefit, *, by: Actor) -> CardBenefit:
         by,
         ALLIANCE_ROLES,
         village_code=None,
-        what="withdraw card benefits",
+        what=_("withdraw card benefits"),
         institution=benefit.member.code,
     )
     benefit.active = False
@@ -250,11 +264,11 @@ def check_card(number: str, *, member: AllianceMember, clerk: Actor) -> CardAnsw
         clerk,
         ALLIANCE_ROLES,
         village_code=None,
-        what="check integrity cards",
+        what=_("check integrity cards"),
         institution=member.code,
     )
     if not member.active:
-        raise PluginError(f"{member.name} is no longer an active alliance member")
+        raise PluginError(_inactive(member))
     with transaction.atomic():
         card = find_card(number)
         if card is not None:
@@ -271,6 +285,10 @@ def check_card(number: str, *, member: AllianceMember, clerk: Actor) -> CardAnsw
         )
     benefits = tuple(CardBenefit.objects.filter(member=member, active=True)) if valid else ()
     return CardAnswer(valid, reason, check, benefits)
+
+
+def _inactive(member: AllianceMember) -> str:
+    return _("%(member)s is no longer an active alliance member") % {"member": member.name}
 
 
 def _judge(card: Card | None) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from platform_core.alliance.models import AllianceMember
@@ -23,7 +24,7 @@ _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="integrity loans are not enabled")
+    return enabled_settings(KEY, DEFAULTS, refusal=_("integrity loans are not enabled"))
 
 
 def products(bank: AllianceMember | None = None) -> QuerySet[LoanProduct]:

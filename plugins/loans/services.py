@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
@@ -25,7 +27,7 @@ from platform_core.alliance.selectors import current_tier
 from platform_core.alliance.services import check_eligibility
 from platform_core.households.models import Household
 from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import require_role
+from platform_core.scoring.services import require_role, value_word
 from plugins.loans.models import CreditLine, Drawdown, LoanApplication, LoanProduct
 from plugins.loans.plugin import BENEFIT
 from plugins.loans.selectors import township_settings
@@ -34,6 +36,12 @@ from plugins.loans.selectors import township_settings
 PRODUCT_ROLES = (*ADMIN_ROLES, Role.ALLIANCE_MEMBER)
 APPLY_ROLES = (*STAFF_ROLES, Role.ALLIANCE_MEMBER)
 BANK_ROLES = (Role.TOWNSHIP_ADMIN, Role.ALLIANCE_MEMBER)
+# An application's status in a message (English: the value itself).
+STATUS_WORDS = {
+    "applied": pgettext_lazy("loan application status in a message", "applied"),
+    "approved": pgettext_lazy("loan application status in a message", "approved"),
+    "rejected": pgettext_lazy("loan application status in a message", "rejected"),
+}
 
 
 def add_product(
@@ -50,21 +58,24 @@ def add_product(
     """Offer a loan product of an alliance bank; a bank's product names are unique."""
     township_settings()
     require_role(
-        by, PRODUCT_ROLES, village_code=None, what="manage loan products", institution=bank.code
+        by, PRODUCT_ROLES, village_code=None, what=_("manage loan products"), institution=bank.code
     )
     if bank.kind != AllianceMember.Kind.BANK or not bank.active:
-        raise PluginError(f"{bank.name} is not an active bank of the alliance")
+        raise PluginError(_("%(bank)s is not an active bank of the alliance") % {"bank": bank.name})
     name = name.strip()
     if not name:
-        raise PluginError("a loan product needs a name")
+        raise PluginError(_("a loan product needs a name"))
     limits = {
-        "green": _money(limit_green, "the green limit", zero_ok=True),
-        "blue": _money(limit_blue, "the blue limit", zero_ok=True),
-        "red": _money(limit_red, "the red limit", zero_ok=True),
+        "green": _money(limit_green, _("the green limit"), zero_ok=True),
+        "blue": _money(limit_blue, _("the blue limit"), zero_ok=True),
+        "red": _money(limit_red, _("the red limit"), zero_ok=True),
     }
-    rate = _money(annual_rate, "the annual rate", zero_ok=True)
+    rate = _money(annual_rate, _("the annual rate"), zero_ok=True)
     if LoanProduct.objects.filter(bank=bank, name=name).exists():
-        raise PluginError(f"{bank.name} already offers a product named {name!r}")
+        raise PluginError(
+            _("%(bank)s already offers a product named %(name)s")
+            % {"bank": bank.name, "name": repr(name)}
+        )
     return LoanProduct.objects.create(
         bank=bank,
         name=name,
@@ -84,29 +95,39 @@ def apply(household: Household, product: LoanProduct, amount, *, by: Actor) -> L
         by,
         APPLY_ROLES,
         village_code=household.village.code,
-        what="file loan applications",
+        what=_("file loan applications"),
         institution=product.bank.code,  # a bank's clerk files only for their own bank
     )
-    amount = _money(amount, "the amount requested")
+    amount = _money(amount, _("the amount requested"))
     if not (product.active and product.bank.active):
-        raise PluginError(f"{product} is no longer offered")
+        raise PluginError(_("%(product)s is no longer offered") % {"product": product})
     tier = current_tier(household)
     if tier == "red":
         raise PluginError(
-            f"household {household.code} is a household to improve (red): integrity loans "
-            "are not offered until it recovers"
+            _(
+                "household %(household)s is a household to improve (red): integrity loans "
+                "are not offered until it recovers"
+            )
+            % {"household": household.code}
         )
     limit = product.limit_for(tier)
     if not limit:
-        raise PluginError(f"{product} gives no credit to a {tier} household ({household.code})")
+        raise PluginError(
+            _("%(product)s gives no credit to a %(tier)s household (%(household)s)")
+            % {"product": product, "tier": value_word(tier), "household": household.code}
+        )
     if amount > limit:
         raise PluginError(
-            f"{amount} yuan is above the {limit} yuan {product} gives a {tier} household"
+            _("%(amount)s yuan is above the %(limit)s yuan %(product)s gives a %(tier)s household")
+            % {"amount": amount, "limit": limit, "product": product, "tier": value_word(tier)}
         )
     if CreditLine.objects.filter(
         application__household=household, application__product=product
     ).exists():
-        raise PluginError(f"household {household.code} already has a credit line of {product}")
+        raise PluginError(
+            _("household %(household)s already has a credit line of %(product)s")
+            % {"household": household.code, "product": product}
+        )
     try:
         with transaction.atomic():
             return LoanApplication.objects.create(
@@ -119,8 +140,11 @@ def apply(household: Household, product: LoanProduct, amount, *, by: Actor) -> L
             )
     except IntegrityError:
         raise PluginError(
-            f"household {household.code} already has an application for {product} "
-            "awaiting the bank's decision"
+            _(
+                "household %(household)s already has an application for %(product)s "
+                "awaiting the bank's decision"
+            )
+            % {"household": household.code, "product": product}
         ) from None
 
 
@@ -145,20 +169,20 @@ def decide(
         by,
         BANK_ROLES,
         village_code=None,
-        what="decide loan applications",
+        what=_("decide loan applications"),
         institution=product.bank.code,
     )
     _require_pending(application)
     if not approve and not reason.strip():
-        raise PluginError("a rejection needs a reason")
+        raise PluginError(_("a rejection needs a reason"))
     # Outside the decision's transaction: the check is logged whatever happens next.
     check = check_eligibility(application.household, BENEFIT, by=by, member=product.bank)
     granted = None
     if approve:
         if not check.eligible:
             raise PluginError(
-                f"household {application.household.code} may not have an integrity loan: "
-                f"{check.reason}"
+                _("household %(household)s may not have an integrity loan: %(reason)s")
+                % {"household": application.household.code, "reason": check.reason}
             )
         granted = _granted(application, check.tier, limit)
     with transaction.atomic():
@@ -166,7 +190,10 @@ def decide(
         _require_pending(application)
         product = LoanProduct.objects.select_related("bank").get(pk=application.product_id)
         if approve and not (product.active and product.bank.active):
-            raise PluginError(f"{product} is no longer offered; the application can be rejected")
+            raise PluginError(
+                _("%(product)s is no longer offered; the application can be rejected")
+                % {"product": product}
+            )
         application.status = (
             LoanApplication.Status.APPROVED if approve else LoanApplication.Status.REJECTED
         )
@@ -183,24 +210,38 @@ def decide(
 
 def _require_pending(application: LoanApplication) -> None:
     if application.status != LoanApplication.Status.APPLIED:
+        status = STATUS_WORDS.get(application.status, application.status)
         raise PluginError(
-            f"the application of {application.household.code} for {application.product} was "
-            f"already {application.status} by {application.decided_by_label}"
+            _("the application of %(household)s for %(product)s was already %(status)s by %(who)s")
+            % {
+                "household": application.household.code,
+                "product": application.product,
+                "status": str(status),
+                "who": application.decided_by_label,
+            }
         )
 
 
 def _granted(application: LoanApplication, tier: str, limit) -> Decimal:
-    granted = application.amount_requested if limit is None else _money(limit, "the limit")
+    granted = application.amount_requested if limit is None else _money(limit, _("the limit"))
     if granted > application.amount_requested:
         raise PluginError(
-            f"the limit granted ({granted}) is above the {application.amount_requested} "
-            "yuan requested"
+            _("the limit granted (%(granted)s) is above the %(requested)s yuan requested")
+            % {"granted": granted, "requested": application.amount_requested}
         )
     tier_limit = application.product.limit_for(tier)
     if granted > tier_limit:
         raise PluginError(
-            f"{granted} yuan is above the {tier_limit} yuan {application.product} gives "
-            f"a {tier} household now"
+            _(
+                "%(amount)s yuan is above the %(limit)s yuan %(product)s gives "
+                "a %(tier)s household now"
+            )
+            % {
+                "amount": granted,
+                "limit": tier_limit,
+                "product": application.product,
+                "tier": value_word(tier),
+            }
         )
     return granted
 
@@ -212,25 +253,34 @@ def draw(line: CreditLine, amount, *, by: Actor) -> Drawdown:
         by,
         BANK_ROLES,
         village_code=None,
-        what="pay out loans",
+        what=_("pay out loans"),
         institution=line.application.product.bank.code,
     )
-    amount = _money(amount, "the amount drawn")
+    amount = _money(amount, _("the amount drawn"))
     household = line.application.household
     if settings.get("freeze_on_red", True) and current_tier(household) == "red":
         # A freeze the tier-change hook missed (a failure, the plugin disabled that
         # month) is made up here, committed on its own, before the refusal.
         follow_tier(household, timezone.localdate(), "red", settings)
-        raise PluginError(f"household {household.code} is red: its undrawn credit is frozen")
+        raise PluginError(
+            _("household %(household)s is red: its undrawn credit is frozen")
+            % {"household": household.code}
+        )
     with transaction.atomic():
         line = CreditLine.objects.select_for_update().get(pk=line.pk)
         if line.frozen:
             raise PluginError(
-                f"the credit line is frozen since {timezone.localtime(line.frozen_at):%Y-%m-%d}"
-                f" ({line.frozen_note or line.get_frozen_reason_display()})"
+                _("the credit line is frozen since %(date)s (%(reason)s)")
+                % {
+                    "date": f"{timezone.localtime(line.frozen_at):%Y-%m-%d}",
+                    "reason": line.frozen_note or line.get_frozen_reason_display(),
+                }
             )
         if amount > line.undrawn:
-            raise PluginError(f"{amount} yuan is above the {line.undrawn} yuan not yet drawn")
+            raise PluginError(
+                _("%(amount)s yuan is above the %(undrawn)s yuan not yet drawn")
+                % {"amount": amount, "undrawn": line.undrawn}
+            )
         line.drawn = F("drawn") + amount
         line.save(update_fields=["drawn"])
         return Drawdown.objects.create(line=line, amount=amount, by=by.user, by_label=by.label)
@@ -293,9 +343,14 @@ def _money(value, what: str, *, zero_ok: bool = False) -> Decimal:
             raise InvalidOperation
         amount = amount.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise PluginError(f"{what} must be an amount in yuan, not {value!r}") from None
-    if amount < 0 or (amount == 0 and not zero_ok):
         raise PluginError(
-            f"{what} must be {'0 or more' if zero_ok else 'more than 0'}, not {value}"
-        )
+            _("%(what)s must be an amount in yuan, not %(value)s")
+            % {"what": what, "value": repr(value)}
+        ) from None
+    if amount < 0 or (amount == 0 and not zero_ok):
+        if zero_ok:
+            message = _("%(what)s must be 0 or more, not %(value)s")
+        else:
+            message = _("%(what)s must be more than 0, not %(value)s")
+        raise PluginError(message % {"what": what, "value": value})
     return amount

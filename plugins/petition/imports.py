@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.actors import Actor
 from platform_core.households.models import Household, Village
@@ -72,7 +73,12 @@ class _Source:
 
     def problem(self, problems: Problems, number: int, column: str, message: str) -> None:
         if self.json:
-            problems.add(None, None, f"item {number}, key {self.label(column)}: {message}")
+            problems.add(
+                None,
+                None,
+                _("item %(item)s, key %(key)s: %(message)s")
+                % {"item": number, "key": self.label(column), "message": message},
+            )
         else:
             problems.add(number, self.label(column), message)
 
@@ -92,12 +98,14 @@ def import_cases(path: str | Path, *, operator: Actor) -> CaseImport:
             continue
         key = (row["kind"], row["reference"])
         if key in seen:
-            source.problem(problems, number, "reference", f"repeats row {seen[key]}")
+            source.problem(
+                problems, number, "reference", _("repeats row %(row)s") % {"row": seen[key]}
+            )
             continue
         seen[key] = number
         parsed.append((number, row))
     if not parsed and not problems:
-        problems.add(None, None, "no cases in the file")
+        problems.add(None, None, _("no cases in the file"))
     _check_households(source, problems, parsed)
     problems.raise_if_any()
     return _write(source.file_name, parsed, operator)
@@ -110,11 +118,13 @@ def _open(path: Path) -> _Source:
     try:
         items = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise TableError(path.name, [Problem(None, None, f"file not found: {path}")]) from None
+        problem = Problem(None, None, _("file not found: %(path)s") % {"path": path})
+        raise TableError(path.name, [problem]) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise TableError(path.name, [Problem(None, None, f"not valid JSON ({exc})")]) from None
+        problem = Problem(None, None, _("not valid JSON (%(error)s)") % {"error": exc})
+        raise TableError(path.name, [problem]) from None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise TableError(path.name, [Problem(None, None, "expected a list of objects")])
+        raise TableError(path.name, [Problem(None, None, _("expected a list of objects"))])
     lookup = {_norm(key): c.name for c in CASE_COLUMNS for key in (c.name, *c.aliases)}
     written: dict[str, str] = {}
     rows = []
@@ -154,7 +164,7 @@ def _parse(source, problems, number, values, villages) -> dict | None:
         value = values.get(column.name)
         if value is None or as_text(value) == "":
             if column.required:
-                source.problem(problems, number, column.name, "missing value")
+                source.problem(problems, number, column.name, _("missing value"))
                 ok = False
             row[column.name] = ""
             continue
@@ -171,7 +181,7 @@ def _text(column: str) -> Callable[[object], str]:
         text = as_text(value)
         limit = LIMITS.get(column)
         if limit and len(text) > limit:
-            raise ValueError(f"longer than {limit} characters")
+            raise ValueError(_("longer than %(limit)s characters") % {"limit": limit})
         return text
 
     return parse
@@ -185,7 +195,10 @@ def _kind(value) -> str:
     if text in KIND_WORDS:
         return KIND_WORDS[text]
     names = ", ".join(f"{key} ({zh})" for key, zh in KIND_ZH.items())
-    raise ValueError(f"unknown kind {text!r}; use one of {names}")
+    raise ValueError(
+        _("unknown kind %(value)s; use one of %(choices)s")
+        % {"value": repr(text), "choices": names}
+    )
 
 
 def _received_at(value) -> dt.datetime:
@@ -199,24 +212,30 @@ def _received_at(value) -> dt.datetime:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"{text!r} is not a date or time written as YYYY-MM-DD or YYYY-MM-DD HH:MM"
+                _("%(value)s is not a date or time written as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+                % {"value": repr(text)}
             ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > timezone.now():
-        raise ValueError(f"{timezone.localtime(moment):%Y-%m-%d %H:%M} is in the future")
+        raise ValueError(
+            _("%(when)s is in the future")
+            % {"when": f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"}
+        )
     return moment
 
 
 def _village(value, villages: dict[str, Village]) -> Village:
     text = as_text(value)
     if text not in villages:
-        raise ValueError(f"unknown village {text!r} (write its name or code)")
+        raise ValueError(
+            _("unknown village %(village)s (write its name or code)") % {"village": repr(text)}
+        )
     return villages[text]
 
 
 def _check_households(source, problems, parsed) -> None:
-    codes = {row["household_code"] for _, row in parsed if row["household_code"]}
+    codes = {row["household_code"] for _number, row in parsed if row["household_code"]}
     households = Household.objects.in_bulk(codes, field_name="code")
     for number, row in parsed:
         code = row["household_code"]
@@ -225,21 +244,30 @@ def _check_households(source, problems, parsed) -> None:
             continue
         household = households.get(code)
         if household is None:
-            source.problem(problems, number, "household_code", f"unknown household {code}")
+            source.problem(
+                problems,
+                number,
+                "household_code",
+                _("unknown household %(household)s") % {"household": code},
+            )
         elif household.village_id != row["village"].pk:
             source.problem(
-                problems, number, "household_code", f"{code} is not in {row['village'].name}"
+                problems,
+                number,
+                "household_code",
+                _("%(household)s is not in %(village)s")
+                % {"household": code, "village": row["village"].name},
             )
         row["household"] = household
 
 
 def _write(file_name: str, parsed: list[tuple[int, dict]], operator: Actor) -> CaseImport:
-    references = {row["reference"] for _, row in parsed}
+    references = {row["reference"] for _number, row in parsed}
     with transaction.atomic():
         existing = set(
             Case.objects.filter(reference__in=references).values_list("kind", "reference")
         )
-        new = [row for _, row in parsed if (row["kind"], row["reference"]) not in existing]
+        new = [row for _number, row in parsed if (row["kind"], row["reference"]) not in existing]
         try:
             cases = Case.objects.bulk_create(
                 Case(
@@ -255,8 +283,11 @@ def _write(file_name: str, parsed: list[tuple[int, dict]], operator: Actor) -> C
             )
         except IntegrityError as exc:
             raise PluginError(
-                f"{file_name}: another import registered some of these cases at the same "
-                "moment; run it again (it skips what is registered)"
+                _(
+                    "%(file)s: another import registered some of these cases at the same "
+                    "moment; run it again (it skips what is registered)"
+                )
+                % {"file": file_name}
             ) from exc
         CaseStep.objects.bulk_create(
             CaseStep(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.households.models import Village
 from plugins.petition.models import Case, CaseStep
@@ -19,7 +20,7 @@ THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="petitions and hotline are not enabled")
+    return enabled_settings(KEY, DEFAULTS, refusal=_("petitions and hotline are not enabled"))
 
 
 def case_steps(case: Case) -> QuerySet[CaseStep]:

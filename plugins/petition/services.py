@@ -12,6 +12,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
 from platform_core.actors import Actor
@@ -42,6 +44,25 @@ NEXT = {
     Status.RESPONDED: (Status.CLOSED,),
     Status.CLOSED: (),
 }
+# Statuses, determinations and kinds in a message (English: the value itself).
+WORDS = {
+    "received": pgettext_lazy("petition case value in a message", "received"),
+    "assigned": pgettext_lazy("petition case value in a message", "assigned"),
+    "handling": pgettext_lazy("petition case value in a message", "handling"),
+    "transferred": pgettext_lazy("petition case value in a message", "transferred"),
+    "responded": pgettext_lazy("petition case value in a message", "responded"),
+    "closed": pgettext_lazy("petition case value in a message", "closed"),
+    "reasonable": pgettext_lazy("petition case value in a message", "reasonable"),
+    "unreasonable": pgettext_lazy("petition case value in a message", "unreasonable"),
+    "repeated": pgettext_lazy("petition case value in a message", "repeated"),
+    "skip_level": pgettext_lazy("petition case value in a message", "skip_level"),
+    "lawsuit": pgettext_lazy("petition case value in a message", "lawsuit"),
+    "criminal": pgettext_lazy("petition case value in a message", "criminal"),
+}
+
+
+def _word(value) -> str:
+    return str(WORDS.get(str(value), value))
 
 
 def receive_case(
@@ -57,18 +78,29 @@ def receive_case(
 ) -> Case:
     """Register a case (its first step, ``received``); a case number is unique per kind."""
     township_settings()
-    require_role(by, STAFF_ROLES, village_code=village.code, what="register petition cases")
+    require_role(by, STAFF_ROLES, village_code=village.code, what=_("register petition cases"))
     if kind not in Kind.values:
-        raise PluginError(f"case kind {kind!r}: use one of {', '.join(Kind.values)}")
+        raise PluginError(
+            _("case kind %(kind)s: use one of %(choices)s")
+            % {"kind": repr(kind), "choices": ", ".join(Kind.values)}
+        )
     reference, summary = reference.strip(), summary.strip()
     if not reference or not summary:
-        raise PluginError("a case needs its case number and a summary of what was raised")
+        raise PluginError(_("a case needs its case number and a summary of what was raised"))
     if household is not None and household.village_id != village.pk:
-        raise PluginError(f"household {household.code} is not in {village.name}")
+        raise PluginError(
+            _("household %(household)s is not in %(village)s")
+            % {"household": household.code, "village": village.name}
+        )
     if received_at > timezone.now():
-        raise PluginError(f"received at {received_at:%Y-%m-%d %H:%M} is in the future")
+        raise PluginError(
+            _("received at %(when)s is in the future") % {"when": f"{received_at:%Y-%m-%d %H:%M}"}
+        )
     if Case.objects.filter(kind=kind, reference=reference).exists():
-        raise PluginError(f"{KIND_ZH[kind]} case {reference} is already registered")
+        raise PluginError(
+            _("%(kind)s case %(case)s is already registered")
+            % {"kind": KIND_ZH[kind], "case": reference}
+        )
     with transaction.atomic():
         case = Case.objects.create(
             kind=kind,
@@ -100,7 +132,7 @@ def advance(
     satisfaction. Steps never go back in time.
     """
     township_settings()
-    require_role(by, STAFF_ROLES, village_code=case.village.code, what="handle petition cases")
+    require_role(by, STAFF_ROLES, village_code=case.village.code, what=_("handle petition cases"))
     at = at or timezone.now()
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -117,24 +149,35 @@ def advance(
 def _check_step(case: Case, status: str, note: str, satisfaction: str, at: dt.datetime) -> None:
     allowed = NEXT[case.status]
     if status not in allowed:
-        where = f"it can go to {' or '.join(allowed)}" if allowed else "it cannot change any more"
-        raise PluginError(f"case {case.reference} is {case.status}; {where}")
+        names = {"case": case.reference, "status": _word(case.status)}
+        if not allowed:
+            message = _("case %(case)s is %(status)s; it cannot change any more")
+        elif len(allowed) == 1:
+            message = _("case %(case)s is %(status)s; it can go to %(next)s")
+            names["next"] = _word(allowed[0])
+        else:
+            message = _("case %(case)s is %(status)s; it can go to %(next)s or %(other)s")
+            names["next"], names["other"] = _word(allowed[0]), _word(allowed[1])
+        raise PluginError(message % names)
     if status == Status.TRANSFERRED and not note.strip():
-        raise PluginError(f"case {case.reference}: a transfer says where the case went (note)")
+        raise PluginError(
+            _("case %(case)s: a transfer says where the case went (note)")
+            % {"case": case.reference}
+        )
     if status == Status.CLOSED and satisfaction not in Satisfaction.values:
         raise PluginError(
-            f"case {case.reference}: closing records the petitioner's satisfaction "
-            f"({', '.join(Satisfaction.values)})"
+            _("case %(case)s: closing records the petitioner's satisfaction (%(choices)s)")
+            % {"case": case.reference, "choices": ", ".join(Satisfaction.values)}
         )
     if satisfaction and status != Status.CLOSED:
-        raise PluginError("satisfaction is recorded when the case is closed")
+        raise PluginError(_("satisfaction is recorded when the case is closed"))
     if at > timezone.now():
-        raise PluginError(f"{at:%Y-%m-%d %H:%M} is in the future")
+        raise PluginError(_("%(when)s is in the future") % {"when": f"{at:%Y-%m-%d %H:%M}"})
     last = case.steps.order_by("-at", "-pk").values_list("at", flat=True).first()
     if last is not None and at < last:
         raise PluginError(
-            f"case {case.reference}: a step cannot be earlier than the last one "
-            f"({timezone.localtime(last):%Y-%m-%d %H:%M})"
+            _("case %(case)s: a step cannot be earlier than the last one (%(last)s)")
+            % {"case": case.reference, "last": f"{timezone.localtime(last):%Y-%m-%d %H:%M}"}
         )
 
 
@@ -149,7 +192,7 @@ def determine(
     """
     township_settings()
     require_role(
-        reviewer, REVIEWER_ROLES, village_code=case.village.code, what="determine petitions"
+        reviewer, REVIEWER_ROLES, village_code=case.village.code, what=_("determine petitions")
     )
     with transaction.atomic():
         case = (
@@ -175,29 +218,41 @@ def determine(
 def _check_determination(case: Case, determination: str, reason: str, notice: str) -> None:
     if case.determination:
         raise PluginError(
-            f"case {case.reference} was already determined {case.determination} "
-            f"by {case.determined_by_label}"
+            _("case %(case)s was already determined %(determination)s by %(who)s")
+            % {
+                "case": case.reference,
+                "determination": _word(case.determination),
+                "who": case.determined_by_label,
+            }
         )
     if case.kind not in DETERMINABLE_KINDS:
         raise PluginError(
-            f"case {case.reference} is a {case.kind}: only petition, hotline and online "
-            "cases are determined here"
+            _(
+                "case %(case)s is a %(kind)s: only petition, hotline and online "
+                "cases are determined here"
+            )
+            % {"case": case.reference, "kind": _word(case.kind)}
         )
     if determination not in Determination.values:
         raise PluginError(
-            f"determination {determination!r}: use one of {', '.join(Determination.values)}"
+            _("determination %(determination)s: use one of %(choices)s")
+            % {"determination": repr(determination), "choices": ", ".join(Determination.values)}
         )
     if not reason.strip():
-        raise PluginError("a determination needs a reason")
+        raise PluginError(_("a determination needs a reason"))
     if determination in DEDUCTING:
         if case.household is None:
             raise PluginError(
-                f"case {case.reference} names no household: record the petitioner's household "
-                "before a deduction can be determined"
+                _(
+                    "case %(case)s names no household: record the petitioner's household "
+                    "before a deduction can be determined"
+                )
+                % {"case": case.reference}
             )
         if not notice.strip():
             raise PluginError(
-                f"a determination of {determination} needs the notice given to the petitioner"
+                _("a determination of %(determination)s needs the notice given to the petitioner")
+                % {"determination": _word(determination)}
             )
 
 
@@ -205,7 +260,10 @@ def _deduction(case: Case, reviewer: Actor):
     code = RULE_FOR_DETERMINATION[case.determination]
     rule = Rule.objects.filter(code=code).first()
     if rule is None:
-        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+        raise PluginError(
+            _("rule %(rule)s is missing from the covenant; enable the plugin again")
+            % {"rule": code}
+        )
     received_on = timezone.localdate(case.received_at)
     return record_entry(
         household=case.household,

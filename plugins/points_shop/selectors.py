@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.households.models import Household
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
@@ -16,7 +17,7 @@ from township_integrity import enabled_settings
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="the points exchange shop is not enabled")
+    return enabled_settings(KEY, DEFAULTS, refusal=_("the points exchange shop is not enabled"))
 
 
 def catalogue(shop: Shop) -> QuerySet[Item]:

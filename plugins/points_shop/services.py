@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
@@ -37,14 +38,17 @@ def open_shop(
 ) -> Shop:
     """Open a village's shop, optionally run by an alliance member of kind shop."""
     township_settings()
-    require_role(by, ADMIN_ROLES, village_code=village.code, what="open points shops")
+    require_role(by, ADMIN_ROLES, village_code=village.code, what=_("open points shops"))
     name = name.strip()
     if not name:
-        raise PluginError("a shop needs a name")
+        raise PluginError(_("a shop needs a name"))
     if member is not None and (member.kind != AllianceMember.Kind.SHOP or not member.active):
-        raise PluginError(f"{member.name} is not an active alliance shop")
+        raise PluginError(_("%(member)s is not an active alliance shop") % {"member": member.name})
     if Shop.objects.filter(village=village, name=name).exists():
-        raise PluginError(f"{village.name} already has a shop named {name}")
+        raise PluginError(
+            _("%(village)s already has a shop named %(name)s")
+            % {"village": village.name, "name": name}
+        )
     return Shop.objects.create(village=village, name=name, member=member)
 
 
@@ -53,13 +57,13 @@ def add_item(shop: Shop, *, name: str, price_points: int, stock: int, by: Actor)
     _check_catalogue(shop, by)
     name = name.strip()
     if not name:
-        raise PluginError("an item needs a name")
+        raise PluginError(_("an item needs a name"))
     _check_price(price_points)
-    _whole(stock, "stock")
+    _whole(stock, _("stock"))
     if stock < 0:
-        raise PluginError(f"stock {stock}: give 0 or more")
+        raise PluginError(_("stock %(stock)s: give 0 or more") % {"stock": stock})
     if shop.items.filter(name=name).exists():
-        raise PluginError(f"{shop.name} already offers {name}")
+        raise PluginError(_("%(shop)s already offers %(item)s") % {"shop": shop.name, "item": name})
     return Item.objects.create(shop=shop, name=name, price_points=price_points, stock=stock)
 
 
@@ -76,7 +80,9 @@ def restock(item: Item, quantity: int, *, by: Actor) -> Item:
     """Add goods to the stock (an atomic increment: safe next to concurrent orders)."""
     _check_catalogue(item.shop, by)
     if quantity <= 0:
-        raise PluginError(f"restocking {quantity}: give a positive quantity")
+        raise PluginError(
+            _("restocking %(quantity)s: give a positive quantity") % {"quantity": quantity}
+        )
     Item.objects.filter(pk=item.pk).update(stock=F("stock") + quantity)
     item.refresh_from_db()
     return item
@@ -97,12 +103,12 @@ def place_order(
         by,
         ORDER_ROLES,
         village_code=shop.village.code,
-        what="place exchange orders",
+        what=_("place exchange orders"),
         institution=_institution(shop),
     )
     reference = reference.strip()
     if not reference:
-        raise PluginError("an exchange order needs a reference (the shop's order number)")
+        raise PluginError(_("an exchange order needs a reference (the shop's order number)"))
     wanted = _quantities(lines)
     done = Order.objects.filter(reference=reference).first()
     if done is not None:
@@ -128,14 +134,15 @@ def hand_over(order: Order, *, by: Actor) -> Order:
         by,
         ORDER_ROLES,
         village_code=order.shop.village.code,
-        what="hand over exchange orders",
+        what=_("hand over exchange orders"),
         institution=_institution(order.shop),
     )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != Order.Status.PLACED:
             raise PluginError(
-                f"order {order.reference} was already handed over by {order.handed_over_by_label}"
+                _("order %(order)s was already handed over by %(who)s")
+                % {"order": order.reference, "who": order.handed_over_by_label}
             )
         order.status = Order.Status.HANDED_OVER
         order.handed_over_by_label = by.label
@@ -153,7 +160,7 @@ def _check_catalogue(shop: Shop, by: Actor) -> None:
         by,
         CATALOGUE_ROLES,
         village_code=shop.village.code,
-        what="keep the shop's catalogue",
+        what=_("keep the shop's catalogue"),
         institution=_institution(shop),
     )
 
@@ -166,14 +173,19 @@ def _institution(shop: Shop) -> str:
 def _whole(value, what: str) -> int:
     """A whole number of points or pieces; a clear refusal for text or fractions."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PluginError(f"{what} {value!r}: give a whole number")
+        raise PluginError(
+            _("%(what)s %(value)s: give a whole number") % {"what": what, "value": repr(value)}
+        )
     return value
 
 
 def _check_price(price_points: int) -> None:
-    _whole(price_points, "price")
+    _whole(price_points, _("price"))
     if price_points <= 0:
-        raise PluginError(f"price {price_points}: an item costs a positive number of points")
+        raise PluginError(
+            _("price %(price)s: an item costs a positive number of points")
+            % {"price": price_points}
+        )
 
 
 def _quantities(lines: Lines) -> dict[int, int]:
@@ -181,22 +193,28 @@ def _quantities(lines: Lines) -> dict[int, int]:
     pairs = lines.items() if isinstance(lines, Mapping) else lines
     wanted: dict[int, int] = {}
     for item, quantity in pairs:
-        _whole(quantity, f"quantity of {item.name}")
+        _whole(quantity, _("quantity of %(item)s") % {"item": item.name})
         if quantity <= 0:
-            raise PluginError(f"quantity {quantity} of {item.name}: give a positive number")
+            raise PluginError(
+                _("quantity %(quantity)s of %(item)s: give a positive number")
+                % {"quantity": quantity, "item": item.name}
+            )
         wanted[item.pk] = wanted.get(item.pk, 0) + quantity
     if not wanted:
-        raise PluginError("an exchange order needs at least one item")
+        raise PluginError(_("an exchange order needs at least one item"))
     return wanted
 
 
 def _check_customer(household: Household, shop: Shop, settings: dict) -> None:
     if not shop.active:
-        raise PluginError(f"{shop.name} is closed")
+        raise PluginError(_("%(shop)s is closed") % {"shop": shop.name})
     if household.village_id != shop.village_id and not settings["other_villages"]:
         raise PluginError(
-            f"household {household.code} is not in {shop.village.name}: it exchanges in its "
-            "own village's shops"
+            _(
+                "household %(household)s is not in %(village)s: it exchanges in its "
+                "own village's shops"
+            )
+            % {"household": household.code, "village": shop.village.name}
         )
 
 
@@ -205,16 +223,29 @@ def _locked_items(shop: Shop, wanted: dict[int, int]) -> list[Item]:
     items = list(Item.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
     for item in items:
         if item.shop_id != shop.pk:
-            raise PluginError(f"{item.name} is not sold by {shop.name}")
+            raise PluginError(
+                _("%(item)s is not sold by %(shop)s") % {"item": item.name, "shop": shop.name}
+            )
         if not item.active:
-            raise PluginError(f"{item.name} is no longer on offer at {shop.name}")
+            raise PluginError(
+                _("%(item)s is no longer on offer at %(shop)s")
+                % {"item": item.name, "shop": shop.name}
+            )
     if len(items) != len(wanted):
-        raise PluginError(f"an item of the order is not in {shop.name}'s catalogue")
+        raise PluginError(
+            _("an item of the order is not in %(shop)s's catalogue") % {"shop": shop.name}
+        )
     short = [
-        f"{i.name} ({i.stock} left, {wanted[i.pk]} wanted)" for i in items if i.stock < wanted[i.pk]
+        _("%(item)s (%(left)s left, %(wanted)s wanted)")
+        % {"item": i.name, "left": i.stock, "wanted": wanted[i.pk]}
+        for i in items
+        if i.stock < wanted[i.pk]
     ]
     if short:
-        raise PluginError(f"not enough stock at {shop.name}: {', '.join(short)}; nothing was taken")
+        raise PluginError(
+            _("not enough stock at %(shop)s: %(short)s; nothing was taken")
+            % {"shop": shop.name, "short": ", ".join(short)}
+        )
     return items
 
 
@@ -230,7 +261,10 @@ def _create_order(
     total = sum(item.price_points * wanted[item.pk] for item in items)
     limit = settings["max_points_per_order"]
     if limit and total > limit:
-        raise PluginError(f"order {reference} is worth {total} points; the limit is {limit}")
+        raise PluginError(
+            _("order %(order)s is worth %(total)s points; the limit is %(limit)s")
+            % {"order": reference, "total": total, "limit": limit}
+        )
     description = f"{shop.name}: " + ", ".join(f"{i.name}×{wanted[i.pk]}" for i in items)
     try:
         spend = spend_points(
@@ -241,7 +275,10 @@ def _create_order(
             by=by,
         )
     except LedgerError as exc:
-        raise PluginError(f"order {reference} refused, the wallet is short: {exc}") from exc
+        raise PluginError(
+            _("order %(order)s refused, the wallet is short: %(problem)s")
+            % {"order": reference, "problem": exc}
+        ) from exc
     for item in items:
         Item.objects.filter(pk=item.pk).update(stock=F("stock") - wanted[item.pk])
     order = Order.objects.create(
@@ -265,7 +302,14 @@ def _same_order(done: Order, household: Household, shop: Shop, wanted: dict[int,
     lines = dict(done.lines.values_list("item_id", "quantity"))
     if done.household_id != household.pk or done.shop_id != shop.pk or lines != wanted:
         raise PluginError(
-            f"reference {done.reference} is already used by another order "
-            f"(household {done.household.code}, {done.total_points} points)"
+            _(
+                "reference %(reference)s is already used by another order "
+                "(household %(household)s, %(points)s points)"
+            )
+            % {
+                "reference": done.reference,
+                "household": done.household.code,
+                "points": done.total_points,
+            }
         )
     return done

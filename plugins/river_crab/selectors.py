@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest, Member
 from plugins.river_crab.plugin import DEFAULTS, KEY
@@ -21,7 +22,7 @@ CENT = Decimal("0.01")
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="the river-crab cooperative is not enabled")
+    return enabled_settings(KEY, DEFAULTS, refusal=_("the river-crab cooperative is not enabled"))
 
 
 def inspections_of(member: Member) -> QuerySet[ComplianceInspection]:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
 from platform_core.actors import Actor
@@ -39,13 +40,15 @@ def create_cooperative(*, name: str, by: Actor, village: Village | None = None) 
         by,
         ADMIN_ROLES,
         village_code=village.code if village else None,
-        what="register cooperatives",
+        what=_("register cooperatives"),
     )
     name = name.strip()
     if not name:
-        raise PluginError("a cooperative needs a name")
+        raise PluginError(_("a cooperative needs a name"))
     if Cooperative.objects.filter(name=name).exists():
-        raise PluginError(f"cooperative {name} is already registered")
+        raise PluginError(
+            _("cooperative %(cooperative)s is already registered") % {"cooperative": name}
+        )
     return Cooperative.objects.create(name=name, village=village)
 
 
@@ -60,15 +63,18 @@ def add_member(
     """Enrol a household in a cooperative with its pond area (mu)."""
     township_settings()
     require_role(
-        by, ADMIN_ROLES, village_code=household.village.code, what="enrol cooperative members"
+        by, ADMIN_ROLES, village_code=household.village.code, what=_("enrol cooperative members")
     )
-    area = _amount(pond_mu, "pond area (mu)")
+    area = _amount(pond_mu, _("pond area (mu)"))
     if area <= 0:
-        raise PluginError(f"pond area {area} mu: it must be more than 0")
+        raise PluginError(_pond_area_refusal(area))
     if joined_on > timezone.localdate():
-        raise PluginError(f"joined on {joined_on} is in the future")
+        raise PluginError(_("joined on %(date)s is in the future") % {"date": joined_on})
     if Member.objects.filter(cooperative=cooperative, household=household).exists():
-        raise PluginError(f"household {household.code} is already a member of {cooperative}")
+        raise PluginError(
+            _("household %(household)s is already a member of %(cooperative)s")
+            % {"household": household.code, "cooperative": cooperative}
+        )
     return Member.objects.create(
         cooperative=cooperative, household=household, pond_mu=area, joined_on=joined_on
     )
@@ -95,7 +101,7 @@ def record_inspection(
         inspector,
         STAFF_ROLES,
         village_code=household.village.code,
-        what="record crab-farming inspections",
+        what=_("record crab-farming inspections"),
     )
     _check_inspection(member, inspected_on, results)
     review = settings["review_inspections"] or None
@@ -120,7 +126,8 @@ def record_inspection(
                 _reward_if_compliant(member, inspected_on, inspector, review)
     except IntegrityError:  # the same record, at the same moment, by someone else
         raise PluginError(
-            f"an inspection of {member} on {inspected_on} was just recorded; check the list"
+            _("an inspection of %(member)s on %(date)s was just recorded; check the list")
+            % {"member": member, "date": inspected_on}
         ) from None
     for check in checks:
         check.refresh_from_db(fields=["entry"])
@@ -129,21 +136,29 @@ def record_inspection(
 
 def _check_inspection(member: Member, day: dt.date, results: dict[str, bool]) -> None:
     if not results:
-        raise PluginError("an inspection records at least one aspect")
+        raise PluginError(_("an inspection records at least one aspect"))
     unknown = [a for a in results if a not in Aspect.values]
     if unknown:
         raise PluginError(
-            f"inspection aspect {unknown[0]!r}: use {', '.join(Aspect.values)} "
-            "(水质/用药记录/质量认证)"
+            _("inspection aspect %(aspect)s: use %(choices)s (水质/用药记录/质量认证)")
+            % {"aspect": repr(unknown[0]), "choices": ", ".join(Aspect.values)}
         )
     if any(not isinstance(passed, bool) for passed in results.values()):
-        raise PluginError("each aspect is recorded as passed (true) or failed (false)")
+        raise PluginError(_("each aspect is recorded as passed (true) or failed (false)"))
     if day > timezone.localdate():
-        raise PluginError(f"inspection date {day} is in the future")
+        raise PluginError(_("inspection date %(date)s is in the future") % {"date": day})
     if day < member.joined_on:
         raise PluginError(
-            f"inspection date {day} is before household {member.household.code} joined "
-            f"{member.cooperative} ({member.joined_on})"
+            _(
+                "inspection date %(date)s is before household %(household)s joined "
+                "%(cooperative)s (%(joined)s)"
+            )
+            % {
+                "date": day,
+                "household": member.household.code,
+                "cooperative": member.cooperative,
+                "joined": member.joined_on,
+            }
         )
     done = ComplianceInspection.objects.filter(
         member=member, inspected_on=day, aspect__in=list(results)
@@ -151,8 +166,16 @@ def _check_inspection(member: Member, day: dt.date, results: dict[str, bool]) ->
     if done:
         named = ", ".join(ASPECT_ZH[a] for a in sorted(done))
         raise PluginError(
-            f"household {member.household.code} ({member.cooperative}) was already checked "
-            f"for {named} on {day}"
+            _(
+                "household %(household)s (%(cooperative)s) was already checked "
+                "for %(aspects)s on %(date)s"
+            )
+            % {
+                "household": member.household.code,
+                "cooperative": member.cooperative,
+                "aspects": named,
+                "date": day,
+            }
         )
 
 
@@ -215,30 +238,46 @@ def record_harvest(
     """
     township_settings()
     require_role(
-        by, STAFF_ROLES, village_code=member.household.village.code, what="record crab harvests"
+        by, STAFF_ROLES, village_code=member.household.village.code, what=_("record crab harvests")
     )
     if year > timezone.localdate().year:
-        raise PluginError(f"harvest year {year} is in the future")
+        raise PluginError(_("harvest year %(year)s is in the future") % {"year": year})
     if year < member.joined_on.year:
         raise PluginError(
-            f"harvest year {year} is before household {member.household.code} joined "
-            f"{member.cooperative} ({member.joined_on})"
+            _(
+                "harvest year %(year)s is before household %(household)s joined "
+                "%(cooperative)s (%(joined)s)"
+            )
+            % {
+                "year": year,
+                "household": member.household.code,
+                "cooperative": member.cooperative,
+                "joined": member.joined_on,
+            }
         )
-    area = member.pond_mu if pond_mu is None else _amount(pond_mu, "pond area (mu)")
+    area = member.pond_mu if pond_mu is None else _amount(pond_mu, _("pond area (mu)"))
+    names = (_("yield (jin)"), _("revenue (yuan)"), _("cost (yuan)"))
     amounts = {
-        "yield (jin)": _amount(yield_jin, "yield (jin)"),
-        "revenue (yuan)": _amount(revenue, "revenue (yuan)"),
-        "cost (yuan)": _amount(cost, "cost (yuan)"),
+        names[0]: _amount(yield_jin, names[0]),
+        names[1]: _amount(revenue, names[1]),
+        names[2]: _amount(cost, names[2]),
     }
     if area <= 0:
-        raise PluginError(f"pond area {area} mu: it must be more than 0")
+        raise PluginError(_pond_area_refusal(area))
     negative = [name for name, value in amounts.items() if value < 0]
     if negative:
-        raise PluginError(f"{negative[0]} cannot be negative")
+        raise PluginError(_("%(what)s cannot be negative") % {"what": negative[0]})
     if Harvest.objects.filter(member=member, year=year).exists():
         raise PluginError(
-            f"the {year} harvest of household {member.household.code} ({member.cooperative}) "
-            "is already recorded"
+            _(
+                "the %(year)s harvest of household %(household)s (%(cooperative)s) "
+                "is already recorded"
+            )
+            % {
+                "year": year,
+                "household": member.household.code,
+                "cooperative": member.cooperative,
+            }
         )
     yield_, revenue_, cost_ = amounts.values()
     return Harvest.objects.create(
@@ -257,14 +296,25 @@ def _amount(value, what: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise PluginError(f"{what} {value!r} is not a number") from None
+        raise PluginError(_not_a_number(what, value)) from None
     if not amount.is_finite():
-        raise PluginError(f"{what} {value!r} is not a number")
+        raise PluginError(_not_a_number(what, value))
     return amount
+
+
+def _not_a_number(what: str, value) -> str:
+    return _("%(what)s %(value)s is not a number") % {"what": what, "value": repr(value)}
+
+
+def _pond_area_refusal(area: Decimal) -> str:
+    return _("pond area %(area)s mu: it must be more than 0") % {"area": area}
 
 
 def _rule(code: str) -> Rule:
     rule = Rule.objects.filter(code=code).first()
     if rule is None:
-        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+        raise PluginError(
+            _("rule %(rule)s is missing from the covenant; enable the plugin again")
+            % {"rule": code}
+        )
     return rule

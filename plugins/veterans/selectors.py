@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from platform_core.households.models import Household
 from plugins.veterans.models import ActivityKind, ServiceActivity, Veteran
@@ -14,7 +15,9 @@ from township_integrity import enabled_settings
 
 def township_settings() -> dict:
     """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal="the veterans' service station is not enabled")
+    return enabled_settings(
+        KEY, DEFAULTS, refusal=_("the veterans' service station is not enabled")
+    )
 
 
 def veterans_of(household: Household) -> QuerySet[Veteran]:

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
 from platform_core.actors import Actor
@@ -32,14 +33,17 @@ def register_veteran(
 ) -> Veteran:
     """Register a veteran of a household (a name once per household)."""
     township_settings()
-    require_role(by, ADMIN_ROLES, village_code=household.village.code, what="register veterans")
+    require_role(by, ADMIN_ROLES, village_code=household.village.code, what=_("register veterans"))
     name = name.strip()
     if not name:
-        raise PluginError("a veteran needs a name")
+        raise PluginError(_("a veteran needs a name"))
     if discharged_year > timezone.localdate().year:
-        raise PluginError(f"discharge year {discharged_year} is in the future")
+        raise PluginError(_("discharge year %(year)s is in the future") % {"year": discharged_year})
     if Veteran.objects.filter(household=household, name=name).exists():
-        raise PluginError(f"{name} of household {household.code} is already registered")
+        raise PluginError(
+            _("%(name)s of household %(household)s is already registered")
+            % {"name": name, "household": household.code}
+        )
     return Veteran.objects.create(
         household=household,
         name=name,
@@ -59,16 +63,22 @@ def record_activity(
     settings = township_settings()
     household = veteran.household
     require_role(
-        by, STAFF_ROLES, village_code=household.village.code, what="record station activities"
+        by, STAFF_ROLES, village_code=household.village.code, what=_("record station activities")
     )
     if kind not in ActivityKind.values:
-        raise PluginError(f"activity kind {kind!r}: use one of {', '.join(ActivityKind.values)}")
+        raise PluginError(
+            _("activity kind %(kind)s: use one of %(choices)s")
+            % {"kind": repr(kind), "choices": ", ".join(ActivityKind.values)}
+        )
     if on > timezone.localdate():
-        raise PluginError(f"activity date {on} is in the future")
+        raise PluginError(_("activity date %(date)s is in the future") % {"date": on})
     if kind == ActivityKind.VOLUNTEER_SERVICE and not note.strip():
-        raise PluginError("volunteer service needs a note saying what was done (the evidence)")
+        raise PluginError(_("volunteer service needs a note saying what was done (the evidence)"))
     if ServiceActivity.objects.filter(veteran=veteran, kind=kind, on=on).exists():
-        raise PluginError(f"{KIND_ZH[kind]} of {veteran.name} on {on} is already recorded")
+        raise PluginError(
+            _("%(activity)s of %(name)s on %(date)s is already recorded")
+            % {"activity": KIND_ZH[kind], "name": veteran.name, "date": on}
+        )
     try:
         with transaction.atomic():
             activity = ServiceActivity.objects.create(
@@ -88,7 +98,10 @@ def record_activity(
                 )
                 activity.save(update_fields=["entry"])
     except IntegrityError:  # the same record, at the same moment, by someone else
-        raise PluginError(f"{KIND_ZH[kind]} of {veteran.name} on {on} was just recorded") from None
+        raise PluginError(
+            _("%(activity)s of %(name)s on %(date)s was just recorded")
+            % {"activity": KIND_ZH[kind], "name": veteran.name, "date": on}
+        ) from None
     return activity
 
 
@@ -101,5 +114,8 @@ RULE_FOR_KIND = {
 def _rule(code: str) -> Rule:
     rule = Rule.objects.filter(code=code).first()
     if rule is None:
-        raise PluginError(f"rule {code} is missing from the covenant; enable the plugin again")
+        raise PluginError(
+            _("rule %(rule)s is missing from the covenant; enable the plugin again")
+            % {"rule": code}
+        )
     return rule
