@@ -323,8 +323,10 @@ class OnboardTownship(CountyMutationBase):
 
 
 def _plugin_error(error) -> InputError:
+    from platform_core.plugins.services import InvalidSettings
+
     """Settings problems name ``settings``; everything else is about the plugin ``key``."""
-    field = "settings" if "invalid settings" in str(error) else "key"
+    field = "settings" if isinstance(error, InvalidSettings) else "key"
     return InputError(field, REFUSED, str(error))
 
 

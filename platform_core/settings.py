@@ -245,7 +245,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if MODE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LANGUAGE_CODE = "zh-hans"
+# The default language of pages, API answers and command output (Accept-Language and the
+# language switch override it per request).
+LANGUAGE_CODE = os.environ.get("PLATFORM_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"

@@ -414,3 +414,22 @@ def test_suspend_and_reactivate(county, township_a, client):
         "township": {"status": "ACTIVE"}
     }
     assert Township.objects.get(code="330502901").status == "active"
+
+
+def test_bad_plugin_settings_name_the_settings_field_in_chinese_too(client, township_a):
+    from django.contrib.auth import get_user_model
+
+    from platform_core.accounts.services import grant_role
+
+    user = get_user_model().objects.create_user(username="c-zh@x.test", password="pw")
+    grant_role(user, None, "county_admin")
+    assert client.login(username="c-zh@x.test", password="pw")
+    body = gql(
+        client,
+        "/graphql/",
+        """mutation { enablePlugin(townshipCode: "330502901", key: "petition",
+          settings: "{\\"warning_months\\": \\"many\\"}") { errors { field code message } } }""",
+        language="zh-hans",
+    )
+    (error,) = body["data"]["enablePlugin"]["errors"]
+    assert error["field"] == "settings" and "settings.warning_months" in error["message"]
