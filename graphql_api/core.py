@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from collections.abc import Iterable
 
 import graphene
@@ -143,6 +144,31 @@ def decode_id(info, global_id: str, expected: str) -> int:
             _("%(id)s is not the ID of a %(type)s.") % {"id": global_id, "type": expected},
         )
     return int(_id)
+
+
+def parse_month(value: str, field: str = "month") -> dt.date:
+    """``YYYY-MM`` → its first day; BAD_INPUT naming the field otherwise."""
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        message = _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
+        raise ApiError("BAD_INPUT", message) from None
+
+
+def row_by_id(info, node, global_id: str, field: str):
+    """The row of ``node`` (a DjangoObjectType) the viewer may see, by global ID.
+
+    Raises the mutations' ``InputError`` naming ``field`` when the row is missing,
+    hidden from the viewer or of another township.
+    """
+    from graphql_api.township.mutations import InputError
+
+    pk = decode_id(info, global_id, node._meta.name)
+    found = node.get_queryset(node._meta.model.objects, info).filter(pk=pk).first()
+    if found is None:
+        message = _("No %(type)s %(id)s.") % {"type": node._meta.name, "id": global_id}
+        raise InputError(field, "NOT_FOUND", message)
+    return found
 
 
 class CountedConnection(relay.Connection):

@@ -8,8 +8,15 @@ import graphene
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from graphql_api.core import PageField, TownshipNode, require, require_somewhere, viewer
-from graphql_api.errors import BAD_INPUT, ApiError, not_found
+from graphql_api.core import (
+    PageField,
+    TownshipNode,
+    parse_month,
+    require,
+    require_somewhere,
+    viewer,
+)
+from graphql_api.errors import not_found
 from graphql_api.township.types import (
     AllianceMemberType,
     BenefitTypeType,
@@ -31,17 +38,6 @@ from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.publication.models import HonourBoard
 from platform_core.scoring.models import Objection, Rule, ScoreEvent
-
-
-def parse_month(value: str, field: str = "month") -> dt.date:
-    """``YYYY-MM`` → its first day; BAD_INPUT naming the field otherwise."""
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except (TypeError, ValueError):
-        raise ApiError(
-            BAD_INPUT, _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
-        ) from None
-
 
 # --- small types of this module ---------------------------------------------------
 

@@ -15,7 +15,6 @@ from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
 from platform_core.households.models import Household
 from plugins.garbage_sorting.models import Inspection
 from township_integrity import GraphQLContribution
@@ -29,16 +28,10 @@ from township_integrity.graphql import (
     TownshipNode,
     prefixed,
     require,
+    require_somewhere,
     viewer,
     visible_households,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 class GarbageInspectionType(DjangoObjectType):

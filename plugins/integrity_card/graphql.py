@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household
 from plugins.integrity_card.models import Card, CardBenefit
@@ -26,17 +25,10 @@ from township_integrity.graphql import (
     PlatformMutation,
     TownshipNode,
     prefixed,
-    require,
+    require_somewhere,
     viewer,
     visible_households,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 class IntegrityCardType(DjangoObjectType):

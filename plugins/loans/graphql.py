@@ -28,19 +28,12 @@ from township_integrity.graphql import (
     PageField,
     PlatformMutation,
     TownshipNode,
-    decode_id,
     prefixed,
-    require,
+    require_somewhere,
+    row_by_id,
     viewer,
     visible_households,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 def _clerk_only(who: Viewer) -> bool:
@@ -240,16 +233,6 @@ def resolve_totals(root, info):
 # --- writes --------------------------------------------------------------------------
 
 
-def _row(info, node, global_id: str, field: str):
-    """A row of ``node`` the viewer may see, by global ID; NOT_FOUND naming ``field``."""
-    pk = decode_id(info, global_id, node._meta.name)
-    found = node.get_queryset(node._meta.model.objects, info).filter(pk=pk).first()
-    if found is None:
-        message = _("No %(type)s %(id)s.") % {"type": node._meta.name, "id": global_id}
-        raise InputError(field, NOT_FOUND, message)
-    return found
-
-
 class ApplyForLoan(PlatformMutation):
     """Apply for a product within its limit for the household's tier (staff or the bank)."""
 
@@ -265,7 +248,7 @@ class ApplyForLoan(PlatformMutation):
         from plugins.loans.services import APPLY_ROLES, apply
 
         who = require_somewhere(info, APPLY_ROLES)
-        product = _row(info, LoanProductType, product_id, "productId")
+        product = row_by_id(info, LoanProductType, product_id, "productId")
         # A clerk files for a household at the counter: no list of households needed.
         household = Household.objects.select_related("village").filter(code=household_code).first()
         if household is None:
@@ -292,7 +275,7 @@ class DecideLoanApplication(PlatformMutation):
     def perform(cls, info, application_id, approve, reason="", limit=None):
         from plugins.loans.services import decide
 
-        application = _row(info, LoanApplicationType, application_id, "applicationId")
+        application = row_by_id(info, LoanApplicationType, application_id, "applicationId")
         decided = decide(
             application, approve=approve, by=viewer(info).actor, reason=reason, limit=limit
         )
@@ -315,7 +298,7 @@ class DrawCredit(PlatformMutation):
     def perform(cls, info, line_id, amount):
         from plugins.loans.services import draw
 
-        line = _row(info, CreditLineType, line_id, "lineId")
+        line = row_by_id(info, CreditLineType, line_id, "lineId")
         draw(line, amount, by=viewer(info).actor)
         return {
             "credit_line": CreditLineType.get_queryset(CreditLine.objects, info).get(pk=line.pk)

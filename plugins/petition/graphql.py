@@ -21,7 +21,6 @@ from platform_core.households.models import Household, Village
 from plugins.petition.models import Case, CaseStep, Kind
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
-    BAD_INPUT,
     NOT_FOUND,
     ApiError,
     CountedConnection,
@@ -30,16 +29,11 @@ from township_integrity.graphql import (
     PlatformMutation,
     TownshipNode,
     decode_id,
+    parse_month,
     require,
+    require_somewhere,
     viewer,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 def visible_cases(who: Viewer) -> Q:
@@ -50,14 +44,6 @@ def visible_cases(who: Viewer) -> Q:
     return Q(village__code__in=sorted(villages)) | Q(
         household__code__in=sorted(who.household_codes)
     )
-
-
-def parse_month(value: str, field: str = "month") -> dt.date:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except (TypeError, ValueError):
-        message = _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
-        raise ApiError(BAD_INPUT, message) from None
 
 
 class PetitionCaseStepType(DjangoObjectType):

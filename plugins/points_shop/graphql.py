@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.viewer import Viewer
 from platform_core.households.models import Household
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
 from township_integrity import GraphQLContribution
@@ -27,17 +26,10 @@ from township_integrity.graphql import (
     TownshipNode,
     decode_id,
     prefixed,
-    require,
+    require_somewhere,
     viewer,
     visible_households,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 class PointsShopItemType(DjangoObjectType):

@@ -14,7 +14,6 @@ from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
 from plugins.veterans.models import ServiceActivity, Veteran
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
@@ -26,17 +25,10 @@ from township_integrity.graphql import (
     TownshipNode,
     decode_id,
     prefixed,
-    require,
+    require_somewhere,
     viewer,
     visible_households,
 )
-
-
-def require_somewhere(info, roles) -> Viewer:
-    """``require`` for a role held in any village (``require`` alone wants it township-wide)."""
-    if viewer(info).villages(roles) == set():
-        require(info, roles)  # FORBIDDEN: the role is held nowhere
-    return viewer(info)
 
 
 class VeteranActivityType(DjangoObjectType):
