@@ -18,4 +18,5 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", county_admin_site.urls),
+    path("", include("platform_core.dashboard.county_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Household QR codes, the public scan page and door plates (township URLs)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The county dashboard (county URLs)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The township dashboard (township URLs)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public honour-board pages and their printable PDFs (township URLs)."""
+
+urlpatterns: list = []
