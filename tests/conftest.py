@@ -72,6 +72,8 @@ def in_township():
 
 
 def pytest_collection_modifyitems(items):
-    """The check that every plugin hook was exercised runs after everything else."""
+    """Browser tests run after the others (Playwright's event loop lives in this thread
+    while they run); the check that every plugin hook was exercised runs last."""
     last = [i for i in items if i.name == "test_every_hook_is_exercised_by_the_suite"]
-    items[:] = [i for i in items if i not in last] + last
+    browser = [i for i in items if "/tests/browser/" in str(i.fspath) and i not in last]
+    items[:] = [i for i in items if i not in last and i not in browser] + browser + last
