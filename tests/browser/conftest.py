@@ -21,6 +21,10 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
+from platform_core.actors import Actor
+from tests import factories as f
+from tests.committed import committed
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -71,13 +75,13 @@ def browser(django_db_setup):
             args=["--no-sandbox", "--disable-dev-shm-usage"],
         )
         yield launched
-        launched.close()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         # While Playwright's loop runs, asgiref keeps Django's connections per context,
         # not per thread: close the ones opened in that time before the loop goes.
         from django.db import connections
 
         connections.close_all()
+        launched.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -150,3 +154,78 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.django_db)
+
+
+# --- the township the page tests look at ----------------------------------------------
+
+PAGES_CODE, PAGES_SLUG = "330502962", "yemian"
+CLERK = Actor(label="page-test clerk")  # no user: nothing of it outlives the tests
+REVIEWER = Actor(label="page-test council")
+
+
+@pytest.fixture(scope="package")
+def pages_township(django_db_setup, django_db_blocker):
+    """页面镇: two villages, two finalised months, Q3 boards, petition and loans enabled.
+
+    Logins (password ``pw``): ``gw@yemian.test`` (grid worker of V01),
+    ``head@yemian.test`` (household V01-0001); ``admin@yemian.test`` / ``pw-yemian``.
+    """
+    with committed(
+        django_db_blocker,
+        code=PAGES_CODE,
+        name="页面镇",
+        slug=PAGES_SLUG,
+        plugins=["petition", "loans", "restrictions"],
+        fill=_fill_pages_township,
+    ) as township:
+        yield township
+
+
+def _fill_pages_township(township) -> None:
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from platform_core.accounts.services import grant_role
+    from platform_core.evaluation.services import finalise_month
+    from platform_core.publication.services import publish_board
+    from platform_core.scoring.models import Rule
+    from platform_core.scoring.services import record_entry, review_entry
+
+    v01 = f.village("V01", "太湖村", size=6)
+    f.village("V02", "白雀村", size=4)
+    for code, rule, day in [
+        ("V01-0001", "VO-03", dt.date(2026, 9, 3)),  # 110: green
+        ("V01-0002", "P7-04", dt.date(2026, 9, 4)),  # 90: red
+        ("V01-0003", "CR-01", dt.date(2026, 10, 2)),  # 105: green
+        ("V02-0001", "VO-03", dt.date(2026, 9, 5)),
+    ]:
+        entry = record_entry(
+            household=f.household(code),
+            rule=Rule.objects.get(code=rule),
+            occurred_on=day,
+            recorder=CLERK,
+            source="staff",
+            evidence="网格员走访记录",
+        )
+        if entry.status == "proposed":
+            review_entry(entry, reviewer=REVIEWER, approve=True)
+    for month in (dt.date(2026, 9, 1), dt.date(2026, 10, 1)):
+        finalise_month(month, by=CLERK)
+    publish_board(v01, year=2026, quarter=3, publisher=CLERK)
+    users = get_user_model().objects
+    grid_worker = users.create_user(
+        username="gw@yemian.test", email="gw@yemian.test", password="pw"
+    )
+    grant_role(grid_worker, township, "grid_worker", "V01")
+    head = users.create_user(username="head@yemian.test", email="head@yemian.test", password="pw")
+    grant_role(head, township, "household", household_code="V01-0001")
+
+
+def sign_in(page, live_url: str, email: str, password: str, code: str = PAGES_CODE) -> None:
+    """Sign in through the township's sign-in page."""
+    page.goto(f"{live_url}/t/{code}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
