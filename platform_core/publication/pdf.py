@@ -1,0 +1,134 @@
+"""A village's quarterly honour board (红榜) as a printable A4 PDF.
+
+Like the door plates (``platform_core.codes.pdf``), the printed board is put up in
+the village for everyone, so its words are fixed and bilingual rather than in the
+language of whoever downloaded it. It lists masked names only, as stored on the
+board when it was published, and households to improve only where the board
+includes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+
+from django.utils import timezone
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from platform_core.codes.pdf import GREY, INK, TIER_COLOURS, draw_text, fit
+from platform_core.publication.models import HonourBoard
+
+WIDTH, HEIGHT = A4
+MARGIN = 18 * mm
+COLUMNS = 5
+ROW = 8.5 * mm
+NAME_SIZE = 14
+
+
+class _Pages:
+    """A canvas with a cursor that starts a new page (with the board's running head)
+    when the next line doesn't fit."""
+
+    def __init__(self, canvas: Canvas, running_head: str) -> None:
+        self.canvas = canvas
+        self.running_head = running_head
+        self.page = 1
+        self.y = HEIGHT - MARGIN
+
+    def need(self, height: float) -> None:
+        if self.y - height < MARGIN + 10 * mm:
+            self._footer()
+            self.canvas.showPage()
+            self.page += 1
+            self.canvas.setFillColor(GREY)
+            draw_text(self.canvas, self.running_head, MARGIN, HEIGHT - MARGIN, 9)
+            self.y = HEIGHT - MARGIN - 10 * mm
+
+    def finish(self) -> None:
+        self._footer()
+        self.canvas.showPage()
+
+    def _footer(self) -> None:
+        self.canvas.setFillColor(GREY)
+        draw_text(self.canvas, f"- {self.page} -", WIDTH / 2, MARGIN / 2, 9, centred=True)
+
+
+def _title(pages: _Pages, township_name: str, board: HonourBoard) -> None:
+    canvas = pages.canvas
+    canvas.setFillColor(INK)
+    heading = f"{township_name} {board.village.name}"
+    draw_text(
+        canvas,
+        heading,
+        WIDTH / 2,
+        pages.y - 8 * mm,
+        fit(heading, 22, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    title = (
+        f"{board.year} 年第 {board.quarter} 季度诚信榜  Honour board {board.year} Q{board.quarter}"
+    )
+    draw_text(
+        canvas,
+        title,
+        WIDTH / 2,
+        pages.y - 17 * mm,
+        fit(title, 14, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    canvas.setFillColor(GREY)
+    based = f"依据 {board.based_on:%Y-%m} 月评定  Based on the evaluation of {board.based_on:%Y-%m}"
+    published = (
+        f"发布  Published {timezone.localdate(board.published_at):%Y-%m-%d}"
+        f" · {board.published_by_label}"
+    )
+    draw_text(canvas, based, WIDTH / 2, pages.y - 25 * mm, 10, centred=True)
+    draw_text(canvas, published, WIDTH / 2, pages.y - 30.5 * mm, 10, centred=True)
+    pages.y -= 40 * mm
+
+
+def _section(pages: _Pages, heading: str, colour: str, names: Sequence[str]) -> None:
+    """A coloured band with the heading, then the names in a grid, row by row."""
+    canvas = pages.canvas
+    pages.need(12 * mm + ROW)
+    canvas.setFillColor(HexColor(colour))
+    canvas.rect(MARGIN, pages.y - 10 * mm, WIDTH - 2 * MARGIN, 10 * mm, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    draw_text(canvas, f"{heading} ({len(names)})", MARGIN + 4 * mm, pages.y - 7 * mm, 13)
+    pages.y -= 12 * mm
+    canvas.setFillColor(INK)
+    if not names:
+        pages.need(ROW)
+        draw_text(canvas, "本季度无  None this quarter", MARGIN + 4 * mm, pages.y - 6 * mm, 11)
+        pages.y -= ROW
+    cell = (WIDTH - 2 * MARGIN) / COLUMNS
+    for start in range(0, len(names), COLUMNS):
+        pages.need(ROW)
+        canvas.setFillColor(INK)
+        for column, name in enumerate(names[start : start + COLUMNS]):
+            x = MARGIN + column * cell + cell / 2
+            draw_text(
+                canvas, name, x, pages.y - 6 * mm, fit(name, NAME_SIZE, cell - 4 * mm), centred=True
+            )
+        pages.y -= ROW
+    pages.y -= 6 * mm
+
+
+def board_pdf(
+    township_name: str, board: HonourBoard, models: Sequence[str], to_improve: Sequence[str] | None
+) -> bytes:
+    """The printable board: model households, then (None: not on this board) those to improve."""
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle(f"{township_name} {board.village.name} {board.year} Q{board.quarter}")
+    pages = _Pages(canvas, f"{township_name} {board.village.name} {board.year} Q{board.quarter}")
+    _title(pages, township_name, board)
+    _section(pages, "诚信示范户  Model households", TIER_COLOURS["green"], models)
+    if to_improve is not None:
+        _section(pages, "待提升户  Households to improve", TIER_COLOURS["red"], to_improve)
+    pages.finish()
+    canvas.save()
+    return buffer.getvalue()
