@@ -4,8 +4,9 @@ Plates are printed once and hang on a door for years, read by villagers and
 visitors alike, so their words are fixed and bilingual (Chinese first, English
 below) instead of following the language of whoever printed them.
 
-The font is reportlab's built-in CID font ``STSong-Light``: PDF viewers supply
-the glyphs, so no font file is shipped and a 600-page batch stays small. The QR
+Chinese is set in reportlab's built-in CID font ``STSong-Light`` and Latin text in
+Helvetica: PDF viewers supply both, so no font file is shipped and a 600-page batch
+stays small. The QR
 code is drawn from segno's module matrix, one rectangle per run of dark modules,
 so it prints sharp at any size.
 """

@@ -32,7 +32,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _refusal(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def _refusal(request: HttpRequest) -> HttpResponse:
     """Anonymous visitors are sent to sign in; signed-in people without the role get 403."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -42,7 +42,7 @@ def _refusal(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 def _not_found(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """Unknown codes are named as such only to staff; others learn nothing from them."""
     if not viewer.is_staff:
-        return _refusal(request, viewer)
+        return _refusal(request)
     return render(request, "codes/not_found.html", status=404)
 
 
@@ -53,7 +53,7 @@ def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
     if household is None:
         return _not_found(request, viewer)
     if not viewer.has(STAFF_ROLES, household.village.code):
-        return _refusal(request, viewer)
+        return _refusal(request)
     svg = services.qr_svg(services.household_url(request, household))
     return HttpResponse(svg, content_type="image/svg+xml")
 
@@ -65,7 +65,7 @@ def door_plate(request: HttpRequest, code: str) -> HttpResponse:
     if household is None:
         return _not_found(request, viewer)
     if not viewer.has(STAFF_ROLES, household.village.code):
-        return _refusal(request, viewer)
+        return _refusal(request)
     plate = selectors.plate(household, request.township)
     body = pdf.door_plates_pdf(
         request.township.name,
@@ -83,7 +83,7 @@ def village_door_plates(request: HttpRequest, code: str) -> HttpResponse:
     if village is None:
         return _not_found(request, viewer)
     if not viewer.has(STAFF_ROLES, village.code):
-        return _refusal(request, viewer)
+        return _refusal(request)
     body = pdf.door_plates_pdf(
         request.township.name,
         selectors.village_plates(village, request.township),
