@@ -1,13 +1,13 @@
-"""Alliance members (editable); logs of eligibility checks and grants (read-only)."""
+"""Alliance members (edited by the township administrator); checks and grants (read-only)."""
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, VillageScopedAdmin, township_admin_site
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
 
 
 @admin.register(AllianceMember, site=township_admin_site)
-class AllianceMemberAdmin(admin.ModelAdmin):
+class AllianceMemberAdmin(VillageScopedAdmin):
     list_display = ["code", "name", "kind", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name"]
@@ -26,6 +26,7 @@ class EligibilityCheckAdmin(ReadOnlyAdmin):
     list_filter = ["eligible", "benefit_code", "tier"]
     list_select_related = ["household"]
     search_fields = ["household__code", "checked_by_label"]
+    village_path = "household__village__code"
 
 
 @admin.register(Grant, site=township_admin_site)
@@ -33,3 +34,4 @@ class GrantAdmin(ReadOnlyAdmin):
     list_display = ["granted_at", "member", "household", "benefit_code", "granted_by_label"]
     list_filter = ["member", "benefit_code"]
     list_select_related = ["member", "household"]
+    village_path = "household__village__code"

@@ -2,19 +2,14 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from platform_core.publication.models import BoardEntry, HonourBoard
 
 
-class BoardEntryInline(admin.TabularInline):
+class BoardEntryInline(ReadOnlyInline):
     model = BoardEntry
     fields = ["kind", "masked_name", "score"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HonourBoard, site=township_admin_site)
@@ -28,4 +23,5 @@ class HonourBoardAdmin(ReadOnlyAdmin):
         "published_at",
     ]
     list_filter = ["year", "quarter"]
+    village_path = "village__code"
     inlines = [BoardEntryInline]

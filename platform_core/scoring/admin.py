@@ -1,21 +1,31 @@
 """Township admin for the covenant and the ledger (thin: writes go through the services).
 
 Ledger entries are never edited here: they are read, and proposed ones are
-approved through ``review_entry`` (which refuses self-review).
+approved through ``review_entry`` (which refuses self-review and checks the
+reviewer's village). Only a township administrator edits the covenant; rules and
+entries are imported through ``import_rules`` and ``import_score_events``.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.actors import Actor
-from platform_core.admin_site import township_admin_site
+from platform_core import admin_io
+from platform_core.accounts.selectors import REVIEWER_ROLES
+from platform_core.admin_site import (
+    ReadOnlyAdmin,
+    VillageScopedAdmin,
+    holds,
+    township_admin_site,
+    viewer_of,
+)
 from platform_core.errors import PlatformError
 from platform_core.scoring.models import Objection, Rule, ScoreEvent
 from platform_core.scoring.services import review_entry
 
 
 @admin.register(Rule, site=township_admin_site)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(VillageScopedAdmin):
     list_display = [
         "code",
         "title_zh",
@@ -29,13 +39,16 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ["category", "needs_review", "active", "plugin"]
     search_fields = ["code", "title_zh", "title_en"]
     readonly_fields = ["plugin", "updated_at"]
+    importer = admin_io.rules_importer()
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the ledger keeps referring to its rules
 
 
 @admin.register(ScoreEvent, site=township_admin_site)
-class ScoreEventAdmin(admin.ModelAdmin):
+class ScoreEventAdmin(ReadOnlyAdmin):
+    """Append-only: nothing is added, changed or deleted here (the database refuses too)."""
+
     list_display = [
         "occurred_on",
         "household",
@@ -51,44 +64,27 @@ class ScoreEventAdmin(admin.ModelAdmin):
     search_fields = ["household__code", "external_id", "evidence"]
     date_hierarchy = "occurred_on"
     actions = ["approve_selected"]
+    village_path = "household__village__code"
+    importer = admin_io.score_events_importer()
+    exporter = admin_io.ENTRIES
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in ScoreEvent._meta.fields]
+    def has_review_permission(self, request):
+        return holds(request, REVIEWER_ROLES)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Approve selected proposed entries"))
+    @admin.action(description=_("Approve selected proposed entries"), permissions=["review"])
     def approve_selected(self, request, queryset):
-        reviewer, done = Actor.of(request.user), 0
+        reviewer, done = viewer_of(request).actor, 0
         for entry in queryset.filter(status="proposed"):
             try:
                 review_entry(entry, reviewer=reviewer, approve=True)
                 done += 1
             except PlatformError as exc:
                 self.message_user(request, f"{entry.pk}: {exc}", messages.WARNING)
-        self.message_user(request, _("%(count)d entries approved.") % {"count": done})
+        self.message_user(request, gettext("%(count)d entries approved.") % {"count": done})
 
 
 @admin.register(Objection, site=township_admin_site)
-class ObjectionAdmin(admin.ModelAdmin):
+class ObjectionAdmin(ReadOnlyAdmin):
     list_display = ["entry", "status", "filed_by_label", "filed_at", "decided_by_label"]
     list_filter = ["status"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Objection._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    village_path = "entry__household__village__code"

@@ -1,8 +1,13 @@
-"""Inspections in the township admin (read-only: they are recorded through the service)."""
+"""Inspections in the township admin (read-only: they are recorded through the service).
+
+Inspection sheets are imported here with ``import_inspections`` (the command's service).
+"""
 
 from django.contrib import admin
 
+from platform_core.admin_io import Importer
 from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from plugins.garbage_sorting.imports import COLUMNS, import_inspections
 from plugins.garbage_sorting.models import Inspection
 
 
@@ -12,3 +17,7 @@ class InspectionAdmin(ReadOnlyAdmin):
     list_filter = ["result", "inspected_on"]
     list_select_related = ["household"]
     search_fields = ["household__code"]
+    village_path = "household__village__code"
+    importer = Importer(
+        "inspections", lambda path, actor: import_inspections(path, inspector=actor), COLUMNS
+    )

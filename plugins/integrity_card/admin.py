@@ -12,6 +12,7 @@ class CardAdmin(ReadOnlyAdmin):
     list_filter = ["status", "issued_on"]
     list_select_related = ["household"]
     search_fields = ["number", "household__code"]
+    village_path = "household__village__code"
 
 
 @admin.register(CardBenefit, site=township_admin_site)
@@ -27,4 +28,5 @@ class CardCheckAdmin(ReadOnlyAdmin):
     list_filter = ["answer", "member"]
     list_select_related = ["member"]
     search_fields = ["number", "card__household__code"]
+    village_path = "card__household__village__code"
     date_hierarchy = "at"

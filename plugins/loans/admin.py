@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from plugins.loans.models import CreditLine, Drawdown, LoanApplication, LoanProduct
 
 
@@ -36,17 +36,13 @@ class LoanApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "product__bank"]
     list_select_related = ["household", "product__bank"]
     search_fields = ["household__code"]
+    village_path = "household__village__code"
 
 
-class DrawdownInline(admin.TabularInline):
+class DrawdownInline(ReadOnlyInline):
     model = Drawdown
     fields = ["at", "amount", "by_label"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditLine, site=township_admin_site)
@@ -55,4 +51,5 @@ class CreditLineAdmin(ReadOnlyAdmin):
     list_filter = ["frozen", "application__product__bank"]
     list_select_related = ["application__household", "application__product__bank"]
     search_fields = ["application__household__code"]
+    village_path = "application__household__village__code"
     inlines = [DrawdownInline]

@@ -1,20 +1,20 @@
-"""Township admin view of cases and their steps (read-only: changes go through the services)."""
+"""Township admin view of cases and their steps (read-only: changes go through the services).
+
+Case files are imported here with ``import_cases`` (the command's service; CSV, XLSX or JSON).
+"""
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from platform_core.admin_io import Importer
+from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
+from plugins.petition.imports import CASE_COLUMNS, import_cases
 from plugins.petition.models import Case, CaseStep
 
 
-class CaseStepInline(admin.TabularInline):
+class CaseStepInline(ReadOnlyInline):
     model = CaseStep
     fields = ["status", "at", "by_label", "note"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case, site=township_admin_site)
@@ -28,8 +28,15 @@ class CaseAdmin(ReadOnlyAdmin):
         "satisfaction",
         "determination",
     ]
-    list_filter = ["kind", "status", "determination", "village"]
+    list_filter = ["kind", "status", "determination", ("village", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["village"]
     search_fields = ["reference", "petitioner_name", "household__code"]
     date_hierarchy = "received_at"
+    village_path = "village__code"
+    importer = Importer(
+        "cases",
+        lambda path, actor: import_cases(path, operator=actor),
+        CASE_COLUMNS,
+        suffixes=(".csv", ".xlsx", ".json"),
+    )
     inlines = [CaseStepInline]

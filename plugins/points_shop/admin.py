@@ -2,37 +2,28 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
+from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(ReadOnlyInline):
     model = Item
     fields = ["name", "price_points", "stock", "active"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["item", "quantity", "price_points"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shop, site=township_admin_site)
 class ShopAdmin(ReadOnlyAdmin):
     list_display = ["name", "village", "member", "active"]
-    list_filter = ["village", "active"]
+    list_filter = [("village", admin.RelatedOnlyFieldListFilter), "active"]
     list_select_related = ["village", "member"]
+    village_path = "village__code"
     inlines = [ItemInline]
 
 
@@ -42,5 +33,6 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = ["shop", "status"]
     list_select_related = ["household", "shop"]
     search_fields = ["reference", "household__code"]
+    village_path = "household__village__code"
     date_hierarchy = "placed_at"
     inlines = [OrderLineInline]

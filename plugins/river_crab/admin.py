@@ -10,6 +10,7 @@ from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest
 class CooperativeAdmin(ReadOnlyAdmin):
     list_display = ["name", "village"]
     search_fields = ["name"]
+    village_path = "village__code"
 
 
 @admin.register(Member, site=township_admin_site)
@@ -18,6 +19,7 @@ class MemberAdmin(ReadOnlyAdmin):
     list_filter = ["cooperative"]
     list_select_related = ["household", "cooperative"]
     search_fields = ["household__code", "household__head_name"]
+    village_path = "household__village__code"
 
 
 @admin.register(ComplianceInspection, site=township_admin_site)
@@ -26,6 +28,7 @@ class ComplianceInspectionAdmin(ReadOnlyAdmin):
     list_filter = ["aspect", "passed", "inspected_on"]
     list_select_related = ["member__household", "member__cooperative"]
     search_fields = ["member__household__code"]
+    village_path = "member__household__village__code"
 
 
 @admin.register(Harvest, site=township_admin_site)
@@ -34,3 +37,4 @@ class HarvestAdmin(ReadOnlyAdmin):
     list_filter = ["year"]
     list_select_related = ["member__household", "member__cooperative"]
     search_fields = ["member__household__code"]
+    village_path = "member__household__village__code"

@@ -11,6 +11,7 @@ class VeteranAdmin(ReadOnlyAdmin):
     list_display = ["name", "household", "service_branch", "discharged_year"]
     list_select_related = ["household"]
     search_fields = ["name", "household__code"]
+    village_path = "household__village__code"
 
 
 @admin.register(ServiceActivity, site=township_admin_site)
@@ -19,3 +20,4 @@ class ServiceActivityAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "on"]
     list_select_related = ["veteran__household"]
     search_fields = ["veteran__name", "veteran__household__code"]
+    village_path = "veteran__household__village__code"
