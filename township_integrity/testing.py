@@ -13,7 +13,12 @@ fixture ``plugin_contract`` (the same function). It checks that the plugin's hoo
 implementations match the hookspecs (names and arguments), its metadata is valid
 and compatible with this platform, its settings schema is a valid JSON Schema and
 the given settings satisfy it, its rules are well-formed, and the hooks that need
-no database return the declared types.
+no database return the declared types. Given a ``township`` (a test database with
+the plugin enabled there), it also calls the hooks that read the township's data —
+``township_dashboard_panels``, for the whole township and for its first village —
+inside that township's schema and checks they return well-formed panels::
+
+    assert contract_problems(my_plugin.plugin, settings={}, township=township) == []
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ import pluggy
 import pytest
 
 
-def contract_problems(plugin, *, settings: dict | None = None, key: str | None = None) -> list[str]:
-    """Everything wrong with ``plugin`` (a module or object with hookimpls); [] when it passes."""
+def contract_problems(
+    plugin, *, settings: dict | None = None, key: str | None = None, township=None
+) -> list[str]:
+    """Everything wrong with ``plugin`` (a module or object with hookimpls); [] when it passes.
+
+    ``township``: also check the hooks that read a township's data, inside its schema.
+    """
     from jsonschema import Draft202012Validator
 
     from platform_core.plugins import hookspecs
@@ -50,6 +60,8 @@ def contract_problems(plugin, *, settings: dict | None = None, key: str | None =
     for error in Draft202012Validator(metadata.settings_schema).iter_errors(settings):
         problems.append(f"settings {settings!r} do not match the schema: {error.message}")
     problems += _check_results(pm, settings)
+    if township is not None:
+        problems += _check_township_results(pm, settings, township)
     return problems
 
 
@@ -79,6 +91,41 @@ def _check_results(pm, settings: dict) -> list[str]:
                 "not GraphQLContribution"
             )
     return problems
+
+
+def _check_township_results(pm, settings: dict, township) -> list[str]:
+    from django_tenants.utils import tenant_context
+
+    from platform_core.households.models import Village
+    from platform_core.plugins.types import DashboardPanel
+
+    hook = pm.hook.township_dashboard_panels
+    if not hook.get_hookimpls():
+        return []
+    problems: list[str] = []
+    with tenant_context(township):
+        first = Village.objects.order_by("code").values_list("code", flat=True)[:1]
+        for village_codes in (None, list(first)):
+            try:
+                results = hook(village_codes=village_codes, settings=settings)
+            except Exception as exc:
+                problems.append(f"township_dashboard_panels failed: {type(exc).__name__}: {exc}")
+                continue
+            for answer in results:
+                if not isinstance(answer, list | tuple):
+                    problems.append(
+                        f"township_dashboard_panels returned {type(answer).__name__}, not a list"
+                    )
+                    continue
+                for panel in answer:
+                    if not isinstance(panel, DashboardPanel):
+                        problems.append(
+                            f"township_dashboard_panels returned {type(panel).__name__}, "
+                            "not DashboardPanel"
+                        )
+                    else:
+                        problems += [f"township_dashboard_panels: {p}" for p in panel.problems()]
+    return sorted(set(problems), key=problems.index)
 
 
 def _flatten(results) -> list:

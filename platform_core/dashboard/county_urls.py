@@ -1,3 +1,9 @@
 """The county dashboard (county URLs)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from platform_core.dashboard import views
+
+urlpatterns = [
+    path("dashboard/", views.county_dashboard, name="county-dashboard"),
+]

@@ -164,3 +164,22 @@ def township_statistics(period, settings):
     integer is logged and left out. Not ``firstresult``: every enabled plugin's
     figures are collected.
     """
+
+
+@hookspec
+def township_dashboard_panels(village_codes, settings):
+    """Panels this plugin adds to the township dashboard (trends, warnings, totals).
+
+    Called by ``platform_core.plugins.selectors.dashboard_panels(township)`` each time
+    a staff member opens the township dashboard (``/dashboard/``), inside the
+    township's schema and in the language of the request. ``village_codes`` is
+    ``None`` when the viewer sees the whole township, else the list of village codes
+    the viewer's roles cover: show only those villages' figures. An implementation
+    that does not take ``village_codes`` is not called for village-scoped viewers.
+    Return a list of ``township_integrity.DashboardPanel`` (a title, and optionally
+    a ``Chart`` of ``ChartSeries``, a ``PanelTable`` and warnings), or ``None``.
+    Counts and sums only: a panel must never show a household's personal data. A
+    panel that is not a well-formed ``DashboardPanel`` is logged and left out, and
+    an exception is logged without breaking the page. Not ``firstresult``: every
+    enabled plugin's panels are shown, in the order of the plugins' keys.
+    """

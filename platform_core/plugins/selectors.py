@@ -1,4 +1,5 @@
-"""Reads through the plugins: benefit types, eligibility, GraphQL fields, periodic tasks.
+"""Reads through the plugins: benefit types, eligibility, GraphQL fields, periodic tasks,
+dashboard panels.
 
 The API (issue: GraphQL), the alliance module and the beat schedule build on
 these; each asks only the township's enabled plugins.
@@ -7,9 +8,18 @@ these; each asks only the township's enabled plugins.
 from __future__ import annotations
 
 import copy
+import logging
 
 from platform_core.plugins.manager import hooks_for, registry
-from platform_core.plugins.types import BenefitType, Eligibility, GraphQLContribution, PeriodicTask
+from platform_core.plugins.types import (
+    BenefitType,
+    DashboardPanel,
+    Eligibility,
+    GraphQLContribution,
+    PeriodicTask,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def benefit_types(township) -> list[tuple[str, BenefitType]]:
@@ -43,6 +53,50 @@ def graphql_contributions(township) -> list[tuple[str, GraphQLContribution]]:
         for key, value in hooks_for(township).call("township_graphql_fields")
         if isinstance(value, GraphQLContribution)
     ]
+
+
+def dashboard_panels(
+    township, village_codes: list[str] | None = None
+) -> list[tuple[str, DashboardPanel]]:
+    """(plugin key, panel) of the township's enabled plugins, for its dashboard.
+
+    ``village_codes`` (None: the whole township) narrows the figures to those villages;
+    then only plugins whose implementation takes ``village_codes`` are asked. A
+    plugin that fails or answers anything but well-formed panels is logged and its
+    bad answer left out: the dashboard still shows the rest.
+    """
+    hook = "township_dashboard_panels"
+    hooks = hooks_for(township)
+    narrowing = _takes_village_codes(hooks.registry) if village_codes is not None else None
+    codes = None if village_codes is None else sorted(village_codes)
+    found: list[tuple[str, DashboardPanel]] = []
+    for key in hooks.implementers(hook):
+        if narrowing is not None and key not in narrowing:
+            continue
+        try:
+            answer = hooks._call_one(hook, key, {"village_codes": codes})
+        except Exception:
+            logger.exception("plugin %s failed in %s", key, hook)
+            continue
+        if answer is not None and not isinstance(answer, list | tuple):
+            logger.warning("plugin %s: %s returned %r, not a list", key, hook, answer)
+            continue
+        for panel in answer or []:
+            problems = (
+                panel.problems()
+                if isinstance(panel, DashboardPanel)
+                else [f"{panel!r} is not a DashboardPanel"]
+            )
+            if problems:
+                logger.warning("plugin %s: panel left out: %s", key, "; ".join(problems))
+            else:
+                found.append((key, panel))
+    return found
+
+
+def _takes_village_codes(reg) -> set[str]:
+    impls = reg.pm.hook.township_dashboard_panels.get_hookimpls()
+    return {impl.plugin_name for impl in impls if "village_codes" in impl.argnames}
 
 
 def periodic_tasks() -> list[tuple[str, PeriodicTask]]:

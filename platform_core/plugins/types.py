@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 
@@ -104,3 +107,132 @@ class TierMove(NamedTuple):
     household_id: int
     old_tier: str  # "" for a household's first finalised month
     new_tier: str
+
+
+# --- dashboard panels (township_dashboard_panels) ------------------------------------
+
+CHART_KINDS = ("stacked_bar", "grouped_bar", "line")
+_PANEL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _is_number(value) -> bool:
+    return (
+        isinstance(value, int | float | Decimal)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One coloured series of a chart: a number per label (a count, yuan, ...), none negative."""
+
+    name_zh: str
+    name_en: str
+    values: tuple  # numbers (int, float or Decimal), one per label of the chart
+    colour: str = ""  # "#rrggbb"; "" takes the next colour of the platform's palette
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart the platform draws (server-side SVG): stacked bars, grouped bars or lines."""
+
+    kind: str  # one of CHART_KINDS
+    labels: tuple  # the x axis: months ("2026-03"), villages, banks, ...
+    series: tuple  # ChartSeries
+    y_label_zh: str = ""  # what the numbers count, e.g. "件" / "cases"
+    y_label_en: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the chart ([] when the platform can draw it)."""
+        if self.kind not in CHART_KINDS:
+            return [f"chart kind {self.kind!r} is not one of {', '.join(CHART_KINDS)}"]
+        if not isinstance(self.labels, list | tuple) or not all(
+            isinstance(label, str) for label in self.labels
+        ):
+            return ["chart labels must be a list of strings"]
+        if not isinstance(self.series, list | tuple) or not self.series:
+            return ["a chart needs at least one ChartSeries"]
+        problems = []
+        for series in self.series:
+            if not isinstance(series, ChartSeries):
+                problems.append(f"chart series {series!r} is not a ChartSeries")
+                continue
+            if not series.name_zh or not series.name_en:
+                problems.append("chart series need name_zh and name_en")
+            if series.colour and not _COLOUR.match(series.colour):
+                problems.append(f"series colour {series.colour!r} is not #rrggbb")
+            values = series.values
+            if not isinstance(values, list | tuple) or len(values) != len(self.labels):
+                problems.append(f"series {series.name_en!r}: needs one value per label")
+            elif not all(_is_number(v) and v >= 0 for v in values):
+                problems.append(f"series {series.name_en!r}: values must be numbers, none negative")
+        return problems
+
+
+@dataclass(frozen=True)
+class PanelTable:
+    """A small table of a panel: column headings in both languages, rows of cells."""
+
+    headers_zh: tuple  # strings
+    headers_en: tuple  # strings, as many as headers_zh
+    rows: tuple  # rows of cells (strings or numbers), each as long as the headers
+
+    def problems(self) -> list[str]:
+        heads = (self.headers_zh, self.headers_en)
+        if not all(
+            isinstance(h, list | tuple) and all(isinstance(c, str) for c in h) for h in heads
+        ):
+            return ["table headers must be lists of strings"]
+        if len(self.headers_zh) != len(self.headers_en) or not self.headers_en:
+            return ["table needs as many headers_zh as headers_en (at least one)"]
+        if not isinstance(self.rows, list | tuple):
+            return ["table rows must be a list of rows"]
+        for row in self.rows:
+            if not isinstance(row, list | tuple) or len(row) != len(self.headers_en):
+                return [f"table row {row!r} does not have {len(self.headers_en)} cells"]
+            if not all(isinstance(cell, str) or _is_number(cell) for cell in row):
+                return [f"table row {row!r}: cells must be strings or numbers"]
+        return []
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the township dashboard: a title, and a chart, a table and/or warnings.
+
+    Counts and sums only: a panel must never show a household's personal data
+    (names, codes, addresses, phone numbers). ``warnings`` and table cells are shown
+    as given: write them in the request's language
+    (``django.utils.translation.get_language()``).
+    """
+
+    key: str  # lower-case letters, digits and "_", unique among the plugin's panels
+    title_zh: str
+    title_en: str
+    chart: Chart | None = None
+    table: PanelTable | None = None
+    warnings: tuple = ()  # strings
+
+    def problems(self) -> list[str]:
+        """What is wrong with the panel ([] when the dashboard can show it)."""
+        problems = []
+        if not isinstance(self.key, str) or not _PANEL_KEY.match(self.key):
+            problems.append(f"panel key {self.key!r} is not lower-case letters, digits and _")
+        if not self.title_zh or not self.title_en:
+            problems.append(f"panel {self.key}: needs title_zh and title_en")
+        if self.chart is not None:
+            if isinstance(self.chart, Chart):
+                problems += [f"panel {self.key}: {p}" for p in self.chart.problems()]
+            else:
+                problems.append(f"panel {self.key}: chart {self.chart!r} is not a Chart")
+        if self.table is not None:
+            if isinstance(self.table, PanelTable):
+                problems += [f"panel {self.key}: {p}" for p in self.table.problems()]
+            else:
+                problems.append(f"panel {self.key}: table {self.table!r} is not a PanelTable")
+        if not isinstance(self.warnings, list | tuple) or not all(
+            isinstance(w, str) for w in self.warnings
+        ):
+            problems.append(f"panel {self.key}: warnings must be a list of strings")
+        return problems

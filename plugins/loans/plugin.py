@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
+from township_integrity import (
+    BenefitType,
+    Chart,
+    ChartSeries,
+    DashboardPanel,
+    Eligibility,
+    PanelTable,
+    PluginMetadata,
+    hookimpl,
+)
 
 KEY = "loans"
 BENEFIT = "integrity_loan"
@@ -104,3 +113,61 @@ def township_graphql_fields(settings):
     from plugins.loans.graphql import contribution
 
     return contribution()
+
+
+@hookimpl
+def township_dashboard_panels(village_codes, settings):
+    """Credit granted and drawn per bank (yuan), with lines and frozen undrawn credit.
+
+    Sums per bank only (over the viewer's villages' households when narrowed).
+    """
+    from platform_core.alliance.models import AllianceMember
+    from plugins.loans.models import CreditLine, LoanProduct
+    from plugins.loans.selectors import _LINE_TOTALS, ZERO, Totals, _totals
+
+    lines = CreditLine.objects.all()
+    if village_codes is not None:
+        lines = lines.filter(application__household__village__code__in=village_codes)
+    rows = {
+        row["application__product__bank"]: _totals(row)
+        for row in lines.values("application__product__bank").annotate(**_LINE_TOTALS).order_by()
+    }
+    banks = AllianceMember.objects.filter(pk__in=LoanProduct.objects.values("bank")).order_by(
+        "code"
+    )
+    totals = [(bank, rows.get(bank.pk, Totals(0, ZERO, ZERO, ZERO))) for bank in banks]
+    if not totals:
+        return []
+    names = tuple(bank.name for bank, _ in totals)
+    return [
+        DashboardPanel(
+            key="banks",
+            title_zh="鸿信贷授信（按银行）",
+            title_en="Integrity loans granted, by bank",
+            chart=Chart(
+                kind="grouped_bar",
+                labels=names,
+                series=(
+                    ChartSeries(
+                        "授信额度", "Granted", tuple(t.granted for _, t in totals), "#1e8e3e"
+                    ),
+                    ChartSeries("已用信", "Drawn", tuple(t.drawn for _, t in totals), "#1a73e8"),
+                ),
+                y_label_zh="元",
+                y_label_en="yuan",
+            ),
+            table=PanelTable(
+                headers_zh=("银行", "授信笔数", "授信额度（元）", "已用信（元）", "冻结未用（元）"),
+                headers_en=(
+                    "Bank",
+                    "Credit lines",
+                    "Granted (yuan)",
+                    "Drawn (yuan)",
+                    "Frozen undrawn (yuan)",
+                ),
+                rows=tuple(
+                    (bank.name, t.lines, t.granted, t.drawn, t.frozen_undrawn) for bank, t in totals
+                ),
+            ),
+        )
+    ]

@@ -1,0 +1,92 @@
+"""The dashboards' pages: thin views over ``selectors`` (figures) and ``charts`` (SVG)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import get_language
+
+from platform_core.accounts.viewer import Viewer
+from platform_core.dashboard import charts, selectors
+
+
+def _signed_in(request) -> bool:
+    return request.user.is_authenticated
+
+
+def _login(request):
+    return redirect_to_login(request.get_full_path(), reverse("login"))
+
+
+def township_dashboard(request):
+    """Tier mix by month and village, this month's evaluation, the plugins' panels."""
+    if not _signed_in(request):
+        return _login(request)
+    viewer = Viewer.of(request.user, request.township)
+    scope = selectors.township_scope(viewer)
+    if scope is None:
+        raise PermissionDenied
+    data = selectors.township_dashboard(request.township, None if scope == selectors.ALL else scope)
+    zh = (get_language() or "").startswith("zh")
+    with_tiers = [v for v in data.villages if v.tiers is not None]
+    context = {
+        "township": request.township,
+        "data": data,
+        "tier_months": charts.tier_chart(
+            "tiers-by-month", [m.label for m in data.months], [m.tiers for m in data.months]
+        )
+        if data.months
+        else None,
+        "tier_villages": charts.tier_chart(
+            "tiers-by-village", [v.name for v in with_tiers], [v.tiers for v in with_tiers]
+        )
+        if with_tiers
+        else None,
+        "panels": [charts.show_panel(key, panel, zh) for key, panel in data.panels],
+    }
+    return render(request, "dashboard/township.html", context)
+
+
+def _hotline_name() -> str:
+    from tenants.models import TownshipStatistics
+
+    return capfirst(TownshipStatistics._meta.get_field("hotline_cases").verbose_name)
+
+
+def county_dashboard(request):
+    """Tier mix and hotline cases per township, tier mix by month across townships."""
+    if not _signed_in(request):
+        return _login(request)
+    if not selectors.county_allowed(Viewer.of(request.user, None)):
+        raise PermissionDenied
+    townships = selectors.county_figures()
+    months = selectors.county_tiers_by_month()
+    names = [t.name for t in townships]
+    context = {
+        "townships": townships,
+        "months": months,
+        "tier_townships": charts.tier_chart("county-tiers", names, [t.tiers for t in townships])
+        if townships
+        else None,
+        "hotline": charts.draw(
+            "grouped_bar",
+            "county-hotline",
+            names,
+            [
+                charts.Line(
+                    _hotline_name(), tuple(t.hotline_cases for t in townships), "", "hotline"
+                )
+            ],
+        )
+        if townships
+        else None,
+        "tier_months": charts.tier_chart(
+            "county-tiers-by-month", [m.label for m in months], [m.tiers for m in months]
+        )
+        if months
+        else None,
+    }
+    return render(request, "dashboard/county.html", context)
