@@ -296,3 +296,10 @@ GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
 # Introspection is always on with DEBUG (the demo's GraphiQL); elsewhere only if allowed.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=False)
 GRAPHENE = {"SCHEMA": None, "ATOMIC_MUTATIONS": False}
+
+# --- Pages ---------------------------------------------------------------------------
+# Public scan page of a household QR code: requests per client and minute (0: no limit).
+PUBLIC_SCAN_RATE_PER_MINUTE = env_int("PUBLIC_SCAN_RATE_PER_MINUTE", 30)
+# Key that signs household QR codes (default SECRET_KEY): keep it when rotating
+# SECRET_KEY, or printed door plates stop scanning.
+HOUSEHOLD_CODE_SIGNING_KEY = os.environ.get("HOUSEHOLD_CODE_SIGNING_KEY", "")

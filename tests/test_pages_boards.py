@@ -110,7 +110,7 @@ def test_a_board_lists_masked_model_households_and_hides_red_when_excluded(board
     assert response.status_code == 200
     assert "太湖村 honour board, 2026 Q1" in text
     assert "Based on the evaluation of 2026-03." in text
-    assert "Published by publisher@test.local on" in text
+    assert "Published by 甲镇 on" in text and "publisher@test.local" not in text
     assert "<li>俞*明</li>" in text and "俞国明" not in text
     assert "沈某" not in text and "沈红" not in text  # red, and the board excludes red
     assert "Households to improve" not in text

@@ -81,10 +81,8 @@ def _title(pages: _Pages, township_name: str, board: HonourBoard) -> None:
     )
     canvas.setFillColor(GREY)
     based = f"依据 {board.based_on:%Y-%m} 月评定  Based on the evaluation of {board.based_on:%Y-%m}"
-    published = (
-        f"发布  Published {timezone.localdate(board.published_at):%Y-%m-%d}"
-        f" · {board.published_by_label}"
-    )
+    # The township publishes; the clerk's e-mail stays off a public notice.
+    published = f"发布  Published {timezone.localdate(board.published_at):%Y-%m-%d}"
     draw_text(canvas, based, WIDTH / 2, pages.y - 25 * mm, 10, centred=True)
     draw_text(canvas, published, WIDTH / 2, pages.y - 30.5 * mm, 10, centred=True)
     pages.y -= 40 * mm

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from platform_core.evaluation.models import HouseholdSnapshot
+from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import BoardEntry, HonourBoard
 
@@ -60,3 +61,36 @@ def model_households_of_year(year: int, *, full_names: bool = False) -> list[Mod
             )
         )
     return chosen
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A board as the public sees it: masked names by kind (``to_improve`` None: not shown)."""
+
+    board: HonourBoard
+    models: list[str]
+    to_improve: list[str] | None
+
+
+def published_boards() -> QuerySet[HonourBoard]:
+    """Every published board of the township, newest quarter first, with its counts."""
+    return (
+        HonourBoard.objects.select_related("village")
+        .annotate(
+            model_count=Count("entries", filter=Q(entries__kind=BoardEntry.Kind.MODEL)),
+            improve_count=Count("entries", filter=Q(entries__kind=BoardEntry.Kind.IMPROVE)),
+        )
+        .order_by("-year", "-quarter", "village__code")
+    )
+
+
+def listing(village_code: str, year: int, quarter: int) -> Listing | None:
+    """The published board of a village and quarter; None when there is none."""
+    village = Village.objects.filter(code=village_code).first()
+    found = board(village, year, quarter) if village else None
+    if found is None:
+        return None
+    models, to_improve = [], []
+    for entry in board_entries(found):
+        (models if entry.kind == BoardEntry.Kind.MODEL else to_improve).append(entry.masked_name)
+    return Listing(found, models, to_improve if found.includes_red else None)
