@@ -214,6 +214,13 @@ class TownshipHooks:
             except Exception:
                 logger.exception("plugin %s failed in %s", key, hook)
 
+    def call_plugin(self, hook: str, key: str, **kwargs):
+        """Plugin ``key``'s answer alone (it must be enabled here), for callers that
+        judge each plugin's answer — or failure — on its own."""
+        if key not in self.enabled:
+            raise LookupError(f"plugin {key} is not enabled here")
+        return self._call_one(hook, key, kwargs)
+
     def _call_one(self, hook: str, key: str, kwargs: dict):
         CALLED_HOOKS.add(hook)
         if "settings" in getattr(self.registry.pm.hook, hook).spec.argnames:  # its own, a copy

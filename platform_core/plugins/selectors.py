@@ -74,7 +74,7 @@ def dashboard_panels(
         if narrowing is not None and key not in narrowing:
             continue
         try:
-            answer = hooks._call_one(hook, key, {"village_codes": codes})
+            answer = hooks.call_plugin(hook, key, village_codes=codes)
         except Exception:
             logger.exception("plugin %s failed in %s", key, hook)
             continue
