@@ -4,18 +4,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install catalogues lint format clean-data stop-db
+.PHONY: demo test bench install lint format clean-data stop-db
 
-demo: install catalogues
+demo: install
 	$(BIN)/python -m platform_core.launcher demo
 
-test: install catalogues
+test: install
 	$(BIN)/python -m platform_core.launcher test $(PYTEST_ARGS)
 
-bench: install catalogues
+bench: install
 	$(BIN)/python -m platform_core.launcher bench $(BENCH)
 
+# Installing also compiles the translation catalogues (.po in git → .mo) with Babel,
+# so no GNU gettext is needed; only catalogues newer than their .mo are compiled.
 install: $(STAMP)
+	@$(BIN)/python -m platform_core.i18n
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -25,10 +28,6 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	# The project itself, editable: registers the built-in plugins' entry points.
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
-
-# Translation catalogues (.po in git) compiled to .mo; Babel, so no GNU gettext is needed.
-catalogues: install
-	@$(BIN)/python -m platform_core.i18n
 
 lint: install
 	$(BIN)/ruff check .

@@ -105,6 +105,7 @@ def _banner(env: dict, port: str) -> None:
         f"  County site        {base}/",
         f"  County admin       {base}/admin/   login {COUNTY_ADMIN[0]} / {COUNTY_ADMIN[1]}",
         f"  County GraphiQL    {base}/graphql/",
+        f"  County dashboard   {base}/dashboard/",
     ]
     for t in DEMO_TOWNSHIPS:
         lines += [
@@ -113,6 +114,8 @@ def _banner(env: dict, port: str) -> None:
             f"  {t.name} admin      {base}/t/{t.code}/admin/   login {t.admin[0]} / {t.admin[1]}",
             f"  {t.name} GraphiQL   {base}/t/{t.code}/graphql/   "
             f"(sign in at {base}/t/{t.code}/accounts/login/)",
+            f"  {t.name} dashboard  {base}/t/{t.code}/dashboard/   "
+            f"boards {base}/t/{t.code}/boards/",
         ]
     people = ", ".join(f"{kind}@<slug>.demo ({role})" for kind, role, *_ in DEMO_PEOPLE)
     lines += [f"  Role logins        {people}; password {DEMO_ROLE_PASSWORD}"]
