@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformCoreConfig(AppConfig):
     name = "platform_core"
-    verbose_name = "Platform"
+    verbose_name = _("Platform")

@@ -32,7 +32,7 @@ class County(models.Model):
         blank=True,
         help_text=_("Plugin keys enabled for every township onboarded in this county."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("county")
@@ -112,7 +112,7 @@ class Township(TenantMixin):
     # not a counter, so a rolled-back change can never leave a cache entry that a
     # later committed change would match.
     plugins_version = models.UUIDField(default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Schemas are cloned by the onboarding service, never created by save().
     auto_create_schema = False
@@ -147,7 +147,10 @@ class PluginActivation(models.Model):
     """Whether a plugin is enabled for a township, with its settings."""
 
     township = models.ForeignKey(
-        Township, on_delete=models.CASCADE, related_name="plugin_activations"
+        Township,
+        on_delete=models.CASCADE,
+        related_name="plugin_activations",
+        verbose_name=_("township"),
     )
     plugin = models.CharField(_("plugin"), max_length=64)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -155,7 +158,7 @@ class PluginActivation(models.Model):
     # Codes of the plugin's rules that disabling switched off (enabling again turns
     # exactly these back on; rules the township had switched off itself stay off).
     suspended_rules = models.JSONField(default=list, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("plugin activation")

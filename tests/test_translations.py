@@ -1,14 +1,26 @@
-"""Refusals speak the language of whoever asked; the zh-hans catalogue covers every message."""
+"""Refusals and pages speak the language of whoever asked; the zh-hans catalogue covers every
+message of the code, the models' labels and the templates.
+
+A new message fails the catalogue tests until it is extracted, translated and compiled::
+
+    DATABASE_URL=... PLATFORM_MODE=test .venv/bin/python manage.py makemessages \
+        -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --ignore=deploy
+    # translate every empty or "#, fuzzy" msgstr of locale/zh_Hans/LC_MESSAGES/django.po
+    # (drop the fuzzy flag; plurals: msgstr[0] only), then
+    .venv/bin/python -m platform_core.i18n
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_file
 from babel.messages.pofile import read_po
+from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from platform_core.errors import NotAllowed
@@ -18,27 +30,42 @@ from tests.api import endpoint, gql
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-# Python code whose messages must all be translated.
+# Code and templates whose messages must all be translated (migrations aside): services,
+# API, models, apps, admin, settings and the templates under these directories.
 CHECKED_DIRS = ("platform_core", "tenants", "plugins", "graphql_api")
-# Modules of model and admin labels: translated in a pass of their own (with the templates).
-LABEL_MODULES = {"models.py", "apps.py", "admin.py", "admin_site.py", "settings.py"}
 FUTURE = dt.date(2999, 1, 1)
-PLACEHOLDER = re.compile(r"%\((\w+)\)")
+# printf-style placeholders (named or positional), str.format fields and HTML tags: a
+# translation keeps every one of them.
+PRINTF = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
+BRACES = re.compile(r"\{\w*(?:![rsa])?(?::[^{}]*)?\}")
+TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+ADD_MESSAGES = (
+    "run makemessages (see the module docstring), translate the new messages in "
+    "locale/zh_Hans/LC_MESSAGES/django.po and compile:"
+)
 
 
 def _checked(path: str) -> bool:
     parts = Path(path).parts
-    return (
-        path.endswith(".py")
-        and parts[0] in CHECKED_DIRS
-        and "migrations" not in parts
-        and parts[-1] not in LABEL_MODULES
-    )
+    return bool(parts) and parts[0] in CHECKED_DIRS and "migrations" not in parts
 
 
 def _catalogue():
     with CATALOGUE.open("rb") as handle:
         return read_po(handle, locale="zh_Hans")
+
+
+def _placeholders(text: str, python_format: bool) -> tuple:
+    named, positional = set(), []
+    if python_format:
+        for name, conversion in PRINTF.findall(text):
+            if conversion == "%":
+                continue
+            if name:
+                named.add(name)
+            else:
+                positional.append(conversion)
+    return named, positional, sorted(BRACES.findall(text)), sorted(TAG.findall(text))
 
 
 # --- services -----------------------------------------------------------------------------
@@ -158,36 +185,132 @@ def test_every_message_of_the_code_has_a_chinese_translation_with_the_same_place
     for message in _catalogue():
         if not message.id or not any(_checked(path) for path, _line in message.locations):
             continue
-        msgid = message.id[0] if message.pluralizable else message.id
+        msgids = message.id if message.pluralizable else (message.id,)
         strings = message.string if message.pluralizable else (message.string,)
-        where = f"{message.locations[0][0]}:{message.locations[0][1]} {msgid!r}"
-        if message.fuzzy or not all(strings):
+        where = f"{message.locations[0][0]}:{message.locations[0][1]} {msgids[0]!r}"
+        python_format = "python-format" in message.flags
+        expected = _placeholders(msgids[0], python_format)
+        if message.fuzzy or not strings or not all(strings):
             problems.append(f"{where}: not translated")
-        elif any(set(PLACEHOLDER.findall(s)) != set(PLACEHOLDER.findall(msgid)) for s in strings):
-            problems.append(f"{where}: placeholders differ in {strings!r}")
+        elif message.pluralizable and len(strings) != 1:
+            problems.append(f"{where}: zh-hans has one plural form, not {len(strings)}")
+        elif any(_placeholders(s, python_format) != expected for s in strings):
+            problems.append(f"{where}: placeholders or tags differ in {strings!r}")
     assert not problems, "\n".join(problems)
 
 
-def test_the_catalogue_holds_every_message_of_the_code():
-    """A message added to the code without ``makemessages`` is caught here, not in production."""
-    keywords = {
-        **DEFAULT_KEYWORDS,
-        "gettext_lazy": None,
-        "gettext_noop": None,
-        "pgettext_lazy": ((1, "c"), 2),
-        "ngettext_lazy": (1, 2),
-    }
-    known = {(m.context, m.id[0] if m.pluralizable else m.id) for m in _catalogue() if m.id}
-    missing = []
+def test_the_catalogue_says_chinese_has_one_plural_form():
+    catalogue = _catalogue()
+    assert catalogue.num_plurals == 1 and catalogue.plural_expr == "0"
+    assert not catalogue.fuzzy  # a fuzzy header is ignored by some tools
+
+
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "pgettext_lazy": ((1, "c"), 2),
+    "ngettext_lazy": (1, 2),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
+
+
+def _code_messages():
+    """(where, context, msgid) of every message in the checked Python code and templates."""
+    from django.utils.translation.template import templatize
+
     for directory in CHECKED_DIRS:
-        for path in sorted((ROOT / directory).rglob("*.py")):
+        for path in sorted((ROOT / directory).rglob("*")):
             relative = str(path.relative_to(ROOT))
-            if not _checked(relative):
+            if path.suffix not in (".py", ".html", ".txt") or not _checked(relative):
                 continue
-            for line, message, _comments, context in extract_from_file(
-                "python", path, keywords=keywords
-            ):
+            if path.suffix == ".py":
+                found = extract_from_file("python", path, keywords=KEYWORDS)
+            else:  # templates: Django's own conversion for xgettext, read as Python
+                source = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+                # One call per line (messages are repr()s); markup indents are no Python.
+                source = "\n".join(line.lstrip() for line in source.splitlines())
+                found = extract("python", io.BytesIO(source.encode()), keywords=KEYWORDS)
+            for line, message, _comments, context in found:
                 msgid = message[0] if isinstance(message, tuple) else message
-                if msgid and (context, msgid) not in known:
-                    missing.append(f"{relative}:{line} {msgid!r}")
-    assert not missing, "run makemessages and translate:\n" + "\n".join(missing)
+                if msgid:
+                    yield f"{relative}:{line}", context, msgid
+
+
+def test_the_catalogue_holds_every_message_of_the_code():
+    """A message added to the code or a template without ``makemessages`` is caught here."""
+    known = {(m.context, m.id[0] if m.pluralizable else m.id) for m in _catalogue() if m.id}
+    missing = [
+        f"{where} {msgid!r}"
+        for where, context, msgid in _code_messages()
+        if (context, msgid) not in known
+    ]
+    assert not missing, ADD_MESSAGES + "\n" + "\n".join(missing)
+
+
+def test_the_catalogue_check_sees_labels_and_templates():
+    """Model labels, app names, admin texts and template strings are all checked."""
+    found = {(where.split(":")[0], msgid) for where, _context, msgid in _code_messages()}
+    assert ("platform_core/households/models.py", "head of household") in found
+    assert ("platform_core/scoring/apps.py", "Covenant and ledger") in found
+    assert ("tenants/admin.py", "Suspend selected townships") in found
+    assert ("platform_core/templates/base.html", "Sign in") in found
+    assert (
+        "platform_core/templates/platform/township_home.html",
+        "%(counter)s household on record.",
+    ) in found
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def test_the_township_pages_speak_chinese_by_default_and_english_when_asked(
+    client, township_a, in_township
+):
+    """No Accept-Language: the platform's default (zh-hans); "en" asked for: English."""
+    with in_township(township_a):
+        f.village()
+    assert client.login(username="admin@jia.test", password="pw-jia")
+    admin = f"/t/{township_a.code}/admin/"
+    chinese = client.get(admin)
+    english = client.get(admin, HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.status_code == english.status_code == 200
+    assert '<html lang="zh-hans"' in chinese.text and '<html lang="en"' in english.text
+    # App names and models' verbose_name_plural.
+    for zh, en in (
+        ("村规民约与积分", "Covenant and ledger"),
+        ("村规民约规则", "Covenant rules"),
+        ("积分记录", "Ledger entries"),
+        ("评议轮次", "Evaluation rounds"),
+        ("乡镇管理", "Township administration"),
+    ):
+        assert zh in chinese.text and en not in chinese.text, en
+        assert en in english.text and zh not in english.text, zh
+
+    households = f"/t/{township_a.code}/admin/households/household/"
+    zh_list = client.get(households)
+    en_list = client.get(households, HTTP_ACCEPT_LANGUAGE="en")
+    assert "户主" in zh_list.text and "Head of household" in en_list.text
+    assert "Head of household" not in zh_list.text and "户主" not in en_list.text
+
+    client.logout()
+    home = f"/t/{township_a.code}/"
+    zh_home = client.get(home)
+    en_home = client.get(home, HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="zh-hans"' in zh_home.text and "共登记 3 户。" in zh_home.text
+    assert "<th>村</th><th>农户</th>" in zh_home.text and "登录" in zh_home.text
+    assert '<html lang="en"' in en_home.text and "3 households on record." in en_home.text
+    assert "<th>Village</th><th>Households</th>" in en_home.text and "Sign in" in en_home.text
+
+
+def test_the_county_pages_speak_chinese_by_default_and_english_when_asked(client, township_a):
+    zh_home, en_home = client.get("/"), client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "乡镇诚信平台" in zh_home.text and "Township integrity platform" not in zh_home.text
+    assert township_a.name in zh_home.text and "正常" in zh_home.text  # the status, translated
+    assert "Township integrity platform" in en_home.text and "Active" in en_home.text
+    user = get_user_model().objects.create_superuser("county@x.cn", "county@x.cn", "pw")
+    client.force_login(user)
+    zh_admin = client.get("/admin/")
+    en_admin = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "县与乡镇" in zh_admin.text and "县级管理" in zh_admin.text
+    assert "Counties and townships" in en_admin.text and "County administration" in en_admin.text

@@ -23,7 +23,10 @@ class Membership(models.Model):
     """Grants ``user`` a ``role`` in ``township``, optionally limited to one village."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     township = models.ForeignKey(
         "tenants.Township",
@@ -32,6 +35,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty for county-wide roles."),
+        verbose_name=_("township"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     village_code = models.CharField(_("village scope"), max_length=32, blank=True)
@@ -47,7 +51,7 @@ class Membership(models.Model):
         blank=True,
         help_text=_("For the alliance member role: the code of the bank, shop or firm."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -90,7 +94,10 @@ class ApiToken(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
     township = models.ForeignKey(
         "tenants.Township",
@@ -99,6 +106,7 @@ class ApiToken(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty for a county token."),
+        verbose_name=_("township"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     village_code = models.CharField(_("village scope"), max_length=32, blank=True)

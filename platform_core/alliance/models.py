@@ -37,7 +37,9 @@ class AllianceMember(models.Model):
 class EligibilityCheck(models.Model):
     """Every eligibility question asked, by whom, about whom, and the answer given."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     benefit_code = models.CharField(_("benefit"), max_length=64)
     tier = models.CharField(_("tier"), max_length=8)
     eligible = models.BooleanField(_("eligible"))
@@ -45,7 +47,12 @@ class EligibilityCheck(models.Model):
     legal_basis = models.TextField(_("legal basis"), blank=True)
     answered_by = models.CharField(_("answered by plugin"), max_length=64, blank=True)
     member = models.ForeignKey(
-        AllianceMember, on_delete=models.PROTECT, null=True, blank=True, related_name="checks"
+        AllianceMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checks",
+        verbose_name=_("alliance member"),
     )
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,6 +60,7 @@ class EligibilityCheck(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("checked by (account)"),
     )
     checked_by_label = models.CharField(_("checked by"), max_length=150)
     checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
@@ -69,11 +77,21 @@ class EligibilityCheck(models.Model):
 class Grant(models.Model):
     """A benefit an alliance member granted to a household (after an eligibility check)."""
 
-    member = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="grants")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        AllianceMember,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("alliance member"),
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     benefit_code = models.CharField(_("benefit"), max_length=64)
     eligibility_check = models.OneToOneField(
-        EligibilityCheck, on_delete=models.PROTECT, related_name="+"
+        EligibilityCheck,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("eligibility check"),
     )
     note = models.TextField(_("note"), blank=True)
     granted_by_label = models.CharField(_("granted by"), max_length=150)

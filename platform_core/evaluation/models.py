@@ -22,12 +22,14 @@ class EvaluationRound(models.Model):
         OPEN = "open", _("Open")
         FINALISED = "finalised", _("Finalised")
 
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="rounds")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("village")
+    )
     period = models.DateField(_("month"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by_label = models.CharField(_("finalised by"), max_length=150, blank=True)
 
@@ -50,14 +52,30 @@ class Assignment(models.Model):
         PARTY_MEMBER = "party_member", _("Party member (linked households)")
         GROUP_LEADER = "group_leader", _("Group leader (area)")
 
-    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="assignments")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(
+        EvaluationRound,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("evaluation round"),
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("evaluator"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid"),
     )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
@@ -78,8 +96,12 @@ class HouseholdSnapshot(models.Model):
     """A household's standing at the end of a finalised month."""
 
     period = models.DateField(_("month"))
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="snapshots")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="snapshots", verbose_name=_("household")
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
     score = models.IntegerField(_("score"))
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
     change = models.IntegerField(_("change since last month"), null=True)
@@ -102,7 +124,9 @@ class VillageSnapshot(models.Model):
     """A village's totals at the end of a finalised month."""
 
     period = models.DateField(_("month"))
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="snapshots")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="snapshots", verbose_name=_("village")
+    )
     households = models.IntegerField(_("households"))
     green = models.IntegerField(_("green"))
     blue = models.IntegerField(_("blue"))
@@ -127,9 +151,14 @@ class TierChange(models.Model):
     """A household's tier moved between two finalised months (the first month counts too)."""
 
     period = models.DateField(_("month"))
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_changes")
-    old_tier = models.CharField(max_length=8, choices=Tier.choices, blank=True)
-    new_tier = models.CharField(max_length=8, choices=Tier.choices)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="tier_changes",
+        verbose_name=_("household"),
+    )
+    old_tier = models.CharField(_("previous tier"), max_length=8, choices=Tier.choices, blank=True)
+    new_tier = models.CharField(_("new tier"), max_length=8, choices=Tier.choices)
 
     class Meta:
         verbose_name = _("tier change")

@@ -20,7 +20,9 @@ class Village(models.Model):
 
 
 class Grid(models.Model):
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="grids", verbose_name=_("village")
+    )
     name = models.CharField(_("name"), max_length=100)
 
     class Meta:
@@ -36,9 +38,16 @@ class Grid(models.Model):
 
 class Household(models.Model):
     code = models.CharField(_("household code"), max_length=32, unique=True)
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
     grid = models.ForeignKey(
-        Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
+        Grid,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("grid"),
     )
     head_name = models.CharField(_("head of household"), max_length=50)
     members = models.PositiveSmallIntegerField(_("members"), default=1)
@@ -46,7 +55,7 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # HMAC-SHA256 of the head's national ID number, keyed by settings.ID_HASH_KEY.
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("household")

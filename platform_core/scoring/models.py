@@ -42,7 +42,7 @@ class Rule(models.Model):
         _("supplied by plugin"), max_length=64, blank=True, default=CORE_PLUGIN
     )
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("covenant rule")
@@ -85,6 +85,7 @@ class ScoreEvent(models.Model):
         related_name="score_events",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("household"),
     )
     rule = models.ForeignKey(
         Rule,
@@ -92,6 +93,7 @@ class ScoreEvent(models.Model):
         related_name="score_events",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("rule"),
     )
     # Copied from the rule when recorded: editing a rule never changes entries.
     points = models.IntegerField(_("points"))
@@ -100,7 +102,7 @@ class ScoreEvent(models.Model):
     external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     note = models.TextField(_("note"), blank=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NORMAL)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NORMAL)
     status = models.CharField(
         _("status"), max_length=16, choices=EntryStatus.choices, default=EntryStatus.PROPOSED
     )
@@ -112,6 +114,7 @@ class ScoreEvent(models.Model):
         related_name="corrections",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("corrected entry"),
     )
     evaluation_round = models.ForeignKey(
         "evaluation.EvaluationRound",
@@ -121,6 +124,7 @@ class ScoreEvent(models.Model):
         related_name="entries",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("evaluation round"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,6 +134,7 @@ class ScoreEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("recorded by (account)"),
     )
     # Always set: the recorder's e-mail, or "plugin:<key>" / "cli:<os user>".
     recorded_by_label = models.CharField(_("recorded by"), max_length=150)
@@ -142,6 +147,7 @@ class ScoreEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("reviewed by (account)"),
     )
     reviewed_by_label = models.CharField(_("reviewed by"), max_length=150, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -197,7 +203,12 @@ class Objection(models.Model):
         UPHELD = "upheld", _("Upheld")
         DISMISSED = "dismissed", _("Dismissed")
 
-    entry = models.ForeignKey(ScoreEvent, on_delete=models.PROTECT, related_name="objections")
+    entry = models.ForeignKey(
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("ledger entry"),
+    )
     reason = models.TextField(_("reason"))
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -205,6 +216,7 @@ class Objection(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("filed by (account)"),
     )
     filed_by_label = models.CharField(_("filed by"), max_length=150)
     on_behalf = models.BooleanField(_("filed by staff on the household's behalf"), default=False)
@@ -218,12 +230,18 @@ class Objection(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("decided by (account)"),
     )
     decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     compensating_entry = models.OneToOneField(
-        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compensating entry"),
     )
 
     class Meta:
@@ -249,7 +267,11 @@ class Wallet(models.Model):
     """
 
     household = models.OneToOneField(
-        Household, on_delete=models.PROTECT, related_name="wallet", primary_key=True
+        Household,
+        on_delete=models.PROTECT,
+        related_name="wallet",
+        primary_key=True,
+        verbose_name=_("household"),
     )
     spent = models.PositiveIntegerField(_("points spent"), default=0)
 
@@ -264,12 +286,14 @@ class Wallet(models.Model):
 class WalletSpend(models.Model):
     """One spending of wallet points (e.g. a points-shop order)."""
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="spends")
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="spends", verbose_name=_("points wallet")
+    )
     amount = models.PositiveIntegerField(_("points"))
     reference = models.CharField(_("reference"), max_length=128, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     spent_by_label = models.CharField(_("spent by"), max_length=150)
-    spent_at = models.DateTimeField(auto_now_add=True)
+    spent_at = models.DateTimeField(_("spent at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("wallet spending")

@@ -16,7 +16,9 @@ class Inspection(models.Model):
         WRONG = "wrong", _("Sorted wrongly")
         NOT_SORTED = "not_sorted", _("Not sorted")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     inspected_on = models.DateField(_("inspected on"))
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     inspector = models.ForeignKey(
@@ -25,13 +27,19 @@ class Inspection(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("inspector (account)"),
     )
     inspector_label = models.CharField(_("inspector"), max_length=150)
     photo_ref = models.CharField(_("photo reference"), max_length=200, blank=True)
     entry = models.OneToOneField(
-        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("garbage-sorting inspection")

@@ -35,7 +35,9 @@ class Card(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         EXPIRED = "expired", _("Expired")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     number = models.CharField(_("card number"), max_length=32, unique=True)
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
@@ -45,9 +47,9 @@ class Card(models.Model):
     # Why and when the card last stopped (or started again) being usable.
     status_reason = models.TextField(_("status reason"), blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
-    issued_by = _user()
+    issued_by = _user(verbose_name=_("issued by (account)"))
     issued_by_label = models.CharField(_("issued by"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("integrity card")
@@ -83,12 +85,15 @@ class CardBenefit(models.Model):
         OTHER = "other", _("Other")
 
     member = models.ForeignKey(
-        AllianceMember, on_delete=models.PROTECT, related_name="card_benefits"
+        AllianceMember,
+        on_delete=models.PROTECT,
+        related_name="card_benefits",
+        verbose_name=_("alliance member"),
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
     active = models.BooleanField(_("active"), default=True)
-    registered_by = _user()
+    registered_by = _user(verbose_name=_("registered by (account)"))
     registered_by_label = models.CharField(_("registered by"), max_length=150)
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
@@ -110,10 +115,20 @@ class CardCheck(models.Model):
 
     number = models.CharField(_("number presented"), max_length=64)
     card = models.ForeignKey(
-        Card, on_delete=models.PROTECT, null=True, blank=True, related_name="checks"
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checks",
+        verbose_name=_("integrity card"),
     )
-    member = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="+")
-    clerk = _user()
+    member = models.ForeignKey(
+        AllianceMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("alliance member"),
+    )
+    clerk = _user(verbose_name=_("clerk (account)"))
     clerk_label = models.CharField(_("clerk"), max_length=150)
     at = models.DateTimeField(_("checked at"), auto_now_add=True)
     answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices)

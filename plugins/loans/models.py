@@ -38,6 +38,7 @@ class LoanProduct(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": AllianceMember.Kind.BANK},
+        verbose_name=_("bank"),
     )
     name = models.CharField(_("name"), max_length=100)
     limit_green = models.DecimalField(_("credit limit, green"), **MONEY)
@@ -47,7 +48,7 @@ class LoanProduct(models.Model):
     collateral_free = models.BooleanField(_("collateral-free"), default=True)
     active = models.BooleanField(_("active"), default=True)
     created_by_label = models.CharField(_("created by"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("loan product")
@@ -80,23 +81,35 @@ class LoanApplication(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    product = models.ForeignKey(
+        LoanProduct,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("loan product"),
+    )
     amount_requested = models.DecimalField(_("amount requested"), **MONEY)
     tier_at_application = models.CharField(_("tier when applying"), max_length=8)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.APPLIED
     )
-    applied_by = _user()
+    applied_by = _user(verbose_name=_("applied by (account)"))
     applied_by_label = models.CharField(_("applied by"), max_length=150)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
-    decided_by = _user()
+    decided_by = _user(verbose_name=_("decided by (account)"))
     decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # The logged eligibility check the bank's decision was taken on.
     eligibility_check = models.OneToOneField(
-        EligibilityCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        EligibilityCheck,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eligibility check"),
     )
 
     class Meta:
@@ -130,7 +143,10 @@ class CreditLine(models.Model):
         RED_TIER = "red_tier", _("Household turned red")
 
     application = models.OneToOneField(
-        LoanApplication, on_delete=models.PROTECT, related_name="credit_line"
+        LoanApplication,
+        on_delete=models.PROTECT,
+        related_name="credit_line",
+        verbose_name=_("loan application"),
     )
     limit = models.DecimalField(_("limit granted"), **MONEY)
     drawn = models.DecimalField(_("drawn"), default=0, **MONEY)
@@ -169,10 +185,15 @@ class CreditLine(models.Model):
 class Drawdown(models.Model):
     """Money drawn on a credit line: how much, when, and who paid it out."""
 
-    line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="drawdowns")
+    line = models.ForeignKey(
+        CreditLine,
+        on_delete=models.PROTECT,
+        related_name="drawdowns",
+        verbose_name=_("credit line"),
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    by = _user()
+    by = _user(verbose_name=_("by (account)"))
     by_label = models.CharField(_("by"), max_length=150)
 
     class Meta:

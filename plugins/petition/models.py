@@ -75,9 +75,16 @@ def _user(**kwargs):
 class Case(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reference = models.CharField(_("case number"), max_length=64)
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("household"),
     )
     petitioner_name = models.CharField(_("petitioner"), max_length=50, blank=True)
     summary = models.TextField(_("summary"))
@@ -91,7 +98,7 @@ class Case(models.Model):
     determination = models.CharField(
         _("determination"), max_length=16, choices=Determination.choices, blank=True
     )
-    determined_by = _user()
+    determined_by = _user(verbose_name=_("determined by (account)"))
     determined_by_label = models.CharField(_("determined by"), max_length=150, blank=True)
     determined_at = models.DateTimeField(_("determined at"), null=True, blank=True)
     determination_reason = models.TextField(_("reason"), blank=True)
@@ -99,9 +106,14 @@ class Case(models.Model):
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     notified_by_label = models.CharField(_("notified by"), max_length=150, blank=True)
     entry = models.OneToOneField(
-        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("petition or hotline case")
@@ -132,10 +144,12 @@ class Case(models.Model):
 class CaseStep(models.Model):
     """One step of a case's closed loop: which status, when and by whom."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     at = models.DateTimeField(_("at"))
-    by = _user()
+    by = _user(verbose_name=_("by (account)"))
     by_label = models.CharField(_("by"), max_length=150)
     note = models.TextField(_("note"), blank=True)
 

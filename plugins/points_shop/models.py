@@ -20,7 +20,9 @@ from platform_core.scoring.models import WalletSpend
 class Shop(models.Model):
     """A village's points exchange shop (积分兑换超市), optionally run by an alliance shop."""
 
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
     name = models.CharField(_("name"), max_length=100)
     member = models.ForeignKey(
         AllianceMember,
@@ -31,7 +33,7 @@ class Shop(models.Model):
         verbose_name=_("alliance member"),
     )
     active = models.BooleanField(_("open"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("points shop")
@@ -48,7 +50,9 @@ class Shop(models.Model):
 class Item(models.Model):
     """A catalogue line: its price in points and how many are in stock."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="items")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="items", verbose_name=_("points shop")
+    )
     name = models.CharField(_("name"), max_length=100)
     price_points = models.PositiveIntegerField(_("price (points)"))
     stock = models.PositiveIntegerField(_("stock"), default=0)
@@ -75,14 +79,20 @@ class Order(models.Model):
         PLACED = "placed", _("Placed")
         HANDED_OVER = "handed_over", _("Handed over")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("points shop")
+    )
     reference = models.CharField(_("reference"), max_length=64, unique=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PLACED
     )
     total_points = models.PositiveIntegerField(_("points"))
-    spend = models.OneToOneField(WalletSpend, on_delete=models.PROTECT, related_name="+")
+    spend = models.OneToOneField(
+        WalletSpend, on_delete=models.PROTECT, related_name="+", verbose_name=_("wallet spending")
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -90,6 +100,7 @@ class Order(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("placed by (account)"),
     )
     placed_by_label = models.CharField(_("placed by"), max_length=150)
     placed_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -109,8 +120,12 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="lines", verbose_name=_("exchange order")
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("shop item")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     price_points = models.PositiveIntegerField(_("price (points)"))
 

@@ -32,9 +32,14 @@ ASPECT_ZH = {
 class Cooperative(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("river-crab cooperative")
@@ -46,8 +51,15 @@ class Cooperative(models.Model):
 
 
 class Member(models.Model):
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="members")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("river-crab cooperative"),
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     pond_mu = models.DecimalField(_("pond area (mu)"), max_digits=9, decimal_places=2)
     joined_on = models.DateField(_("joined on"))
 
@@ -69,7 +81,12 @@ class Member(models.Model):
 class ComplianceInspection(models.Model):
     """One aspect of a member's farming checked on one day."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="inspections")
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("cooperative member"),
+    )
     inspected_on = models.DateField(_("inspected on"))
     aspect = models.CharField(_("aspect"), max_length=24, choices=Aspect.choices)
     passed = models.BooleanField(_("passed"))
@@ -80,15 +97,21 @@ class ComplianceInspection(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("inspector (account)"),
     )
     inspector_label = models.CharField(_("inspector"), max_length=150)
     note = models.TextField(_("note"), blank=True)
     # A failed aspect: its RC-VIOLATION entry; the aspects of a fully compliant day: their
     # shared RC-COMPLIANT entry; otherwise none.
     entry = models.ForeignKey(
-        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("crab-farming compliance inspection")
@@ -108,7 +131,12 @@ class ComplianceInspection(models.Model):
 class Harvest(models.Model):
     """A member's crab harvest of one year; the pond area is kept as it was that year."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="harvests")
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        related_name="harvests",
+        verbose_name=_("cooperative member"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     pond_mu = models.DecimalField(_("pond area (mu)"), max_digits=9, decimal_places=2)
     yield_jin = models.DecimalField(_("yield (jin)"), max_digits=12, decimal_places=2)
@@ -121,9 +149,10 @@ class Harvest(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("recorded by (account)"),
     )
     recorded_by_label = models.CharField(_("recorded by"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("crab harvest")

@@ -15,11 +15,13 @@ from platform_core.scoring.models import ScoreEvent
 
 
 class Veteran(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
     name = models.CharField(_("name"), max_length=50)
     service_branch = models.CharField(_("service branch"), max_length=50, blank=True)
     discharged_year = models.PositiveSmallIntegerField(_("discharged in"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("veteran")
@@ -45,7 +47,9 @@ KIND_ZH = {"visit": "走访慰问", "volunteer_service": "志愿服务", "other"
 class ServiceActivity(models.Model):
     """Something the service station did with or for a veteran on a day."""
 
-    veteran = models.ForeignKey(Veteran, on_delete=models.PROTECT, related_name="activities")
+    veteran = models.ForeignKey(
+        Veteran, on_delete=models.PROTECT, related_name="activities", verbose_name=_("veteran")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     on = models.DateField(_("on"))
     by = models.ForeignKey(
@@ -55,13 +59,19 @@ class ServiceActivity(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("recorded by (account)"),
     )
     by_label = models.CharField(_("recorded by"), max_length=150)
     note = models.TextField(_("note"), blank=True)
     entry = models.OneToOneField(
-        ScoreEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("service-station activity")
