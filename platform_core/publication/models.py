@@ -10,7 +10,9 @@ from platform_core.households.models import Household, Village
 
 
 class HonourBoard(models.Model):
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="boards")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="boards", verbose_name=_("village")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     # The finalised month the board was built from (the quarter's last month).
@@ -22,6 +24,7 @@ class HonourBoard(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("published by (account)"),
     )
     published_by_label = models.CharField(_("published by"), max_length=150)
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
@@ -45,9 +48,13 @@ class BoardEntry(models.Model):
         MODEL = "model", _("Model household")
         IMPROVE = "improve", _("Household to improve")
 
-    board = models.ForeignKey(HonourBoard, on_delete=models.PROTECT, related_name="entries")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    board = models.ForeignKey(
+        HonourBoard, on_delete=models.PROTECT, related_name="entries", verbose_name=_("board")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     masked_name = models.CharField(_("name"), max_length=50)
     score = models.IntegerField(_("score"))
 
