@@ -45,27 +45,12 @@ from django.utils.translation import gettext_lazy
 from platform_core import admin_io
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES
-from platform_core.accounts.viewer import Viewer
+from platform_core.accounts.viewer import Viewer, viewer_of
 from platform_core.errors import PlatformError
 from platform_core.tabular import TableError
 
 TOWNSHIP_ADMIN = (Role.TOWNSHIP_ADMIN,)
 VILLAGE_STAFF = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)
-
-
-def viewer_of(request) -> Viewer:
-    """The request's Viewer in its township, built once per request (and per signed-in user)."""
-    user = request.user
-    township = getattr(request, "township", None)
-    cached = getattr(request, "viewer", None)
-    user_pk = user.pk if user.is_authenticated else None
-    if (
-        cached is None
-        or getattr(cached.user, "pk", None) != user_pk
-        or cached.township is not township
-    ):
-        cached = request.viewer = Viewer.of(user, township)
-    return cached
 
 
 def holds(request, roles, village_code: str | None = None) -> bool:

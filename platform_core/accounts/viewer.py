@@ -121,6 +121,21 @@ class Viewer:
         )
 
 
+def viewer_of(request) -> Viewer:
+    """The request's Viewer in its township, built once per request (and per signed-in user)."""
+    user = request.user
+    township = getattr(request, "township", None)
+    cached = getattr(request, "viewer", None)
+    user_pk = user.pk if user.is_authenticated else None
+    if (
+        cached is None
+        or getattr(cached.user, "pk", None) != user_pk
+        or cached.township is not township
+    ):
+        cached = request.viewer = Viewer.of(user, township)
+    return cached
+
+
 def _token_allows(token: ApiToken, scope: Scope) -> bool:
     if scope.role != token.role:
         return False

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
+from platform_core.accounts.viewer import Viewer, viewer_of
 from platform_core.codes import pdf, ratelimit, selectors, services
 
 SCAN_SCOPE = "scan"
@@ -17,7 +17,7 @@ SCAN_SCOPE = "scan"
 @never_cache  # what it shows depends on who asks; no shared cache may keep it
 def scan(request: HttpRequest, token: str) -> HttpResponse:
     """The page behind a household's QR code (public; more for its staff and itself)."""
-    viewer = Viewer.of(request.user, request.township)
+    viewer = viewer_of(request)
     if not viewer.is_staff and not ratelimit.allow(SCAN_SCOPE, request):
         context = {"per_minute": ratelimit.per_minute()}
         response = render(request, "codes/rate_limited.html", context, status=429)
@@ -48,7 +48,7 @@ def _not_found(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
     """A household's QR code as SVG, for staff of its village."""
-    viewer = Viewer.of(request.user, request.township)
+    viewer = viewer_of(request)
     household = selectors.household_by_code(code)
     if household is None:
         return _not_found(request, viewer)
@@ -60,7 +60,7 @@ def qr_svg(request: HttpRequest, code: str) -> HttpResponse:
 
 def door_plate(request: HttpRequest, code: str) -> HttpResponse:
     """One household's door plate (A6 PDF), for staff of its village."""
-    viewer = Viewer.of(request.user, request.township)
+    viewer = viewer_of(request)
     household = selectors.household_by_code(code)
     if household is None:
         return _not_found(request, viewer)
@@ -78,7 +78,7 @@ def door_plate(request: HttpRequest, code: str) -> HttpResponse:
 
 def village_door_plates(request: HttpRequest, code: str) -> HttpResponse:
     """Every door plate of a village in one PDF (one page per household), for its staff."""
-    viewer = Viewer.of(request.user, request.township)
+    viewer = viewer_of(request)
     village = selectors.village_by_code(code)
     if village is None:
         return _not_found(request, viewer)

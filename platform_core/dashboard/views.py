@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
-from platform_core.accounts.viewer import Viewer
+from platform_core.accounts.viewer import Viewer, viewer_of
 from platform_core.dashboard import charts, selectors
 
 
@@ -25,7 +25,7 @@ def township_dashboard(request):
     """Tier mix by month and village, this month's evaluation, the plugins' panels."""
     if not _signed_in(request):
         return _login(request)
-    viewer = Viewer.of(request.user, request.township)
+    viewer = viewer_of(request)
     scope = selectors.township_scope(viewer)
     if scope is None:
         raise PermissionDenied

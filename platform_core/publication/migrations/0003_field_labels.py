@@ -6,37 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0002_field_labels'),
-        ('publication', '0002_board_guard'),
+        ("households", "0002_field_labels"),
+        ("publication", "0002_board_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='boardentry',
-            name='board',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='publication.honourboard', verbose_name='board'),
+            model_name="boardentry",
+            name="board",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="entries",
+                to="publication.honourboard",
+                verbose_name="board",
+            ),
         ),
         migrations.AlterField(
-            model_name='boardentry',
-            name='household',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='households.household', verbose_name='household'),
+            model_name="boardentry",
+            name="household",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="households.household",
+                verbose_name="household",
+            ),
         ),
         migrations.AlterField(
-            model_name='boardentry',
-            name='kind',
-            field=models.CharField(choices=[('model', 'Model household'), ('improve', 'Household to improve')], max_length=8, verbose_name='kind'),
+            model_name="boardentry",
+            name="kind",
+            field=models.CharField(
+                choices=[("model", "Model household"), ("improve", "Household to improve")],
+                max_length=8,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='honourboard',
-            name='published_by',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by (account)'),
+            model_name="honourboard",
+            name="published_by",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="published by (account)",
+            ),
         ),
         migrations.AlterField(
-            model_name='honourboard',
-            name='village',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='boards', to='households.village', verbose_name='village'),
+            model_name="honourboard",
+            name="village",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="boards",
+                to="households.village",
+                verbose_name="village",
+            ),
         ),
     ]
