@@ -310,6 +310,8 @@ def test_loans_panel_shows_credit_per_bank(client, township_a, in_township):
     html = page(client, township_a, "admin@jia.test", "pw-jia")
     assert 'data-plugin="loans"' not in html
     enable_plugin(township_a, "loans")
+    empty = page(client, township_a, "admin@jia.test", "pw-jia")
+    assert 'data-plugin="loans"' in empty and "No bank offers an integrity loan yet" in empty
     with in_township(township_a):
         bank = add_member(code="B1", name="湖州农商银行", kind="bank")
         add_member(code="B2", name="邮储银行", kind="bank")

@@ -136,8 +136,19 @@ def township_dashboard_panels(village_codes, settings):
         "code"
     )
     totals = [(bank, rows.get(bank.pk, Totals(0, ZERO, ZERO, ZERO))) for bank in banks]
-    if not totals:
-        return []
+    if not totals:  # say so rather than leave the panel out
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        note = "No bank offers an integrity loan yet." if english else "尚无银行发布鸿信贷产品。"
+        return [
+            DashboardPanel(
+                key="banks",
+                title_zh="鸿信贷授信（按银行）",
+                title_en="Integrity loans granted, by bank",
+                warnings=(note,),
+            )
+        ]
     names = tuple(bank.name for bank, _ in totals)
     return [
         DashboardPanel(
