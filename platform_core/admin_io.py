@@ -7,7 +7,8 @@ and name the file in their messages and in the evidence they record. The service
 are atomic, so a file with a bad row writes nothing.
 
 Exports write CSV (UTF-8 with BOM, which Excel opens as UTF-8) or XLSX through
-``platform_core.tabular.write_table`` and answer it as a download. Household
+``platform_core.tabular.write_table`` (which escapes text that a spreadsheet would
+read as a formula) and answer it as a download. Household
 exports use the import's columns (so a sheet can be edited and imported back)
 and never carry the ID number hash. User-facing words live in the admin modules
 and templates, not here.

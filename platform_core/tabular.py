@@ -217,7 +217,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
 
 def as_text(value) -> str:
     if value.__class__ is str:
-        return value.strip()
+        value = value.strip()
+        return unescape_cell(value).strip() if value[:1] == ESCAPE else value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -270,8 +271,40 @@ def as_bool(value) -> bool:
     raise ValueError(_("%(value)s is not true/false (是/否)") % {"value": repr(text)})
 
 
+# --- writing -------------------------------------------------------------------------
+
+# A text cell starting with one of these is read by spreadsheets as a formula (OWASP "CSV
+# injection"): = + - @, tab and carriage return, and the full-width forms a Chinese input
+# method types (＝＋－＠).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+ESCAPE = "'"
+
+
+def escape_cell(value):
+    """A cell value safe to open in a spreadsheet: text that could start a formula gets a ``'``.
+
+    Only text is escaped: numbers, dates and booleans are written as such (a number cell
+    -5 is a number, never a formula), while the text "-5+cmd|..." becomes "'-5+cmd|...",
+    still readable. Every export goes through ``write_table``, which calls this for every
+    cell (header included); ``as_text`` removes the mark again when a file is imported back.
+    """
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return ESCAPE + value
+    return value
+
+
+def unescape_cell(text: str) -> str:
+    """Undo ``escape_cell`` on a text read from a file (an exported sheet imported back)."""
+    if len(text) > 1 and text[0] == ESCAPE and text[1] in FORMULA_TRIGGERS:
+        return text[1:]
+    return text
+
+
 def write_table(path: str | Path, header: Sequence[str], rows, *, bom: bool = False) -> int:
-    """Write rows to CSV (UTF-8; ``bom`` for files meant for Excel) or XLSX; returns the count."""
+    """Write rows to CSV (UTF-8; ``bom`` for files meant for Excel) or XLSX; returns the count.
+
+    Every cell passes ``escape_cell``, so no exported text is ever a formula.
+    """
     path = Path(path)
     count = 0
     if path.suffix.lower() == ".xlsx":
@@ -279,16 +312,16 @@ def write_table(path: str | Path, header: Sequence[str], rows, *, bom: bool = Fa
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet()
-        sheet.append(list(header))
+        sheet.append([escape_cell(value) for value in header])
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([escape_cell(value) for value in row])
             count += 1
         workbook.save(path)
         return count
     with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
+        writer.writerow([escape_cell(value) for value in header])
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([escape_cell(value) for value in row])
             count += 1
     return count
