@@ -1,18 +1,16 @@
 """Browser tests: a real Chromium (Playwright) against a live server on committed data.
 
-The browser is the system Chromium when one is installed (``.ci/run`` installs
-Debian's ``chromium``; ``PLAYWRIGHT_CHROMIUM`` names another executable), and
-Playwright's own download otherwise (``python -m playwright install chromium``,
-run once), so ``make test`` passes on a machine without a system browser too.
-Screenshots go to ``test-artifacts/browser/``.
+The browser is ``PLAYWRIGHT_CHROMIUM`` when set, else the system Chromium
+(``.ci/run`` installs Debian's ``chromium``), else Playwright's own download
+(tried once per run, bounded: see ``tests/browser/chromium.py``). Without any,
+the tests are skipped with one line saying how to enable them; with
+``REQUIRE_BROWSER=1`` (as in CI) they fail instead. Screenshots go to
+``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,38 +21,10 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from platform_core.actors import Actor
 from tests import factories as f
+from tests.browser import chromium
 from tests.committed import committed
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def system_chromium() -> str | None:
-    """The Chromium to drive: ``PLAYWRIGHT_CHROMIUM``, else one on PATH, else None."""
-    named = os.environ.get("PLAYWRIGHT_CHROMIUM")
-    if named:
-        return named
-    for name in SYSTEM_BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _install_playwright_chromium() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "playwright", "install", "chromium"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            "No system Chromium and Playwright could not download its own: install the "
-            "'chromium' package, or run `.venv/bin/python -m playwright install chromium`, or "
-            f"set PLAYWRIGHT_CHROMIUM.\n{done.stderr[-2000:]}",
-            pytrace=False,
-        )
 
 
 @pytest.fixture(scope="package")
@@ -62,15 +32,17 @@ def browser(django_db_setup):
     """Chromium for this package's tests (after the test database exists; gone after them)."""
     from playwright.sync_api import sync_playwright
 
+    choice = chromium.find()
+    if choice.action == "skip":
+        pytest.skip(choice.reason)
+    if choice.action == "fail":
+        pytest.fail(choice.reason, pytrace=False)
     # Playwright's sync API keeps an asyncio loop in this thread; Django refuses ORM
     # calls from a thread with a running loop unless told that this is deliberate.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    executable = system_chromium()
-    if executable is None:
-        _install_playwright_chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=executable,
+            executable_path=choice.executable,
             headless=True,
             args=["--no-sandbox", "--disable-dev-shm-usage"],
         )
@@ -146,6 +118,23 @@ def shot(page, name: str) -> Path:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "viewport(width, height): browser viewport size")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Every test skipped for want of a browser reports this file's location, so the
+    summary folds them into one line ("SKIPPED [8] …: Browser tests skipped: …")."""
+    report = yield
+    choice = chromium._found
+    if (
+        report.skipped
+        and choice is not None
+        and choice.action == "skip"
+        and isinstance(report.longrepr, tuple)
+        and report.longrepr[2].endswith(choice.reason)
+    ):
+        report.longrepr = (__file__, 1, report.longrepr[2])
+    return report
 
 
 def pytest_collection_modifyitems(items):
