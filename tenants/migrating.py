@@ -7,7 +7,8 @@ in-process when ``processes`` is 1, otherwise in a ``fork`` pool of at most
 ``processes`` workers that are replaced every ``MAX_TASKS_PER_CHILD`` schemas
 (so memory does not grow with the number of townships). A schema that fails is
 reported with its error and the others carry on; the caller decides what to do
-with the failures.
+with the failures (``group_failures`` folds the ones that failed alike, so a
+broken migration in 200 townships is one error with a count, not 200 lines).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import functools
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections
@@ -59,6 +60,26 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Townships that failed with the same error (their schema name masked as <schema>)."""
+
+    error: str
+    schemas: list[str] = field(default_factory=list)
+
+
+def group_failures(outcomes: Iterable[Outcome]) -> list[FailureGroup]:
+    """Failed outcomes grouped by error, largest group first (then by first schema)."""
+    groups: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.error is None:
+            continue
+        key = outcome.error.replace(outcome.schema, "<schema>")
+        groups.setdefault(key, []).append(outcome.schema)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), sorted(item[1])[0]))
+    return [FailureGroup(error, sorted(schemas)) for error, schemas in ordered]
 
 
 def _close(alias: str) -> None:

@@ -94,14 +94,25 @@ def test_pending_township_is_migrated_and_up_to_date_ones_skipped(township_a, to
     assert migrating.plan([township_a.schema_name]).up_to_date == [township_a.schema_name]
 
 
-def test_failing_township_is_reported_and_the_others_still_migrate(township_a, township_b):
+def test_failing_township_is_reported_and_the_others_still_migrate(
+    township_a, township_b, tmp_path
+):
     _unapply_guard(township_a.schema_name, drop_function=False)  # CREATE FUNCTION will fail
     _unapply_guard(township_b.schema_name)
 
     out = StringIO()
     err = StringIO()
     with pytest.raises(CommandError, match=rf"failed in 1 of 2 townships: {township_a.code} \("):
-        call_command("migrate_schemas", "--noinput", "--processes", "1", stdout=out, stderr=err)
+        call_command(
+            "migrate_schemas",
+            "--noinput",
+            "--processes",
+            "1",
+            "--failures-file",
+            str(tmp_path / "failed.txt"),
+            stdout=out,
+            stderr=err,
+        )
 
     assert f"{township_a.code} ({township_a.schema_name}): FAILED" in err.getvalue()
     assert "already exists" in err.getvalue()
@@ -116,3 +127,144 @@ def test_failing_township_is_reported_and_the_others_still_migrate(township_a, t
 
 def test_processes_defaults_to_at_most_four():
     assert 1 <= migrating.default_processes() <= 4
+
+
+# --- Many townships failing alike (finding 11) -------------------------------------------
+
+INCONSISTENT = (
+    "InconsistentMigrationHistory: Migration publication.0003_field_labels is applied "
+    "before its dependency publication.0002_board_guard on database 'default'."
+)
+
+
+def _unmigrated_townships(county, count: int) -> list[str]:
+    """Township rows without a schema: the plan counts them pending (nothing migrated)."""
+    codes = [str(990600000 + i) for i in range(count)]
+    for code in codes:
+        Township.objects.create(
+            code=code, name=f"坏镇{code}", slug=f"bad{code}", county=county, schema_name=f"t_{code}"
+        )
+    return codes
+
+
+def _all_fail_alike(monkeypatch) -> None:
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+
+    def fails(*args, **kwargs):
+        raise InconsistentMigrationHistory(INCONSISTENT.split(": ", 1)[1])
+
+    monkeypatch.setattr(migrating, "run_migrations", fails)
+
+
+def _migrate_failing(*args: str) -> tuple[str, str, str]:
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "migrate_schemas", "--noinput", "--processes", "1", *args, stdout=out, stderr=err
+        )
+    return str(caught.value), out.getvalue(), err.getvalue()
+
+
+def test_finding_11_townships_failing_alike_are_reported_once_with_count_and_first_codes(
+    township_a, township_b, monkeypatch, tmp_path
+):
+    codes = _unmigrated_townships(township_a.county, 30)  # A and B are up to date: skipped
+    _all_fail_alike(monkeypatch)
+    listing = tmp_path / "failed.txt"
+
+    message, out, err = _migrate_failing("--failures-file", str(listing))
+
+    first = ", ".join(codes[:5])
+    assert (
+        message == f"Migration failed in 30 of 30 townships: {first} and 25 more ({INCONSISTENT})"
+    )
+    assert f"  30 township(s) failed with {INCONSISTENT}: {first} and 25 more" in err
+    assert err.count(INCONSISTENT) == 2  # the first township's progress line and the summary
+    assert err.count(f"(same error as {codes[0]})") == 29
+    assert max(len(line) for line in err.splitlines()) < 300
+    assert codes[-1] not in message and f"{codes[-1]} (t_{codes[-1]}): {INCONSISTENT}" not in err
+    assert "Townships: 0 migrated, 30 failed, 2 up to date" in out
+    assert f"Every failed township with its error: {listing}" in err
+    written = listing.read_text(encoding="utf-8").splitlines()
+    assert written == [f"{code}\tt_{code}\t{INCONSISTENT}" for code in codes]
+
+
+def test_finding_11_verbosity_2_lists_every_failed_township(township_a, monkeypatch, tmp_path):
+    codes = _unmigrated_townships(township_a.county, 8)
+    _all_fail_alike(monkeypatch)
+
+    _, _, err = _migrate_failing("--failures-file", str(tmp_path / "f.txt"), "--verbosity", "2")
+
+    for code in codes:
+        assert f"  {code} (t_{code}): {INCONSISTENT}" in err
+    assert "(same error as" not in err
+
+
+def test_finding_11_the_benchmarks_old_failure_is_one_error_for_both_townships(
+    township_a, township_b, tmp_path
+):
+    """The bench's old step: 0002 unapplied under an applied 0003 in every township."""
+    for township in (township_a, township_b):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {township.schema_name}.django_migrations "
+                "WHERE app = 'publication' AND name = '0002_board_guard'"
+            )
+
+    message, _, err = _migrate_failing("--failures-file", str(tmp_path / "f.txt"))
+
+    both = ", ".join(sorted([township_a.code, township_b.code]))
+    assert message.startswith(f"Migration failed in 2 of 2 townships: {both} (")
+    assert "InconsistentMigrationHistory" in message
+    assert "  2 township(s) failed with InconsistentMigrationHistory" in err
+    assert connection.schema_name == "public"
+
+
+def test_errors_naming_their_schema_are_grouped_and_distinct_ones_kept_apart():
+    outcomes = [
+        migrating.Outcome("t_3", 0.1, 'ProgrammingError: relation "t_3.x" does not exist'),
+        migrating.Outcome("t_1", 0.1, 'ProgrammingError: relation "t_1.x" does not exist'),
+        migrating.Outcome("t_2", 0.1, "OperationalError: server closed the connection"),
+        migrating.Outcome("t_4", 0.1),
+    ]
+
+    groups = migrating.group_failures(outcomes)
+
+    assert groups == [
+        migrating.FailureGroup(
+            'ProgrammingError: relation "<schema>.x" does not exist', ["t_1", "t_3"]
+        ),
+        migrating.FailureGroup("OperationalError: server closed the connection", ["t_2"]),
+    ]
+    assert migrating.group_failures([migrating.Outcome("t_4", 0.1)]) == []
+
+
+def test_many_distinct_errors_are_summarised_and_counted(township_a, monkeypatch, tmp_path):
+    codes = _unmigrated_townships(township_a.county, 7)
+
+    def fails_differently(args, options, codename, schema, **kwargs):
+        raise RuntimeError(f"problem number {schema[-1]}")
+
+    monkeypatch.setattr(migrating, "run_migrations", fails_differently)
+
+    message, _, err = _migrate_failing("--failures-file", str(tmp_path / "f.txt"))
+
+    assert "Migration failed in 7 of 7 townships: " in message
+    assert message.endswith("; and 6 other error(s)")
+    assert err.count(" township(s) failed with RuntimeError: problem number ") == 5
+    assert "  2 other error(s) in 2 township(s)" in err
+    written = (tmp_path / "f.txt").read_text().splitlines()
+    assert [line.split("\t")[0] for line in written] == codes
+
+
+def test_an_unwritable_failures_file_says_to_use_verbosity_2(township_a, monkeypatch, tmp_path):
+    _unmigrated_townships(township_a.county, 2)
+    _all_fail_alike(monkeypatch)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    message, _, err = _migrate_failing("--failures-file", str(blocker / "failed.txt"))
+
+    assert "Migration failed in 2 of 2 townships" in message
+    assert f"Could not write the list of failed townships to {blocker / 'failed.txt'}" in err
+    assert "run with --verbosity 2 to print it" in err
