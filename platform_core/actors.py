@@ -7,9 +7,13 @@ publishing) takes an ``Actor`` so that the ledger always names someone.
 from __future__ import annotations
 
 import getpass
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+
+# How a label names the credential a person used: "a@x.cn (token 1a2b3c4d)".
+_CREDENTIAL = re.compile(r" \(token [^()]*\)$")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,17 @@ class Actor:
     @classmethod
     def of(cls, user) -> Actor:
         return cls(label=user.email or user.get_username(), user=user)
+
+    @classmethod
+    def through_token(cls, user, prefix: str, role: str, village_code: str = "") -> Actor:
+        """``user`` acting through an API token: only its role (and village); signed so."""
+        base = cls.of(user)
+        return cls(
+            label=f"{base.label} (token {prefix})",
+            user=user,
+            roles=(role,),
+            village_code=village_code,
+        )
 
     @classmethod
     def plugin(cls, key: str) -> Actor:
@@ -43,6 +58,17 @@ class Actor:
         return getattr(self.user, "pk", None)
 
     def same_person(self, other_user_id: int | None, other_label: str) -> bool:
+        """Whether this actor is the person behind a recorded (user id, label).
+
+        Separation of duties is about people, not credentials: a session, an API
+        token and ``--operator`` of one user are one person. Without both user ids
+        (a CLI run, a deleted user) the labels decide, less any token suffix.
+        """
         if self.user_id is not None and other_user_id is not None:
             return self.user_id == other_user_id
-        return self.label == other_label
+        return person_label(self.label) == person_label(other_label)
+
+
+def person_label(label: str) -> str:
+    """``label`` without the credential it names: "a@x.cn (token 1a2b3c4d)" → "a@x.cn"."""
+    return _CREDENTIAL.sub("", label)

@@ -361,8 +361,11 @@ def test_a_bank_clerk_applies_decides_and_draws_for_its_own_bank_only(banks):
         "applyForLoan",
     )["application"]
     assert codes(ask(banks, worker, DECIDE, {"id": applied["id"]})) == ["FORBIDDEN"]
+    # The clerk who filed it does not decide it (issue 13, finding 1): a colleague does.
+    assert codes(ask(banks, b1, DECIDE, {"id": applied["id"]})) == ["FORBIDDEN"]
+    colleague = token(banks, "alliance_member", alliance_member_code="B1")
 
-    line = payload(ask(banks, b1, DECIDE, {"id": applied["id"]}), "decideLoanApplication")
+    line = payload(ask(banks, colleague, DECIDE, {"id": applied["id"]}), "decideLoanApplication")
     assert line["creditLine"]["limit"] == "10000.00"
     drawn = payload(
         ask(banks, b1, DRAW, {"id": line["creditLine"]["id"], "amount": "3000"}), "drawCredit"

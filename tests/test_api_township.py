@@ -133,20 +133,26 @@ def test_a_token_is_narrower_than_its_users_roles(two_villages):
 
 
 def test_creating_a_token_needs_the_role_it_grants(client, two_villages):
-    member(two_villages, "gw@jia.test", "grid_worker", "V01")
+    member(two_villages, "admin@jia.test", "grid_worker", "V01")
     assert client.login(username="admin@jia.test", password="pw-jia")
     create = """mutation($email: String!, $role: String!, $village: String) {
       createApiToken(userEmail: $email, role: $role, villageCode: $village, label: "app") {
         token apiToken { prefix role villageCode } errors { field code message } } }"""
     url = endpoint(two_villages)
-    ok = gql(client, url, create, {"email": "gw@jia.test", "role": "grid_worker", "village": "V01"})
+    mine = {"email": "admin@jia.test", "role": "grid_worker", "village": "V01"}
+    ok = gql(client, url, create, mine)
     assert ok["data"]["createApiToken"]["token"].startswith("ti_")
-    wider = gql(client, url, create, {"email": "gw@jia.test", "role": "council_member"})
+    wider = gql(client, url, create, {**mine, "village": "V02"})
     assert codes(wider) == ["FORBIDDEN"]
-    bad = gql(client, url, create, {"email": "nobody@jia.test", "role": "grid_worker"})
-    assert bad["data"]["createApiToken"]["errors"] == [
-        {"field": "userEmail", "code": "NOT_FOUND", "message": "No user nobody@jia.test."}
-    ]
+    held_nowhere = gql(client, url, create, {**mine, "role": "council_member", "village": ""})
+    assert codes(held_nowhere) == ["FORBIDDEN"]
+    # Never for someone else (issue 13, finding 1), whether they exist or not.
+    member(two_villages, "gw@jia.test", "grid_worker", "V01")
+    for email in ("gw@jia.test", "nobody@jia.test"):
+        other = gql(client, url, create, {**mine, "email": email})
+        assert (
+            codes(other) == ["FORBIDDEN"] and "only for themselves" in other["errors"][0]["message"]
+        )
 
 
 # --- role boundaries ----------------------------------------------------------------

@@ -541,10 +541,13 @@ class GrantBenefit(PlatformMutation):
 
 
 class CreateApiToken(PlatformMutation):
-    """Issue a token for a member of this township (township admins). Shown once."""
+    """Issue a token for yourself (township admins), for a role you hold here. Shown once."""
 
     class Arguments:
-        user_email = graphene.String(required=True)
+        user_email = graphene.String(
+            description="Default: you. Tokens are issued only for the person asking; "
+            "anyone else's e-mail is FORBIDDEN"
+        )
         role = graphene.String(required=True)
         village_code = graphene.String(default_value="")
         label = graphene.String(required=True)
@@ -554,19 +557,20 @@ class CreateApiToken(PlatformMutation):
     api_token = graphene.Field(ApiTokenType)
 
     @classmethod
-    def perform(cls, info, user_email, role, label, village_code="", expires_at=None):
-        from platform_core.accounts.services import issue_token
+    def perform(cls, info, role, label, user_email=None, village_code="", expires_at=None):
+        from platform_core.accounts.services import issue_token, not_for_others
 
         who = require(info, (Role.TOWNSHIP_ADMIN,))
+        if user_email and user_email not in (who.user.get_username(), who.user.email):
+            raise not_for_others(who.actor)  # whoever it names: no lookup, no user oracle
         if role not in Role.values or role == Role.COUNTY_ADMIN:
             raise InputError("role", BAD_INPUT, _("Unknown role %(role)s.") % {"role": role})
-        user = user_by_email(user_email, "userEmail")
         record, token = issue_token(
-            user,
+            who.user,
             info.context.township,
             role,
             label=label,
-            created_by=who.actor.label,
+            created_by=who.actor,
             village_code=village_code,
             expires_at=expires_at,
         )

@@ -41,6 +41,30 @@ def has_role(
         return False
     if user.is_superuser:
         return True
+    here = _membership_q(township, roles, village_code, institution)
+    return Membership.objects.filter(Q(role=Role.COUNTY_ADMIN) | here, user=user).exists()
+
+
+def holds_membership(
+    user,
+    township,
+    roles: Iterable[str],
+    village_code: str | None = None,
+    institution: str | None = None,
+) -> bool:
+    """Like ``has_role``, but only a membership of ``township`` itself counts.
+
+    What an API token may carry: being a superuser or a county administrator is no
+    role in a township, so it never stands in for one (separation of duties).
+    """
+    if user is None or not user.is_authenticated or township is None:
+        return False
+    here = _membership_q(township, roles, village_code, institution)
+    return Membership.objects.filter(here, user=user).exists()
+
+
+def _membership_q(township, roles: Iterable[str], village_code: str | None, institution) -> Q:
+    """Memberships of ``township`` giving one of ``roles`` (for the village, the institution)."""
     roles = set(roles)
     scoped = Q(village_code="")
     if village_code:
@@ -51,10 +75,7 @@ def has_role(
         if institution is not None:
             clerk &= Q(alliance_member_code=institution)
         held |= clerk
-    return Membership.objects.filter(
-        Q(role=Role.COUNTY_ADMIN) | (Q(township=township) & held & scoped),
-        user=user,
-    ).exists()
+    return Q(township=township) & held & scoped
 
 
 def speaks_for(user, township, household_code: str) -> bool:

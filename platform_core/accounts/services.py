@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import ApiToken, Membership, Role
+from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 
 # Django apps whose records a township administrator manages in the township admin.
@@ -57,9 +58,11 @@ def grant_role(
     )
     if role == Role.TOWNSHIP_ADMIN:
         user.groups.add(township_admin_group())
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+    # is_staff is global: it stays off for township roles (the township admin admits by
+    # membership, the county admin only county administrators and superusers).
+    if role == Role.COUNTY_ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return membership
 
 
@@ -83,15 +86,22 @@ def issue_token(
     role: str,
     *,
     label: str,
-    created_by: str,
+    created_by: Actor | str,
     village_code: str = "",
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for ``user`` acting as ``role``; returns (record, token shown once).
 
-    The user must hold that role there (for that village, when scoped): a token is
-    a narrower copy of a membership, never a wider one.
+    The user must hold that role there (for that village, when scoped) through a
+    membership: a token is a narrower copy of a membership, never a wider one, and
+    being a superuser or a county administrator is no role in a township.
+    ``created_by`` is the person asking (an ``Actor``), who may issue tokens only
+    for themselves, or the label of a shell operator (``manage.py api_token``).
     """
+    if isinstance(created_by, Actor):
+        if created_by.user is not None and not created_by.same_person(user.pk, ""):
+            raise not_for_others(created_by)
+        created_by = created_by.label
     county = role == Role.COUNTY_ADMIN
     if (township is None) != county:
         raise TokenError(_("a county token has no township; a township token names one"))
@@ -123,6 +133,11 @@ def issue_token(
         expires_at=expires_at,
     )
     return record, token
+
+
+def not_for_others(by: Actor) -> NotAllowed:
+    """The refusal of a token for someone else: each person mints their own."""
+    return NotAllowed(_("%(who)s may issue API tokens only for themselves") % {"who": by.label})
 
 
 def revoke_token(record: ApiToken) -> ApiToken:
@@ -157,8 +172,14 @@ def authenticate_token(token: str) -> ApiToken:
 
 
 def _holds(user, township, role: str, village_code: str) -> bool:
-    if user.is_superuser:
-        return True
+    """Whether ``user`` has a membership a token of ``role`` (and village) may copy.
+
+    No superuser shortcut for township tokens (separation of duties); a county
+    token needs a superuser or a county administrator.
+    """
+    if township is None:
+        county = Membership.objects.filter(user=user, role=Role.COUNTY_ADMIN)
+        return user.is_superuser or county.exists()
     memberships = Membership.objects.filter(user=user, township=township, role=role)
     if village_code:
         return memberships.filter(village_code__in=["", village_code]).exists()

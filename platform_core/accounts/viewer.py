@@ -60,8 +60,7 @@ class Viewer:
                 for s in scopes
                 if _token_allows(token, s)
             ]
-            if user.is_superuser and not scopes and token.role != Role.COUNTY_ADMIN:
-                scopes = [Scope(token.role, token.village_code)]
+            # Nothing else: a superuser's token carries only memberships they hold here.
         return cls(user, township, tuple(scopes), everywhere, token)
 
     @property
@@ -110,15 +109,10 @@ class Viewer:
         """The Actor services see; a token's actor may use only the token's role."""
         if self.user is None:
             return Actor(label="anonymous")
-        base = Actor.of(self.user)
         if self.token is None:
-            return base
-        return Actor(
-            label=f"{base.label} (token {self.token.prefix})",
-            user=self.user,
-            roles=(self.token.role,),
-            village_code=self.token.village_code,
-        )
+            return Actor.of(self.user)
+        token = self.token
+        return Actor.through_token(self.user, token.prefix, token.role, token.village_code)
 
 
 def viewer_of(request) -> Viewer:

@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES, has_role, speaks_for
+from platform_core.accounts.selectors import (
+    REVIEWER_ROLES,
+    STAFF_ROLES,
+    has_role,
+    holds_membership,
+    speaks_for,
+)
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
@@ -77,11 +83,13 @@ def require_role(
     """
     if actor.user is None:
         return
+    holds = has_role
     if actor.roles is not None:  # an API token: only its role, only its village
         roles = [role for role in roles if role in actor.roles]
         if actor.village_code and village_code != actor.village_code:
             roles = []
-    if not roles or not has_role(
+        holds = holds_membership  # and only a membership here: no superuser shortcut
+    if not roles or not holds(
         actor.user, connection.tenant, roles, village_code, institution=institution
     ):
         where = getattr(connection.tenant, "name", None) or _("this township")
@@ -360,7 +368,8 @@ def _require_own_household(by: Actor, household_code: str, village_code: str) ->
     if by.user is None:
         return
     staff_roles = [r for r in STAFF_ROLES if by.roles is None or r in by.roles]
-    if staff_roles and has_role(by.user, connection.tenant, staff_roles, village_code):
+    holds = has_role if by.roles is None else holds_membership  # a token: memberships only
+    if staff_roles and holds(by.user, connection.tenant, staff_roles, village_code):
         return
     if not speaks_for(by.user, connection.tenant, household_code):
         raise NotAllowed(_("%(who)s may object only for their own household") % {"who": by.label})
@@ -394,6 +403,8 @@ def decide_objection(
         )
         if decider.same_person(entry.recorded_by_id, entry.recorded_by_label):
             raise NotAllowed(_("the person who recorded the deduction cannot decide the objection"))
+        if decider.same_person(objection.filed_by_id, objection.filed_by_label):
+            raise NotAllowed(_("the person who filed the objection cannot decide it"))
         if uphold:
             objection.compensating_entry = reverse_entry(
                 entry,

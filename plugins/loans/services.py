@@ -25,6 +25,7 @@ from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember
 from platform_core.alliance.selectors import current_tier
 from platform_core.alliance.services import check_eligibility
+from platform_core.errors import NotAllowed
 from platform_core.households.models import Household
 from platform_core.plugins.services import PluginError
 from platform_core.scoring.services import require_role, value_word
@@ -161,7 +162,8 @@ def decide(
     Approving opens a credit line of ``limit`` (default: the amount requested; never
     more than requested nor than the product's limit for the household's tier now).
     A household no longer eligible cannot be approved: the bank rejects it with a
-    reason. A rejection always needs a reason.
+    reason. A rejection always needs a reason. Whoever filed the application (by
+    any credential) does not decide it.
     """
     township_settings()
     product = application.product
@@ -173,6 +175,8 @@ def decide(
         institution=product.bank.code,
     )
     _require_pending(application)
+    if by.same_person(application.applied_by_id, application.applied_by_label):
+        raise NotAllowed(_("the person who filed a loan application cannot decide it"))
     if not approve and not reason.strip():
         raise PluginError(_("a rejection needs a reason"))
     # Outside the decision's transaction: the check is logged whatever happens next.
