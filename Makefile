@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install lint format clean-data stop-db
+.PHONY: demo test bench bench-smoke install lint format clean-data stop-db
 
 demo: install
 	$(BIN)/python -m platform_core.launcher demo
@@ -14,6 +14,14 @@ test: install
 
 bench: install
 	$(BIN)/python -m platform_core.launcher bench $(BENCH)
+
+# Every benchmark at a tiny size (CI): proves each still runs; its figures mean nothing.
+BENCH_SMOKE_SIZE := BENCH_SMOKE=1 BENCH_TOWNSHIPS=2 BENCH_SAMPLE=2 \
+	BENCH_HOUSEHOLDS_PER_VILLAGE=50 BENCH_ENTRIES_PER_HOUSEHOLD=2 BENCH_HOUSEHOLDS=100 \
+	BENCH_API_REQUESTS=20
+
+bench-smoke: install
+	$(BENCH_SMOKE_SIZE) $(BIN)/python -m platform_core.launcher bench $(BENCH)
 
 # Installing also compiles the translation catalogues (.po in git → .mo) with Babel,
 # so no GNU gettext is needed; only catalogues newer than their .mo are compiled.

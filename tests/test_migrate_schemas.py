@@ -8,6 +8,7 @@ parallel path is exercised by ``tests/bench/bench_migrations.py``.
 from __future__ import annotations
 
 import os
+import re
 import time
 from io import StringIO
 from pathlib import Path
@@ -268,3 +269,35 @@ def test_an_unwritable_failures_file_says_to_use_verbosity_2(township_a, monkeyp
     assert "Migration failed in 2 of 2 townships" in message
     assert f"Could not write the list of failed townships to {blocker / 'failed.txt'}" in err
     assert "run with --verbosity 2 to print it" in err
+
+
+def test_finding_11_the_migrations_benchmark_adds_a_new_leaf_every_township_can_apply(
+    township_a, township_b
+):
+    """The benchmark's "one new migration" must stay applicable whatever migrations
+    the apps gain: it writes a leaf after the current one instead of unapplying one."""
+    from tests.bench import bench_migrations as bench
+
+    schemas = [township_a.schema_name, township_b.schema_name]
+    with bench.new_leaf_migration() as leaf:
+        assert leaf.startswith(f"{bench.LEAF_APP}.{bench.LEAF_NAME} after ")
+        checked = migrating.plan(schemas)
+        assert checked.pending == schemas and set(checked.counts.values()) == {1}
+        out, err = _migrate("--processes", "1")
+        assert "Townships: 2 migrated, 0 failed" in out and "FAILED" not in err
+        assert migrating.plan(schemas).up_to_date == schemas
+        bench.unapply_leaf(schemas[:1])
+        assert migrating.plan(schemas).pending == schemas[:1]
+    assert migrating.plan(schemas).up_to_date == schemas  # the leaf is gone with the package
+
+
+def test_finding_11_ci_runs_every_benchmark_at_a_tiny_size():
+    root = Path(__file__).parents[1]
+    assert "make bench-smoke" in (root / ".ci" / "run").read_text()
+    makefile = (root / "Makefile").read_text()
+    assert "\nbench-smoke: install\n" in makefile
+    smoke = makefile.split("BENCH_SMOKE_SIZE :=")[1].split("\n\n")[0]
+    for bench in sorted((root / "tests" / "bench").glob("bench_*.py")):
+        knobs = set(re.findall(r"BENCH_[A-Z_]+", bench.read_text().split('"""', 2)[2]))
+        knobs -= {"BENCH_API_PROFILE"}  # a switch, not a size
+        assert knobs <= set(re.findall(r"BENCH_[A-Z_]+", smoke)), (bench.name, knobs)
