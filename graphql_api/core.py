@@ -19,9 +19,10 @@ from graphene import relay
 from graphene.relay.id_type import BaseGlobalIDType
 from graphene_django.fields import DjangoConnectionField
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
+from graphql_relay import cursor_to_offset
 
 from graphql_api import limits
-from graphql_api.errors import PAGE_TOO_LARGE, ApiError, forbidden, not_found
+from graphql_api.errors import BAD_INPUT, PAGE_TOO_LARGE, ApiError, forbidden, not_found
 from platform_core.accounts.viewer import Viewer
 
 
@@ -146,13 +147,28 @@ def decode_id(info, global_id: str, expected: str) -> int:
     return int(_id)
 
 
+# Months the platform can hold: month arithmetic (the next month, a year back) stays
+# inside Python's and PostgreSQL's dates.
+FIRST_MONTH = dt.date(1900, 1, 1)
+LAST_MONTH = dt.date(2999, 12, 1)
+
+
 def parse_month(value: str, field: str = "month") -> dt.date:
-    """``YYYY-MM`` → its first day; BAD_INPUT naming the field otherwise."""
+    """``YYYY-MM`` (1900-01 … 2999-12) → its first day; BAD_INPUT naming the field otherwise."""
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
+        month = dt.datetime.strptime(value, "%Y-%m").date()
     except (TypeError, ValueError):
         message = _("%(field)s=%(value)r: use YYYY-MM.") % {"field": field, "value": value}
-        raise ApiError("BAD_INPUT", message) from None
+        raise ApiError(BAD_INPUT, message) from None
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        message = _("%(field)s=%(value)r: use a month from %(first)s to %(last)s.") % {
+            "field": field,
+            "value": value,
+            "first": FIRST_MONTH.strftime("%Y-%m"),
+            "last": LAST_MONTH.strftime("%Y-%m"),
+        }
+        raise ApiError(BAD_INPUT, message)
+    return month
 
 
 def row_by_id(info, node, global_id: str, field: str):
@@ -192,10 +208,11 @@ class PageField(DjangoConnectionField):
 
     @classmethod
     def connection_resolver(cls, resolver, connection_, default_manager, *rest, **args):
+        _check_page_arguments(args)
         limit = limits.page_size_limit()
         for key in ("first", "last"):
             value = args.get(key)
-            if value is not None and not (0 <= value <= limit):
+            if value is not None and value > limit:
                 raise ApiError(
                     PAGE_TOO_LARGE,
                     _("%(key)s=%(value)d: a page holds at most %(limit)d rows.")
@@ -208,3 +225,26 @@ class PageField(DjangoConnectionField):
         if prepare is not None:  # e.g. one query for the whole page's latest snapshots
             prepare([edge.node for edge in page.edges], rest[-1])
         return page
+
+
+def _check_page_arguments(args: dict) -> None:
+    """BAD_INPUT naming the argument for what graphene-django would crash on.
+
+    Negative ``first``/``last``/``offset``, ``offset`` together with ``before``, and
+    cursors that are not this API's (negative positions slice a queryset backwards).
+    """
+    for key in ("first", "last", "offset"):
+        value = args.get(key)
+        if value is not None and value < 0:
+            message = _("%(key)s=%(value)d: use 0 or more.") % {"key": key, "value": value}
+            raise ApiError(BAD_INPUT, message)
+    if args.get("offset") is not None and args.get("before"):
+        message = _("offset and before cannot be used together; page with first/after.")
+        raise ApiError(BAD_INPUT, message)
+    for key in ("after", "before"):
+        cursor = args.get(key)
+        if cursor:  # an empty cursor is no cursor
+            position = cursor_to_offset(cursor)
+            if position is None or position < 0:
+                message = _("%(key)s=%(value)r is not a cursor of this list.")
+                raise ApiError(BAD_INPUT, message % {"key": key, "value": cursor})

@@ -2,25 +2,34 @@
 
 Authentication: a browser session (with Django's CSRF check on POST), or an
 ``Authorization: Bearer ti_…`` API token, which must belong to the township
-(or, at the county endpoint, be a county token). GraphiQL is served in DEBUG
-(the demo) only.
+(or, at the county endpoint, be a county token). A refused token counts as a
+failed sign-in of the client (django-axes, platform_core.accounts.lockout), so a
+client guessing tokens is locked out like one guessing passwords. GraphiQL is
+served in DEBUG (the demo) only.
 """
 
 from __future__ import annotations
 
 import json
 
+from csp.constants import SELF, UNSAFE_INLINE
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
+from graphql import ExecutionResult
 
 from graphql_api import limits
 from graphql_api.errors import UNAUTHENTICATED, format_error
+from platform_core.accounts import lockout
 from platform_core.accounts.models import Role
 from platform_core.accounts.services import TokenError, authenticate_token
 from platform_core.accounts.viewer import Viewer
+
+# Where graphene-django's GraphiQL page loads React, GraphiQL and their styles from.
+GRAPHIQL_CDN = "https://cdn.jsdelivr.net"
 
 
 class PlatformGraphQLView(GraphQLView):
@@ -38,9 +47,13 @@ class PlatformGraphQLView(GraphQLView):
                     return refused
             request.viewer = Viewer.of(request.user, township)
         else:
+            if lockout.is_client_locked(request):  # too many bad passwords or tokens
+                return lockout.lockout_response(request)
             try:
                 token = authenticate_token(bearer)
             except TokenError as error:
+                if lockout.record_token_failure(request, sender=type(self)):
+                    return lockout.lockout_response(request)
                 return _refusal(str(error))
             if (token.township_id or None) != (township.pk if township else None):
                 return _refusal(_token_elsewhere())
@@ -57,7 +70,31 @@ class PlatformGraphQLView(GraphQLView):
 
         return township_schema(request.township)
 
+    def parse_body(self, request):
+        """The request's data; a body that is not UTF-8 JSON or GraphQL is BAD_INPUT (400)."""
+        from django.utils.translation import gettext as _
+
+        if self.get_content_type(request) in ("application/graphql", "application/json"):
+            try:
+                request.body.decode("utf-8")
+            except RequestDataTooBig:
+                message = _("The request body is larger than %(limit)s bytes.")
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                raise HttpError(HttpResponse(message % {"limit": limit}, status=413)) from None
+            except UnicodeDecodeError as error:
+                message = _("The request body is not UTF-8 text (byte %(byte)d).")
+                raise HttpError(HttpResponseBadRequest(message % {"byte": error.start})) from None
+        try:
+            return super().parse_body(request)
+        except RecursionError:  # JSON nested thousands deep
+            message = _("The request body is nested too deeply.")
+            raise HttpError(HttpResponseBadRequest(message)) from None
+
     def execute_graphql_request(self, request, data, query, variables, operation_name, *rest):
+        if query:  # no query: the view answers it (GraphiQL, or "Must provide query string")
+            refused = limits.precheck(self.schema.graphql_schema, query, variables, request.viewer)
+            if refused:
+                return ExecutionResult(data=None, errors=refused)
         self.validation_rules = limits.rules_for(
             variables if isinstance(variables, dict) else {}, request.viewer
         )
@@ -68,6 +105,20 @@ class PlatformGraphQLView(GraphQLView):
     @staticmethod
     def format_error(error):
         return format_error(error)
+
+    def render_graphiql(self, request, **data):
+        """GraphiQL (DEBUG only) loads its scripts and styles from one CDN: allow exactly that.
+
+        Its inline script carries the CSP nonce (templates/graphene/graphiql.html); its
+        styles may be inline, as GraphiQL adds style elements while it runs.
+        """
+        response = super().render_graphiql(request, **data)
+        response._csp_update = {
+            "script-src": [GRAPHIQL_CDN],
+            "font-src": [SELF, "data:"],
+        }
+        response._csp_replace = {"style-src": [SELF, GRAPHIQL_CDN, UNSAFE_INLINE]}
+        return response
 
 
 class CountyGraphQLView(PlatformGraphQLView):

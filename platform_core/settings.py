@@ -8,6 +8,7 @@ unset, the filesystem Celery broker when ``CELERY_BROKER_URL`` is unset).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from importlib.metadata import entry_points
@@ -15,6 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -101,6 +103,9 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "graphene_django",
+    "django_htmx",  # the workbench: htmx served from the package's static files
+    # Sign-in lockouts live in the public schema: one count per account for every township.
+    "axes",
     "platform_core",
     "platform_core.accounts",
     "platform_core.plugins",
@@ -156,15 +161,21 @@ TENANT_TEMPLATE_SCHEMA = "township_template"
 
 MIDDLEWARE = [
     "platform_core.logging.RequestIdMiddleware",
-    "tenants.middleware.TownshipRoutingMiddleware",
+    "platform_core.middleware.RefuseNulMiddleware",  # before anything looks the path up
+    # Before the routing, so its own pages (unknown or suspended township) get the headers.
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tenants.middleware.TownshipRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_core.urls_tenant"
@@ -238,6 +249,11 @@ HOTLINE_FEED_DIR = Path(os.environ.get("HOTLINE_FEED_DIR") or DATA_DIR / "feeds"
 
 # --- Auth, i18n, static -------------------------------------------------------
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes: refuses a locked-out account or client before the password is tried.
+    "platform_core.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -257,14 +273,60 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 
-# --- Security (production-safe defaults) ------------------------------------
+# --- Security (production-safe defaults; docs/operations.md "Security headers") ----
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production is served over HTTPS: cookies only over TLS, plain HTTP redirected (except the
+# health probes, which come from inside the cluster), and browsers told to stay on HTTPS
+# for a year on the county host and every township host below it (HSTS includeSubDomains).
+HTTPS = env_bool("SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^(t/[^/]+/)?health/"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No address leaves the site in Referer (a QR scan page's address carries its token).
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (and, for client
+# addresses, the last X-Forwarded-For entry: platform_core.codes.ratelimit.client_address).
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): only this site's own scripts and styles, and the
+# inline ones the templates mark with the request's nonce ({{ request.csp_nonce }}). The
+# demo's GraphiQL page adds exactly the CDN it loads from (graphql_api.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Sign-in throttling (django-axes; docs/operations.md "Sign-in lockout"). A lockout
+# follows AXES_FAILURE_LIMIT failed sign-ins within AXES_COOLOFF_TIME minutes, counted
+# per account (from any client: no distributed guessing of one password) and per client
+# address (over every account: no spraying one password over many), and lasts until
+# AXES_COOLOFF_TIME minutes have passed without another failure. Failed API tokens count
+# for the client. Tests get a high limit; the lockout tests set their own.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 1000 if MODE == "test" else 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_TIME", 15))
+AXES_LOCKOUT_PARAMETERS = "platform_core.accounts.lockout.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "platform_core.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "platform_core.accounts.lockout.client_ip"
+# A success must not wipe the client's failures on other accounts (an attacker's own
+# sign-in would reset the count against their victim): failures only expire.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ADMIN = False  # listed in the county admin instead (tenants.admin)
+AXES_VERBOSE = False  # no banner on every command; failures and lockouts still log warnings
 
 LOGGING = {
     "version": 1,
@@ -293,6 +355,17 @@ GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_COMPLEXITY = env_int("GRAPHQL_MAX_COMPLEXITY", 5000)
 GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
+# Size of one document, checked before full validation: bytes, parser tokens, field
+# selections (each alias, __typename and introspection field; fragments per spread), aliases.
+GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 20_000)
+GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 3_000)
+GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 500)
+GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
+# Callers without a role here may only ask `health`: much lower limits.
+GRAPHQL_ANONYMOUS_MAX_QUERY_BYTES = env_int("GRAPHQL_ANONYMOUS_MAX_QUERY_BYTES", 1_000)
+GRAPHQL_ANONYMOUS_MAX_TOKENS = env_int("GRAPHQL_ANONYMOUS_MAX_TOKENS", 100)
+GRAPHQL_ANONYMOUS_MAX_FIELDS = env_int("GRAPHQL_ANONYMOUS_MAX_FIELDS", 20)
+GRAPHQL_ANONYMOUS_MAX_ALIASES = env_int("GRAPHQL_ANONYMOUS_MAX_ALIASES", 2)
 # Introspection is always on with DEBUG (the demo's GraphiQL); elsewhere only if allowed.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=False)
 GRAPHENE = {"SCHEMA": None, "ATOMIC_MUTATIONS": False}

@@ -170,9 +170,47 @@ def _rows(raw_rows: Iterator[Sequence], positions: dict[str, int]):
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     def generate():
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            yield from csv.reader(handle)
+            nul = [False]
+
+            def lines():
+                for line in handle:
+                    if "\x00" in line:  # a binary file, or a NUL PostgreSQL cannot store
+                        nul[0] = True
+                    yield line
+
+            header: list[str] = []
+            row = 0
+            try:
+                for row, record in enumerate(csv.reader(lines()), start=1):  # noqa: B007
+                    if nul[0]:
+                        _refuse_nul(path.name, row, record, header)
+                    if row == 1:
+                        header = record
+                    yield record
+            except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+                raise TableError(path.name, [_csv_problem(row + 1, exc)]) from None
 
     return _decoding_errors_named(path.name, generate())
+
+
+def _csv_problem(row: int, exc: csv.Error) -> Problem:
+    if "field limit" in str(exc):
+        message = _("a cell is longer than %(limit)s characters") % {
+            "limit": csv.field_size_limit()
+        }
+    else:
+        message = _("not readable as CSV (%(error)s)") % {"error": exc}
+    return Problem(row, None, message)
+
+
+def _refuse_nul(name: str, row: int, record: Sequence, header: Sequence) -> None:
+    """A cell holding a NUL character (PostgreSQL cannot store one) fails the file."""
+    for index, cell in enumerate(record):
+        if isinstance(cell, str) and "\x00" in cell:
+            named = index < len(header) and header[index]
+            column = str(header[index]).strip() if named else str(index + 1)
+            message = _("holds a NUL character (a binary file?); save it as text")
+            raise TableError(name, [Problem(row, column, message)])
 
 
 def _decoding_errors_named(name: str, rows: Iterator) -> Iterator:
@@ -195,17 +233,31 @@ def _decoding_errors_named(name: str, rows: Iterator) -> Iterator:
 def _xlsx_rows(path: Path) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
+    def unreadable(exc: Exception) -> TableError:
+        message = _("not a readable .xlsx file (%(error)s)") % {"error": exc}
+        return TableError(path.name, [Problem(None, None, message)])
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise TableError(
-            path.name,
-            [Problem(None, None, _("not a readable .xlsx file (%(error)s)") % {"error": exc})],
-        ) from None
+        raise unreadable(exc) from None
 
     def generate():
+        header: tuple = ()
         try:
-            yield from workbook.worksheets[0].iter_rows(values_only=True)
+            if not workbook.worksheets:
+                raise unreadable(_("no worksheet"))
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            for row, record in enumerate(rows, start=1):
+                if any(isinstance(cell, str) and "\x00" in cell for cell in record):
+                    _refuse_nul(path.name, row, record, header)
+                if row == 1:
+                    header = record
+                yield record
+        except TableError:
+            raise
+        except Exception as exc:  # a damaged sheet inside a readable zip
+            raise unreadable(exc) from None
         finally:
             workbook.close()
 

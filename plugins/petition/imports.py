@@ -120,7 +120,7 @@ def _open(path: Path) -> _Source:
     except FileNotFoundError:
         problem = Problem(None, None, _("file not found: %(path)s") % {"path": path})
         raise TableError(path.name, [problem]) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         problem = Problem(None, None, _("not valid JSON (%(error)s)") % {"error": exc})
         raise TableError(path.name, [problem]) from None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -134,6 +134,13 @@ def _open(path: Path) -> _Source:
             column = lookup.get(_norm(str(key)))
             if column is not None:
                 written.setdefault(column, str(key))
+                if isinstance(value, str) and "\x00" in value:
+                    message = _("item %(item)s, key %(key)s: %(message)s") % {
+                        "item": number,
+                        "key": key,
+                        "message": _("holds a NUL character (a binary file?); save it as text"),
+                    }
+                    raise TableError(path.name, [Problem(None, None, message)])
                 values[column] = (value.strip() or None) if isinstance(value, str) else value
         rows.append((number, values))
 
