@@ -134,8 +134,28 @@ def test_template_ddl_is_read_with_pg_dump_not_the_slow_fallback():
 
 
 def test_ids_in_a_cloned_schema_continue_after_the_template_rows(in_township):
-    onboard_township(code="330502111", name="序镇")
-    with in_township(Township.objects.get(code="330502111")):
-        from django.db.migrations.recorder import MigrationRecorder
+    """A clone copies the template's rows (its migration records, the default covenant)
+    and must move each identity sequence past them, or the first insert clashes."""
+    from django.db.migrations.recorder import MigrationRecorder
 
-        MigrationRecorder.Migration.objects.create(app="x", name="y")  # no id clash
+    from tenants import cloning
+
+    template = services.template_schema()
+    copied = cloning._template_copy(template)
+    assert copied is not None and ("django_migrations", "id") in copied.identity_columns
+    onboard_township(code="330502111", name="序镇", schema_method="clone")
+    schema = Township.objects.get(code="330502111").schema_name
+    with connection.cursor() as cursor:
+        for table, column in copied.identity_columns:
+            cursor.execute(f"SELECT coalesce(max({column}), 0) FROM {template}.{table}")
+            highest = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{schema}.{table}', '{column}'))"
+            )
+            assert cursor.fetchone()[0] > highest, f"{table}.{column} restarts inside the copy"
+    with in_township(Township.objects.get(code="330502111")):
+        highest = MigrationRecorder.Migration.objects.order_by("-id").values_list("id", flat=True)[
+            0
+        ]
+        added = MigrationRecorder.Migration.objects.create(app="x", name="y")  # no id clash
+        assert added.id > highest
