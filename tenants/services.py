@@ -1,7 +1,8 @@
 """Every write to counties and townships: onboarding, suspension, template upkeep.
 
-Onboarding is one atomic service call used by the CLI, the admin and (later) the
-county GraphQL API. PostgreSQL DDL is transactional, so a failure at any step
+Onboarding is one atomic service call used by the CLI (``onboard_township``), the
+county admin's add form, the county GraphQL API (``onboardTownship``) and the demo
+seed. PostgreSQL DDL is transactional, so a failure at any step
 rolls back the schema together with the rows: no half-made township remains.
 """
 

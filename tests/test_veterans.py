@@ -184,3 +184,20 @@ def test_other_townships_see_nothing_and_without_the_plugin_nothing_is_offered(
         assert Veteran.objects.count() == 1 and entries().count() == 1  # kept
         with pytest.raises(PluginError, match="not enabled in 甲镇"):
             record_activity(veteran, kind="visit", on=D(2026, 3, 6), by=f.person())
+
+
+def test_finding_10_the_plugin_says_what_each_activity_earns():
+    """Its metadata and the services' docstring said visits were records only, while
+    ``VET-VISIT`` awards +1: what they say must match the rules and the services."""
+    from plugins.veterans import services
+
+    points = {rule.code: rule.points for rule in veterans.township_covenant_rules(settings={})}
+    assert points == {"VET-VOLUNTEER": 2, "VET-VISIT": 1}
+    assert services.RULE_FOR_KIND == {"volunteer_service": "VET-VOLUNTEER", "visit": "VET-VISIT"}
+    description = veterans.township_plugin_metadata().description
+    assert "volunteer service earns 2 points" in description
+    assert "taking part in the station's visits 1" in description
+    assert "other activities are records only" in description
+    for text in (description, services.__doc__, veterans.__doc__):
+        assert "visits are recorded)" not in text
+        assert "visits and other activities are records only" not in text

@@ -54,7 +54,8 @@ def township_plugin_metadata():
         core_versions=">=0.3,<1",
         settings_schema=SETTINGS_SCHEMA,
         description="Veteran households, service-station activities (volunteer service "
-        "earns points; visits are recorded) and priority services as a benefit.",
+        "earns 2 points, taking part in the station's visits 1; other activities are "
+        "records only) and priority services as a benefit.",
     )
 
 

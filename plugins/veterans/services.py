@@ -1,7 +1,8 @@
 """Registering veterans and recording the service station's activities.
 
-Volunteer service records ``VET-VOLUNTEER`` for the veteran's household (once per
-activity, by its external id); visits and other activities are records only.
+Volunteer service records ``VET-VOLUNTEER`` (+2) and taking part in the station's
+visits ``VET-VISIT`` (+1) for the veteran's household (once per activity, by its
+external id); other activities are records only.
 """
 
 from __future__ import annotations
