@@ -31,7 +31,7 @@ from graphql_api.core import (
     row_by_id,
     viewer,
 )
-from graphql_api.errors import BAD_INPUT, NOT_FOUND, ApiError, FieldError
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError
 from graphql_api.township.mutations import InputError, PlatformMutation
 from graphql_api.township.types import (
     EntryType,
@@ -44,6 +44,7 @@ from graphql_api.township.types import (
 __all__ = [
     "BAD_INPUT",
     "NOT_FOUND",
+    "REFUSED",
     "ApiError",
     "CountedConnection",
     "EntryType",

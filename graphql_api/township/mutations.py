@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from graphql_api.core import decode_id, require, require_somewhere, viewer
-from graphql_api.errors import BAD_INPUT, NOT_FOUND, ApiError, FieldError, field_errors
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError, field_errors
 from graphql_api.township.queries import ApiTokenType, parse_month
 from graphql_api.township.types import (
     AllianceMemberType,
@@ -139,31 +139,37 @@ class RecordEntry(PlatformMutation):
         evidence = graphene.String(required=True, description="What was seen, or which document")
         note = graphene.String(default_value="")
         points = graphene.Int(description="Default: the rule's points (same sign required)")
-        external_id = graphene.String(description="Makes retries idempotent")
+        external_id = graphene.String(
+            description="Makes retries idempotent: the same externalId for the same household "
+            "and rule returns the first entry; for another household or rule it is refused"
+        )
 
     entry = graphene.Field(EntryType)
 
     @classmethod
     def perform(cls, info, household_code, rule_code, occurred_on, evidence, **data):
-        from platform_core.scoring.services import record_entry
+        from platform_core.scoring.services import ExternalIdConflict, record_entry
 
         household = household_by_code(info, household_code)
         who = require(info, STAFF_ROLES, household.village.code)
         reviewer = who.has(REVIEWER_ROLES, household.village.code)
         if not evidence.strip():
             raise InputError("evidence", BAD_INPUT, _("Evidence is required."))
-        entry = record_entry(
-            household=household,
-            rule=rule_by_code(rule_code),
-            occurred_on=past_or_today(occurred_on, "occurredOn"),
-            recorder=who.actor,
-            source="api",
-            evidence=evidence,
-            note=data.get("note") or "",
-            points=data.get("points"),
-            external_id=data.get("external_id"),
-            review=None if reviewer else True,
-        )
+        try:
+            entry = record_entry(
+                household=household,
+                rule=rule_by_code(rule_code),
+                occurred_on=past_or_today(occurred_on, "occurredOn"),
+                recorder=who.actor,
+                source="api",
+                evidence=evidence,
+                note=data.get("note") or "",
+                points=data.get("points"),
+                external_id=data.get("external_id"),
+                review=None if reviewer else True,
+            )
+        except ExternalIdConflict as conflict:
+            raise InputError("externalId", REFUSED, str(conflict)) from None
         return {"entry": entry}
 
 

@@ -5,8 +5,9 @@ any bad row fails the file with its row and column, and nothing is kept.
 Ledger entries stream through PostgreSQL COPY into a temporary table, are checked
 there against households and rules, and land in the ledger with one INSERT ...
 SELECT, so a million-row file never sits in Python's memory. A row whose
-``external_id`` is already in the ledger (for the same source) is skipped and
-counted: importing a file twice records it once.
+``external_id`` is already in the ledger (for the same source, household and
+rule) is skipped and counted: importing a file twice records it once; under
+another household or rule it is a row error.
 """
 
 from __future__ import annotations
@@ -289,6 +290,18 @@ def import_score_events(
                 _("%(external_id)s repeats row %(first)s"),
             )
             problems.raise_if_any()  # inside the transaction: the insert is undone
+            _report(
+                cursor,
+                problems,
+                table.label("external_id"),
+                KEYS_OF_OTHER_ENTRIES,
+                _(
+                    "%(external_id)s is already used by another entry of this source "
+                    "(another household or rule)"
+                ),
+                {"source": source},
+            )
+            problems.raise_if_any()
         cursor.execute("DROP TABLE import_events")  # also when called inside a longer transaction
         if recorded >= ANALYZE_AFTER:
             cursor.execute("ANALYZE scoring_scoreevent")  # keep plans right after a bulk load
@@ -383,11 +396,22 @@ REPEATED_KEYS = (
     "FROM import_events WHERE external_id IS NOT NULL GROUP BY external_id HAVING count(*) > 1"
 )
 
+# Keys the ledger already had are skipped only for the same household and rule
+# (idempotency is scoped, issue 13); run after REPEATED_KEYS found none, so every
+# match is an entry from before this import.
+KEYS_OF_OTHER_ENTRIES = (
+    "SELECT i.row, i.external_id FROM import_events i "
+    "JOIN households_household h ON h.code = i.household_code "
+    "JOIN scoring_rule r ON r.code = i.rule_code "
+    "JOIN scoring_scoreevent e ON e.source = %(source)s AND e.external_id = i.external_id "
+    "WHERE e.household_id <> h.id OR e.rule_id <> r.id"
+)
 
-def _report(cursor, problems: Problems, column: str, sql: str, message: str) -> None:
+
+def _report(cursor, problems: Problems, column: str, sql: str, message: str, params=None) -> None:
     """A problem per row ``sql`` finds: its first column is the row number, the others
     fill ``message``'s placeholders by their names."""
-    cursor.execute(f"SELECT * FROM ({sql}) found ORDER BY 1 LIMIT 21")
+    cursor.execute(f"SELECT * FROM ({sql}) found ORDER BY 1 LIMIT 21", params)
     names = [c.name for c in cursor.description[1:]]
     for row_number, *details in cursor.fetchall():
         problems.add(row_number, column, message % dict(zip(names, details, strict=True)))

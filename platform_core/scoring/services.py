@@ -50,6 +50,10 @@ class LedgerError(PlatformError):
     pass
 
 
+class ExternalIdConflict(LedgerError):
+    """An external id (or a spend's reference) already names another entry or spend."""
+
+
 # Stored values (statuses, tiers) named inside messages: English shows the value
 # itself, other languages a word of their own.
 VALUE_WORDS = {
@@ -159,8 +163,11 @@ def record_entry(
 ) -> ScoreEvent:
     """Record one entry: proposed when it needs review (default: as the rule says).
 
-    With an ``external_id`` already recorded for ``source`` the existing entry is
-    returned, so retrying a feed never duplicates.
+    With an ``external_id`` already recorded for ``source``, for the same household
+    and rule, the existing entry is returned, so retrying a feed never duplicates;
+    the recorder may see it (staff of the household's village). Under any other
+    household or rule the external id is refused (``ExternalIdConflict``), naming
+    nothing of the other entry.
     """
     require_role(
         recorder, STAFF_ROLES, village_code=household.village.code, what=_("record ledger entries")
@@ -168,7 +175,7 @@ def record_entry(
     if external_id:
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
-            return existing
+            return _same_entry(existing, household, rule)
     points = rule.points if points is None else points
     _check_entry(rule, points, occurred_on, evidence)
     entry = ScoreEvent(
@@ -193,9 +200,23 @@ def record_entry(
             entry.save()
     except IntegrityError:
         if external_id:  # the same event recorded at the same moment: keep the first
-            return ScoreEvent.objects.get(source=source, external_id=external_id)
+            existing = ScoreEvent.objects.get(source=source, external_id=external_id)
+            return _same_entry(existing, household, rule)
         raise
     return entry
+
+
+def _same_entry(existing: ScoreEvent, household: Household, rule: Rule) -> ScoreEvent:
+    """A retry's entry, if it is the same event; refused otherwise (without saying whose)."""
+    if existing.household_id != household.pk or existing.rule_id != rule.pk:
+        raise ExternalIdConflict(
+            _(
+                "external id %(external_id)s is already used by another entry of source "
+                "%(source)s (another household or rule); give this entry its own external id"
+            )
+            % {"external_id": existing.external_id, "source": existing.source}
+        )
+    return existing
 
 
 def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -> None:
@@ -427,7 +448,8 @@ def decide_objection(
 def spend_points(
     household: Household, *, amount: int, reference: str, description: str, by: Actor
 ) -> WalletSpend:
-    """Spend wallet points; the integrity score is untouched. Idempotent per ``reference``.
+    """Spend wallet points; the integrity score is untouched. Idempotent per ``reference``
+    (the same household and amount again returns the first spend; anything else is refused).
 
     Concurrent spends of one household are serialised by locking its wallet row.
     """
@@ -437,7 +459,15 @@ def spend_points(
         Wallet.objects.get_or_create(household=household)
         wallet = Wallet.objects.select_for_update().get(household=household)
         done = WalletSpend.objects.filter(reference=reference).first()
-        if done is not None:
+        if done is not None:  # a retry, if it is the same spend; never another household's
+            if done.wallet_id != wallet.pk or done.amount != amount:
+                raise ExternalIdConflict(
+                    _(
+                        "reference %(reference)s is already used by another spend "
+                        "(another household or amount); give this spend its own reference"
+                    )
+                    % {"reference": reference}
+                )
             return done
         balance = earned_points(household.pk) - wallet.spent
         if amount > balance:

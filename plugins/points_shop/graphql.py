@@ -18,6 +18,7 @@ from plugins.points_shop.models import Item, Order, OrderLine, Shop
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     NOT_FOUND,
+    REFUSED,
     ApiError,
     CountedConnection,
     InputError,
@@ -173,7 +174,7 @@ class PlacePointsOrder(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, shop_id, lines, reference):
-        from plugins.points_shop.services import ORDER_ROLES, place_order
+        from plugins.points_shop.services import ORDER_ROLES, ReferenceInUse, place_order
 
         who = require_somewhere(info, ORDER_ROLES)
         shop = Shop.objects.filter(pk=decode_id(info, shop_id, "PointsShop")).first()
@@ -191,7 +192,10 @@ class PlacePointsOrder(PlatformMutation):
         if len(items) != len({pk for pk, _quantity in wanted}):
             raise InputError("lines", NOT_FOUND, _("An item of the order does not exist."))
         pairs = [(items[pk], quantity) for pk, quantity in wanted]
-        order = place_order(household, shop, pairs, reference=reference, by=who.actor)
+        try:
+            order = place_order(household, shop, pairs, reference=reference, by=who.actor)
+        except ReferenceInUse as conflict:
+            raise InputError("reference", REFUSED, str(conflict)) from None
         return {"order": order}
 
 

@@ -21,7 +21,12 @@ from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household, Village
 from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import LedgerError, require_role, spend_points
+from platform_core.scoring.services import (
+    ExternalIdConflict,
+    LedgerError,
+    require_role,
+    spend_points,
+)
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
 from plugins.points_shop.plugin import KEY
 from plugins.points_shop.selectors import township_settings
@@ -274,6 +279,8 @@ def _create_order(
             description=description[:200],
             by=by,
         )
+    except ExternalIdConflict:
+        raise ReferenceInUse(_reference_in_use(reference)) from None
     except LedgerError as exc:
         raise PluginError(
             _("order %(order)s refused, the wallet is short: %(problem)s")
@@ -301,15 +308,17 @@ def _same_order(done: Order, household: Household, shop: Shop, wanted: dict[int,
     """The earlier order under this reference, if it is the same order; refused otherwise."""
     lines = dict(done.lines.values_list("item_id", "quantity"))
     if done.household_id != household.pk or done.shop_id != shop.pk or lines != wanted:
-        raise PluginError(
-            _(
-                "reference %(reference)s is already used by another order "
-                "(household %(household)s, %(points)s points)"
-            )
-            % {
-                "reference": done.reference,
-                "household": done.household.code,
-                "points": done.total_points,
-            }
-        )
+        raise ReferenceInUse(_reference_in_use(done.reference))
     return done
+
+
+class ReferenceInUse(PluginError):
+    """An order's reference already names a different order."""
+
+
+def _reference_in_use(reference: str) -> str:
+    # Nothing of the other order: it may be another village's household.
+    return _(
+        "reference %(reference)s is already used by another order (another "
+        "household, shop or goods); give this order its own reference"
+    ) % {"reference": reference}
