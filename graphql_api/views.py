@@ -15,11 +15,12 @@ import json
 from csp.constants import SELF, UNSAFE_INLINE
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import connection, transaction
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast, parse
 
 from graphql_api import limits
 from graphql_api.errors import UNAUTHENTICATED, format_error
@@ -63,6 +64,8 @@ class PlatformGraphQLView(GraphQLView):
             request.viewer = Viewer.of(token.user, township, token=token)
         self.schema = self.schema_for(request)
         self.graphiql = settings.DEBUG  # the demo; read per request so tests can switch it
+        if request.method in ("GET", "HEAD"):  # a link must not make a browser write anything
+            return _read_only(super().dispatch, request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     def schema_for(self, request):
@@ -95,6 +98,11 @@ class PlatformGraphQLView(GraphQLView):
             refused = limits.precheck(self.schema.graphql_schema, query, variables, request.viewer)
             if refused:
                 return ExecutionResult(data=None, errors=refused)
+        if request.method == "GET" and query and _writes(query, operation_name):
+            from django.utils.translation import gettext as _
+
+            message = _("A mutation is sent with POST; GET requests only read.")
+            raise HttpError(HttpResponseNotAllowed(["POST"], message), message)
         self.validation_rules = limits.rules_for(
             variables if isinstance(variables, dict) else {}, request.viewer
         )
@@ -140,6 +148,30 @@ def county_graphql_view():
     from graphql_api.county import county_schema
 
     return csrf_exempt(CountyGraphQLView.as_view(schema=county_schema))
+
+
+def _read_only(call, request, *args, **kwargs):
+    """Run ``call`` in a read-only transaction, rolled back: a GET writes nothing, ever.
+
+    Mutations are refused over GET (above); this also holds any resolver that
+    would write to its word. Rolling back (a savepoint inside a test's transaction)
+    also ends the read-only mode.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION READ ONLY")
+        response = call(request, *args, **kwargs)
+        transaction.set_rollback(True)
+    return response
+
+
+def _writes(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is anything but a query (unparsable: the view says so)."""
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation != OperationType.QUERY
 
 
 def _bearer(request) -> str | None:

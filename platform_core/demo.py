@@ -86,7 +86,11 @@ def _ensure_user(email: str, password: str, superuser: bool = False) -> None:
     User = get_user_model()
     if not User.objects.filter(username=email).exists():
         User.objects.create_user(
-            username=email, email=email, password=password, is_staff=True, is_superuser=superuser
+            username=email,
+            email=email,
+            password=password,
+            is_staff=superuser,
+            is_superuser=superuser,
         )
 
 

@@ -95,13 +95,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SHARED_APPS = [
     # Our management commands (migrate, migrate_schemas) must win over django_tenants'.
     "tenants",
-    "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    # After the admin, so that Django's own admin index and app list are used: django_tenants'
+    # copies carry inline styles the Content-Security-Policy refuses (and add nothing here,
+    # where the county and the townships have admin sites of their own).
+    "django_tenants",
     "graphene_django",
     "django_htmx",  # the workbench: htmx served from the package's static files
     # Sign-in lockouts live in the public schema: one count per account for every township.
@@ -165,6 +168,7 @@ MIDDLEWARE = [
     # Before the routing, so its own pages (unknown or suspended township) get the headers.
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TownshipRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -173,7 +177,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -272,6 +275,32 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+
+# Uploaded evidence photos, through Django's storage API: files under the data folder
+# by default, an S3-compatible bucket (django-storages, `pip install
+# "township-integrity[s3]"`) when MEDIA_S3_BUCKET is set. Photos are never served as
+# public files: the workbench streams each one after checking who asks.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_URL = "/media/"  # not routed: see platform_core.workbench.views.photos
+EVIDENCE_PHOTO_MAX_BYTES = env_int("EVIDENCE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.environ.get("MEDIA_S3_BUCKET", "").strip():
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"].strip(),
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security (production-safe defaults; docs/operations.md "Security headers") ----
 

@@ -1,30 +1,79 @@
 """County administration (public schema only): counties and townships.
 
 A separate AdminSite, mounted on the county site, so township admins never see
-county records. Adding a township goes through the onboarding service; status
-changes through the suspension services.
+county records. Only county administrators (a ``county_admin`` membership) and
+superusers enter: ``is_staff`` decides nothing here, so a township administrator
+is refused at sign-in and sent to the login page. Adding a township goes through
+the onboarding service; status changes through the suspension services. The
+sign-in lockouts of django-axes are listed (and can be deleted to unlock) here too.
 """
 
 from __future__ import annotations
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from platform_core.accounts.viewer import Viewer
 from tenants import services
 from tenants.models import County, PluginActivation, Township
+
+
+def is_county_administrator(user) -> bool:
+    """A county administrator or a superuser: the only people the county admin admits."""
+    if user is None or not (user.is_active and user.is_authenticated):
+        return False
+    return Viewer.of(user, None).everywhere
+
+
+class CountyLoginForm(AdminAuthenticationForm):
+    """Signs in county administrators only, whatever their global ``is_staff`` says."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)  # active; is_staff not needed
+        if not is_county_administrator(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
 
 
 class CountyAdminSite(admin.AdminSite):
     site_header = _("County administration")
     site_title = _("County administration")
+    login_form = CountyLoginForm
+
+    def has_permission(self, request) -> bool:
+        return is_county_administrator(request.user)
 
 
 county_admin_site = CountyAdminSite(name="county_admin")
 
 
+class CountyModelAdmin(admin.ModelAdmin):
+    """County records are the county administrators' (a membership, not Django permissions)."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_county_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_county_administrator(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return is_county_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_county_administrator(request.user)
+
+
 @admin.register(County, site=county_admin_site)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(CountyModelAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
@@ -66,7 +115,7 @@ class PluginActivationInline(admin.TabularInline):
 
 
 @admin.register(Township, site=county_admin_site)
-class TownshipAdmin(admin.ModelAdmin):
+class TownshipAdmin(CountyModelAdmin):
     list_display = ["code", "name", "county", "status", "schema_name", "created_at"]
     list_filter = ["status", "county"]
     search_fields = ["code", "name", "slug"]
@@ -130,3 +179,29 @@ class TownshipAdmin(admin.ModelAdmin):
     def reactivate(self, request, queryset):
         for township in queryset:
             services.reactivate_township(township)
+
+
+# --- sign-in lockouts (django-axes): read them, delete one to unlock at once -------------
+
+
+class _LockoutAdmin(CountyModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AccessAttemptAdmin(_LockoutAdmin, axes_admin.AccessAttemptAdmin):
+    """Failed sign-ins being counted; deleting a row lifts its lockout."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_county_administrator(request.user)
+
+
+class AccessLogAdmin(_LockoutAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+county_admin_site.register(AccessAttempt, AccessAttemptAdmin)
+county_admin_site.register(AccessLog, AccessLogAdmin)

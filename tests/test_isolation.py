@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from platform_core.households import services
@@ -68,6 +69,7 @@ def test_graphql_answers_from_the_routed_township(client, township_a, township_b
             "health": {"schemaName": t.schema_name},
             "township": {"code": t.code},
         }
+    client.force_login(get_user_model().objects.create_superuser("root@x.cn", "root@x.cn", "pw"))
     county = client.post(
         "/graphql/", {"query": "{ health { status schemaName } }"}, content_type="application/json"
     )

@@ -118,16 +118,21 @@ class ApiTokenType(graphene.ObjectType):
 
 class Health(graphene.ObjectType):
     status = graphene.String(required=True)
-    schema_name = graphene.String(required=True, description="Database schema serving the request")
+    schema_name = graphene.String(
+        description="Database schema serving the request; only for staff (null for anyone else)"
+    )
 
 
 def resolve_health(root, info) -> Health:
-    """Answers without signing in: load balancers and tests ask it."""
+    """Answers without signing in: load balancers and tests ask it. The schema's name is
+    an internal detail, so only staff of this township (or the county) are told it."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return Health(status="ok", schema_name=connection.schema_name)
+    viewer = getattr(info.context, "viewer", None)
+    shown = viewer is not None and viewer.is_staff
+    return Health(status="ok", schema_name=connection.schema_name if shown else None)
 
 
 class TownshipCoreQuery(graphene.ObjectType):
