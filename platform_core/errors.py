@@ -8,9 +8,17 @@ from __future__ import annotations
 
 
 class PlatformError(Exception):
-    """A refused operation, with a message that says what was wrong and what to do."""
+    """A refused operation, with a message that says what was wrong and what to do.
+
+    ``field``, when given, names the input the refusal is about (a service's argument
+    name, e.g. ``occurred_on``), so that a form can show it at that field.
+    """
 
     code = "refused"
+
+    def __init__(self, *args, field: str = ""):
+        super().__init__(*args)
+        self.field = field
 
 
 class NotAllowed(PlatformError):

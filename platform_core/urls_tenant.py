@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", township_admin_site.urls),
+    path("work/", include("platform_core.workbench.urls")),
     path("", include("platform_core.codes.urls")),
     path("", include("platform_core.publication.urls")),
     path("", include("platform_core.dashboard.urls")),

@@ -21,6 +21,7 @@ from platform_core.plugins.types import (
     RuleSpec,
     ScoreEventSpec,
     TierMove,
+    WorkbenchScreen,
 )
 
 CORE_VERSION = "0.3.0"
@@ -55,6 +56,7 @@ __all__ = [
     "RuleSpec",
     "ScoreEventSpec",
     "TierMove",
+    "WorkbenchScreen",
     "enabled_settings",
     "hookimpl",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from platform_core.households.models import Household, Village
 
@@ -23,3 +23,57 @@ def villages_with_counts() -> QuerySet[Village]:
 
 def household_count() -> int:
     return Household.objects.count()
+
+
+# --- who may see which households (the API and the workbench ask the same) --------
+
+
+def visible_households(who) -> Q:
+    """Households ``who`` (a Viewer) may see: their villages' (staff) or their own (household)."""
+    from platform_core.accounts.selectors import STAFF_ROLES
+
+    if who.everywhere:
+        return Q()
+    seen = Q(pk__in=[])
+    villages = who.villages(STAFF_ROLES)
+    if villages is None:
+        return Q()
+    if villages:
+        seen |= Q(village__code__in=sorted(villages))
+    if who.household_codes:
+        seen |= Q(code__in=sorted(who.household_codes))
+    return seen
+
+
+def sees_personal_data(who, household: Household) -> bool:
+    """Names, address and phone: staff of the village, or the household itself."""
+    from platform_core.accounts.selectors import STAFF_ROLES
+
+    return household.code in who.household_codes or who.has(
+        STAFF_ROLES, household.village.code if household.village_id else None
+    )
+
+
+def prefixed(q: Q, prefix: str) -> Q:
+    """``visible_households`` for a model that points at a household through ``prefix``."""
+    if not q.children:
+        return q
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(prefixed(child, prefix))
+        else:
+            key, value = child
+            clone.children.append((f"{prefix}__{key}", value))
+    return clone
+
+
+def search_households(queryset: QuerySet[Household], search: str) -> QuerySet[Household]:
+    """Households whose code, head's name or address contains ``search``."""
+    search = search.strip()
+    if not search:
+        return queryset
+    return queryset.filter(
+        Q(code__icontains=search) | Q(head_name__icontains=search) | Q(address__icontains=search)
+    )

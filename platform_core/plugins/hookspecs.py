@@ -183,3 +183,23 @@ def township_dashboard_panels(village_codes, settings):
     an exception is logged without breaking the page. Not ``firstresult``: every
     enabled plugin's panels are shown, in the order of the plugins' keys.
     """
+
+
+@hookspec
+def township_workbench_screens():
+    """Screens this plugin mounts in the township workbench (its queues and forms).
+
+    Called once per process for every loaded plugin, when the workbench's URLs are
+    built, and again per request to list the menu of a township that enabled the
+    plugin. Takes no arguments: read your settings inside the views with
+    ``township_integrity.enabled_settings``. Return a list of
+    ``township_integrity.WorkbenchScreen`` (key, titles, the roles that may open it,
+    a view, optional further URL patterns and an optional count of what waits), or
+    ``None``. Each screen is served at ``/work/x/<plugin key>/<screen key>/``; the
+    platform answers 404 where the plugin is not enabled and 403 to anyone without
+    one of the screen's roles, before your view runs. Views must write only through
+    services and narrow what they show to the viewer's villages or institution. A
+    screen that is not a well-formed ``WorkbenchScreen`` is logged and left out. Not
+    ``firstresult``: every plugin's screens are mounted, in the order of the
+    plugins' keys.
+    """

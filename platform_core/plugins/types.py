@@ -236,3 +236,58 @@ class DashboardPanel:
         ):
             problems.append(f"panel {self.key}: warnings must be a list of strings")
         return problems
+
+
+_SCREEN_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class WorkbenchScreen:
+    """A screen a plugin mounts in the township's workbench (``/work/x/<plugin>/<key>/``).
+
+    ``view`` is an ordinary Django view, called with the township's schema active and
+    ``request.viewer`` built; ``urls`` are further ``django.urls.path()`` patterns
+    under the screen's address (a detail page, a form), relative to it. The
+    platform checks, before any of them runs, that the plugin is enabled in the
+    township (else 404) and that the person holds one of ``roles`` there (else 403);
+    narrowing to a village or an institution stays the plugin's services' job.
+    ``waiting``, when given, is called with the request's viewer and returns how
+    many items wait for that person (shown on the workbench home page, with
+    ``waiting_zh``/``waiting_en`` as the line's label).
+    """
+
+    key: str  # lower-case letters, digits and "_", unique among the plugin's screens
+    title_zh: str
+    title_en: str
+    roles: tuple[str, ...]
+    view: object  # a Django view: (request, **kwargs) -> HttpResponse
+    urls: tuple = ()  # django.urls.path() patterns under the screen
+    waiting: object = None  # (viewer) -> int
+    waiting_zh: str = ""
+    waiting_en: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the screen ([] when the workbench can mount it)."""
+        from platform_core.accounts.models import Role
+
+        problems = []
+        if not isinstance(self.key, str) or not _SCREEN_KEY.match(self.key):
+            problems.append(f"screen key {self.key!r} is not lower-case letters, digits and _")
+        if not self.title_zh or not self.title_en:
+            problems.append(f"screen {self.key}: needs title_zh and title_en")
+        if not self.roles or any(r not in Role.values for r in self.roles):
+            problems.append(f"screen {self.key}: roles {self.roles!r} must name known roles")
+        if not callable(self.view):
+            problems.append(f"screen {self.key}: view is not callable")
+        from django.urls import URLPattern
+
+        if any(not isinstance(p, URLPattern) for p in self.urls):
+            problems.append(f"screen {self.key}: urls must be django.urls.path() patterns")
+        if self.waiting is not None and not callable(self.waiting):
+            problems.append(f"screen {self.key}: waiting is not callable")
+        if self.waiting is not None and not (self.waiting_zh and self.waiting_en):
+            problems.append(f"screen {self.key}: waiting needs waiting_zh and waiting_en")
+        return problems
+
+    def title(self, zh: bool) -> str:
+        return self.title_zh if zh else self.title_en

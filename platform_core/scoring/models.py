@@ -302,3 +302,139 @@ class WalletSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} points ({self.reference})"
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Photos are filed per township schema and month; the stored name is random."""
+    import secrets
+    from pathlib import PurePath
+
+    from django.db import connection
+    from django.utils import timezone
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return (
+        f"evidence/{connection.schema_name}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+    )
+
+
+class EvidencePhoto(models.Model):
+    """A photo backing a ledger entry or a household's declaration (never shown publicly).
+
+    Kept through Django's storage API (local files by default, S3-compatible storage
+    when configured) and served only through a view that checks who is asking.
+    Exactly one of ``entry`` and ``declaration`` is set.
+    """
+
+    entry = models.ForeignKey(
+        "ScoreEvent",
+        on_delete=models.PROTECT,
+        related_name="photos",
+        null=True,
+        blank=True,
+        verbose_name=_("ledger entry"),
+    )
+    declaration = models.ForeignKey(
+        "Declaration",
+        on_delete=models.PROTECT,
+        related_name="photos",
+        null=True,
+        blank=True,
+        verbose_name=_("declaration"),
+    )
+    image = models.ImageField(_("photo"), upload_to=evidence_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_by_label = models.CharField(_("uploaded by"), max_length=150)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence photo")
+        verbose_name_plural = _("evidence photos")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True, declaration__isnull=False)
+                | Q(entry__isnull=False, declaration__isnull=True),
+                name="photo_of_entry_or_declaration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"entry {self.entry_id}" if self.entry_id else f"declaration {self.declaration_id}"
+        return f"photo {self.pk} of {owner}"
+
+
+class Declaration(models.Model):
+    """A household reports its own good deed (村民申报); its grid worker confirms or declines.
+
+    Confirming records a proposed ledger entry in the confirming person's name (so the
+    joint review still sees two people); declining needs a reason the household reads.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("household"),
+    )
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="+", verbose_name=_("covenant rule")
+    )
+    occurred_on = models.DateField(_("occurred on"))
+    note = models.TextField(_("what happened"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    declared_by_label = models.CharField(_("declared by"), max_length=150)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    entry = models.OneToOneField(
+        "ScoreEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declaration",
+        verbose_name=_("ledger entry"),
+    )
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-declared_at"]
+        indexes = [models.Index(fields=["status", "household"], name="declaration_queue")]
+
+    def __str__(self) -> str:
+        return f"declaration {self.pk} of {self.household_id} ({self.status})"

@@ -1,0 +1,132 @@
+"""Reads of the workbench: what waits for a person this month, with counts.
+
+Every count is narrowed the way the page it links to is narrowed (village scope,
+never one's own entries to review), so a number on the home page is exactly
+the number of rows the person will find behind the link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from platform_core.accounts.models import Role
+from platform_core.accounts.selectors import REVIEWER_ROLES
+from platform_core.accounts.viewer import Viewer
+from platform_core.evaluation.models import Assignment, EvaluationRound
+from platform_core.households.models import Household
+from platform_core.scoring.models import EntryStatus, Objection, ScoreEvent
+from platform_core.workbench.access import holds_any
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One line of the home page: what, how many, where to do it."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def village_filter(viewer: Viewer, roles, path: str = "village__code") -> Q | None:
+    """A filter to the villages where ``roles`` apply; None when there are none."""
+    villages = viewer.villages(roles)
+    if villages is None:
+        return Q()
+    if not villages:
+        return None
+    return Q(**{f"{path}__in": sorted(villages)})
+
+
+def review_queue(viewer: Viewer) -> QuerySet[ScoreEvent]:
+    """Proposed entries this viewer may review: their villages, never their own."""
+    where = village_filter(viewer, REVIEWER_ROLES, "household__village__code")
+    if where is None:
+        return ScoreEvent.objects.none()
+    queue = ScoreEvent.objects.filter(where, status=EntryStatus.PROPOSED)
+    if viewer.user is not None:
+        queue = queue.exclude(recorded_by_id=viewer.user.pk)
+    return queue
+
+
+def objection_queue(viewer: Viewer) -> QuerySet[Objection]:
+    """Pending objections this viewer may decide: their villages, not on their own entries."""
+    where = village_filter(viewer, REVIEWER_ROLES, "entry__household__village__code")
+    if where is None:
+        return Objection.objects.none()
+    queue = Objection.objects.filter(where, status=Objection.Status.PENDING)
+    if viewer.user is not None:
+        queue = queue.exclude(entry__recorded_by_id=viewer.user.pk).exclude(
+            filed_by_id=viewer.user.pk
+        )
+    return queue
+
+
+def ratings_due(viewer: Viewer) -> QuerySet[Assignment]:
+    """This viewer's unrated assignments in open rounds."""
+    if viewer.user is None:
+        return Assignment.objects.none()
+    return Assignment.objects.filter(
+        evaluator_id=viewer.user.pk,
+        rated_at__isnull=True,
+        round__status=EvaluationRound.Status.OPEN,
+    )
+
+
+def own_households(viewer: Viewer) -> QuerySet[Household]:
+    """The households this viewer speaks for (the household role)."""
+    return Household.objects.filter(code__in=sorted(viewer.household_codes))
+
+
+def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
+    """What waits for this person, in the order they should do it."""
+    lines: list[Waiting] = []
+    if holds_any(viewer, REVIEWER_ROLES):
+        lines.append(
+            Waiting(
+                "review",
+                _("Entries awaiting your review"),
+                review_queue(viewer).count(),
+                urls.get("review", ""),
+            )
+        )
+        lines.append(
+            Waiting(
+                "objections",
+                _("Objections awaiting a decision"),
+                objection_queue(viewer).count(),
+                urls.get("objections", ""),
+            )
+        )
+    if holds_any(viewer, (Role.PARTY_MEMBER, Role.GROUP_LEADER)):
+        lines.append(
+            Waiting(
+                "rate",
+                _("Households to rate this month"),
+                ratings_due(viewer).count(),
+                urls.get("rate", ""),
+            )
+        )
+    if viewer.household_codes:
+        open_objections = Objection.objects.filter(
+            entry__household__code__in=sorted(viewer.household_codes),
+            status=Objection.Status.PENDING,
+        ).count()
+        lines.append(
+            Waiting(
+                "mine",
+                _("Your objections awaiting the council"),
+                open_objections,
+                urls.get("mine", ""),
+            )
+        )
+    return lines
+
+
+def this_month():
+    """The first day of the current month (the month being worked on)."""
+    return timezone.localdate().replace(day=1)

@@ -1,0 +1,1 @@
+"""Workbench pages, one module per journey; each view is a thin adapter."""

@@ -1,0 +1,80 @@
+"""Staff find a household (by code, name, address or its QR code) and open its page."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.codes.services import verify
+from platform_core.evaluation.selectors import household_history
+from platform_core.households.models import Household
+from platform_core.households.selectors import mask_name, search_households, visible_households
+from platform_core.scoring import selectors as scoring
+from platform_core.workbench.access import workbench_page
+from platform_core.workbench.menu import menu_for
+
+PAGE_SIZE = 25
+
+
+def staff_households(viewer):
+    """Households of the villages where the viewer is staff (never a household's own view)."""
+    villages = viewer.villages(STAFF_ROLES)
+    queryset = Household.objects.select_related("village", "grid").order_by("code")
+    if villages is None:
+        return queryset
+    return queryset.filter(village__code__in=sorted(villages))
+
+
+@workbench_page(STAFF_ROLES)
+def household_list(request):
+    """Search by code, name or address; a pasted QR address or token opens that household."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    scanned = _scanned_household(request, query)
+    households = staff_households(request.viewer)
+    if scanned is not None:
+        households = households.filter(pk=scanned.pk)
+    else:
+        households = search_households(households, query)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"query": query, "page": page, "menu": menu_for(request.viewer, request.township)}
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "workbench/households/_results.html", context)
+    return render(request, "workbench/households/list.html", context)
+
+
+def _scanned_household(request, query: str):
+    """The household whose QR address or token was typed or scanned, if it is one."""
+    token = query.rstrip("/").rsplit("/h/", 1)[-1] if "/h/" in query else query
+    if "." not in token:
+        return None
+    return verify(request.township, token.strip("/"))
+
+
+@workbench_page(STAFF_ROLES)
+def household_page(request, code: str):
+    """One household for its village's staff: standing, why, ledger, objections."""
+    household = (
+        staff_households(request.viewer)
+        .filter(visible_households(request.viewer), code=code)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    context = household_context(household)
+    context["menu"] = menu_for(request.viewer, request.township)
+    return render(request, "workbench/households/detail.html", context)
+
+
+def household_context(household: Household) -> dict:
+    """What a household's page shows, for staff and for the household itself."""
+    entries = scoring.ledger(household).prefetch_related("photos", "objections")[:50]
+    return {
+        "household": household,
+        "masked_name": mask_name(household.head_name),
+        "card": scoring.score_card(household),
+        "official": household_history(household).first(),
+        "entries": entries,
+        "wallet": scoring.wallet_balance(household),
+    }

@@ -1,0 +1,237 @@
+"""Grid workers and village staff record entries: one household, or one rule for many."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import transaction
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
+from platform_core.errors import PlatformError
+from platform_core.households.models import Grid, Village
+from platform_core.scoring.evidence import check_photo, record_with_photos
+from platform_core.scoring.models import Rule
+from platform_core.workbench.access import workbench_page
+from platform_core.workbench.forms import WorkbenchForm, submit
+from platform_core.workbench.menu import menu_for
+from platform_core.workbench.views.households import staff_households
+
+SOURCE = "workbench"
+POINTS_LIMIT = 1000  # the same bound as the ledger import
+
+
+class RuleChoice(forms.ModelChoiceField):
+    def label_from_instance(self, rule: Rule) -> str:
+        title = rule.title_en if (translation_is_english()) else rule.title_zh
+        return f"{rule.code} {title} ({rule.points:+d})"
+
+
+def translation_is_english() -> bool:
+    from django.utils.translation import get_language
+
+    return not (get_language() or "").startswith("zh")
+
+
+class EntryFields(WorkbenchForm):
+    """What every entry needs: rule, date, evidence; points default to the rule's."""
+
+    rule = RuleChoice(queryset=Rule.objects.none(), label=_lazy("Rule"))
+    occurred_on = forms.DateField(
+        label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence = forms.CharField(
+        label=_lazy("Evidence"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_lazy("What was seen, or which document shows it."),
+    )
+    note = forms.CharField(label=_lazy("Note"), max_length=2000, required=False)
+    photo = forms.FileField(label=_lazy("Photo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = Rule.objects.filter(active=True).order_by("category", "code")
+        self.initial.setdefault("occurred_on", timezone.localdate())
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("%(date)s is in the future.") % {"date": value})
+        return value
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                check_photo(photo)
+            except PlatformError as error:
+                raise forms.ValidationError(str(error)) from None
+        return photo
+
+
+class RecordForm(EntryFields):
+    household = forms.CharField(label=_lazy("Household code"), max_length=32)
+    points = forms.IntegerField(
+        label=_lazy("Points"),
+        required=False,
+        min_value=-POINTS_LIMIT,
+        max_value=POINTS_LIMIT,
+        help_text=_lazy("Leave empty for the rule's points; the sign must be the rule's."),
+    )
+    field_order = ["household", "rule", "occurred_on", "points", "evidence", "note", "photo"]
+
+    def __init__(self, *args, viewer, **kwargs):
+        self.viewer = viewer
+        super().__init__(*args, **kwargs)
+
+    def clean_household(self):
+        code = self.cleaned_data["household"].strip()
+        household = staff_households(self.viewer).filter(code=code).first()
+        if household is None:  # unknown, or in a village that is not the viewer's: same answer
+            raise forms.ValidationError(
+                _("No household %(code)s in your villages.") % {"code": code}
+            )
+        return household
+
+
+def _review(viewer, household) -> bool | None:
+    """Entries by people who cannot review are always proposed (as in the API)."""
+    return None if viewer.has(REVIEWER_ROLES, household.village.code) else True
+
+
+@workbench_page(STAFF_ROLES)
+def record(request):
+    viewer = request.viewer
+    initial = {"household": request.GET.get("household", "")[:32]}
+    form = RecordForm(request.POST or None, request.FILES or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = data["household"]
+        done = submit(
+            request,
+            form,
+            lambda: record_with_photos(
+                household=household,
+                rule=data["rule"],
+                occurred_on=data["occurred_on"],
+                points=data["points"],
+                evidence=data["evidence"],
+                note=data["note"],
+                recorder=viewer.actor,
+                source=SOURCE,
+                external_id=f"wb-{data['submission']}" if data["submission"] else None,
+                review=_review(viewer, household),
+                photos=[data["photo"]] if data["photo"] else [],
+            ),
+            lambda entry: (
+                reverse("work:household", args=[entry.household.code]) + f"#entry-{entry.pk}"
+            ),
+        )
+        if done is not None:
+            return done
+    context = {"form": form, "menu": menu_for(viewer, request.township)}
+    return render(request, "workbench/record.html", context, status=400 if form.errors else 200)
+
+
+class RoundForm(EntryFields):
+    """One rule for many households of one village (an inspection round)."""
+
+    households = forms.MultipleChoiceField(
+        label=_lazy("Households"), widget=forms.CheckboxSelectMultiple
+    )
+    field_order = ["rule", "occurred_on", "evidence", "note", "photo", "households"]
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["households"].choices = choices
+
+
+@workbench_page(STAFF_ROLES)
+def record_round(request):
+    """Pick a village (and grid), tick households, record one rule for all of them."""
+    viewer = request.viewer
+    villages = _villages(viewer)
+    village = villages.filter(code=request.GET.get("village") or "").first() or villages.first()
+    grids = (
+        Grid.objects.filter(village=village).order_by("name") if village else Grid.objects.none()
+    )
+    grid = grids.filter(pk=_int(request.GET.get("grid"))).first()
+    candidates = staff_households(viewer).filter(village=village)
+    if grid is not None:
+        candidates = candidates.filter(grid=grid)
+    by_code = {h.code: h for h in candidates}
+    choices = [(code, f"{code} {h.head_name}") for code, h in by_code.items()]
+    form = RoundForm(request.POST or None, request.FILES or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [by_code[code] for code in data["households"]]
+        done = submit(
+            request,
+            form,
+            lambda: _record_all(viewer, chosen, data),
+            lambda entries: (
+                reverse("work:record-round") + f"?village={village.code}&recorded={len(entries)}"
+            ),
+        )
+        if done is not None:
+            return done
+    context = {
+        "form": form,
+        "villages": villages,
+        "village": village,
+        "grids": grids,
+        "grid": grid,
+        "recorded": _int(request.GET.get("recorded")),
+        "menu": menu_for(viewer, request.township),
+    }
+    return render(
+        request, "workbench/record_round.html", context, status=400 if form.errors else 200
+    )
+
+
+def _record_all(viewer, households, data) -> list:
+    """Every household or none: the first refusal names its household and stops the round."""
+    entries = []
+    with transaction.atomic():
+        for household in households:
+            try:
+                entries.append(
+                    record_with_photos(
+                        household=household,
+                        rule=data["rule"],
+                        occurred_on=data["occurred_on"],
+                        evidence=data["evidence"],
+                        note=data["note"],
+                        recorder=viewer.actor,
+                        source=SOURCE,
+                        external_id=f"wb-{data['submission']}-{household.code}"
+                        if data["submission"]
+                        else None,
+                        review=_review(viewer, household),
+                        photos=[data["photo"]] if data["photo"] else [],
+                    )
+                )
+            except PlatformError as error:
+                raise PlatformError(
+                    _("%(household)s: %(problem)s")
+                    % {"household": household.code, "problem": error},
+                    field="households",
+                ) from None
+    return entries
+
+
+def _villages(viewer):
+    codes = viewer.villages(STAFF_ROLES)
+    villages = Village.objects.order_by("code")
+    return villages if codes is None else villages.filter(code__in=sorted(codes))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
