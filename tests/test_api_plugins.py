@@ -47,8 +47,8 @@ PLUGIN_FIELDS = {
         {"applyForLoan", "decideLoanApplication", "drawCredit"},
     ),
     "integrity_card": (
-        {"integrityCards", "integrityCard", "checkIntegrityCard"},
-        {"issueIntegrityCard"},
+        {"integrityCards", "integrityCard"},
+        {"issueIntegrityCard", "checkIntegrityCard"},  # a check is logged: a mutation
     ),
     "points_shop": ({"pointsShops", "pointsOrders", "pointsWallet"}, {"placePointsOrder"}),
     "river_crab": (
@@ -410,8 +410,10 @@ ISSUE = """mutation($household: String!) {
 }"""
 CARDS = "{ integrityCards { number householdCode status } }"
 CARD = "query($n: String!) { integrityCard(number: $n) { householdCode validUntil } }"
-CHECK = """query($n: String!) {
-  checkIntegrityCard(number: $n) { valid reason benefits { kind description } }
+CHECK = """mutation($n: String!) {
+  checkIntegrityCard(number: $n) {
+    check { valid reason benefits { kind description } } errors { field code message }
+  }
 }"""
 
 
@@ -443,10 +445,11 @@ def test_cards_are_issued_by_staff_seen_by_their_household_and_checked_by_clerks
     assert codes(ask(villages, neighbour, CARD, {"n": number})) == ["NOT_FOUND"]
 
     clerk = token(villages, "alliance_member", alliance_member_code="S1")
-    answer = data(ask(villages, clerk, CHECK, {"n": number.lower()}), "checkIntegrityCard")
+    answer = payload(ask(villages, clerk, CHECK, {"n": number.lower()}), "checkIntegrityCard")
+    answer = answer["check"]
     assert answer["valid"] and answer["benefits"] == [{"kind": "discount", "description": "9折"}]
-    unknown = data(ask(villages, clerk, CHECK, {"n": "HX-000-AAAA-BBBB"}), "checkIntegrityCard")
-    assert not unknown["valid"] and unknown["benefits"] == []
+    unknown = payload(ask(villages, clerk, CHECK, {"n": "HX-000-AAAA-BBBB"}), "checkIntegrityCard")
+    assert not unknown["check"]["valid"] and unknown["check"]["benefits"] == []
     assert data(ask(villages, clerk, CARDS), "integrityCards") == []  # no card list for clerks
     assert codes(ask(villages, clerk, ISSUE, {"household": "V01-0001"})) == ["FORBIDDEN"]
     with in_township(villages):

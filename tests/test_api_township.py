@@ -253,12 +253,14 @@ def test_an_alliance_clerk_sees_eligibility_and_own_grants_never_ledgers(two_vil
     assert gql(_anonymous(), url, "{ entries { totalCount } }", token=token)["data"] == {
         "entries": {"totalCount": 0}
     }
-    ask = """query($h: String!) { eligibility(householdCode: $h, benefit: "bank_loan") {
-      householdCode eligible reason legalBasis tier member { code } checkedByLabel checkedAt } }"""
-    red = gql(_anonymous(), url, ask, {"h": "V01-0001"}, token=token)["data"]["eligibility"]
+    ask = """mutation($h: String!) { checkEligibility(householdCode: $h, benefit: "bank_loan") {
+      answer { householdCode eligible reason legalBasis tier member { code } checkedByLabel
+      checkedAt } errors { field code message } } }"""
+    red = gql(_anonymous(), url, ask, {"h": "V01-0001"}, token=token)["data"]["checkEligibility"]
+    red = red["answer"]
     assert red["eligible"] is False and red["tier"] == "RED" and red["member"] == {"code": "B1"}
-    green = gql(_anonymous(), url, ask, {"h": "V01-0002"}, token=token)["data"]["eligibility"]
-    assert green["eligible"] is True
+    green = gql(_anonymous(), url, ask, {"h": "V01-0002"}, token=token)["data"]
+    assert green["checkEligibility"]["answer"]["eligible"] is True
     with schema_context(two_villages.schema_name):
         logged = EligibilityCheck.objects.filter(checked_by_label__startswith="b1@jia.test")
         assert logged.count() == 2 and logged.filter(member__code="B1").count() == 2
@@ -567,8 +569,12 @@ def test_village_staff_ask_eligibility_and_unknown_types_are_not_found(two_villa
     url = endpoint(two_villages)
     benefits = gql(_anonymous(), url, "{ benefits { code plugin } }", token=token)["data"]
     assert {"code": "bank_loan", "plugin": "restrictions"} in benefits["benefits"]
-    ask = '{ eligibility(householdCode: "V01-0001", benefit: "bank_loan") { eligible } }'
-    assert gql(_anonymous(), url, ask, token=token)["data"]["eligibility"]["eligible"] is False
+    ask = (
+        'mutation { checkEligibility(householdCode: "V01-0001", benefit: "bank_loan") '
+        "{ answer { eligible } errors { code } } }"
+    )
+    answer = gql(_anonymous(), url, ask, token=token)["data"]["checkEligibility"]["answer"]
+    assert answer["eligible"] is False
     # A type of a plugin this township does not have (or disabled since): not found.
     raw = f"PetitionCase:{two_villages.code}:1".encode()
     foreign_type = base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -469,27 +469,39 @@ class PublishBoard(PlatformMutation):
 # --- the alliance --------------------------------------------------------------------
 
 
-def ask_eligibility(info, household_code: str, benefit: str, member_code: str | None):
-    """The eligibility query: staff of the village or an alliance clerk; always logged."""
-    from platform_core.alliance.models import AllianceMember
-    from platform_core.alliance.services import check_eligibility
+class CheckEligibility(PlatformMutation):
+    """Whether the household may have the benefit now. Every check is logged."""
 
-    who = require_somewhere(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
-    household = Household.objects.select_related("village").filter(code=household_code).first()
-    if household is None:
-        from graphql_api.errors import not_found
+    # Staff of the household's village, or an alliance clerk for their institution.
+    # A mutation, not a query: it writes the log, so it is POSTed (and CSRF-checked
+    # for browser sessions), never answered over GET (issue 13).
 
-        raise not_found(_("Household %(code)s") % {"code": household_code})
-    if member_code is None and len(who.institution_codes) == 1 and not who.is_staff:
-        member_code = next(iter(who.institution_codes))
-    member = None
-    if member_code:
-        member = AllianceMember.objects.filter(code=member_code).first()
-        if member is None:
-            from graphql_api.errors import not_found
+    class Arguments:
+        household_code = graphene.String(required=True)
+        benefit = graphene.String(required=True)
+        member_code = graphene.String(description="The asking institution (alliance clerks)")
 
-            raise not_found(_("Alliance member %(code)s") % {"code": member_code})
-    return check_eligibility(household, benefit, by=who.actor, member=member)
+    answer = graphene.Field(EligibilityAnswerType)
+
+    @classmethod
+    def perform(cls, info, household_code, benefit, member_code=None):
+        from platform_core.alliance.models import AllianceMember
+        from platform_core.alliance.services import check_eligibility
+
+        who = require_somewhere(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
+        household = Household.objects.select_related("village").filter(code=household_code).first()
+        if household is None:
+            message = _("No household %(code)s.") % {"code": household_code}
+            raise InputError("householdCode", NOT_FOUND, message)
+        if member_code is None and len(who.institution_codes) == 1 and not who.is_staff:
+            member_code = next(iter(who.institution_codes))
+        member = None
+        if member_code:
+            member = AllianceMember.objects.filter(code=member_code).first()
+            if member is None:
+                message = _("No alliance member %(code)s.") % {"code": member_code}
+                raise InputError("memberCode", NOT_FOUND, message)
+        return {"answer": check_eligibility(household, benefit, by=who.actor, member=member)}
 
 
 class AddAllianceMember(PlatformMutation):
@@ -613,6 +625,7 @@ class TownshipCoreMutation(graphene.ObjectType):
     rate_household = RateHousehold.Field()
     finalise_month = FinaliseMonth.Field()
     publish_board = PublishBoard.Field()
+    check_eligibility = CheckEligibility.Field()
     add_alliance_member = AddAllianceMember.Field()
     grant_benefit = GrantBenefit.Field()
     create_api_token = CreateApiToken.Field()

@@ -21,7 +21,6 @@ from graphql_api.township.types import (
     AllianceMemberType,
     BenefitTypeType,
     BoardType,
-    EligibilityAnswerType,
     EntryType,
     GrantType,
     HouseholdType,
@@ -174,14 +173,6 @@ class TownshipCoreQuery(graphene.ObjectType):
     )
     alliance_members = graphene.List(graphene.NonNull(AllianceMemberType), required=True)
     benefits = graphene.List(graphene.NonNull(BenefitTypeType), required=True)
-    eligibility = graphene.Field(
-        EligibilityAnswerType,
-        required=True,
-        household_code=graphene.String(required=True),
-        benefit=graphene.String(required=True),
-        member_code=graphene.String(description="The asking institution (alliance clerks)"),
-        description="Whether the household may have the benefit now. Every call is logged.",
-    )
     grants = PageField(GrantType, member_code=graphene.String())
     api_tokens = graphene.List(graphene.NonNull(ApiTokenType), required=True)
 
@@ -282,11 +273,6 @@ class TownshipCoreQuery(graphene.ObjectType):
             )
             for key, b in benefit_types(info.context.township)
         ]
-
-    def resolve_eligibility(root, info, household_code, benefit, member_code=None):
-        from graphql_api.township.mutations import ask_eligibility
-
-        return ask_eligibility(info, household_code, benefit, member_code)
 
     def resolve_grants(root, info, member_code=None, **_):
         queryset = Grant.objects.order_by("-granted_at")

@@ -2,7 +2,7 @@
 
 Staff see the cards of their villages' households and a household its own; an
 alliance clerk sees no card list, only the answer to a check of a presented
-number, which the service logs (unknown numbers too).
+number (a mutation: the service logs it, unknown numbers too).
 """
 
 from __future__ import annotations
@@ -98,26 +98,41 @@ def resolve_card(root, info, number):
     return card
 
 
-def resolve_check(root, info, number, member_code=None):
-    """The clerk's own institution by default; every check is logged by the service."""
-    from plugins.integrity_card.services import ALLIANCE_ROLES, check_card
+class CheckIntegrityCard(PlatformMutation):
+    """Whether a presented card is valid now. Every check is logged (unknown numbers too)."""
 
-    who = require_somewhere(info, ALLIANCE_ROLES)
-    if member_code is None and len(who.institution_codes) == 1:
-        member_code = next(iter(who.institution_codes))
-    if not member_code:
-        raise ApiError(BAD_INPUT, _("memberCode: name the institution checking the card."))
-    member = AllianceMember.objects.filter(code=member_code).first()
-    if member is None:
-        raise ApiError(NOT_FOUND, _("No alliance member %(code)s.") % {"code": member_code})
-    answer = check_card(number, member=member, clerk=who.actor)
-    return IntegrityCardCheckType(
-        number=answer.check.number,
-        valid=answer.valid,
-        reason=answer.reason,
-        checked_at=answer.check.at,
-        benefits=answer.benefits,
-    )
+    # A mutation, not a query: it writes the log, so it is POSTed (and CSRF-checked
+    # for browser sessions), never answered over GET (issue 13).
+
+    class Arguments:
+        number = graphene.String(required=True)
+        member_code = graphene.String(description="Default: the clerk's institution")
+
+    check = graphene.Field(IntegrityCardCheckType)
+
+    @classmethod
+    def perform(cls, info, number, member_code=None):
+        from plugins.integrity_card.services import ALLIANCE_ROLES, check_card
+
+        who = require_somewhere(info, ALLIANCE_ROLES)
+        if member_code is None and len(who.institution_codes) == 1:
+            member_code = next(iter(who.institution_codes))
+        if not member_code:
+            message = _("Name the institution checking the card.")
+            raise InputError("memberCode", BAD_INPUT, message)
+        member = AllianceMember.objects.filter(code=member_code).first()
+        if member is None:
+            message = _("No alliance member %(code)s.") % {"code": member_code}
+            raise InputError("memberCode", NOT_FOUND, message)
+        answer = check_card(number, member=member, clerk=who.actor)
+        check = IntegrityCardCheckType(
+            number=answer.check.number,
+            valid=answer.valid,
+            reason=answer.reason,
+            checked_at=answer.check.at,
+            benefits=answer.benefits,
+        )
+        return {"check": check}
 
 
 class IssueIntegrityCard(PlatformMutation):
@@ -159,14 +174,9 @@ def contribution() -> GraphQLContribution:
                 number=graphene.String(required=True),
                 resolver=resolve_card,
             ),
-            "check_integrity_card": graphene.Field(
-                IntegrityCardCheckType,
-                required=True,
-                number=graphene.String(required=True),
-                member_code=graphene.String(description="Default: the clerk's institution"),
-                resolver=resolve_check,
-                description="Whether a presented card is valid now. Every check is logged.",
-            ),
         },
-        mutation_fields={"issue_integrity_card": IssueIntegrityCard.Field()},
+        mutation_fields={
+            "issue_integrity_card": IssueIntegrityCard.Field(),
+            "check_integrity_card": CheckIntegrityCard.Field(),
+        },
     )
