@@ -156,6 +156,15 @@ def confirm_declaration(declaration: Declaration, *, by: Actor, evidence: str) -
             note=_("declared by the household: %(note)s") % {"note": declaration.note},
             review=True,
         )
+        for photo in declaration.photos.all():  # the entry shows the household's photos too
+            EvidencePhoto.objects.create(
+                entry=entry,
+                image=photo.image.name,
+                content_type=photo.content_type,
+                size=photo.size,
+                uploaded_by=photo.uploaded_by,
+                uploaded_by_label=photo.uploaded_by_label,
+            )
         declaration.status = Declaration.Status.CONFIRMED
         declaration.entry = entry
         _decided(declaration, by, "")

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from platform_core.workbench import screens
-from platform_core.workbench.views import home, households, photos, record
+from platform_core.workbench.views import home, households, photos, record, review
 
 app_name = "work"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("households/<str:code>/", households.household_page, name="household"),
     path("record/", record.record, name="record"),
     path("record/round/", record.record_round, name="record-round"),
+    path("review/", review.review, name="review"),
+    path("objections/", review.objections, name="objections"),
+    path("objections/<int:pk>/", review.objection, name="objection"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     *screens.urlpatterns(),
 ]
