@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
+from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.workbench.access import holds_any
 
@@ -43,7 +43,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("review", _("Review queue"), "work:review", REVIEWER_ROLES),
     ("objections", _("Objections"), "work:objections", REVIEWER_ROLES),
     ("rate", _("My households to rate"), "work:rate", EVALUATOR_ROLES),
-    ("month", _("This month"), "work:month", ADMIN_ONLY),
+    ("month", _("This month"), "work:month", ADMIN_ROLES),
     ("mine", _("My household"), "work:mine", (Role.HOUSEHOLD,)),
 ]
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from platform_core.workbench import screens
-from platform_core.workbench.views import home, households, photos, record, review
+from platform_core.workbench.views import home, households, month, photos, record, review
 
 app_name = "work"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("review/", review.review, name="review"),
     path("objections/", review.objections, name="objections"),
     path("objections/<int:pk>/", review.objection, name="objection"),
+    path("month/", month.month, name="month"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     *screens.urlpatterns(),
 ]
