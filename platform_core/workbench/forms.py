@@ -10,6 +10,7 @@ its key, so the person can correct the form and send it again.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 
 from django import forms
 from django.core.cache import cache
@@ -74,10 +75,14 @@ def already_done_message() -> str:
     return _("This form was already sent; it was applied once.")
 
 
-def submit(request, form: WorkbenchForm, apply, success_url):
+def submit(request, form: WorkbenchForm, apply, success_url, *, atomic: bool = True):
     """Apply a valid form once: ``apply()`` in a transaction, then redirect to
     ``success_url(result)``. Returns the redirect, or None when the form now holds the
-    refusal (the view renders it again with the errors at their fields)."""
+    refusal (the view renders it again with the errors at their fields).
+
+    ``atomic=False`` for a service that commits a record of its own before it may
+    refuse (an eligibility check logged under a refused loan decision): the service
+    then keeps its own transactions, as the API's non-atomic mutations do."""
     from django.contrib import messages
     from django.db import transaction
     from django.shortcuts import redirect
@@ -87,7 +92,7 @@ def submit(request, form: WorkbenchForm, apply, success_url):
         messages.info(request, already_done_message())
         return redirect(submission.earlier_result() or request.get_full_path())
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             result = apply()
     except (PlatformError, ValidationError) as error:
         submission.release()

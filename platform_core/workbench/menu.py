@@ -40,6 +40,7 @@ class MenuItem:
 CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("households", _("Households"), "work:households", STAFF_ROLES),
     ("record", _("Record an entry"), "work:record", STAFF_ROLES),
+    ("declarations", _("Declarations to confirm"), "work:declarations", STAFF_ROLES),
     ("review", _("Review queue"), "work:review", REVIEWER_ROLES),
     ("objections", _("Objections"), "work:objections", REVIEWER_ROLES),
     ("rate", _("My households to rate"), "work:rate", EVALUATOR_ROLES),

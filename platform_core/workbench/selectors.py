@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import REVIEWER_ROLES
+from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.evaluation.models import Assignment, EvaluationRound
 from platform_core.households.models import Household
-from platform_core.scoring.models import EntryStatus, Objection, ScoreEvent
+from platform_core.scoring.models import Declaration, EntryStatus, Objection, ScoreEvent
+from platform_core.scoring.policy import ScoringPolicy
+from platform_core.scoring.services import objection_deadline
 from platform_core.workbench.access import holds_any
 
 
@@ -77,6 +80,42 @@ def ratings_due(viewer: Viewer) -> QuerySet[Assignment]:
     )
 
 
+def staff_declarations(viewer: Viewer) -> QuerySet[Declaration]:
+    """Declarations of the viewer's villages (staff), decided or not, never the viewer's own."""
+    where = village_filter(viewer, STAFF_ROLES, "household__village__code")
+    if where is None:
+        return Declaration.objects.none()
+    declarations = Declaration.objects.filter(where)
+    if viewer.user is not None:
+        declarations = declarations.exclude(declared_by_id=viewer.user.pk)
+    return declarations
+
+
+def declaration_queue(viewer: Viewer) -> QuerySet[Declaration]:
+    """Pending declarations the viewer may confirm or decline."""
+    return staff_declarations(viewer).filter(status=Declaration.Status.PENDING)
+
+
+def objectionable(entries, today=None) -> dict[int, object]:
+    """Of ``entries`` (with their objections prefetched), the deductions a household may
+    still object to, each with the last day to do so (the service's own deadline)."""
+    policy = ScoringPolicy.of(connection.tenant)
+    today = today or timezone.localdate()
+    found = {}
+    for entry in entries:
+        if (
+            entry.points >= 0
+            or entry.kind != ScoreEvent.Kind.NORMAL
+            or entry.status != EntryStatus.APPROVED
+            or any(o.status == Objection.Status.PENDING for o in entry.objections.all())
+        ):
+            continue
+        deadline = objection_deadline(entry, policy)
+        if today <= deadline:
+            found[entry.pk] = deadline
+    return found
+
+
 def own_households(viewer: Viewer) -> QuerySet[Household]:
     """The households this viewer speaks for (the household role)."""
     return Household.objects.filter(code__in=sorted(viewer.household_codes))
@@ -102,12 +141,21 @@ def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
                 urls.get("objections", ""),
             )
         )
+    if holds_any(viewer, STAFF_ROLES):
+        lines.append(
+            Waiting(
+                "declarations",
+                _("Declarations to confirm"),
+                declaration_queue(viewer).count(),
+                urls.get("declarations", ""),
+            )
+        )
     if holds_any(viewer, (Role.PARTY_MEMBER, Role.GROUP_LEADER)):
         lines.append(
             Waiting(
                 "rate",
                 _("Households to rate this month"),
-                ratings_due(viewer).count(),
+                ratings_due(viewer).values("round", "household").distinct().count(),
                 urls.get("rate", ""),
             )
         )

@@ -3,7 +3,17 @@
 from django.urls import path
 
 from platform_core.workbench import screens
-from platform_core.workbench.views import home, households, month, photos, record, review
+from platform_core.workbench.views import (
+    declarations,
+    home,
+    households,
+    mine,
+    month,
+    photos,
+    rate,
+    record,
+    review,
+)
 
 app_name = "work"
 
@@ -17,6 +27,12 @@ urlpatterns = [
     path("objections/", review.objections, name="objections"),
     path("objections/<int:pk>/", review.objection, name="objection"),
     path("month/", month.month, name="month"),
+    path("rate/", rate.rate, name="rate"),
+    path("mine/", mine.mine, name="mine"),
+    path("mine/declare/", mine.declare, name="declare"),
+    path("mine/entries/<int:pk>/object/", mine.object_to, name="object"),
+    path("declarations/", declarations.declarations, name="declarations"),
+    path("declarations/<int:pk>/", declarations.declaration, name="declaration"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     *screens.urlpatterns(),
 ]

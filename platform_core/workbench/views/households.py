@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
@@ -14,8 +13,7 @@ from platform_core.households.selectors import mask_name, search_households, vis
 from platform_core.scoring import selectors as scoring
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
-
-PAGE_SIZE = 25
+from platform_core.workbench.paging import page_of
 
 
 def staff_households(viewer):
@@ -37,7 +35,7 @@ def household_list(request):
         households = households.filter(pk=scanned.pk)
     else:
         households = search_households(households, query)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(households, request)
     context = {"query": query, "page": page, "menu": menu_for(request.viewer, request.township)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "workbench/households/_results.html", context)
@@ -45,11 +43,16 @@ def household_list(request):
 
 
 def _scanned_household(request, query: str):
+    return scanned_household(request.township, query)
+
+
+def scanned_household(township, text: str) -> Household | None:
     """The household whose QR address or token was typed or scanned, if it is one."""
-    token = query.rstrip("/").rsplit("/h/", 1)[-1] if "/h/" in query else query
+    text = (text or "").strip()
+    token = text.rstrip("/").rsplit("/h/", 1)[-1] if "/h/" in text else text
     if "." not in token:
         return None
-    return verify(request.township, token.strip("/"))
+    return verify(township, token.strip("/"))
 
 
 @workbench_page(STAFF_ROLES)

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404
@@ -25,8 +24,7 @@ from platform_core.workbench import selectors
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import Submission, WorkbenchForm, already_done_message, submit
 from platform_core.workbench.menu import menu_for
-
-PAGE_SIZE = 25
+from platform_core.workbench.paging import page_of
 
 
 class ReviewForm(WorkbenchForm):
@@ -45,7 +43,7 @@ class ReviewForm(WorkbenchForm):
         return data
 
 
-def review_page(viewer, number):
+def review_page(viewer, request):
     """One page of the queue with everything its rows show, in a fixed number of queries."""
     photos = Prefetch("photos", queryset=EvidencePhoto.objects.only("id", "entry_id"))
     queue = (
@@ -54,7 +52,7 @@ def review_page(viewer, number):
         .prefetch_related(photos)
         .order_by("occurred_on", "id")
     )
-    return Paginator(queue, PAGE_SIZE).get_page(number)
+    return page_of(queue, request)
 
 
 @workbench_page(REVIEWER_ROLES)
@@ -71,7 +69,7 @@ def review(request):
             return _apply_reviews(request, form)
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
         return redirect(request.get_full_path())
-    page = review_page(viewer, request.GET.get("page"))
+    page = review_page(viewer, request)
     context = {"page": page, "form": ReviewForm(), "menu": menu_for(viewer, request.township)}
     return render(request, "workbench/review.html", context)
 
@@ -123,7 +121,7 @@ def objections(request):
         .select_related("entry__household__village", "entry__rule")
         .order_by("filed_at")
     )
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queue, request)
     rows = [
         {
             "objection": objection,
