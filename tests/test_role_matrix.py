@@ -289,6 +289,21 @@ TOWNSHIP: dict[str, Case] = {
         rows(allowed=EVERYWHERE | REVIEWERS_V1, forbidden=BASE - EVERYWHERE - REVIEWERS_V1),
     ),
     # the alliance
+    "checkEligibility": Case(
+        lambda w, p: {"householdCode": "V01-0001", "benefit": "bank_loan"},
+        rows(
+            # staff of the household's village, or any clerk for their own institution
+            allowed=EVERYWHERE | STAFF_V1 | ALLIANCE,
+            forbidden=OTHER_VILLAGE | HOUSEHOLDS,
+        ),
+    ),
+    "checkEligibility/forB1": Case(
+        lambda w, p: {"householdCode": "V01-0001", "benefit": "bank_loan", "memberCode": "B1"},
+        rows(
+            allowed=EVERYWHERE | STAFF_V1 | {AM},
+            forbidden=OTHER_VILLAGE | HOUSEHOLDS | {AM2},  # S1's clerk may not ask as B1
+        ),
+    ),
     "addAllianceMember": Case(
         lambda w, p: {"code": "F1", "name": "河蟹公司", "kind": "firm"},
         rows(allowed=EVERYWHERE | {TA}, forbidden=BASE - EVERYWHERE - {TA}),
@@ -338,6 +353,15 @@ TOWNSHIP: dict[str, Case] = {
             allowed=EVERYWHERE | STAFF_V1,
             forbidden=ALLIANCE | HOUSEHOLDS,
             not_found=OTHER_VILLAGE,
+        ),
+    ),
+    "checkIntegrityCard": Case(
+        lambda w, p: {"number": w.card.number, "memberCode": "B1"},
+        rows(
+            # B1's clerk, or a township-wide administrator naming B1; S1's clerk may not
+            # ask as B1. Village committees (scoped) may not: the check is township-wide.
+            allowed=EVERYWHERE | {TA, CM, AM},
+            forbidden={VC, VC2, PM, GL, GW, GW2, AM2, HH, HH2},
         ),
     ),
     "applyForLoan": Case(
