@@ -117,6 +117,9 @@ NO_TOWNSHIP_TOKEN = {CA, SU, OT, ANON}
 
 EVERYWHERE = {CA, SU}  # sessions of county administrators and superusers: every role
 REVIEWERS_V1 = {TA, VC, CM}
+# QUESTION (reported): party members and group leaders are in STAFF_ROLES, so every
+# "staff of the village" write below is theirs too (and, unscoped, in every village),
+# while docs/api.md gives the evaluators rateHousehold only. The rows follow the code.
 STAFF_V1 = {TA, VC, CM, PM, GL, GW}
 OTHER_VILLAGE = {VC2, GW2}
 ALLIANCE = {AM, AM2}
@@ -190,6 +193,7 @@ TOWNSHIP: dict[str, Case] = {
         ),
         extras=(DUAL,),
     ),
+    # QUESTION (reported): staff may file without onBehalf, recorded as the household's own.
     "fileObjection": Case(
         lambda w, p: {"entryId": gid(w, "Entry", w.deduction), "reason": "I was away"},
         rows(
@@ -238,6 +242,8 @@ TOWNSHIP: dict[str, Case] = {
         lambda w, p: {"villageCode": "V01", "month": f"{THIS_MONTH:%Y-%m}"},
         rows(allowed=EVERYWHERE | REVIEWERS_V1, forbidden=BASE - EVERYWHERE - REVIEWERS_V1),
     ),
+    # QUESTION (reported): the evaluator may be any account of the platform, found by
+    # e-mail across townships, whatever their role here (and "No user …" tells who exists).
     "assignHouseholds": Case(
         lambda w, p: {
             "roundId": gid(w, "EvaluationRound", w.round),
