@@ -74,6 +74,7 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
                 count = populate(spec, progress)
                 progress(f"  {spec.name}: {count} households in {spec.villages} villages")
             ensure_demo_people()
+            ensure_demo_ratings()
             if not ScoreEvent.objects.exists():
                 admin = Actor.of(get_user_model().objects.get(username=spec.admin[0]))
                 populate_ledger(spec, admin, progress)
@@ -227,6 +228,21 @@ def ensure_demo_people() -> None:
             household_code=household,
             alliance_member_code=institution,
         )
+
+
+def ensure_demo_ratings() -> None:
+    """This month's round of the first village, eight households for its party member to rate."""
+    from platform_core.evaluation.models import Assignment
+    from platform_core.evaluation.services import assign_linked_households, open_round
+
+    village = Village.objects.order_by("code").first()
+    party = get_user_model().objects.filter(username=f"party-v01@{connection.tenant.slug}.demo")
+    if village is None or not party.exists():
+        return
+    round_ = open_round(village, timezone.localdate())
+    if round_.status == round_.Status.OPEN and not Assignment.objects.filter(round=round_).exists():
+        households = Household.objects.filter(village=village).order_by("code")[:8]
+        assign_linked_households(round_, party.get(), households)
 
 
 def _demo_staff(kind: str, role: str = Role.GRID_WORKER) -> Actor:

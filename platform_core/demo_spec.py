@@ -57,5 +57,7 @@ DEMO_PEOPLE = [
     ("council", "council_member", "", "", ""),
     ("household", "household", "", "V01-0001", ""),
     ("bank", "alliance_member", "", "", "B1"),
+    ("committee-v01", "village_committee", "V01", "", ""),
+    ("party-v01", "party_member", "V01", "", ""),
 ]
 DEMO_ALLIANCE = [("B1", "农商银行洪桥支行", "bank"), ("S1", "联华超市", "shop")]

@@ -109,6 +109,7 @@ def _banner(env: dict, port: str) -> None:
     ]
     for t in DEMO_TOWNSHIPS:
         lines += [
+            f"  {t.name} workbench  {base}/t/{t.code}/work/   (every role's monthly work)",
             f"  {t.name} by path    {base}/t/{t.code}/",
             f"  {t.name} by host    http://{t.slug}.localhost:{port}/",
             f"  {t.name} admin      {base}/t/{t.code}/admin/   login {t.admin[0]} / {t.admin[1]}",
