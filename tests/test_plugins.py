@@ -297,6 +297,7 @@ def test_every_hook_is_exercised_by_the_suite(
     ``pm.hook`` directly), in this one test: a hook the platform stops calling, or a
     new hook without a trigger below, fails here in any run, not only a full one."""
     from platform_core.plugins import selectors
+    from platform_core.workbench.screens import enabled_screens
     from tenants.statistics import plugin_figures
 
     household = {}
@@ -344,6 +345,7 @@ def test_every_hook_is_exercised_by_the_suite(
         (["township_periodic_tasks"], selectors.periodic_tasks),
         (["township_statistics"], in_a(lambda: plugin_figures(township_a, MARCH))),
         (["township_dashboard_panels"], in_a(lambda: selectors.dashboard_panels(township_a))),
+        (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),
     ]
     triggered = [hook for hooks, _ in triggers for hook in hooks]
     assert sorted(triggered) == sorted(manager.HOOK_NAMES), "give each new hook a trigger here"
