@@ -349,11 +349,12 @@ def file_objection(
         )
         _require_own_household(by, entry.household.code, village_code)
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
-        raise LedgerError(_("only deductions can be contested"))
+        raise LedgerError(_("only deductions can be contested"), field="entry")
     if entry.status != EntryStatus.APPROVED:
         raise LedgerError(
             _("entry %(entry)s is %(status)s; only approved deductions are contested")
-            % {"entry": entry.pk, "status": value_word(entry.status)}
+            % {"entry": entry.pk, "status": value_word(entry.status)},
+            field="entry",
         )
     deadline = objection_deadline(entry, policy)
     if today > deadline:
@@ -362,15 +363,16 @@ def file_objection(
                 "the objection window closed on %(deadline)s (%(days)s days "
                 "after the deduction was approved)"
             )
-            % {"deadline": deadline, "days": policy.objection_days}
+            % {"deadline": deadline, "days": policy.objection_days},
+            field="entry",
         )
     if not reason.strip():
-        raise LedgerError(_("an objection needs a reason"))
+        raise LedgerError(_("an objection needs a reason"), field="reason")
     pending = _("entry %(entry)s already has an objection awaiting the council") % {
         "entry": entry.pk
     }
     if Objection.objects.filter(entry=entry, status=Objection.Status.PENDING).exists():
-        raise LedgerError(pending)
+        raise LedgerError(pending, field="entry")
     try:
         with transaction.atomic():
             return Objection.objects.create(
@@ -381,7 +383,7 @@ def file_objection(
                 on_behalf=on_behalf,
             )
     except IntegrityError:  # filed at the same moment by someone else
-        raise LedgerError(pending) from None
+        raise LedgerError(pending, field="entry") from None
 
 
 def _require_own_household(by: Actor, household_code: str, village_code: str) -> None:

@@ -69,9 +69,8 @@ class ObjectionForm(WorkbenchForm):
     def __init__(self, *args, entry: ScoreEvent, deadline=None, **kwargs):
         kwargs.setdefault("prefix", f"e{entry.pk}")  # one form per deduction on a page
         super().__init__(*args, **kwargs)
-        self.fields["entry"].initial = (
-            f"{entry.rule.code} {entry.points:+d} · {entry.occurred_on:%Y-%m-%d}"
-        )
+        shown = f"{entry.rule.code} {entry.points:+d} · {entry.occurred_on:%Y-%m-%d}"
+        self.fields["entry"].initial = shown
         if deadline is not None:
             self.fields["entry"].help_text = _("Last day to object: %(date)s") % {
                 "date": f"{deadline:%Y-%m-%d}"
@@ -92,6 +91,8 @@ def mine_context(request, household: Household) -> dict:
     context = household_context(household)
     entries = list(context["entries"])
     deadlines = selectors.objectionable(entries)
+    for entry in entries:
+        entry.object_by = deadlines.get(entry.pk)
     context.update(
         {
             "entries": entries,
