@@ -92,7 +92,8 @@ def field_errors(error: Exception, field: str | None = None) -> list[FieldError]
     code = _PLATFORM_CODES.get(type(error), REFUSED)
     if isinstance(error, ApiError):
         code = error.code
-    return [FieldError(field=field, code=code, message=str(error))]
+    named = getattr(error, "field", "") or None  # a service naming its argument
+    return [FieldError(field=field or (named and _camel(named)), code=code, message=str(error))]
 
 
 def format_error(error: Exception) -> dict:

@@ -33,13 +33,8 @@ from graphql_api.core import (
 )
 from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError
 from graphql_api.township.mutations import InputError, PlatformMutation
-from graphql_api.township.types import (
-    EntryType,
-    HouseholdType,
-    TierEnum,
-    prefixed,
-    visible_households,
-)
+from graphql_api.township.types import EntryType, HouseholdType, TierEnum
+from platform_core.households.selectors import prefixed, visible_households
 
 __all__ = [
     "BAD_INPUT",

@@ -152,7 +152,6 @@ class RecordEntry(PlatformMutation):
 
         household = household_by_code(info, household_code)
         who = require(info, STAFF_ROLES, household.village.code)
-        reviewer = who.has(REVIEWER_ROLES, household.village.code)
         if not evidence.strip():
             raise InputError("evidence", BAD_INPUT, _("Evidence is required."))
         try:
@@ -166,7 +165,6 @@ class RecordEntry(PlatformMutation):
                 note=data.get("note") or "",
                 points=data.get("points"),
                 external_id=data.get("external_id"),
-                review=None if reviewer else True,
             )
         except ExternalIdConflict as conflict:
             raise InputError("externalId", REFUSED, str(conflict)) from None

@@ -24,11 +24,15 @@ from graphql_api.core import (
     viewer,
 )
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
 from platform_core.evaluation.models import Assignment, EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
-from platform_core.households.selectors import mask_name
+from platform_core.households.selectors import (
+    mask_name,
+    prefixed,
+    sees_personal_data,
+    visible_households,
+)
 from platform_core.publication.models import BoardEntry, HonourBoard
 from platform_core.scoring.models import Objection, Rule, ScoreEvent
 
@@ -36,43 +40,6 @@ TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", 
 
 
 # --- visibility -------------------------------------------------------------------
-
-
-def visible_households(who: Viewer) -> Q:
-    """Households the viewer may see: their villages' (staff) or their own (household)."""
-    if who.everywhere:
-        return Q()
-    seen = Q(pk__in=[])
-    villages = who.villages(STAFF_ROLES)
-    if villages is None:
-        return Q()
-    if villages:
-        seen |= Q(village__code__in=sorted(villages))
-    if who.household_codes:
-        seen |= Q(code__in=sorted(who.household_codes))
-    return seen
-
-
-def sees_personal_data(who: Viewer, household: Household) -> bool:
-    """Names, address and phone: staff of the village, or the household itself."""
-    return household.code in who.household_codes or who.has(
-        STAFF_ROLES, household.village.code if household.village_id else None
-    )
-
-
-def prefixed(q: Q, prefix: str) -> Q:
-    """``visible_households`` for a model that points at a household through ``prefix``."""
-    if not q.children:
-        return q
-    clone = Q()
-    clone.connector, clone.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            clone.children.append(prefixed(child, prefix))
-        else:
-            key, value = child
-            clone.children.append((f"{prefix}__{key}", value))
-    return clone
 
 
 # --- villages and households ---------------------------------------------------------
@@ -302,8 +269,8 @@ class HouseholdType(DjangoObjectType):
         snapshot = latest_snapshot(root)
         return f"{snapshot.period:%Y-%m}" if snapshot else None
 
-    def resolve_latest_entries(root, info, limit: int = 5):
-        limit = max(0, min(limit, 20))
+    def resolve_latest_entries(root, info, limit: int | None = 5):
+        limit = max(0, min(5 if limit is None else limit, 20))  # null: the default
         prefetched = getattr(root, "prefetched_entries", None)
         if prefetched is not None:
             return prefetched[:limit]

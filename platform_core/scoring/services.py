@@ -161,7 +161,8 @@ def record_entry(
     evaluation_round=None,
     review: bool | None = None,
 ) -> ScoreEvent:
-    """Record one entry: proposed when it needs review (default: as the rule says).
+    """Record one entry: proposed when it needs review (default: as the rule says), and
+    always when the recorder may not review entries of that village.
 
     With an ``external_id`` already recorded for ``source``, for the same household
     and rule, the existing entry is returned, so retrying a feed never duplicates;
@@ -172,6 +173,8 @@ def record_entry(
     require_role(
         recorder, STAFF_ROLES, village_code=household.village.code, what=_("record ledger entries")
     )
+    if not may_review(recorder, household.village.code):
+        review = True  # whoever cannot review only proposes: the joint review sees it
     if external_id:
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -206,6 +209,18 @@ def record_entry(
     return entry
 
 
+def may_review(actor: Actor, village_code: str) -> bool:
+    """Whether ``actor`` (as their credential allows) may review entries of that village.
+
+    The operator of a management command (no user) may: imports say so themselves.
+    """
+    try:
+        require_role(actor, REVIEWER_ROLES, village_code=village_code, what="")
+    except NotAllowed:
+        return False
+    return True
+
+
 def _same_entry(existing: ScoreEvent, household: Household, rule: Rule) -> ScoreEvent:
     """A retry's entry, if it is the same event; refused otherwise (without saying whose)."""
     if existing.household_id != household.pk or existing.rule_id != rule.pk:
@@ -223,7 +238,8 @@ def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -
     if not rule.active:
         raise LedgerError(
             _("rule %(rule)s is inactive; entries cannot be recorded under it")
-            % {"rule": rule.code}
+            % {"rule": rule.code},
+            field="rule",
         )
     if points == 0 or (points > 0) != (rule.points > 0):
         raise LedgerError(
@@ -231,12 +247,18 @@ def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -
                 "points %(points)s do not match rule %(rule)s (%(rule_points)s): "
                 "an entry keeps the sign of its rule"
             )
-            % {"points": points, "rule": rule.code, "rule_points": f"{rule.points:+d}"}
+            % {"points": points, "rule": rule.code, "rule_points": f"{rule.points:+d}"},
+            field="points",
         )
     if occurred_on > timezone.localdate():
-        raise LedgerError(_("date %(date)s is in the future") % {"date": occurred_on})
+        raise LedgerError(
+            _("date %(date)s is in the future") % {"date": occurred_on}, field="occurred_on"
+        )
     if not evidence.strip():
-        raise LedgerError(_("evidence is required: say what was seen or which document shows it"))
+        raise LedgerError(
+            _("evidence is required: say what was seen or which document shows it"),
+            field="evidence",
+        )
 
 
 def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: str = "") -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
+from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.errors import PlatformError
 from platform_core.households.models import Grid, Village
 from platform_core.scoring.evidence import check_photo, record_with_photos
@@ -98,11 +98,6 @@ class RecordForm(EntryFields):
         return household
 
 
-def _review(viewer, household) -> bool | None:
-    """Entries by people who cannot review are always proposed (as in the API)."""
-    return None if viewer.has(REVIEWER_ROLES, household.village.code) else True
-
-
 @workbench_page(STAFF_ROLES)
 def record(request):
     viewer = request.viewer
@@ -124,7 +119,6 @@ def record(request):
                 recorder=viewer.actor,
                 source=SOURCE,
                 external_id=f"wb-{data['submission']}" if data["submission"] else None,
-                review=_review(viewer, household),
                 photos=[data["photo"]] if data["photo"] else [],
             ),
             lambda entry: (
@@ -211,7 +205,6 @@ def _record_all(viewer, households, data) -> list:
                         external_id=f"wb-{data['submission']}-{household.code}"
                         if data["submission"]
                         else None,
-                        review=_review(viewer, household),
                         photos=[data["photo"]] if data["photo"] else [],
                     )
                 )
