@@ -88,7 +88,7 @@ def test_finalising_twice_gives_identical_snapshots(township_a, in_township):
 def test_a_month_with_entries_awaiting_review_cannot_be_finalised(township_a, in_township):
     with in_township(township_a):
         village = f.village()
-        party_member = f.person("party")
+        party_member = f.person("party", "party_member", "V01")
         round_ = evaluation.open_round(village, MARCH)
         evaluation.assign_linked_households(
             round_, party_member.user, [f.household("V01-0001"), f.household("V01-0002")]
@@ -123,7 +123,7 @@ def test_a_month_with_entries_awaiting_review_cannot_be_finalised(township_a, in
 def test_only_assigned_evaluators_rate_and_assignments_carry_over(township_a, in_township):
     with in_township(township_a):
         village = f.village()
-        leader, stranger = f.person("leader"), f.person("stranger")
+        leader, stranger = f.person("leader", "group_leader", "V01"), f.person("stranger")
         march = evaluation.open_round(village, MARCH)
         assert evaluation.assign_area(march, leader.user, village.grids.get()) == 3
         with pytest.raises(NotAllowed):

@@ -193,7 +193,7 @@ TOWNSHIP: dict[str, Case] = {
         ),
         extras=(DUAL,),
     ),
-    # QUESTION (reported): staff may file without onBehalf, recorded as the household's own.
+    # Staff may file for a household; the service records it as filed on its behalf.
     "fileObjection": Case(
         lambda w, p: {"entryId": gid(w, "Entry", w.deduction), "reason": "I was away"},
         rows(
@@ -242,8 +242,8 @@ TOWNSHIP: dict[str, Case] = {
         lambda w, p: {"villageCode": "V01", "month": f"{THIS_MONTH:%Y-%m}"},
         rows(allowed=EVERYWHERE | REVIEWERS_V1, forbidden=BASE - EVERYWHERE - REVIEWERS_V1),
     ),
-    # QUESTION (reported): the evaluator may be any account of the platform, found by
-    # e-mail across townships, whatever their role here (and "No user …" tells who exists).
+    # The evaluator must hold the evaluator role for the round's village in this township;
+    # an unknown e-mail and a person without the role are refused alike.
     "assignHouseholds": Case(
         lambda w, p: {
             "roundId": gid(w, "EvaluationRound", w.round),

@@ -118,6 +118,19 @@ def user_by_email(email: str, field: str) -> object:
     return user
 
 
+def evaluator_by_email(email: str, role: str, village) -> object:
+    """The evaluator named by ``email``; unknown people and people without the role are
+    refused alike (``evaluatorEmail``), so accounts cannot be found out this way."""
+    from platform_core.evaluation.services import EvaluationError, require_evaluator
+
+    user = get_user_model().objects.filter(username=email).first()
+    try:
+        require_evaluator(user, role, village, email)
+    except EvaluationError as error:
+        raise InputError("evaluatorEmail", NOT_FOUND, str(error)) from None
+    return user
+
+
 def past_or_today(value: dt.date, field: str) -> dt.date:
     from django.utils import timezone
 
@@ -337,7 +350,7 @@ class AssignHouseholds(PlatformMutation):
 
         round_ = _round(info, round_id)
         require(info, ADMIN_ROLES, round_.village.code)
-        evaluator = user_by_email(evaluator_email, "evaluatorEmail")
+        evaluator = evaluator_by_email(evaluator_email, Role.PARTY_MEMBER, round_.village)
         households = [household_by_code(info, c, "householdCodes") for c in household_codes]
         count = assign_linked_households(round_, evaluator, households)
         return {"round": round_, "assigned": count}
@@ -363,7 +376,7 @@ class AssignArea(PlatformMutation):
         grid = Grid.objects.filter(village=round_.village, name=grid_name).first()
         if grid is None:
             raise InputError("gridName", NOT_FOUND, _("No grid %(name)s.") % {"name": grid_name})
-        evaluator = user_by_email(evaluator_email, "evaluatorEmail")
+        evaluator = evaluator_by_email(evaluator_email, Role.GROUP_LEADER, round_.village)
         return {"round": round_, "assigned": assign_area(round_, evaluator, grid)}
 
 

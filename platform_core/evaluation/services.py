@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.selectors import ADMIN_ROLES
+from platform_core.accounts.models import Role
+from platform_core.accounts.selectors import ADMIN_ROLES, holds_membership
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.evaluation.models import (
@@ -75,6 +76,7 @@ def assign_linked_households(
 ) -> int:
     """A party member rates the households linked to them (党员联户评户)."""
     _require_open(round_)
+    require_evaluator(party_member, Role.PARTY_MEMBER, round_.village)
     rows = []
     for household in households:
         if household.village_id != round_.village_id:
@@ -96,6 +98,7 @@ def assign_linked_households(
 def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
     """A group leader rates every household of an area (承包组长联片评户)."""
     _require_open(round_)
+    require_evaluator(group_leader, Role.GROUP_LEADER, round_.village)
     if grid.village_id != round_.village_id:
         raise EvaluationError(
             _("grid %(grid)s is not in %(village)s") % {"grid": grid, "village": round_.village}
@@ -111,6 +114,22 @@ def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
         for household in grid.households.all()
     ]
     return _replace_assignments(round_, rows, Assignment.Role.GROUP_LEADER)
+
+
+def require_evaluator(user, role: str, village: Village, email: str = "") -> None:
+    """Only a person holding the evaluator ``role`` for ``village`` here is assigned.
+
+    The refusal reads the same for an unknown e-mail and for a person without the
+    role, so the form cannot be used to find out who has an account.
+    """
+    if user is None or not holds_membership(user, connection.tenant, [role], village.code):
+        who = email or getattr(user, "email", "") or getattr(user, "username", "")
+        message = (
+            _("%(who)s is not a party-member evaluator of %(village)s")
+            if role == Role.PARTY_MEMBER
+            else _("%(who)s is not a group-leader evaluator of %(village)s")
+        )
+        raise EvaluationError(message % {"who": who, "village": village}, field="evaluator")
 
 
 def _replace_assignments(round_: EvaluationRound, rows: list[Assignment], role: str) -> int:

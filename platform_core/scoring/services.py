@@ -370,6 +370,10 @@ def file_objection(
             by, (Role.HOUSEHOLD, *STAFF_ROLES), village_code=village_code, what=_("file objections")
         )
         _require_own_household(by, entry.household.code, village_code)
+        # Staff objecting for a household do so on its behalf, whatever they asked for.
+        on_behalf = by.user is not None and not speaks_for(
+            by.user, connection.tenant, entry.household.code
+        )
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
         raise LedgerError(_("only deductions can be contested"), field="entry")
     if entry.status != EntryStatus.APPROVED:
