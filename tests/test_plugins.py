@@ -359,12 +359,10 @@ def test_every_hook_is_exercised_by_the_suite(
     finally:
         manager.CALLED_HOOKS.update(saved)
     noted = {hook for schema, hook in samples.calls if schema == township_a.schema_name}
-    assert noted == set(manager.HOOK_NAMES) - {
-        "township_plugin_metadata",  # the recorder notes neither of these two calls
-        "township_periodic_tasks",
-        "township_statistics",  # petition answers these two
-        "township_dashboard_panels",
-    }
+    # The recorder's implementations were reached, not only the platform's call sites
+    # (it does not note its metadata or periodic tasks; built-in plugins answer the rest).
+    implemented = {name for name in manager.HOOK_NAMES if hasattr(type(samples), name)}
+    assert noted == implemented - {"township_plugin_metadata", "township_periodic_tasks"}
 
 
 def test_cross_township_plugin_state(samples, township_a, township_b, in_township):
