@@ -289,6 +289,19 @@ class World:
             self.deduction, by=self.reviewer, reason="the household was away", on_behalf=True
         )
 
+    @cached_property
+    def declaration(self):
+        """A pending declaration of V01-0001, declared by the household principal."""
+        from platform_core.scoring.evidence import declare_good_deed
+
+        return declare_good_deed(
+            household=f.household("V01-0001"),
+            rule=f.rule("VO-01"),
+            occurred_on=TODAY,
+            note="cleared the lane after the storm",
+            by=self.people.actor("household"),
+        )
+
     # evaluation
     @cached_property
     def round(self):

@@ -227,6 +227,39 @@ TOWNSHIP: dict[str, Case] = {
         ),
         extras=(RECORDER,),
     ),
+    # households' declarations: the household declares, staff of its village decide
+    "declareGoodDeed": Case(
+        lambda w, p: {
+            "householdCode": "V01-0001",
+            "ruleCode": "VO-01",
+            "occurredOn": str(TODAY),
+            "note": "helped at the flood",
+        },
+        rows(
+            allowed={HH},  # only for itself: nobody declares for a household
+            forbidden=EVERYWHERE | STAFF_V1,
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "confirmDeclaration": Case(
+        lambda w, p: {"declarationId": gid(w, "Declaration", w.declaration), "evidence": "seen"},
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},  # its own declaration, and no staff role
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "declineDeclaration": Case(
+        lambda w, p: {
+            "declarationId": gid(w, "Declaration", w.declaration),
+            "reason": "nobody saw it",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
     "saveRule": Case(
         lambda w, p: {
             "code": "MX-01",

@@ -22,6 +22,7 @@ from graphql_api.township.queries import ApiTokenType, parse_month
 from graphql_api.township.types import (
     AllianceMemberType,
     BoardType,
+    DeclarationType,
     EligibilityAnswerType,
     EntryType,
     GrantType,
@@ -34,7 +35,7 @@ from platform_core.accounts.models import ApiToken, Role
 from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Grid, Household, Village
-from platform_core.scoring.models import Objection, Rule, ScoreEvent
+from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 
 
 class InputError(ApiError):
@@ -263,6 +264,85 @@ class DecideObjection(PlatformMutation):
             objection, decider=viewer(info).actor, uphold=uphold, reason=reason
         )
         return {"objection": decided}
+
+
+# --- households' declarations (村民申报) -------------------------------------------
+
+
+class DeclareGoodDeed(PlatformMutation):
+    """A household declares its own good deed (only itself: anyone else is FORBIDDEN), under
+    an active rule that awards points, within 90 days; photos go with the workbench form."""
+
+    class Arguments:
+        household_code = graphene.String(required=True)
+        rule_code = graphene.String(required=True)
+        occurred_on = graphene.Date(required=True)
+        note = graphene.String(required=True, description="What happened, who saw it")
+
+    declaration = graphene.Field(DeclarationType)
+
+    @classmethod
+    def perform(cls, info, household_code, rule_code, occurred_on, note):
+        from platform_core.scoring.evidence import declare_good_deed
+
+        declaration = declare_good_deed(
+            household=household_by_code(info, household_code),
+            rule=rule_by_code(rule_code),
+            occurred_on=occurred_on,
+            note=note,
+            by=viewer(info).actor,
+        )
+        return {"declaration": declaration}
+
+
+def declaration_by_id(info, global_id: str, field: str = "declarationId") -> Declaration:
+    pk = decode_id(info, global_id, "Declaration")
+    found = DeclarationType.get_queryset(Declaration.objects, info).filter(pk=pk).first()
+    if found is None:
+        raise InputError(field, NOT_FOUND, _("No declaration %(id)s.") % {"id": global_id})
+    return found
+
+
+class ConfirmDeclaration(PlatformMutation):
+    """Staff of the household's village confirm a declaration: a proposed entry in their
+    name, for the joint review (never one's own declaration)."""
+
+    class Arguments:
+        declaration_id = graphene.ID(required=True)
+        evidence = graphene.String(
+            default_value="", description="What was checked; default: the household's note"
+        )
+
+    declaration = graphene.Field(DeclarationType)
+    entry = graphene.Field(EntryType)
+
+    @classmethod
+    def perform(cls, info, declaration_id, evidence=""):
+        from platform_core.scoring.evidence import confirm_declaration
+
+        declaration = declaration_by_id(info, declaration_id)
+        entry = confirm_declaration(declaration, by=viewer(info).actor, evidence=evidence)
+        declaration.refresh_from_db()
+        return {"declaration": declaration, "entry": entry}
+
+
+class DeclineDeclaration(PlatformMutation):
+    """Staff of the household's village decline a declaration, with a reason it reads."""
+
+    class Arguments:
+        declaration_id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    declaration = graphene.Field(DeclarationType)
+
+    @classmethod
+    def perform(cls, info, declaration_id, reason):
+        from platform_core.scoring.evidence import decline_declaration
+
+        declaration = declaration_by_id(info, declaration_id)
+        return {
+            "declaration": decline_declaration(declaration, by=viewer(info).actor, reason=reason)
+        }
 
 
 class SaveRule(PlatformMutation):
@@ -629,6 +709,9 @@ class TownshipCoreMutation(graphene.ObjectType):
     correct_entry = CorrectEntry.Field()
     file_objection = FileObjection.Field()
     decide_objection = DecideObjection.Field()
+    declare_good_deed = DeclareGoodDeed.Field()
+    confirm_declaration = ConfirmDeclaration.Field()
+    decline_declaration = DeclineDeclaration.Field()
     save_rule = SaveRule.Field()
     open_round = OpenRound.Field()
     assign_households = AssignHouseholds.Field()

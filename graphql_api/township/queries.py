@@ -21,6 +21,7 @@ from graphql_api.township.types import (
     AllianceMemberType,
     BenefitTypeType,
     BoardType,
+    DeclarationType,
     EntryType,
     GrantType,
     HouseholdType,
@@ -36,7 +37,7 @@ from platform_core.alliance.models import AllianceMember, Grant
 from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.publication.models import HonourBoard
-from platform_core.scoring.models import Objection, Rule, ScoreEvent
+from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 
 # --- small types of this module ---------------------------------------------------
 
@@ -162,6 +163,12 @@ class TownshipCoreQuery(graphene.ObjectType):
         description="Ledger entries, e.g. those awaiting review (status: proposed)",
     )
     objections = PageField(ObjectionType, status=graphene.String())
+    declarations = PageField(
+        DeclarationType,
+        status=graphene.String(description="pending, confirmed or declined"),
+        village=graphene.String(),
+        description="Households' declared good deeds, oldest first",
+    )
     rounds = graphene.List(
         graphene.NonNull(RoundType),
         required=True,
@@ -241,6 +248,14 @@ class TownshipCoreQuery(graphene.ObjectType):
     def resolve_objections(root, info, status=None, **_):
         queryset = Objection.objects.order_by("-filed_at")
         return queryset.filter(status=status) if status else queryset
+
+    def resolve_declarations(root, info, status=None, village=None, **_):
+        queryset = Declaration.objects.order_by("declared_at", "id")
+        if status:
+            queryset = queryset.filter(status=status)
+        if village:
+            queryset = queryset.filter(household__village__code=village)
+        return queryset
 
     def resolve_rounds(root, info, month):
         queryset = EvaluationRound.objects.filter(period=parse_month(month))

@@ -34,7 +34,7 @@ from platform_core.households.selectors import (
     visible_households,
 )
 from platform_core.publication.models import BoardEntry, HonourBoard
-from platform_core.scoring.models import Objection, Rule, ScoreEvent
+from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 
 TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", "red")])
 
@@ -168,6 +168,56 @@ class ObjectionType(DjangoObjectType):
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         q = prefixed(visible_households(viewer(info)), "entry__household")
         return queryset.filter(q).select_related("entry__household", "entry__rule")
+
+
+class DeclarationType(DjangoObjectType):
+    """A good deed a household declared itself (村民申报), and its village staff's decision."""
+
+    class Meta:
+        model = Declaration
+        name = "Declaration"
+        fields = (
+            "rule",
+            "occurred_on",
+            "note",
+            "status",
+            "declared_by_label",
+            "declared_at",
+            "decided_by_label",
+            "decided_at",
+            "decision_reason",
+            "entry",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    household_code = graphene.String(required=True)
+    photo_count = graphene.Int(
+        required=True, description="Photos sent with it (uploaded in the workbench)"
+    )
+
+    def resolve_household_code(root, info) -> str:
+        return root.household.code
+
+    @bypass_get_queryset
+    def resolve_rule(root, info):
+        return root.rule
+
+    @bypass_get_queryset
+    def resolve_entry(root, info):
+        return root.entry  # the proposed entry a confirmation recorded: same household
+
+    def resolve_photo_count(root, info) -> int:
+        return len(root.photos.all())
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        return (
+            queryset.filter(prefixed(visible_households(viewer(info)), "household"))
+            .select_related("household", "rule", "entry__rule", "entry__household")
+            .prefetch_related("photos")
+        )
 
 
 class RuleLineType(graphene.ObjectType):

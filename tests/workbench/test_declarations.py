@@ -237,3 +237,75 @@ def test_declarations_and_their_photos_stay_in_their_township_and_village(
         404
     )
     assert signed_in(people["grid"]).get(work(world, "mine/declare/")).status_code == 403
+
+
+# --- the same through the API (declareGoodDeed, confirmDeclaration, declineDeclaration) ----
+
+DECLARE = """mutation($code: String!, $rule: String!, $on: Date!, $note: String!) {
+  declareGoodDeed(householdCode: $code, ruleCode: $rule, occurredOn: $on, note: $note) {
+    declaration { id status householdCode rule { code } photoCount }
+    errors { field code message }
+  }
+}"""
+CONFIRM = """mutation($id: ID!) {
+  confirmDeclaration(declarationId: $id, evidence: "seen on Sunday") {
+    declaration { id status decidedByLabel entry { status evidence } }
+    entry { id status recordedByLabel }
+    errors { field code message }
+  }
+}"""
+DECLINE = """mutation($id: ID!, $reason: String!) {
+  declineDeclaration(declarationId: $id, reason: $reason) {
+    declaration { id status decisionReason }
+    errors { field code message }
+  }
+}"""
+LIST = "{ declarations { totalCount edges { node { id householdCode status } } } }"
+
+
+def test_the_api_declares_confirms_and_declines_as_the_pages_do(world, people, signed_in):
+    from tests.api import codes, endpoint, gql
+
+    api = endpoint(world)
+    home = signed_in(people["home"])
+    variables = {
+        "code": "V01-0001",
+        "rule": "VO-01",
+        "on": dt.date.today().isoformat(),
+        "note": "helped at the flood",
+    }
+    reply = gql(home, api, DECLARE, {**variables, "on": "2999-01-01"})
+    assert reply["data"]["declareGoodDeed"]["errors"][0]["field"] == "occurredOn"
+    reply = gql(home, api, DECLARE, {**variables, "rule": "P7-02"})
+    assert reply["data"]["declareGoodDeed"]["errors"][0]["field"] == "rule"
+    reply = gql(home, api, DECLARE, variables)["data"]["declareGoodDeed"]
+    assert reply["errors"] == [] and reply["declaration"]["status"] == "pending"
+    first = reply["declaration"]["id"]
+    second = gql(home, api, DECLARE, variables)["data"]["declareGoodDeed"]["declaration"]["id"]
+    # Staff declare for nobody; a household of another village is not even seen.
+    assert codes(gql(signed_in(people["grid"]), api, DECLARE, variables)) == ["FORBIDDEN"]
+    other = gql(signed_in(people["other_home"]), api, DECLARE, variables)
+    assert other["data"]["declareGoodDeed"]["errors"][0]["code"] == "NOT_FOUND"
+    # Who sees the declarations: the household its own, staff their villages'.
+    assert gql(home, api, LIST)["data"]["declarations"]["totalCount"] == 2
+    assert gql(signed_in(people["grid2"]), api, LIST)["data"]["declarations"]["totalCount"] == 0
+    assert gql(signed_in(people["bank"]), api, LIST)["data"]["declarations"]["totalCount"] == 0
+    # The household confirms nothing; staff of another village do not find it.
+    assert codes(gql(home, api, CONFIRM, {"id": first})) == ["FORBIDDEN"]
+    foreign = gql(signed_in(people["grid2"]), api, CONFIRM, {"id": first})
+    assert foreign["data"]["confirmDeclaration"]["errors"][0]["code"] == "NOT_FOUND"
+    grid = signed_in(people["grid"])
+    confirmed = gql(grid, api, CONFIRM, {"id": first})["data"]["confirmDeclaration"]
+    assert confirmed["errors"] == [] and confirmed["entry"]["status"] == "proposed"
+    assert confirmed["declaration"]["status"] == "confirmed"
+    assert confirmed["declaration"]["entry"]["evidence"] == "seen on Sunday"
+    again = gql(grid, api, CONFIRM, {"id": first})["data"]["confirmDeclaration"]
+    assert "already decided" in again["errors"][0]["message"]
+    empty = gql(grid, api, DECLINE, {"id": second, "reason": " "})["data"]["declineDeclaration"]
+    assert empty["errors"][0]["field"] == "reason"
+    declined = gql(grid, api, DECLINE, {"id": second, "reason": "nobody saw it"})
+    assert declined["data"]["declineDeclaration"]["declaration"]["decisionReason"] == (
+        "nobody saw it"
+    )
+    with tenant_context(world):
+        assert ScoreEvent.objects.filter(source="declaration").count() == 1
