@@ -17,6 +17,8 @@ the township the request is routed to (``Viewer``, loaded once per request).
 * Import pages and CSV/XLSX exports (``importer``, ``exporter``; the work is in
   ``platform_core.admin_io``).
 * PluginGate hides a plugin's models where the township has not enabled it.
+* ``WorkbenchLink`` (``workbench_url_name``): a list whose work is done in the
+  workbench links to that page ("Do this in the workbench").
 """
 
 from __future__ import annotations
@@ -108,7 +110,28 @@ class ScoresExportForm(forms.Form):
             raise ValidationError(_("Enter a month written as YYYY-MM.")) from None
 
 
-class VillageScopedAdmin(admin.ModelAdmin):
+class WorkbenchLink:
+    """An admin list whose daily work has a workbench page: the list links to that page.
+
+    The admin stays for correcting data; the work itself (reviewing, deciding,
+    handling) is done in the workbench, so its page is named here
+    (``workbench_url_name``, e.g. ``"work:review"``) rather than duplicated. The link
+    is shown to those who may open the page, where it exists (a plugin's screen
+    only where the plugin is enabled).
+    """
+
+    workbench_url_name: str = ""
+
+    def workbench_url(self, request) -> str:
+        """The workbench page's address for this viewer ("" when it is not theirs)."""
+        if not self.workbench_url_name or getattr(request, "township", None) is None:
+            return ""
+        from platform_core.workbench.menu import page_url
+
+        return page_url(viewer_of(request), request.township, self.workbench_url_name)
+
+
+class VillageScopedAdmin(WorkbenchLink, admin.ModelAdmin):
     """Every township admin page: access by role, rows by village scope, imports and exports."""
 
     # Who may see, change/add, and delete (their village's rows, with village_path).
@@ -230,7 +253,11 @@ class VillageScopedAdmin(admin.ModelAdmin):
         return links
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "io_links": self.io_links(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "io_links": self.io_links(request),
+            "workbench_url": self.workbench_url(request),
+        }
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):

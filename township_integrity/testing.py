@@ -13,12 +13,25 @@ fixture ``plugin_contract`` (the same function). It checks that the plugin's hoo
 implementations match the hookspecs (names and arguments), its metadata is valid
 and compatible with this platform, its settings schema is a valid JSON Schema and
 the given settings satisfy it, its rules are well-formed, and the hooks that need
-no database return the declared types. Given a ``township`` (a test database with
-the plugin enabled there), it also calls the hooks that read the township's data —
+no database return the declared types, and that its workbench screens are
+well-formed. Given a ``township`` (a test database with the plugin enabled there),
+it also calls the hooks that read the township's data —
 ``township_dashboard_panels``, for the whole township and for its first village —
 inside that township's schema and checks they return well-formed panels::
 
     assert contract_problems(my_plugin.plugin, settings={}, township=township) == []
+
+Given townships, it also opens each workbench screen there as the platform serves
+it (the plugin must be installed, so that its screens are mounted): where the
+plugin is enabled, every one of the screen's roles gets 200 and a role not in its
+list 403; where it is not, 404. Pass one township that enabled the plugin and,
+as ``elsewhere``, one that did not, to check both::
+
+    assert contract_problems(my_plugin.plugin, township=enabled, elsewhere=other) == []
+
+The people it signs in are made for the check (township-wide memberships of each
+role; an alliance clerk of institution ``KIT``, the household ``KIT-0000``) and
+deleted afterwards.
 """
 
 from __future__ import annotations
@@ -30,11 +43,18 @@ import pytest
 
 
 def contract_problems(
-    plugin, *, settings: dict | None = None, key: str | None = None, township=None
+    plugin,
+    *,
+    settings: dict | None = None,
+    key: str | None = None,
+    township=None,
+    elsewhere=None,
 ) -> list[str]:
     """Everything wrong with ``plugin`` (a module or object with hookimpls); [] when it passes.
 
-    ``township``: also check the hooks that read a township's data, inside its schema.
+    ``township``: also check the hooks that read a township's data, inside its schema,
+    and open the workbench screens there; ``elsewhere``: a second township to open
+    them in (one where the plugin is not enabled, to see them answer 404).
     """
     from jsonschema import Draft202012Validator
 
@@ -60,8 +80,13 @@ def contract_problems(
     for error in Draft202012Validator(metadata.settings_schema).iter_errors(settings):
         problems.append(f"settings {settings!r} do not match the schema: {error.message}")
     problems += _check_results(pm, settings)
+    screens, screen_problems = _workbench_screens(pm)
+    problems += screen_problems
     if township is not None:
         problems += _check_township_results(pm, settings, township)
+    for place in (township, elsewhere):
+        if place is not None and screens:
+            problems += _open_screens(metadata.key, screens, place)
     return problems
 
 
@@ -126,6 +151,111 @@ def _check_township_results(pm, settings: dict, township) -> list[str]:
                     else:
                         problems += [f"township_dashboard_panels: {p}" for p in panel.problems()]
     return sorted(set(problems), key=problems.index)
+
+
+def _workbench_screens(pm) -> tuple[list, list[str]]:
+    """The plugin's well-formed workbench screens, and what is wrong with the others."""
+    from platform_core.plugins.types import WorkbenchScreen
+
+    hook = pm.hook.township_workbench_screens
+    if not hook.get_hookimpls():
+        return [], []
+    try:
+        answers = _flatten(hook())
+    except Exception as exc:
+        return [], [f"township_workbench_screens failed: {type(exc).__name__}: {exc}"]
+    screens, problems = [], []
+    for screen in answers:
+        if not isinstance(screen, WorkbenchScreen):
+            problems.append(
+                f"township_workbench_screens returned {type(screen).__name__}, not WorkbenchScreen"
+            )
+        elif screen.problems():
+            problems += [f"township_workbench_screens: {p}" for p in screen.problems()]
+        else:
+            screens.append(screen)
+    keys = [screen.key for screen in screens]
+    problems += [
+        f"township_workbench_screens: screen key {k} is used twice"
+        for k in sorted({k for k in keys if keys.count(k) > 1})
+    ]
+    return screens, problems
+
+
+def _open_screens(key: str, screens: list, township) -> list[str]:
+    """Each screen's answer in ``township``, to its roles, to another role, where enabled or not."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from platform_core.accounts.models import Role
+    from platform_core.plugins.manager import hooks_for
+    from tenants.models import Township
+
+    township = Township.objects.get(pk=township.pk)  # its current plugins
+    enabled = key in hooks_for(township).enabled
+    problems: list[str] = []
+    made: list = []
+
+    def status(role: str, url: str) -> int:
+        user = _kit_person(township, role)
+        made.append(user)
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client.get(url).status_code
+
+    try:
+        for screen in screens:
+            try:
+                reverse(f"work:{key}:{screen.key}", urlconf=settings.ROOT_URLCONF)
+            except NoReverseMatch:
+                problems.append(
+                    f"screen {screen.key} is not mounted: is the plugin installed as {key}?"
+                )
+                continue
+            url = f"/t/{township.code}/work/x/{key}/{screen.key}/"
+            where = f"in {township.code} ({'enabled' if enabled else 'not enabled'})"
+            if not enabled:
+                got = status(screen.roles[0], url)
+                if got != 404:
+                    problems.append(
+                        f"screen {screen.key} answers {got} to {screen.roles[0]} {where}, not 404"
+                    )
+                continue
+            for role in screen.roles:
+                got = status(role, url)
+                if got != 200:
+                    problems.append(f"screen {screen.key} answers {got} to {role} {where}, not 200")
+            outsider = next(
+                (r for r in Role.values if r not in screen.roles and r != Role.COUNTY_ADMIN), None
+            )
+            if outsider is not None:
+                got = status(outsider, url)
+                if got != 403:
+                    problems.append(
+                        f"screen {screen.key} answers {got} to {outsider} {where}, not 403"
+                    )
+    finally:
+        get_user_model().objects.filter(pk__in=[u.pk for u in made]).delete()
+    return problems
+
+
+def _kit_person(township, role: str):
+    """A person made for the check, holding ``role`` for the whole township."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+
+    from platform_core.accounts.services import grant_role
+
+    email = f"kit-{role}-{uuid.uuid4().hex[:8]}@contract.test"
+    user = get_user_model().objects.create_user(username=email, email=email)
+    scope = {"household_code": "KIT-0000"} if role == "household" else {}
+    if role == "alliance_member":
+        scope = {"alliance_member_code": "KIT"}
+    grant_role(user, township, role, **scope)
+    return user
 
 
 def _flatten(results) -> list:

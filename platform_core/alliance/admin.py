@@ -27,6 +27,7 @@ class EligibilityCheckAdmin(ReadOnlyAdmin):
     list_select_related = ["household"]
     search_fields = ["household__code", "checked_by_label"]
     village_path = "household__village__code"
+    workbench_url_name = "work:eligibility"
 
 
 @admin.register(Grant, site=township_admin_site)

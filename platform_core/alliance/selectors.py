@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -40,3 +42,25 @@ def checks_of(household: Household) -> QuerySet[EligibilityCheck]:
 
 def grants_of(member: AllianceMember) -> QuerySet[Grant]:
     return member.grants.select_related("household")
+
+
+def institutions_of(viewer, *, every_for: Iterable[str] = ()) -> QuerySet[AllianceMember]:
+    """Active institutions ``viewer`` acts for: those of their alliance memberships, or
+    every one when they hold one of ``every_for`` for the whole township (the roles a
+    service lets act for any institution, e.g. township administrators)."""
+    found = AllianceMember.objects.filter(active=True).order_by("code")
+    every_for = tuple(every_for)
+    if every_for and viewer.villages(every_for) is None:
+        return found
+    return found.filter(code__in=sorted(viewer.institution_codes))
+
+
+def checks_by(user) -> QuerySet[EligibilityCheck]:
+    """The eligibility checks ``user`` asked, newest first."""
+    if user is None:
+        return EligibilityCheck.objects.none()
+    return (
+        EligibilityCheck.objects.filter(checked_by_id=user.pk)
+        .select_related("household", "member")
+        .order_by("-checked_at", "-pk")
+    )

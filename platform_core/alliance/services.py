@@ -19,6 +19,9 @@ from platform_core.households.models import Household
 from platform_core.plugins.selectors import answered_eligibility
 from platform_core.scoring.services import require_role
 
+# Who may ask whether a household may have a benefit: staff, and alliance clerks.
+CHECK_ROLES = (Role.ALLIANCE_MEMBER, *STAFF_ROLES)
+
 
 class AllianceError(PlatformError):
     pass
@@ -45,7 +48,7 @@ def check_eligibility(
     """
     require_role(
         by,
-        (Role.ALLIANCE_MEMBER, *STAFF_ROLES),
+        CHECK_ROLES,
         village_code=household.village.code,
         what=_("check eligibility"),
         institution=member.code if member else None,

@@ -11,6 +11,7 @@ class EvaluationRoundAdmin(ReadOnlyAdmin):
     list_display = ["village", "period", "status", "finalised_at", "finalised_by_label"]
     list_filter = ["status", "period"]
     village_path = "village__code"
+    workbench_url_name = "work:month"
 
 
 @admin.register(HouseholdSnapshot, site=township_admin_site)

@@ -46,6 +46,7 @@ class HouseholdAdmin(VillageScopedAdmin):
     raw_id_fields = ["grid"]
     village_path = "village__code"
     edit_roles = VILLAGE_STAFF
+    workbench_url_name = "work:households"
     importer = admin_io.households_importer()
     exporter = admin_io.HOUSEHOLDS
 

@@ -198,8 +198,9 @@ def township_workbench_screens():
     ``None``. Each screen is served at ``/work/x/<plugin key>/<screen key>/``; the
     platform answers 404 where the plugin is not enabled and 403 to anyone without
     one of the screen's roles, before your view runs. Views must write only through
-    services and narrow what they show to the viewer's villages or institution. A
-    screen that is not a well-formed ``WorkbenchScreen`` is logged and left out. Not
-    ``firstresult``: every plugin's screens are mounted, in the order of the
-    plugins' keys.
+    services and narrow what they show to the viewer's villages or institution;
+    ``township_integrity.workbench`` has the page template, the one-time form and
+    its submission (errors at their fields). A screen that is not a well-formed
+    ``WorkbenchScreen`` is logged and left out. Not ``firstresult``: every plugin's
+    screens are mounted, in the order of the plugins' keys.
     """

@@ -65,6 +65,7 @@ class ScoreEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_on"
     actions = ["approve_selected"]
     village_path = "household__village__code"
+    workbench_url_name = "work:review"
     importer = admin_io.score_events_importer()
     exporter = admin_io.ENTRIES
 
@@ -88,3 +89,4 @@ class ObjectionAdmin(ReadOnlyAdmin):
     list_display = ["entry", "status", "filed_by_label", "filed_at", "decided_by_label"]
     list_filter = ["status"]
     village_path = "entry__household__village__code"
+    workbench_url_name = "work:objections"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
+from platform_core.alliance.services import CHECK_ROLES
 from platform_core.workbench.access import holds_any
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("rate", _("My households to rate"), "work:rate", EVALUATOR_ROLES),
     ("month", _("This month"), "work:month", ADMIN_ROLES),
     ("mine", _("My household"), "work:mine", (Role.HOUSEHOLD,)),
+    ("eligibility", _("Eligibility check"), "work:eligibility", CHECK_ROLES),
 ]
 
 
@@ -57,6 +59,23 @@ def menu_for(viewer: Viewer, township) -> list[MenuItem]:
         if holds_any(viewer, roles) and (url := _url(name))
     ]
     return items + plugin_items(viewer, township)
+
+
+def page_url(viewer: Viewer, township, url_name: str) -> str:
+    """The address of the workbench page ``url_name`` when ``viewer`` may open it, else "".
+
+    A core page (CORE_PAGES) or a plugin's screen (``work:<plugin>:<screen>``, only
+    where the plugin is enabled); the admin links to these pages.
+    """
+    from platform_core.workbench.screens import enabled_screens
+
+    for _key, _label, name, roles in CORE_PAGES:
+        if name == url_name:
+            return _url(name) if holds_any(viewer, roles) else ""
+    for mounted in enabled_screens(township):
+        if mounted.url_name == url_name and holds_any(viewer, mounted.screen.roles):
+            return _url(url_name)
+    return ""
 
 
 def plugin_items(viewer: Viewer, township) -> list[MenuItem]:

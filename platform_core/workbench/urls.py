@@ -5,6 +5,7 @@ from django.urls import path
 from platform_core.workbench import screens
 from platform_core.workbench.views import (
     declarations,
+    eligibility,
     home,
     households,
     mine,
@@ -33,6 +34,7 @@ urlpatterns = [
     path("mine/entries/<int:pk>/object/", mine.object_to, name="object"),
     path("declarations/", declarations.declarations, name="declarations"),
     path("declarations/<int:pk>/", declarations.declaration, name="declaration"),
+    path("eligibility/", eligibility.eligibility, name="eligibility"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     *screens.urlpatterns(),
 ]

@@ -29,4 +29,5 @@ class CardCheckAdmin(ReadOnlyAdmin):
     list_select_related = ["member"]
     search_fields = ["number", "card__household__code"]
     village_path = "card__household__village__code"
+    workbench_url_name = "work:integrity_card:checks"
     date_hierarchy = "at"

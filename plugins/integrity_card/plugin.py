@@ -95,6 +95,14 @@ def township_evaluation_finalised(period, village_ids, settings):
 
 
 @hookimpl
+def township_workbench_screens():
+    """The plugin's queue in the township workbench (``plugins.integrity_card.workbench``)."""
+    from plugins.integrity_card.workbench import screens
+
+    return screens()
+
+
+@hookimpl
 def township_graphql_fields(settings):
     """Cards, the clerk's logged check and issuing; graphene is imported only when needed."""
     from plugins.integrity_card.graphql import contribution

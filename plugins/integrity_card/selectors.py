@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
@@ -54,3 +56,13 @@ def card_totals() -> dict[str, int]:
     township_settings()
     counts = dict(Card.objects.values_list("status").annotate(n=Count("pk")).order_by())
     return {status: counts.get(status, 0) for status in Card.Status.values}
+
+
+def checks_of_members(member_codes: Iterable[str]) -> QuerySet[CardCheck]:
+    """Checks by the clerks of ``member_codes``, newest first."""
+    township_settings()
+    return (
+        CardCheck.objects.filter(member__code__in=sorted(member_codes))
+        .select_related("member")
+        .order_by("-at", "-pk")
+    )

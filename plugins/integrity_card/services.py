@@ -34,6 +34,8 @@ from plugins.integrity_card.selectors import find_card, normalise_number, townsh
 GREEN = "green"
 # Alliance clerks and the township's administrators may register benefits and check cards.
 ALLIANCE_ROLES = (Role.ALLIANCE_MEMBER, *ADMIN_ROLES)
+# Roles that act for every alliance member (a clerk acts for their own institution only).
+EVERY_MEMBER_ROLES = ADMIN_ROLES
 # No look-alike characters (0/O, 1/I): numbers are read out and typed by clerks.
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

@@ -36,6 +36,7 @@ class LoanApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "product__bank"]
     list_select_related = ["household", "product__bank"]
     search_fields = ["household__code"]
+    workbench_url_name = "work:loans:applications"
     village_path = "household__village__code"
 
 

@@ -108,6 +108,14 @@ def township_tier_changes(period, changes, settings):
 
 
 @hookimpl
+def township_workbench_screens():
+    """The plugin's queue in the township workbench (``plugins.loans.workbench``)."""
+    from plugins.loans.workbench import screens
+
+    return screens()
+
+
+@hookimpl
 def township_graphql_fields(settings):
     """Products, applications, lines and totals; graphene is imported only when needed."""
     from plugins.loans.graphql import contribution

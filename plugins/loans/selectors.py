@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 from platform_core.alliance.models import AllianceMember
 from platform_core.households.models import Household
 from platform_core.plugins.manager import hooks_for
-from plugins.loans.models import CreditLine, LoanProduct
+from plugins.loans.models import CreditLine, LoanApplication, LoanProduct
 from plugins.loans.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
 
@@ -118,3 +118,22 @@ def totals_per_township(townships: Iterable) -> list[tuple[object, Totals]]:
         with tenant_context(township):
             found.append((township, township_totals()))
     return found
+
+
+def bank_applications(bank_codes: Iterable[str] | None) -> QuerySet[LoanApplication]:
+    """Applications for the products of ``bank_codes`` (None: every bank), newest first."""
+    found = LoanApplication.objects.select_related("household__village", "product__bank")
+    if bank_codes is not None:
+        found = found.filter(product__bank__code__in=sorted(bank_codes))
+    return found.order_by("-applied_at", "-pk")
+
+
+def decision_queue(
+    bank_codes: Iterable[str] | None, *, decider_id: int | None = None
+) -> QuerySet[LoanApplication]:
+    """Applications awaiting the decision of ``bank_codes``' clerks, oldest first; without
+    those ``decider_id`` filed (whoever files an application does not decide it)."""
+    queue = bank_applications(bank_codes).filter(status=LoanApplication.Status.APPLIED)
+    if decider_id is not None:
+        queue = queue.exclude(applied_by_id=decider_id)
+    return queue.order_by("applied_at", "pk")

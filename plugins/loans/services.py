@@ -37,6 +37,8 @@ from plugins.loans.selectors import township_settings
 PRODUCT_ROLES = (*ADMIN_ROLES, Role.ALLIANCE_MEMBER)
 APPLY_ROLES = (*STAFF_ROLES, Role.ALLIANCE_MEMBER)
 BANK_ROLES = (Role.TOWNSHIP_ADMIN, Role.ALLIANCE_MEMBER)
+# Roles that act for every bank (a clerk acts for their own bank only).
+EVERY_BANK_ROLES = (Role.TOWNSHIP_ADMIN,)
 # An application's status in a message (English: the value itself).
 STATUS_WORDS = {
     "applied": pgettext_lazy("loan application status in a message", "applied"),
@@ -178,7 +180,7 @@ def decide(
     if by.same_person(application.applied_by_id, application.applied_by_label):
         raise NotAllowed(_("the person who filed a loan application cannot decide it"))
     if not approve and not reason.strip():
-        raise PluginError(_("a rejection needs a reason"))
+        raise PluginError(_("a rejection needs a reason"), field="reason")
     # Outside the decision's transaction: the check is logged whatever happens next.
     check = check_eligibility(application.household, BENEFIT, by=by, member=product.bank)
     granted = None
@@ -227,11 +229,16 @@ def _require_pending(application: LoanApplication) -> None:
 
 
 def _granted(application: LoanApplication, tier: str, limit) -> Decimal:
-    granted = application.amount_requested if limit is None else _money(limit, _("the limit"))
+    granted = (
+        application.amount_requested
+        if limit is None
+        else _money(limit, _("the limit"), field="limit")
+    )
     if granted > application.amount_requested:
         raise PluginError(
             _("the limit granted (%(granted)s) is above the %(requested)s yuan requested")
-            % {"granted": granted, "requested": application.amount_requested}
+            % {"granted": granted, "requested": application.amount_requested},
+            field="limit",
         )
     tier_limit = application.product.limit_for(tier)
     if granted > tier_limit:
@@ -245,7 +252,8 @@ def _granted(application: LoanApplication, tier: str, limit) -> Decimal:
                 "limit": tier_limit,
                 "product": application.product,
                 "tier": value_word(tier),
-            }
+            },
+            field="limit",
         )
     return granted
 
@@ -340,7 +348,7 @@ def follow_tier(household: Household, period: dt.date, new_tier: str, settings: 
     )
 
 
-def _money(value, what: str, *, zero_ok: bool = False) -> Decimal:
+def _money(value, what: str, *, zero_ok: bool = False, field: str = "") -> Decimal:
     try:
         amount = Decimal(str(value))
         if not amount.is_finite():
@@ -349,12 +357,13 @@ def _money(value, what: str, *, zero_ok: bool = False) -> Decimal:
     except (InvalidOperation, ValueError):
         raise PluginError(
             _("%(what)s must be an amount in yuan, not %(value)s")
-            % {"what": what, "value": repr(value)}
+            % {"what": what, "value": repr(value)},
+            field=field,
         ) from None
     if amount < 0 or (amount == 0 and not zero_ok):
         if zero_ok:
             message = _("%(what)s must be 0 or more, not %(value)s")
         else:
             message = _("%(what)s must be more than 0, not %(value)s")
-        raise PluginError(message % {"what": what, "value": value})
+        raise PluginError(message % {"what": what, "value": value}, field=field)
     return amount

@@ -33,6 +33,7 @@ class CaseAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "petitioner_name", "household__code"]
     date_hierarchy = "received_at"
     village_path = "village__code"
+    workbench_url_name = "work:petition:cases"
     importer = Importer(
         "cases",
         lambda path, actor: import_cases(path, operator=actor),

@@ -121,6 +121,14 @@ def township_statistics(period, settings):
 
 
 @hookimpl
+def township_workbench_screens():
+    """The plugin's queue in the township workbench (``plugins.petition.workbench``)."""
+    from plugins.petition.workbench import screens
+
+    return screens()
+
+
+@hookimpl
 def township_graphql_fields(settings):
     """Cases, villages' status, warnings and the loop's steps; graphene is imported lazily."""
     from plugins.petition.graphql import contribution

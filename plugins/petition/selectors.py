@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -127,3 +128,11 @@ def _midnight(day: dt.date) -> dt.datetime:
 def _add_months(first: dt.date, n: int) -> dt.date:
     index = first.year * 12 + first.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def cases_in(village_codes: Iterable[str] | None) -> QuerySet[Case]:
+    """Cases of ``village_codes`` (None: every village), oldest received first."""
+    found = Case.objects.select_related("village", "household")
+    if village_codes is not None:
+        found = found.filter(village__code__in=sorted(village_codes))
+    return found.order_by("received_at", "pk")

@@ -35,6 +35,9 @@ from plugins.petition.models import (
 from plugins.petition.plugin import KEY, RULE_FOR_DETERMINATION
 from plugins.petition.selectors import township_settings
 
+# Who registers and moves cases (staff of the case's village) and who determines them.
+HANDLER_ROLES = STAFF_ROLES
+DETERMINER_ROLES = REVIEWER_ROLES
 # Where a case may go from each status.
 NEXT = {
     Status.RECEIVED: (Status.ASSIGNED,),
@@ -78,7 +81,7 @@ def receive_case(
 ) -> Case:
     """Register a case (its first step, ``received``); a case number is unique per kind."""
     township_settings()
-    require_role(by, STAFF_ROLES, village_code=village.code, what=_("register petition cases"))
+    require_role(by, HANDLER_ROLES, village_code=village.code, what=_("register petition cases"))
     if kind not in Kind.values:
         raise PluginError(
             _("case kind %(kind)s: use one of %(choices)s")
@@ -132,7 +135,7 @@ def advance(
     satisfaction. Steps never go back in time.
     """
     township_settings()
-    require_role(by, STAFF_ROLES, village_code=case.village.code, what=_("handle petition cases"))
+    require_role(by, HANDLER_ROLES, village_code=case.village.code, what=_("handle petition cases"))
     at = at or timezone.now()
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -158,19 +161,23 @@ def _check_step(case: Case, status: str, note: str, satisfaction: str, at: dt.da
         else:
             message = _("case %(case)s is %(status)s; it can go to %(next)s or %(other)s")
             names["next"], names["other"] = _word(allowed[0]), _word(allowed[1])
-        raise PluginError(message % names)
+        raise PluginError(message % names, field="status")
     if status == Status.TRANSFERRED and not note.strip():
         raise PluginError(
             _("case %(case)s: a transfer says where the case went (note)")
-            % {"case": case.reference}
+            % {"case": case.reference},
+            field="note",
         )
     if status == Status.CLOSED and satisfaction not in Satisfaction.values:
         raise PluginError(
             _("case %(case)s: closing records the petitioner's satisfaction (%(choices)s)")
-            % {"case": case.reference, "choices": ", ".join(Satisfaction.values)}
+            % {"case": case.reference, "choices": ", ".join(Satisfaction.values)},
+            field="satisfaction",
         )
     if satisfaction and status != Status.CLOSED:
-        raise PluginError(_("satisfaction is recorded when the case is closed"))
+        raise PluginError(
+            _("satisfaction is recorded when the case is closed"), field="satisfaction"
+        )
     if at > timezone.now():
         raise PluginError(_("%(when)s is in the future") % {"when": f"{at:%Y-%m-%d %H:%M}"})
     last = case.steps.order_by("-at", "-pk").values_list("at", flat=True).first()
@@ -192,7 +199,7 @@ def determine(
     """
     township_settings()
     require_role(
-        reviewer, REVIEWER_ROLES, village_code=case.village.code, what=_("determine petitions")
+        reviewer, DETERMINER_ROLES, village_code=case.village.code, what=_("determine petitions")
     )
     with transaction.atomic():
         case = (
@@ -236,10 +243,11 @@ def _check_determination(case: Case, determination: str, reason: str, notice: st
     if determination not in Determination.values:
         raise PluginError(
             _("determination %(determination)s: use one of %(choices)s")
-            % {"determination": repr(determination), "choices": ", ".join(Determination.values)}
+            % {"determination": repr(determination), "choices": ", ".join(Determination.values)},
+            field="determination",
         )
     if not reason.strip():
-        raise PluginError(_("a determination needs a reason"))
+        raise PluginError(_("a determination needs a reason"), field="reason")
     if determination in DEDUCTING:
         if case.household is None:
             raise PluginError(
@@ -252,7 +260,8 @@ def _check_determination(case: Case, determination: str, reason: str, notice: st
         if not notice.strip():
             raise PluginError(
                 _("a determination of %(determination)s needs the notice given to the petitioner")
-                % {"determination": _word(determination)}
+                % {"determination": _word(determination)},
+                field="notice",
             )
 
 

@@ -51,13 +51,12 @@ class EligibilityForm(WorkbenchForm):
         self.township = township
         self.fields["benefit"].choices = benefit_choices(township)
         members = [(m.code, m.name) for m in institutions_of(viewer)]
+        self.member_codes = {code for code, _name in members}
         self.staff = holds_any(viewer, STAFF_ROLES)
         if self.staff:  # staff ask for no institution, or for one they also work for
-            self.fields["institution"].choices = [("", _("Myself (staff)")), *members]
-        else:
-            self.fields["institution"].choices = members
-            self.fields["institution"].required = True
-        if len(members) == 1 and not self.staff:
+            members = [("", _("Myself (staff)")), *members]
+        self.fields["institution"].choices = members
+        if len(members) == 1:
             self.initial.setdefault("institution", members[0][0])
 
     def clean_household(self) -> Household:
@@ -71,9 +70,11 @@ class EligibilityForm(WorkbenchForm):
 
     def clean_institution(self) -> str:
         code = self.cleaned_data.get("institution") or ""
-        if not code and not self.staff:
+        if code in self.member_codes or (self.staff and not code):
+            return code
+        if not self.member_codes:
             raise forms.ValidationError(_("You work for no alliance institution here."))
-        return code
+        raise forms.ValidationError(_("Choose the institution you ask for."))
 
 
 @workbench_page(CHECK_ROLES)
@@ -109,7 +110,9 @@ def eligibility(request):
     context = {
         "form": form,
         "answer": answer,
-        "recent": [{"check": c, "benefit": titles.get(c.benefit_code, c.benefit_code)} for c in recent],
+        "recent": [
+            {"check": c, "benefit": titles.get(c.benefit_code, c.benefit_code)} for c in recent
+        ],
         "answer_benefit": titles.get(answer.benefit_code, answer.benefit_code) if answer else "",
         "masked_name": mask_name(answer.household.head_name) if answer else "",
         "no_benefits": not form.fields["benefit"].choices,
