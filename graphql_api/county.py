@@ -30,7 +30,7 @@ from graphql_api.township.queries import Health, resolve_health
 from platform_core.accounts.viewer import Viewer
 from platform_core.plugins.manager import registry
 from tenants.models import PluginActivation, Township
-from tenants.selectors import list_townships
+from tenants.selectors import administered_townships, list_townships
 
 
 def require_county_admin(info) -> Viewer:
@@ -43,18 +43,19 @@ def require_county_admin(info) -> Viewer:
     return who
 
 
-def townships():
-    """Townships with what the ``Township`` type shows, in a fixed number of queries."""
+def townships(user=None):
+    """Townships with what the ``Township`` type shows, in a fixed number of queries;
+    with ``user``, only those of the counties they administer."""
     enabled = PluginActivation.objects.filter(enabled=True).order_by("plugin")
-    return (
-        list_townships()
-        .select_related("statistics")
-        .prefetch_related("domains", Prefetch("plugin_activations", enabled, "enabled_plugins"))
+    chosen = list_townships() if user is None else administered_townships(user)
+    return chosen.select_related("statistics").prefetch_related(
+        "domains", Prefetch("plugin_activations", enabled, "enabled_plugins")
     )
 
 
-def township_by_code(code: str, field: str = "code") -> Township:
-    township = townships().filter(code=code).first()
+def township_by_code(code: str, field: str = "code", user=None) -> Township:
+    """The township ``code`` (of ``user``'s counties): another county's is NOT_FOUND."""
+    township = townships(user).filter(code=code).first()
     if township is None:
         raise InputError(field, NOT_FOUND, _("No township %(code)s.") % {"code": code})
     return township
@@ -251,12 +252,12 @@ class CountyQuery(graphene.ObjectType):
     )
 
     def resolve_townships(root, info):
-        require_county_admin(info)
-        return list(townships())
+        who = require_county_admin(info)
+        return list(townships(who.user))
 
     def resolve_township(root, info, code: str):
-        require_county_admin(info)
-        found = townships().filter(code=code).first()
+        who = require_county_admin(info)
+        found = townships(who.user).filter(code=code).first()
         if found is None:
             raise not_found(_("Township %(code)s") % {"code": code})
         return found
@@ -266,8 +267,8 @@ class CountyQuery(graphene.ObjectType):
         return plugin_catalogue()
 
     def resolve_statistics(root, info):
-        require_county_admin(info)
-        return list(list_townships().select_related("statistics"))
+        who = require_county_admin(info)
+        return list(administered_townships(who.user).select_related("statistics"))
 
 
 # --- mutations -----------------------------------------------------------------------
@@ -311,12 +312,12 @@ class OnboardTownship(CountyMutationBase):
         from tenants.services import OnboardingError, onboard_township
 
         try:
-            result = onboard_township(**data)
+            result = onboard_township(**data, by=viewer(info).user)
         except OnboardingError as error:
             field = _camel(error.field) if error.field else None
             raise InputError(field, REFUSED, str(error)) from error
         return {
-            "township": township_by_code(result.township.code),
+            "township": township_by_code(result.township.code, user=viewer(info).user),
             "admin_email": result.admin_email,
             "admin_password": result.admin_password,
         }
@@ -350,12 +351,12 @@ class EnablePlugin(CountyMutationBase):
     def perform(cls, info, township_code, key, settings=None) -> dict:
         from platform_core.plugins.services import PluginError, enable_plugin
 
-        township = township_by_code(township_code, "townshipCode")
+        township = township_by_code(township_code, "townshipCode", viewer(info).user)
         try:
             enable_plugin(township, key, _settings_object(settings))
         except PluginError as error:
             raise _plugin_error(error) from error
-        return {"township": township_by_code(township_code, "townshipCode")}
+        return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
 
 
 class ConfigurePlugin(EnablePlugin):
@@ -368,11 +369,14 @@ class ConfigurePlugin(EnablePlugin):
 
     @classmethod
     def perform(cls, info, township_code, key, settings=None) -> dict:
-        township = township_by_code(township_code, "townshipCode")
-        if key not in {a.plugin for a in township.enabled_plugins}:
-            message = _("Plugin %(key)s is not enabled in %(township)s; enable it first.")
-            raise InputError("key", REFUSED, message % {"key": key, "township": township.name})
-        return super().perform(info, township_code, key, settings)
+        from platform_core.plugins.services import PluginError, configure_plugin
+
+        township = township_by_code(township_code, "townshipCode", viewer(info).user)
+        try:
+            configure_plugin(township, key, _settings_object(settings))
+        except PluginError as error:
+            raise _plugin_error(error) from error
+        return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
 
 
 class DisablePlugin(CountyMutationBase):
@@ -388,12 +392,12 @@ class DisablePlugin(CountyMutationBase):
     def perform(cls, info, township_code, key) -> dict:
         from platform_core.plugins.services import PluginError, disable_plugin
 
-        township = township_by_code(township_code, "townshipCode")
+        township = township_by_code(township_code, "townshipCode", viewer(info).user)
         try:
             disable_plugin(township, key)
         except PluginError as error:
             raise _plugin_error(error) from error
-        return {"township": township_by_code(township_code, "townshipCode")}
+        return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
 
 
 class SuspendTownship(CountyMutationBase):
@@ -408,8 +412,8 @@ class SuspendTownship(CountyMutationBase):
     def perform(cls, info, code) -> dict:
         from tenants.services import suspend_township
 
-        suspend_township(township_by_code(code))
-        return {"township": township_by_code(code)}
+        suspend_township(township_by_code(code, user=viewer(info).user))
+        return {"township": township_by_code(code, user=viewer(info).user)}
 
 
 class ReactivateTownship(CountyMutationBase):
@@ -422,8 +426,8 @@ class ReactivateTownship(CountyMutationBase):
     def perform(cls, info, code) -> dict:
         from tenants.services import reactivate_township
 
-        reactivate_township(township_by_code(code))
-        return {"township": township_by_code(code)}
+        reactivate_township(township_by_code(code, user=viewer(info).user))
+        return {"township": township_by_code(code, user=viewer(info).user)}
 
 
 class RefreshStatistics(CountyMutationBase):
@@ -439,9 +443,9 @@ class RefreshStatistics(CountyMutationBase):
         from tenants.statistics import refresh_many
 
         chosen = (
-            [township_by_code(c, "codes") for c in codes]
+            [township_by_code(c, "codes", viewer(info).user) for c in codes]
             if codes is not None
-            else list(list_townships())
+            else list(administered_townships(viewer(info).user))
         )
         refresh_many(chosen)
         refreshed = list_townships().select_related("statistics")

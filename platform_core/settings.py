@@ -357,6 +357,22 @@ AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = False  # listed in the county admin instead (tenants.admin)
 AXES_VERBOSE = False  # no banner on every command; failures and lockouts still log warnings
 
+# E-mail: sign-in links a township administrator makes are also e-mailed when an SMTP
+# server is configured (EMAIL_HOST); the demo prints them on the console; a production
+# site without EMAIL_HOST sends nothing (the administrator passes the link on).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif MODE == "demo":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"noreply@{BASE_DOMAIN}")
+SEND_SIGNIN_EMAIL = bool(EMAIL_HOST) or not PRODUCTION
+# A sign-in link works once, for this long (Django's password-reset token).
+PASSWORD_RESET_TIMEOUT = env_int("SIGNIN_LINK_DAYS", 3) * 24 * 3600
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from graphql_api.views import township_graphql_view
 from platform_core import views
+from platform_core.accounts.views import SigninLinkView
 from platform_core.admin_site import township_admin_site
 
 urlpatterns = [
@@ -17,6 +18,11 @@ urlpatterns = [
     # Session sign-in for every role (the admin's own login admits staff only).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        SigninLinkView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("admin/", township_admin_site.urls),
     path("work/", include("platform_core.workbench.urls")),
     path("", include("platform_core.codes.urls")),

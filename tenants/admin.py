@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from platform_core.accounts.viewer import Viewer
 from tenants import services
 from tenants.models import County, PluginActivation, Township
+from tenants.selectors import administered_counties, administered_townships
 
 
 def is_county_administrator(user) -> bool:
@@ -77,6 +78,11 @@ class CountyAdmin(CountyModelAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
+    def get_queryset(self, request):
+        counties = administered_counties(request.user)
+        found = super().get_queryset(request)
+        return found if counties is None else found.filter(pk__in=sorted(counties))
+
 
 class OnboardingForm(forms.ModelForm):
     admin_email = forms.EmailField(label=_("First administrator's e-mail"), required=False)
@@ -124,6 +130,17 @@ class TownshipAdmin(CountyModelAdmin):
     def get_inlines(self, request, obj):
         return [PluginActivationInline] if obj else []
 
+    def get_queryset(self, request):
+        """Only the townships of the counties this administrator administers."""
+        return administered_townships(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "county":
+            counties = administered_counties(request.user)
+            if counties is not None:
+                kwargs["queryset"] = County.objects.filter(pk__in=sorted(counties))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = OnboardingForm
@@ -161,6 +178,7 @@ class TownshipAdmin(CountyModelAdmin):
             slug=obj.slug or None,
             county=obj.county.code,
             admin_email=form.cleaned_data.get("admin_email") or None,
+            by=request.user,
         )
         obj.pk = result.township.pk
         if result.admin_password:

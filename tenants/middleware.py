@@ -49,6 +49,9 @@ class TownshipRoutingMiddleware:
         if township is None:
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
+            # No township's /t/<code> prefix left over from an earlier request of this
+            # thread (the WSGI handler resets it; the test client does not).
+            set_script_prefix(request.META.get("SCRIPT_NAME", "") + "/")
             return self.get_response(request)
         if township.status != Township.Status.ACTIVE:
             return render(request, "tenants/suspended.html", {"township": township}, status=403)

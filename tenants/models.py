@@ -107,6 +107,30 @@ class Township(TenantMixin):
     publish_red_on_board = models.BooleanField(
         _("show households to improve on boards"), default=False
     )
+    # Limits the county sets (tenants.policy): the township chooses its policy and its
+    # plugins within them. Empty / None: no limit.
+    allowed_plugins = models.JSONField(
+        _("plugins the township may enable"),
+        default=list,
+        blank=True,
+        help_text=_("Plugin keys; empty: every plugin installed in the county."),
+    )
+    green_above_min = models.IntegerField(_("green above, at least"), null=True, blank=True)
+    green_above_max = models.IntegerField(_("green above, at most"), null=True, blank=True)
+    red_below_min = models.IntegerField(_("red below, at least"), null=True, blank=True)
+    red_below_max = models.IntegerField(_("red below, at most"), null=True, blank=True)
+    objection_days_min = models.PositiveSmallIntegerField(
+        _("objection window, at least (days)"), null=True, blank=True
+    )
+    objection_days_max = models.PositiveSmallIntegerField(
+        _("objection window, at most (days)"), null=True, blank=True
+    )
+    allowed_score_windows = models.JSONField(
+        _("score windows the township may choose"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: any score window."),
+    )
     # A new random value on every plugin enable/disable/settings change: per-township
     # plugin hooks are cached by it (platform_core.plugins.manager.hooks_for). Random,
     # not a counter, so a rolled-back change can never leave a cache entry that a

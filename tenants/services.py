@@ -50,6 +50,7 @@ class OnboardingResult:
     admin_email: str | None = None
     admin_password: str | None = None  # only when generated here; shown once
     plugins: list[str] = field(default_factory=list)
+    more_admins: list[str] = field(default_factory=list)
 
 
 def template_schema() -> str:
@@ -76,12 +77,17 @@ def onboard_township(
     plugins: list[str] | None = None,
     admin_email: str | None = None,
     admin_password: str | None = None,
+    more_admin_emails: list[str] | None = None,
+    by=None,
     schema_method: str = "clone",
 ) -> OnboardingResult:
-    """Create a township: schema (cloned from the template), domain, plugins, first admin.
+    """Create a township: schema (cloned from the template), domain, plugins, first admins.
 
     ``county`` is the county's 6-digit code; it defaults to the first six digits of
-    ``code`` and is created if unknown. ``schema_method="migrate"`` replays every
+    ``code`` and is created if unknown. ``by`` is the county administrator asking
+    (None: a shell operator): one scoped to counties onboards only into them.
+    ``more_admin_emails`` are further administrators (new ones get no password:
+    they sign in through a sign-in link). ``schema_method="migrate"`` replays every
     migration instead of cloning; it exists so the benchmark can compare the two.
     Raises OnboardingError with a clear message.
     """
@@ -91,6 +97,11 @@ def onboard_township(
     slug, host = check_can_onboard(
         code=code, name=name, slug=slug, domain=domain, admin_email=admin_email
     )
+    more_admin_emails = [e.strip().lower() for e in more_admin_emails or () if e.strip()]
+    for email in more_admin_emails:
+        _check_email(email)
+    if by is not None:
+        check_county_administered(by, county or code[:6])
 
     with transaction.atomic():
         county_obj = _county_for(county or code[:6], county_name)
@@ -113,6 +124,8 @@ def onboard_township(
             result.admin_email, result.admin_password = _grant_admin(
                 township, admin_email, admin_password
             )
+        for email in more_admin_emails:
+            result.more_admins.append(_grant_admin(township, email, None, generate=False)[0])
     refresh_quietly(township)  # the county sees the new township at once
     return result
 
@@ -133,6 +146,22 @@ def check_can_onboard(
     if admin_email:
         _check_email(admin_email)
     return slug, host
+
+
+def check_county_administered(user, county_code: str, field: str = "county") -> None:
+    """Refuse a county administrator acting outside the counties they administer."""
+    from tenants.selectors import administered_counties
+
+    counties = administered_counties(user)
+    if counties is None:
+        return
+    found = County.objects.filter(code=county_code).values_list("pk", flat=True).first()
+    if found is None or found not in counties:
+        raise OnboardingError(
+            _("You do not administer county %(county)s: onboard townships of your own county.")
+            % {"county": county_code},
+            field,
+        )
 
 
 def _check_code_and_name(code: str, name: str) -> None:
@@ -236,13 +265,15 @@ def _plugin_keys(requested: list[str] | None, county: County) -> list[str]:
     return keys
 
 
-def _grant_admin(township: Township, email: str, password: str | None) -> tuple[str, str | None]:
+def _grant_admin(
+    township: Township, email: str, password: str | None, *, generate: bool = True
+) -> tuple[str, str | None]:
     User = get_user_model()
     email = email.strip().lower()
     user = User.objects.filter(username=email).first()
     generated = None
     if user is None:
-        generated = None if password else secrets.token_urlsafe(12)
+        generated = None if password or not generate else secrets.token_urlsafe(12)
         user = User.objects.create_user(username=email, email=email, password=password or generated)
     grant_role(user, township, Role.TOWNSHIP_ADMIN)
     return email, generated

@@ -37,6 +37,17 @@ class Membership(models.Model):
         help_text=_("Empty for county-wide roles."),
         verbose_name=_("township"),
     )
+    # A county administrator's county: they act in its townships only. Empty on a
+    # county role means every county (the platform operator's; see docs/operations.md).
+    county = models.ForeignKey(
+        "tenants.County",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        help_text=_("For the county administrator role: the county administered."),
+        verbose_name=_("county"),
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     village_code = models.CharField(_("village scope"), max_length=32, blank=True)
     household_code = models.CharField(
@@ -81,7 +92,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.township.code if self.township_id else "county"
+        where = self.township.code if self.township_id else f"county {self.county_id or '*'}"
         return f"{self.user} {self.role} @ {where}"
 
 

@@ -32,8 +32,8 @@ def has_role(
 ) -> bool:
     """Whether ``user`` holds one of ``roles`` in ``township`` (for ``village_code``, if given).
 
-    A membership without a village scope covers every village; county
-    administrators and superusers hold every role everywhere. With ``institution``
+    A membership without a village scope covers every village; superusers hold
+    every role everywhere, county administrators in their county's townships. With ``institution``
     (an alliance member's code) the alliance member role counts only for the
     clerk of that institution.
     """
@@ -41,8 +41,10 @@ def has_role(
         return False
     if user.is_superuser:
         return True
+    from platform_core.accounts.viewer import county_roles
+
     here = _membership_q(township, roles, village_code, institution)
-    return Membership.objects.filter(Q(role=Role.COUNTY_ADMIN) | here, user=user).exists()
+    return Membership.objects.filter(county_roles(township) | here, user=user).exists()
 
 
 def holds_membership(
@@ -85,3 +87,37 @@ def speaks_for(user, township, household_code: str) -> bool:
     return Membership.objects.filter(
         user=user, township=township, role=Role.HOUSEHOLD, household_code=household_code
     ).exists()
+
+
+def staff_of(township, query: str = "", *, never_signed_in: bool = False):
+    """People holding a role in ``township``, with those roles prefetched, by username.
+
+    ``query`` matches the username, e-mail or name, or a role's code, village,
+    household or institution exactly. ``never_signed_in``: active accounts that have
+    not signed in yet (the home page's count of invited people uses the same query).
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    here = Membership.objects.filter(township=township).order_by("role", "village_code", "pk")
+    people = get_user_model().objects.filter(
+        pk__in=Membership.objects.filter(township=township).values("user_id")
+    )
+    query = (query or "").strip()
+    if query:
+        matching_roles = Membership.objects.filter(township=township).filter(
+            Q(role=query)
+            | Q(village_code=query)
+            | Q(household_code=query)
+            | Q(alliance_member_code=query)
+        )
+        people = people.filter(
+            Q(username__icontains=query)
+            | Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(pk__in=matching_roles.values("user_id"))
+        )
+    if never_signed_in:
+        people = people.filter(last_login__isnull=True, is_active=True)
+    return people.prefetch_related(Prefetch("memberships", here, "roles_here")).order_by("username")

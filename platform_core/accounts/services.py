@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
@@ -18,6 +20,10 @@ from platform_core.errors import NotAllowed, PlatformError
 # Django apps whose records a township administrator manages in the township admin.
 TOWNSHIP_ADMIN_APPS = ["households", "scoring", "evaluation", "publication", "alliance"]
 TOWNSHIP_ADMIN_GROUP = "township administrators"
+
+
+class RoleError(PlatformError, ValueError):
+    """A role that cannot be granted or revoked as asked (``field`` names the input)."""
 
 
 def township_admin_group() -> Group:
@@ -38,19 +44,25 @@ def grant_role(
     *,
     household_code: str = "",
     alliance_member_code: str = "",
+    county=None,
 ) -> Membership:
     """Give ``user`` a ``role`` in ``township`` (idempotent).
 
     A household role names the household (``household_code``) and an alliance
     member role its institution (``alliance_member_code``): that is all they see.
+    A county administrator role (no township) names its ``county``; without one it
+    is county-wide (every county: the platform operator's).
     """
     if role == Role.HOUSEHOLD and not household_code:
-        raise ValueError("a household membership needs household_code")
+        raise RoleError(_("A household role names its household."), field="household_code")
     if role == Role.ALLIANCE_MEMBER and not alliance_member_code:
-        raise ValueError("an alliance membership needs alliance_member_code")
+        raise RoleError(
+            _("An alliance member role names its institution."), field="alliance_member_code"
+        )
     membership, _created = Membership.objects.get_or_create(
         user=user,
         township=township,
+        county=county if role == Role.COUNTY_ADMIN else None,
         role=role,
         village_code=village_code,
         household_code=household_code,
@@ -192,3 +204,276 @@ def _holds(user, township, role: str, village_code: str) -> bool:
         )
         and memberships.exists()
     )
+
+
+# --- staff of a township: invitations, roles, accounts, sign-in links ------------------
+#
+# A township administrator acts only on memberships of their own township. Acting on
+# the account itself (deactivating it, a sign-in link that sets its password, lifting
+# its lockout) is allowed only for people whose every role is in this township: anyone
+# who also holds a role elsewhere (another township, the county) or is a superuser
+# keeps their account out of this township's hands; their roles here can still be
+# revoked. Otherwise an administrator of one township could take over an account
+# that works in another.
+
+PHONE_RE = re.compile(r"^\+?\d{6,15}$")
+
+
+class StaffError(RoleError):
+    """A refused staff action; ``field`` names the form input it is about."""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: object
+    created: bool  # a new account (no password yet: send them a sign-in link)
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits with an optional leading +; spaces, dashes and dots dropped."""
+    return re.sub(r"[\s.\-()]", "", phone or "")
+
+
+def invite_person(*, email: str = "", phone: str = "", name: str = "") -> Invitation:
+    """The person with this e-mail (else this phone), created when new.
+
+    E-mail people sign in with their e-mail (the username, as at onboarding);
+    phone-only people with their phone number, which is their username. A new
+    account has no usable password: its first sign-in is through a sign-in link.
+    """
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    User = get_user_model()
+    email = (email or "").strip().lower()
+    phone = normalise_phone(phone)
+    if not email and not phone:
+        raise StaffError(_("Give an e-mail address or a phone number."), field="email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise StaffError(
+                _("%(email)s is not a valid e-mail address.") % {"email": email}, field="email"
+            ) from None
+    if phone and not PHONE_RE.match(phone):
+        raise StaffError(
+            _("%(phone)s is not a phone number (6 to 15 digits, optionally a leading +).")
+            % {"phone": phone},
+            field="phone",
+        )
+    username = email or phone
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None and email:
+        user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is not None:
+        return Invitation(user, False)
+    user = User(username=username, email=email, first_name=(name or "").strip()[:150])
+    user.set_unusable_password()
+    user.save()
+    return Invitation(user, True)
+
+
+def grant_membership(
+    township,
+    user,
+    role: str,
+    *,
+    by: Actor,
+    village_code: str = "",
+    household_code: str = "",
+    alliance_member_code: str = "",
+) -> Membership:
+    """A township administrator's grant: every code checked against this township.
+
+    Never the county role; the village, household and institution must exist here;
+    a household code only for the household role, an institution only for the
+    alliance member role; a role held already is refused (nothing would change).
+    """
+    from django_tenants.utils import tenant_context
+
+    from platform_core.alliance.models import AllianceMember
+    from platform_core.households.models import Household, Village
+
+    village_code = (village_code or "").strip()
+    household_code = (household_code or "").strip()
+    alliance_member_code = (alliance_member_code or "").strip()
+    if role not in Role.values or role == Role.COUNTY_ADMIN:
+        raise StaffError(
+            _("A township grants its own roles only; %(role)s is not one.") % {"role": role},
+            field="role",
+        )
+    if household_code and role != Role.HOUSEHOLD:
+        raise StaffError(_("Only the household role names a household."), field="household_code")
+    if alliance_member_code and role != Role.ALLIANCE_MEMBER:
+        raise StaffError(
+            _("Only the alliance member role names an institution."),
+            field="alliance_member_code",
+        )
+    with tenant_context(township):
+        if village_code and not Village.objects.filter(code=village_code).exists():
+            raise StaffError(
+                _("There is no village %(code)s in %(township)s.")
+                % {"code": village_code, "township": township.name},
+                field="village_code",
+            )
+        if household_code:
+            household = Household.objects.filter(code=household_code).select_related("village")
+            found = household.first()
+            if found is None:
+                raise StaffError(
+                    _("There is no household %(code)s in %(township)s.")
+                    % {"code": household_code, "township": township.name},
+                    field="household_code",
+                )
+            if village_code and found.village.code != village_code:
+                raise StaffError(
+                    _("Household %(code)s is not in village %(village)s.")
+                    % {"code": household_code, "village": village_code},
+                    field="village_code",
+                )
+        if (
+            alliance_member_code
+            and not AllianceMember.objects.filter(code=alliance_member_code).exists()
+        ):
+            raise StaffError(
+                _("There is no alliance institution %(code)s in %(township)s.")
+                % {"code": alliance_member_code, "township": township.name},
+                field="alliance_member_code",
+            )
+    held = Membership.objects.filter(
+        user=user,
+        township=township,
+        role=role,
+        village_code=village_code,
+        household_code=household_code,
+        alliance_member_code=alliance_member_code,
+    )
+    if held.exists():
+        raise StaffError(
+            _("%(user)s already holds this role here.") % {"user": user.get_username()},
+            field="role",
+        )
+    if not user.is_active:
+        _only_here(user, township, _("reactivate their account"))
+        user.is_active = True  # deactivated here before: a new role switches it on again
+        user.save(update_fields=["is_active"])
+    return grant_role(
+        user,
+        township,
+        role,
+        village_code,
+        household_code=household_code,
+        alliance_member_code=alliance_member_code,
+    )
+
+
+def revoke_role(membership: Membership, *, by: Actor) -> None:
+    """Take one role away; a township keeps at least one administrator."""
+    if membership.role == Role.COUNTY_ADMIN or membership.township_id is None:
+        raise StaffError(_("A county role is revoked by the county."))
+    _keep_an_administrator(membership.township, [membership.pk])
+    user = membership.user
+    membership.delete()
+    if not Membership.objects.filter(user=user, role=Role.TOWNSHIP_ADMIN).exists():
+        user.groups.remove(township_admin_group())
+
+
+def _keep_an_administrator(township, leaving: list[int]) -> None:
+    admins = Membership.objects.filter(township=township, role=Role.TOWNSHIP_ADMIN)
+    if admins.exists() and not admins.exclude(pk__in=leaving).exists():
+        raise StaffError(
+            _(
+                "%(township)s would have no administrator left: grant the role to someone "
+                "else first."
+            )
+            % {"township": township.name}
+        )
+
+
+def roles_elsewhere(user, township) -> bool:
+    """Whether the account also works outside ``township`` (or is a superuser)."""
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user).exclude(township=township).exists()
+
+
+def _only_here(user, township, what: str) -> None:
+    """Refuse acting on an account that is not wholly this township's (see above)."""
+    if roles_elsewhere(user, township):
+        raise StaffError(
+            _(
+                "%(user)s also holds roles outside %(township)s, so only they or the county "
+                "may %(what)s."
+            )
+            % {"user": user.get_username(), "township": township.name, "what": what}
+        )
+
+
+def deactivate_account(user, township, *, by: Actor) -> bool:
+    """Revoke every role ``user`` holds here, and switch the account off if it has no
+    other. Returns True when the account was deactivated, False when it stays active
+    because the person holds roles elsewhere (those are not this township's to end)."""
+    if by.user is not None and by.user.pk == user.pk:
+        raise StaffError(_("You cannot deactivate your own account."))
+    here = Membership.objects.filter(user=user, township=township)
+    _keep_an_administrator(township, list(here.values_list("pk", flat=True)))
+    for record in ApiToken.objects.filter(user=user, township=township, revoked_at=None):
+        revoke_token(record)
+    here.delete()
+    if not Membership.objects.filter(user=user, role=Role.TOWNSHIP_ADMIN).exists():
+        user.groups.remove(township_admin_group())
+    if roles_elsewhere(user, township):
+        return False
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return True
+
+
+def signin_token(user, township, *, by: Actor) -> tuple[str, str]:
+    """(uidb64, token) of a one-time sign-in link: the person sets a password with it.
+
+    Django's password-reset token: it expires after ``PASSWORD_RESET_TIMEOUT`` and is
+    spent once the password changes (or the person signs in). Only for active people
+    whose every role is in this township.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if not user.is_active:
+        raise StaffError(
+            _("%(user)s is deactivated; grant a role to reactivate the account first.")
+            % {"user": user.get_username()}
+        )
+    _only_here(user, township, _("reset their password"))
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def mail_signin_link(user, link: str, township) -> bool:
+    """E-mail the link when the person has an address and e-mail is configured."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    if not user.email or not settings.SEND_SIGNIN_EMAIL:
+        return False
+    send_mail(
+        _("Your sign-in link for %(township)s") % {"township": township.name},
+        _(
+            "Open this link to choose your password and sign in (it works once, for a few "
+            "days): %(link)s"
+        )
+        % {"link": link},
+        None,
+        [user.email],
+    )
+    return True
+
+
+def unlock_account(user, township, *, by: Actor) -> None:
+    """Lift a sign-in lockout (django-axes) of someone whose roles are all here."""
+    from axes.utils import reset
+
+    _only_here(user, township, _("lift their sign-in lockout"))
+    reset(username=user.get_username())

@@ -45,7 +45,7 @@ class Viewer:
         """The viewer for ``user`` in ``township`` (None: the county), narrowed by ``token``."""
         if user is None or not user.is_authenticated:
             return cls.anonymous(township)
-        here = Q(role=Role.COUNTY_ADMIN) | (Q(township=township) if township else Q(pk=None))
+        here = county_roles(township) | (Q(township=township) if township else Q(pk=None))
         scopes = [
             Scope(m.role, m.village_code, m.household_code, m.alliance_member_code)
             for m in Membership.objects.filter(here, user=user).only(
@@ -128,6 +128,15 @@ def viewer_of(request) -> Viewer:
     ):
         cached = request.viewer = Viewer.of(user, township)
     return cached
+
+
+def county_roles(township) -> Q:
+    """County administrator memberships that count in ``township`` (None: the county site):
+    those of its county, and county-wide ones (no county)."""
+    county_role = Q(role=Role.COUNTY_ADMIN)
+    if township is None:
+        return county_role
+    return county_role & (Q(county__isnull=True) | Q(county_id=township.county_id))
 
 
 def _token_allows(token: ApiToken, scope: Scope) -> bool:

@@ -30,9 +30,15 @@ class PluginError(PlatformError):
 
 
 class InvalidSettings(PluginError):
-    """Settings that do not fit the plugin's schema (the API names the ``settings`` input)."""
+    """Settings that do not fit the plugin's schema (the API names the ``settings`` input).
 
-    field = "settings"
+    ``problems`` maps each offending top-level setting (``""``: the object as a whole)
+    to its messages, so that a form generated from the schema shows them at the field.
+    """
+
+    def __init__(self, *args, problems: dict[str, list[str]] | None = None):
+        super().__init__(*args, field="settings")
+        self.problems = problems or {}
 
 
 def validate_settings(key: str, settings: dict | None) -> dict:
@@ -43,16 +49,43 @@ def validate_settings(key: str, settings: dict | None) -> dict:
     errors = sorted(validator.iter_errors(settings), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
+        problems: dict[str, list[str]] = {}
         for error in errors[:10]:
             path = "settings" + "".join(
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
             )
             lines.append(f"{path}: {error.message}")
+            for name in _setting_names(error, settings):
+                problems.setdefault(name, []).append(error.message)
         raise InvalidSettings(
             _("plugin %(plugin)s: invalid settings — %(problems)s")
-            % {"plugin": key, "problems": "; ".join(lines)}
+            % {"plugin": key, "problems": "; ".join(lines)},
+            problems=problems,
         )
     return settings
+
+
+def _setting_names(error, settings) -> list[str]:
+    """The top-level settings a schema error is about (a missing required one included)."""
+    path = list(error.absolute_path)
+    if path:
+        return [str(path[0])]
+    if error.validator == "required" and isinstance(settings, dict):
+        return [name for name in error.validator_value if name not in settings] or [""]
+    return [""]
+
+
+def configure_plugin(township, key: str, settings: dict) -> None:
+    """Change the settings of a plugin the township has enabled (refused if it has not)."""
+    from tenants.models import PluginActivation
+
+    enabled = PluginActivation.objects.filter(township=township, plugin=key, enabled=True)
+    if not enabled.exists():
+        raise PluginError(
+            _("Plugin %(key)s is not enabled in %(township)s; enable it first.")
+            % {"key": key, "township": township.name}
+        )
+    enable_plugins(township, {key: settings})
 
 
 def enable_plugin(township, key: str, settings: dict | None = None) -> None:

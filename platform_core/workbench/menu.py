@@ -48,6 +48,9 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("month", _("This month"), "work:month", ADMIN_ROLES),
     ("mine", _("My household"), "work:mine", (Role.HOUSEHOLD,)),
     ("eligibility", _("Eligibility check"), "work:eligibility", CHECK_ROLES),
+    ("staff", _("Staff and roles"), "work:staff", ADMIN_ONLY),
+    ("policy", _("Township policy"), "work:policy", ADMIN_ONLY),
+    ("plugins", _("Plugins"), "work:plugins", ADMIN_ONLY),
 ]
 
 

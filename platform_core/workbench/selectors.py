@@ -172,6 +172,18 @@ def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
                 urls.get("mine", ""),
             )
         )
+    if holds_any(viewer, (Role.TOWNSHIP_ADMIN,)) and viewer.township is not None:
+        from platform_core.accounts.selectors import staff_of
+
+        staff_url = urls.get("staff", "")
+        lines.append(
+            Waiting(
+                "invited",
+                _("People invited who have not signed in yet"),
+                staff_of(viewer.township, never_signed_in=True).count(),
+                f"{staff_url}?never=1" if staff_url else "",
+            )
+        )
     return lines
 
 

@@ -14,6 +14,8 @@ from platform_core.workbench.views import (
     rate,
     record,
     review,
+    settings,
+    staff,
 )
 
 app_name = "work"
@@ -36,5 +38,14 @@ urlpatterns = [
     path("declarations/<int:pk>/", declarations.declaration, name="declaration"),
     path("eligibility/", eligibility.eligibility, name="eligibility"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
+    path("staff/", staff.staff, name="staff"),
+    path("staff/roles/<int:pk>/revoke/", staff.revoke, name="staff-revoke"),
+    path("staff/people/<int:pk>/deactivate/", staff.deactivate, name="staff-deactivate"),
+    path("staff/people/<int:pk>/link/", staff.signin_link, name="staff-link"),
+    path("staff/people/<int:pk>/unlock/", staff.unlock, name="staff-unlock"),
+    path("policy/", settings.policy, name="policy"),
+    path("plugins/", settings.plugins, name="plugins"),
+    path("plugins/<str:key>/", settings.plugin_settings, name="plugin"),
+    path("plugins/<str:key>/<str:action>/", settings.plugin_switch, name="plugin-switch"),
     *screens.urlpatterns(),
 ]
