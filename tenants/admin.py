@@ -134,6 +134,13 @@ class TownshipAdmin(CountyModelAdmin):
         """Only the townships of the counties this administrator administers."""
         return administered_townships(request.user)
 
+    def changelist_view(self, request, extra_context=None):
+        """Onboarding, administrators and limits are done in the county workbench."""
+        from django.urls import reverse
+
+        extra_context = {**(extra_context or {}), "workbench_url": reverse("county-work:home")}
+        return super().changelist_view(request, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "county":
             counties = administered_counties(request.user)

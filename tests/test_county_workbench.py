@@ -241,3 +241,10 @@ def test_the_county_api_is_scoped_to_the_administrators_county(counties, townshi
     )
     assert body["data"]["onboardTownship"]["errors"][0]["field"] == "county"
     assert not Township.objects.filter(code="330599002").exists()
+
+
+def test_the_county_admin_lists_link_to_the_county_workbench(counties):
+    page = signed_in(counties["ours"]).get("/admin/tenants/township/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'href="/work/"' in html
+    assert "330502901" in html and "330502902" not in html  # the other county's: left out
