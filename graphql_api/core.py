@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from graphene import relay
 from graphene.relay.id_type import BaseGlobalIDType
 from graphene_django.fields import DjangoConnectionField
-from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, VariableNode
+from graphql.language import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    NullValueNode,
+    VariableNode,
+)
 from graphql_relay import cursor_to_offset
 
 from graphql_api import limits
@@ -87,10 +93,14 @@ def selected_field(info, name: str) -> FieldNode | None:
 
 
 def argument(info, field: FieldNode, name: str, default):
+    """An Int argument of ``field`` as asked (a literal or a variable); ``default`` when null."""
     for arg in field.arguments or ():
         if arg.name.value == name:
             if isinstance(arg.value, VariableNode):
-                return info.variable_values.get(arg.value.name.value, default)
+                value = info.variable_values.get(arg.value.name.value)
+                return default if value is None else value
+            if isinstance(arg.value, NullValueNode):
+                return default
             return int(arg.value.value)
     return default
 
@@ -232,18 +242,22 @@ def _check_page_arguments(args: dict) -> None:
 
     Negative ``first``/``last``/``offset``, ``offset`` together with ``before``, and
     cursors that are not this API's (negative positions slice a queryset backwards).
+    An empty cursor is no cursor.
     """
+    for key in ("after", "before"):
+        if args.get(key) == "":
+            del args[key]
     for key in ("first", "last", "offset"):
         value = args.get(key)
         if value is not None and value < 0:
             message = _("%(key)s=%(value)d: use 0 or more.") % {"key": key, "value": value}
             raise ApiError(BAD_INPUT, message)
-    if args.get("offset") is not None and args.get("before"):
+    if args.get("offset") is not None and args.get("before") is not None:
         message = _("offset and before cannot be used together; page with first/after.")
         raise ApiError(BAD_INPUT, message)
     for key in ("after", "before"):
         cursor = args.get(key)
-        if cursor:  # an empty cursor is no cursor
+        if cursor is not None:
             position = cursor_to_offset(cursor)
             if position is None or position < 0:
                 message = _("%(key)s=%(value)r is not a cursor of this list.")

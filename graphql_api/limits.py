@@ -1,14 +1,13 @@
 """Query limits, checked before anything runs: size, depth, complexity, introspection, pages.
 
-Two passes, both before execution. ``precheck`` is cheap and runs first: the
-query's size in bytes, the parser's token budget (``parse(max_tokens=…)``), then
-one bounded walk of each operation counting every field selection — aliases,
-``__typename`` and introspection fields included, fragments expanded once per
-spread — and the aliases, depth and cost. Only a document within these limits
-reaches graphql-core's full validation (whose overlapping-fields rule is
-quadratic in the fields of one selection set) and execution. Callers without a
-role here (anonymous, or signed in elsewhere) get much lower limits: they may only
-ask ``health``.
+``precheck`` runs first and is cheap: the query's size in bytes, the parser's token
+budget (``parse(max_tokens=…)``), then one bounded walk of each operation counting
+every field selection — aliases, ``__typename`` and introspection fields included,
+fragments expanded once per spread — and the aliases, depth and cost. Only a
+document within these limits reaches graphql-core's full validation (whose
+overlapping-fields rule is quadratic in the fields of one selection set) with
+``rules_for``'s rules, and then execution. Callers without a role here (anonymous,
+or signed in elsewhere) get much lower size limits: they may only ask ``health``.
 
 Complexity counts every field once, multiplied by the page size of each
 connection around it (``first``/``last``, or the default page when omitted),
@@ -23,10 +22,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from graphql import GraphQLError, GraphQLSyntaxError, parse, validate
+from graphql import GraphQLError, GraphQLSyntaxError, parse
 from graphql.language import (
     ArgumentNode,
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -98,45 +99,55 @@ def size_limits(viewer) -> SizeLimits:
 PUBLIC_ROOT_FIELDS = {"health", "__typename"}
 
 
-def precheck(schema, query, variables: dict | None, viewer) -> list[GraphQLError]:
-    """The cheap refusals of one request, before full validation and execution.
+def precheck(query, variables: dict | None, viewer) -> tuple[DocumentNode | None, list]:
+    """The parsed document and the cheap refusals of one request, before full validation.
 
-    Empty when the document may go on; the errors otherwise (each with its code).
+    Refusals (each a ``GraphQLError`` with its code) mean the document goes no further;
+    a document that does not parse is left to full validation (``INVALID_QUERY``).
     """
     if not isinstance(query, str):
-        return [_error(_("The query must be a string."), BAD_INPUT)]
+        return None, [_error(_("The query must be a string."), BAD_INPUT)]
     limits = size_limits(viewer)
     size = len(query.encode("utf-8", "surrogatepass"))
     if size > limits.query_bytes:
         message = _("The query is %(size)d bytes long; the limit is %(limit)d.")
-        return [_error(message % {"size": size, "limit": limits.query_bytes}, QUERY_TOO_LARGE)]
+        return None, [
+            _error(message % {"size": size, "limit": limits.query_bytes}, QUERY_TOO_LARGE)
+        ]
     try:
         document = parse(query, max_tokens=limits.tokens)
     except GraphQLSyntaxError as error:
         if "more than" in error.message and "tokens" in error.message:
             message = _("The query has more than %(limit)d tokens.")
-            return [_error(message % {"limit": limits.tokens}, QUERY_TOO_LARGE)]
-        return []  # full validation answers it as INVALID_QUERY
+            return None, [_error(message % {"limit": limits.tokens}, QUERY_TOO_LARGE)]
+        return None, []
     except RecursionError:  # brackets nested hundreds deep
         message = _("The query is nested too deeply to read; the limit is %(limit)d levels.")
-        return [_error(message % {"limit": max_depth()}, QUERY_TOO_DEEP)]
+        return None, [_error(message % {"limit": max_depth()}, QUERY_TOO_DEEP)]
     refusals = _nul_in_variables(variables)
-    return refusals + validate(schema, document, _cheap_rules(variables or {}, viewer))
+    fragments = _fragments(document)
+    for operation in document.definitions:
+        if isinstance(operation, OperationDefinitionNode):
+            refusal = _size_refusal(operation, fragments, variables, limits)
+            if refusal is not None:
+                refusals.append(refusal)
+    return document, refusals
 
 
 def rules_for(variables: dict | None, viewer) -> list[type[ValidationRule]]:
-    """The validation rules of one request (the precheck's among them)."""
+    """The validation rules of one request: the standard ones, size and cost, NUL text,
+    sign-in and introspection (size and cost again, so that tools validating a document
+    without ``precheck`` — the API guide's test — see the same limits)."""
     # The standard rules first: graphql-core runs only the rules it is given.
-    rules: list[type[ValidationRule]] = [*specified_rules, *_cheap_rules(variables or {}, viewer)]
-    if not introspection_allowed():
-        rules.append(NoIntrospection)
-    return rules
-
-
-def _cheap_rules(variables: dict, viewer) -> list[type[ValidationRule]]:
-    rules: list[type[ValidationRule]] = [_cost_rule(variables, size_limits(viewer)), NoNulText]
+    rules: list[type[ValidationRule]] = [
+        *specified_rules,
+        _cost_rule(variables or {}, size_limits(viewer)),
+        NoNulText,
+    ]
     if not viewer.is_authenticated:
         rules.append(_sign_in_rule(has_user=viewer.user is not None))
+    if not introspection_allowed():
+        rules.append(NoIntrospection)
     return rules
 
 
@@ -251,35 +262,44 @@ def _holds_nul(value) -> bool:
 def _cost_rule(variables: dict, limits: SizeLimits) -> type[ValidationRule]:
     class QueryCost(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args):
-            fragments = {
-                f.name.value: f
-                for f in self.context.document.definitions
-                if f.kind == "fragment_definition"
-            }
-            walker = _Walker(fragments, variables, limits.fields)
-            try:
-                cost = walker.cost(node.selection_set, depth=0)
-            except _TooManyFields:
-                message = _("The query selects more than %(limit)d fields.")
-                self.report_error(_error(message % {"limit": limits.fields}, QUERY_TOO_LARGE, node))
-                return
-            if walker.aliases > limits.aliases:
-                message = _("The query uses %(count)d aliases; the limit is %(limit)d.")
-                values = {"count": walker.aliases, "limit": limits.aliases}
-                self.report_error(_error(message % values, QUERY_TOO_LARGE, node))
-            elif walker.depth > max_depth():
-                message = _("The query is nested %(depth)d levels deep; the limit is %(limit)d.")
-                values = {"depth": walker.depth, "limit": max_depth()}
-                self.report_error(_error(message % values, QUERY_TOO_DEEP, node))
-            elif cost > max_complexity():
-                message = _(
-                    "The query would cost %(cost)d points; the limit is %(limit)d. "
-                    "Ask for smaller pages or fewer nested fields."
-                )
-                values = {"cost": cost, "limit": max_complexity()}
-                self.report_error(_error(message % values, QUERY_TOO_COMPLEX, node))
+            fragments = _fragments(self.context.document)
+            refusal = _size_refusal(node, fragments, variables, limits)
+            if refusal is not None:
+                self.report_error(refusal)
 
     return QueryCost
+
+
+def _fragments(document: DocumentNode) -> dict:
+    return {f.name.value: f for f in document.definitions if isinstance(f, FragmentDefinitionNode)}
+
+
+def _size_refusal(
+    node: OperationDefinitionNode, fragments: dict, variables, limits: SizeLimits
+) -> GraphQLError | None:
+    """Why one operation is too big (fields, aliases, depth, cost), or None: one walk."""
+    walker = _Walker(fragments, variables if isinstance(variables, dict) else {}, limits.fields)
+    try:
+        cost = walker.cost(node.selection_set, depth=0)
+    except _TooManyFields:
+        message = _("The query selects more than %(limit)d fields.")
+        return _error(message % {"limit": limits.fields}, QUERY_TOO_LARGE, node)
+    if walker.aliases > limits.aliases:
+        message = _("The query uses %(count)d aliases; the limit is %(limit)d.")
+        values = {"count": walker.aliases, "limit": limits.aliases}
+        return _error(message % values, QUERY_TOO_LARGE, node)
+    if walker.depth > max_depth():
+        message = _("The query is nested %(depth)d levels deep; the limit is %(limit)d.")
+        values = {"depth": walker.depth, "limit": max_depth()}
+        return _error(message % values, QUERY_TOO_DEEP, node)
+    if cost > max_complexity():
+        message = _(
+            "The query would cost %(cost)d points; the limit is %(limit)d. "
+            "Ask for smaller pages or fewer nested fields."
+        )
+        values = {"cost": cost, "limit": max_complexity()}
+        return _error(message % values, QUERY_TOO_COMPLEX, node)
+    return None
 
 
 class _TooManyFields(Exception):

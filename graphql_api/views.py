@@ -20,7 +20,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAll
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast, parse
+from graphql import ExecutionResult, OperationType, get_operation_ast
 
 from graphql_api import limits
 from graphql_api.errors import UNAUTHENTICATED, format_error
@@ -94,11 +94,12 @@ class PlatformGraphQLView(GraphQLView):
             raise HttpError(HttpResponseBadRequest(message)) from None
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, *rest):
+        document = None
         if query:  # no query: the view answers it (GraphiQL, or "Must provide query string")
-            refused = limits.precheck(self.schema.graphql_schema, query, variables, request.viewer)
+            document, refused = limits.precheck(query, variables, request.viewer)
             if refused:
                 return ExecutionResult(data=None, errors=refused)
-        if request.method == "GET" and query and _writes(query, operation_name):
+        if request.method == "GET" and document and _writes(document, operation_name):
             from django.utils.translation import gettext as _
 
             message = _("A mutation is sent with POST; GET requests only read.")
@@ -165,12 +166,9 @@ def _read_only(call, request, *args, **kwargs):
     return response
 
 
-def _writes(query: str, operation_name: str | None) -> bool:
-    """Whether the operation to run is anything but a query (unparsable: the view says so)."""
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return False
+def _writes(document, operation_name: str | None) -> bool:
+    """Whether the operation to run is anything but a query."""
+    operation = get_operation_ast(document, operation_name)
     return operation is not None and operation.operation != OperationType.QUERY
 
 

@@ -67,6 +67,17 @@ def test_finding_8_negative_offset_offset_with_before_and_foreign_cursors_are_ba
         body = gql(admin, url, "{ " + arguments + " { totalCount edges { node { code } } } }")
         assert codes(body) == ["BAD_INPUT"], (arguments, body)
         assert named in _message(body) and body["errors"][0]["path"] == ["households"]
+    # found by the fuzz test: an empty cursor with offset, a null limit
+    empty = gql(admin, url, '{ households(offset: 0, before: "") { totalCount } }')
+    assert empty["data"]["households"]["totalCount"] == 3 and not empty.get("errors")
+    null = gql(admin, url, '{ household(code: "V01-0001") { latestEntries(limit: null) { id } } }')
+    assert not null.get("errors")
+    page = gql(
+        admin,
+        url,
+        "{ households(first: 1) { edges { node { latestEntries(limit: null) { id } } } } }",
+    )
+    assert not page.get("errors")
     # the same on a nested list, and what still works
     ledger = '{ household(code: "V01-0001") { ledger(offset: -2) { totalCount } } }'
     assert codes(gql(admin, url, ledger)) == ["BAD_INPUT"]
@@ -163,6 +174,16 @@ def test_finding_8_a_body_that_is_not_utf8_is_a_400_with_a_json_error(village, c
         reply = client.post(endpoint(village), b"\xff\xfe{ health }", content_type=content_type)
         assert reply.status_code == 400 and reply["Content-Type"] == "application/json"
         assert codes(reply.json()) == ["BAD_INPUT"] and "UTF-8" in _message(reply.json())
+
+
+def test_finding_8_a_body_over_the_upload_limit_is_a_413_with_a_json_error(village, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = json.dumps({"query": "{ health { status } }", "variables": {"x": "y" * 2_000}})
+    reply = Client().post(
+        endpoint(village), body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert reply.status_code == 413 and codes(reply.json()) == ["BAD_INPUT"]
+    assert "larger than 1000 bytes" in _message(reply.json())
 
 
 def test_finding_8_malformed_json_bodies_are_bad_input(village):
