@@ -248,3 +248,8 @@ def test_the_county_admin_lists_link_to_the_county_workbench(counties):
     html = page.content.decode()
     assert page.status_code == 200 and 'href="/work/"' in html
     assert "330502901" in html and "330502902" not in html  # the other county's: left out
+
+
+def test_the_county_dashboard_shows_the_administrators_county(counties):
+    html = signed_in(counties["theirs"]).get("/dashboard/").content.decode()
+    assert 'data-township="330502902"' in html and 'data-township="330502901"' not in html

@@ -222,11 +222,15 @@ class TownshipFigures:
     refreshed_at: dt.datetime
 
 
-def county_figures() -> list[TownshipFigures]:
-    """Each township's statistics row (public schema): tiers of its latest month, hotline."""
+def county_figures(townships=None) -> list[TownshipFigures]:
+    """Each township's statistics row (public schema): tiers of its latest month, hotline.
+
+    ``townships``: only these (a county administrator's county); None: every township."""
     from tenants.models import TownshipStatistics
 
     rows = TownshipStatistics.objects.select_related("township").order_by("township__code")
+    if townships is not None:
+        rows = rows.filter(township__in=townships)
     return [
         TownshipFigures(
             row.township.code,

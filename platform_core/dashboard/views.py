@@ -62,8 +62,11 @@ def county_dashboard(request):
         return _login(request)
     if not selectors.county_allowed(Viewer.of(request.user, None)):
         raise PermissionDenied
-    townships = selectors.county_figures()
-    months = selectors.county_tiers_by_month()
+    from tenants.selectors import administered_townships
+
+    mine = administered_townships(request.user)  # a county administrator's own county
+    townships = selectors.county_figures(mine)
+    months = selectors.county_tiers_by_month(mine)
     names = [t.name for t in townships]
     context = {
         "townships": townships,

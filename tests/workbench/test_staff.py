@@ -310,3 +310,10 @@ def test_the_home_page_counts_people_who_never_signed_in(world, admin, signed_in
     count = int(re.search(r'class="badge[^"]*">(\d+)<', line).group(1))
     listed = client.get(work(world, "staff/"), {"never": "1"}).content.decode()
     assert count == listed.count("data-person=") >= 2
+
+
+def test_the_staff_page_speaks_chinese_by_default(world, admin):
+    client = Client()  # no Accept-Language: the platform's default, zh-hans
+    client.force_login(admin.user)
+    html = client.get(work(world, "staff/")).content.decode()
+    assert "人员与角色" in html and "授予角色" in html and "手机号码" in html
