@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -57,9 +57,9 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
 def menu_for(viewer: Viewer, township) -> list[MenuItem]:
     """The core's pages and the enabled plugins' screens this viewer may open."""
     items = [
-        MenuItem(key, str(label), url)
+        MenuItem(key, str(label), reverse(name))
         for key, label, name, roles in CORE_PAGES
-        if holds_any(viewer, roles) and (url := _url(name))
+        if holds_any(viewer, roles)
     ]
     return items + plugin_items(viewer, township)
 
@@ -74,10 +74,10 @@ def page_url(viewer: Viewer, township, url_name: str) -> str:
 
     for _key, _label, name, roles in CORE_PAGES:
         if name == url_name:
-            return _url(name) if holds_any(viewer, roles) else ""
+            return reverse(name) if holds_any(viewer, roles) else ""
     for mounted in enabled_screens(township):
         if mounted.url_name == url_name and holds_any(viewer, mounted.screen.roles):
-            return _url(url_name)
+            return reverse(url_name)
     return ""
 
 
@@ -109,10 +109,3 @@ def plugin_items(viewer: Viewer, township) -> list[MenuItem]:
             )
         )
     return items
-
-
-def _url(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # a core page not mounted in this build
-        return ""
