@@ -186,6 +186,7 @@ def _open_screens(key: str, screens: list, township) -> list[str]:
     """Each screen's answer in ``township``, to its roles, to another role, where enabled or not."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
@@ -193,6 +194,7 @@ def _open_screens(key: str, screens: list, township) -> list[str]:
     from platform_core.plugins.manager import hooks_for
     from tenants.models import Township
 
+    schema = connection.tenant  # a request ends on the public schema: restored below
     township = Township.objects.get(pk=township.pk)  # its current plugins
     enabled = key in hooks_for(township).enabled
     problems: list[str] = []
@@ -238,6 +240,7 @@ def _open_screens(key: str, screens: list, township) -> list[str]:
                     )
     finally:
         get_user_model().objects.filter(pk__in=[u.pk for u in made]).delete()
+        connection.set_tenant(schema)
     return problems
 
 
