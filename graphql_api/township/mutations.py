@@ -162,14 +162,14 @@ class RecordEntry(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, rule_code, occurred_on, evidence, **data):
-        from platform_core.scoring.services import ExternalIdConflict, record_entry
+        from platform_core.scoring.services import ExternalIdConflict, record_by_hand
 
         household = household_by_code(info, household_code)
         who = require(info, STAFF_ROLES, household.village.code)
         if not evidence.strip():
             raise InputError("evidence", BAD_INPUT, _("Evidence is required."))
         try:
-            entry = record_entry(
+            entry = record_by_hand(
                 household=household,
                 rule=rule_by_code(rule_code),
                 occurred_on=past_or_today(occurred_on, "occurredOn"),

@@ -23,7 +23,7 @@ from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
 from platform_core.scoring.models import Declaration, EvidencePhoto, Rule, ScoreEvent
-from platform_core.scoring.services import record_entry, require_role
+from platform_core.scoring.services import record_by_hand, record_entry, require_role
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 DECLARATION_SOURCE = "declaration"
@@ -81,11 +81,11 @@ def attach_photos(
 
 
 def record_with_photos(*, photos=(), **entry) -> ScoreEvent:
-    """``record_entry`` and its photos in one transaction: both or neither."""
+    """``record_by_hand`` and its photos in one transaction: both or neither."""
     for upload in photos:
         check_photo(upload)
     with transaction.atomic():
-        recorded = record_entry(**entry)
+        recorded = record_by_hand(**entry)
         if photos and not recorded.photos.exists():  # a retried submission keeps the first
             attach_photos(photos, by=entry["recorder"], entry=recorded)
     return recorded

@@ -161,8 +161,7 @@ def record_entry(
     evaluation_round=None,
     review: bool | None = None,
 ) -> ScoreEvent:
-    """Record one entry: proposed when it needs review (default: as the rule says), and
-    always when the recorder may not review entries of that village.
+    """Record one entry: proposed when it needs review (default: as the rule says).
 
     With an ``external_id`` already recorded for ``source``, for the same household
     and rule, the existing entry is returned, so retrying a feed never duplicates;
@@ -173,8 +172,6 @@ def record_entry(
     require_role(
         recorder, STAFF_ROLES, village_code=household.village.code, what=_("record ledger entries")
     )
-    if not may_review(recorder, household.village.code):
-        review = True  # whoever cannot review only proposes: the joint review sees it
     if external_id:
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -207,6 +204,15 @@ def record_entry(
             return _same_entry(existing, household, rule)
         raise
     return entry
+
+
+def record_by_hand(*, household: Household, recorder: Actor, **entry) -> ScoreEvent:
+    """An entry a person records by hand (the API, the workbench): proposed unless they may
+    review entries of that village, whatever the rule says, so a free-form entry always
+    passes a second person. Plugins whose own procedure vouches for their entries (an
+    inspection round) call ``record_entry`` and let the rule decide."""
+    review = None if may_review(recorder, household.village.code) else True
+    return record_entry(household=household, recorder=recorder, review=review, **entry)
 
 
 def may_review(actor: Actor, village_code: str) -> bool:
