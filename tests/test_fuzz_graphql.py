@@ -11,8 +11,8 @@ than ``INTERNAL_ERROR``.
 
 Bounded and reproducible: ``derandomize`` (the same examples on every run; set
 ``FUZZ_SEED`` to explore others) and ``FUZZ_EXAMPLES`` examples per case (default
-50, half that for anonymous callers, who are refused before anything runs; under a
-minute in all on two cores). Each example runs in a savepoint that is rolled back,
+60; half that for anonymous callers, who are refused before anything runs, and for
+invalid operations; about a minute in all on two cores). Each example runs in a savepoint that is rolled back,
 so mutations leave nothing behind for the next one.
 """
 
@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis_graphql import mutations, nodes, queries
+from hypothesis_graphql import Mode, mutations, nodes, queries
 
 import graphql_api
 from graphql_api.errors import CODES, INTERNAL
@@ -41,7 +41,7 @@ from tests import factories as f
 from tests.api import endpoint
 
 SNAPSHOTS = Path(graphql_api.__file__).resolve().parent / "schema"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 SEED = os.environ.get("FUZZ_SEED")  # another seed explores other examples (CI: none)
 MARCH = dt.date(2026, 3, 1)
 
@@ -246,6 +246,16 @@ def test_fuzzed_operations_of_the_full_township_schema_never_fail_on_our_side(
         _fuzz(strategy, endpoint(township), _admin("admin@jia.test", "pw-jia"))
     else:  # refused before anything runs: fewer examples tell as much
         _fuzz(strategy, endpoint(township), Client(), EXAMPLES // 2)
+
+
+@pytest.mark.parametrize("kind", sorted(OPERATIONS))
+def test_fuzzed_invalid_operations_are_refused_with_a_code(township, kind):
+    """Operations with one schema violation each (a wrong type, a missing argument …)."""
+    schema = graphql.build_schema((SNAPSHOTS / "township.all-plugins.graphql").read_text("utf-8"))
+    strategy = OPERATIONS[kind](
+        schema, custom_scalars=_scalars(_global_ids(schema, township.code)), mode=Mode.NEGATIVE
+    )
+    _fuzz(strategy, endpoint(township), _admin("admin@jia.test", "pw-jia"), EXAMPLES // 2)
 
 
 @pytest.mark.parametrize("kind", sorted(OPERATIONS))
