@@ -12,8 +12,8 @@ than ``INTERNAL_ERROR``.
 Bounded and reproducible: ``derandomize`` (the same examples on every run; set
 ``FUZZ_SEED`` to explore others) and ``FUZZ_EXAMPLES`` examples per case (default
 60; half that for anonymous callers, who are refused before anything runs, and for
-invalid operations; about a minute in all on two cores). Each example runs in a savepoint that is rolled back,
-so mutations leave nothing behind for the next one.
+invalid operations; about a minute in all on two cores). Each example runs in a
+savepoint that is rolled back, so mutations leave nothing behind for the next one.
 """
 
 from __future__ import annotations
