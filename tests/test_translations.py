@@ -161,7 +161,7 @@ def test_the_api_answers_refusals_in_the_requested_language(client, township_a, 
     assert refused["zh-hans"]["entry"] is None
     assert refused["zh-hans"]["errors"] == [
         {
-            "field": None,
+            "field": "points",  # the service names the argument its refusal is about
             "code": "REFUSED",
             "message": "分值 3 与规则 P7-02（-5）不符：积分记录的加减须与规则一致",
         }
