@@ -20,9 +20,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from platform_core.accounts import services as accounts
@@ -85,40 +84,42 @@ def home(request):
 
 class OnboardForm(WorkbenchForm):
     code = forms.CharField(
-        label=_lazy("Township code"),
+        label=gettext_lazy("Township code"),
         max_length=9,
-        help_text=_lazy("The 9-digit administrative division code."),
+        help_text=gettext_lazy("The 9-digit administrative division code."),
     )
-    name = forms.CharField(label=_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     county = forms.CharField(
-        label=_lazy("County code"),
+        label=gettext_lazy("County code"),
         max_length=6,
         required=False,
-        help_text=_lazy("Empty: the first six digits of the township code."),
+        help_text=gettext_lazy("Empty: the first six digits of the township code."),
     )
     slug = forms.CharField(
-        label=_lazy("Host name label"),
+        label=gettext_lazy("Host name label"),
         max_length=63,
         required=False,
-        help_text=_lazy("Empty: the code."),
+        help_text=gettext_lazy("Empty: the code."),
     )
     domain = forms.CharField(
-        label=_lazy("Domain"),
+        label=gettext_lazy("Domain"),
         max_length=253,
         required=False,
-        help_text=_lazy("Empty: the host name label under the base domain."),
+        help_text=gettext_lazy("Empty: the host name label under the base domain."),
     )
     plugins = forms.MultipleChoiceField(
-        label=_lazy("Plugins"),
+        label=gettext_lazy("Plugins"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_lazy("None ticked: the county's default plugins."),
+        help_text=gettext_lazy("None ticked: the county's default plugins."),
     )
     admin_emails = forms.CharField(
-        label=_lazy("Administrators' e-mails"),
+        label=gettext_lazy("Administrators' e-mails"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text=_lazy("One per line. New accounts get a password or a sign-in link, shown once."),
+        help_text=gettext_lazy(
+            "One per line. New accounts get a password or a sign-in link, shown once."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -204,28 +205,34 @@ def _link_for_new(request, township, email: str) -> None:
 
 
 class AdminForm(WorkbenchForm):
-    email = forms.EmailField(label=_lazy("E-mail"))
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
 
 
 class LimitsForm(WorkbenchForm):
     allowed_plugins = forms.MultipleChoiceField(
-        label=_lazy("Plugins the township may enable itself"),
+        label=gettext_lazy("Plugins the township may enable itself"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_lazy("None ticked: every plugin."),
+        help_text=gettext_lazy("None ticked: every plugin."),
     )
-    green_above_min = forms.IntegerField(label=_lazy("Green above, at least"), required=False)
-    green_above_max = forms.IntegerField(label=_lazy("Green above, at most"), required=False)
-    red_below_min = forms.IntegerField(label=_lazy("Red below, at least"), required=False)
-    red_below_max = forms.IntegerField(label=_lazy("Red below, at most"), required=False)
-    objection_days_min = forms.IntegerField(label=_lazy("Objection days, at least"), required=False)
-    objection_days_max = forms.IntegerField(label=_lazy("Objection days, at most"), required=False)
+    green_above_min = forms.IntegerField(
+        label=gettext_lazy("Green above, at least"), required=False
+    )
+    green_above_max = forms.IntegerField(label=gettext_lazy("Green above, at most"), required=False)
+    red_below_min = forms.IntegerField(label=gettext_lazy("Red below, at least"), required=False)
+    red_below_max = forms.IntegerField(label=gettext_lazy("Red below, at most"), required=False)
+    objection_days_min = forms.IntegerField(
+        label=gettext_lazy("Objection days, at least"), required=False
+    )
+    objection_days_max = forms.IntegerField(
+        label=gettext_lazy("Objection days, at most"), required=False
+    )
     allowed_score_windows = forms.MultipleChoiceField(
-        label=_lazy("Score windows the township may choose"),
+        label=gettext_lazy("Score windows the township may choose"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=ScoreWindow.choices,
-        help_text=_lazy("None ticked: any."),
+        help_text=gettext_lazy("None ticked: any."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -12,7 +12,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from plugins.integrity_card.models import CardBenefit, CardCheck
 from plugins.integrity_card.selectors import checks_of_members
@@ -30,12 +30,12 @@ def members_of(viewer):
 
 class CardCheckForm(WorkbenchForm):
     number = forms.CharField(
-        label=_lazy("Card number"),
+        label=gettext_lazy("Card number"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
-        help_text=_lazy("As printed on the card, e.g. HX-901-ABCD-EFGH."),
+        help_text=gettext_lazy("As printed on the card, e.g. HX-901-ABCD-EFGH."),
     )
-    institution = forms.ChoiceField(label=_lazy("Checking for"), required=False)
+    institution = forms.ChoiceField(label=gettext_lazy("Checking for"), required=False)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from plugins.loans.models import CreditLine, LoanApplication
 from plugins.loans.selectors import bank_applications, decision_queue
@@ -43,27 +43,27 @@ def waiting(viewer) -> int:
 
 class DecisionForm(WorkbenchForm):
     decision = forms.ChoiceField(
-        label=_lazy("Decision"),
+        label=gettext_lazy("Decision"),
         choices=[
-            ("approve", _lazy("Approve: open a credit line")),
-            ("reject", _lazy("Decline")),
+            ("approve", gettext_lazy("Approve: open a credit line")),
+            ("reject", gettext_lazy("Decline")),
         ],
         widget=forms.RadioSelect,
     )
     limit = forms.DecimalField(
-        label=_lazy("Credit limit (yuan)"),
+        label=gettext_lazy("Credit limit (yuan)"),
         required=False,
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        help_text=_lazy("Leave empty to grant the amount requested."),
+        help_text=gettext_lazy("Leave empty to grant the amount requested."),
     )
     reason = forms.CharField(
-        label=_lazy("Reason"),
+        label=gettext_lazy("Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("Needed to decline; the household is told."),
+        help_text=gettext_lazy("Needed to decline; the household is told."),
     )
 
     def clean(self):

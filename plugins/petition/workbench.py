@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from plugins.petition.models import DETERMINABLE_KINDS, Determination, Satisfaction, Status
 from plugins.petition.selectors import case_steps, cases_in
@@ -43,19 +43,19 @@ def waiting(viewer) -> int:
 
 
 class AdvanceForm(WorkbenchForm):
-    status = forms.ChoiceField(label=_lazy("Next step"))
+    status = forms.ChoiceField(label=gettext_lazy("Next step"))
     note = forms.CharField(
-        label=_lazy("Note"),
+        label=gettext_lazy("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("A transfer says where the case went."),
+        help_text=gettext_lazy("A transfer says where the case went."),
     )
     satisfaction = forms.ChoiceField(
-        label=_lazy("Petitioner's satisfaction"),
+        label=gettext_lazy("Petitioner's satisfaction"),
         required=False,
         choices=[("", "—"), *Satisfaction.choices],
-        help_text=_lazy("Recorded when the case is closed."),
+        help_text=gettext_lazy("Recorded when the case is closed."),
     )
 
     def __init__(self, *args, case, **kwargs):
@@ -66,17 +66,17 @@ class AdvanceForm(WorkbenchForm):
 
 class DetermineForm(WorkbenchForm):
     determination = forms.ChoiceField(
-        label=_lazy("Determination"), choices=Determination.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Determination"), choices=Determination.choices, widget=forms.RadioSelect
     )
     reason = forms.CharField(
-        label=_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     notice = forms.CharField(
-        label=_lazy("Notice given to the petitioner"),
+        label=gettext_lazy("Notice given to the petitioner"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Needed for unreasonable, repeated and skip-level: they deduct the household's points."
         ),
     )

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.scoring.evidence import confirm_declaration, decline_declaration
@@ -50,22 +50,22 @@ def declarations(request):
 
 class DeclarationDecisionForm(WorkbenchForm):
     decision = forms.ChoiceField(
-        label=_lazy("Decision"),
+        label=gettext_lazy("Decision"),
         choices=[
-            ("confirm", _lazy("Confirm: propose the entry for the joint review")),
-            ("decline", _lazy("Decline")),
+            ("confirm", gettext_lazy("Confirm: propose the entry for the joint review")),
+            ("decline", gettext_lazy("Decline")),
         ],
         widget=forms.RadioSelect,
     )
     evidence = forms.CharField(
-        label=_lazy("Evidence"),
+        label=gettext_lazy("Evidence"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("What you saw or checked; empty: the household's own words."),
+        help_text=gettext_lazy("What you saw or checked; empty: the household's own words."),
     )
     reason = forms.CharField(
-        label=_lazy("Reason (needed to decline)"),
+        label=gettext_lazy("Reason (needed to decline)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

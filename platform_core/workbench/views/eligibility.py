@@ -12,9 +12,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.alliance.selectors import checks_by, institutions_of
@@ -39,12 +38,12 @@ def benefit_choices(township) -> list[tuple[str, str]]:
 
 class EligibilityForm(WorkbenchForm):
     household = forms.CharField(
-        label=_lazy("Household code or scanned QR address"),
+        label=gettext_lazy("Household code or scanned QR address"),
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
-    benefit = forms.ChoiceField(label=_lazy("Benefit"))
-    institution = forms.ChoiceField(label=_lazy("Asking for"), required=False)
+    benefit = forms.ChoiceField(label=gettext_lazy("Benefit"))
+    institution = forms.ChoiceField(label=gettext_lazy("Asking for"), required=False)
 
     def __init__(self, *args, viewer, township, **kwargs):
         super().__init__(*args, **kwargs)

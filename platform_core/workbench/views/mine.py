@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from platform_core.accounts.models import Role
 from platform_core.errors import PlatformError
@@ -59,9 +59,9 @@ class ObjectionForm(WorkbenchForm):
     """Object to one deduction; the deduction is shown (not chosen) so refusals about it,
     such as a closed window, show at its field."""
 
-    entry = forms.CharField(label=_lazy("Deduction"), required=False, disabled=True)
+    entry = forms.CharField(label=gettext_lazy("Deduction"), required=False, disabled=True)
     reason = forms.CharField(
-        label=_lazy("Why the deduction is wrong"),
+        label=gettext_lazy("Why the deduction is wrong"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -156,17 +156,17 @@ def object_to(request, pk: int):
 class DeclareForm(WorkbenchForm):
     """A good deed of the household's own (村民申报): rule, date, what happened, a photo."""
 
-    rule = RuleChoice(queryset=Rule.objects.none(), label=_lazy("Rule"))
+    rule = RuleChoice(queryset=Rule.objects.none(), label=gettext_lazy("Rule"))
     occurred_on = forms.DateField(
-        label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(
-        label=_lazy("What happened"),
+        label=gettext_lazy("What happened"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("Who, where, and who saw it."),
+        help_text=gettext_lazy("Who, where, and who saw it."),
     )
-    photo = forms.FileField(label=_lazy("Photo"), required=False)
+    photo = forms.FileField(label=gettext_lazy("Photo"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

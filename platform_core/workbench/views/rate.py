@@ -15,8 +15,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from platform_core.errors import PlatformError
 from platform_core.evaluation.models import Assignment, EvaluationRound
@@ -90,10 +89,10 @@ class RatingsForm(WorkbenchForm):
         choices = rating_choices()
         for row in rows:
             self.fields[f"rating_{row.key}"] = forms.ChoiceField(
-                label=_lazy("Rating"), choices=choices, required=False
+                label=gettext_lazy("Rating"), choices=choices, required=False
             )
             self.fields[f"evidence_{row.key}"] = forms.CharField(
-                label=_lazy("Evidence"), max_length=2000, required=False
+                label=gettext_lazy("Evidence"), max_length=2000, required=False
             )
 
 

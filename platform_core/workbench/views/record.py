@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.errors import PlatformError
@@ -39,18 +39,18 @@ def translation_is_english() -> bool:
 class EntryFields(WorkbenchForm):
     """What every entry needs: rule, date, evidence; points default to the rule's."""
 
-    rule = RuleChoice(queryset=Rule.objects.none(), label=_lazy("Rule"))
+    rule = RuleChoice(queryset=Rule.objects.none(), label=gettext_lazy("Rule"))
     occurred_on = forms.DateField(
-        label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     evidence = forms.CharField(
-        label=_lazy("Evidence"),
+        label=gettext_lazy("Evidence"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("What was seen, or which document shows it."),
+        help_text=gettext_lazy("What was seen, or which document shows it."),
     )
-    note = forms.CharField(label=_lazy("Note"), max_length=2000, required=False)
-    photo = forms.FileField(label=_lazy("Photo"), required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False)
+    photo = forms.FileField(label=gettext_lazy("Photo"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,13 +74,13 @@ class EntryFields(WorkbenchForm):
 
 
 class RecordForm(EntryFields):
-    household = forms.CharField(label=_lazy("Household code"), max_length=32)
+    household = forms.CharField(label=gettext_lazy("Household code"), max_length=32)
     points = forms.IntegerField(
-        label=_lazy("Points"),
+        label=gettext_lazy("Points"),
         required=False,
         min_value=-POINTS_LIMIT,
         max_value=POINTS_LIMIT,
-        help_text=_lazy("Leave empty for the rule's points; the sign must be the rule's."),
+        help_text=gettext_lazy("Leave empty for the rule's points; the sign must be the rule's."),
     )
     field_order = ["household", "rule", "occurred_on", "points", "evidence", "note", "photo"]
 
@@ -135,7 +135,7 @@ class RoundForm(EntryFields):
     """One rule for many households of one village (an inspection round)."""
 
     households = forms.MultipleChoiceField(
-        label=_lazy("Households"), widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Households"), widget=forms.CheckboxSelectMultiple
     )
     field_order = ["rule", "occurred_on", "evidence", "note", "photo", "households"]
 

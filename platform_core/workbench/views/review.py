@@ -12,8 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from platform_core.accounts.selectors import REVIEWER_ROLES
 from platform_core.errors import PlatformError
@@ -28,9 +27,11 @@ from platform_core.workbench.paging import page_of
 
 
 class ReviewForm(WorkbenchForm):
-    action = forms.ChoiceField(choices=[("approve", _lazy("Approve")), ("reject", _lazy("Reject"))])
+    action = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))]
+    )
     entries = forms.TypedMultipleChoiceField(coerce=int, choices=[])
-    reason = forms.CharField(label=_lazy("Reason"), max_length=1000, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000, required=False)
 
     def __init__(self, *args, entry_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,12 +104,15 @@ def _apply_reviews(request, form):
 
 class DecisionForm(WorkbenchForm):
     decision = forms.ChoiceField(
-        label=_lazy("Decision"),
-        choices=[("uphold", _lazy("Uphold: reverse the deduction")), ("dismiss", _lazy("Dismiss"))],
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("uphold", gettext_lazy("Uphold: reverse the deduction")),
+            ("dismiss", gettext_lazy("Dismiss")),
+        ],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

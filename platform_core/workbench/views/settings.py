@@ -13,9 +13,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from platform_core.plugins.manager import registry
@@ -29,18 +28,20 @@ from tenants.models import PluginActivation, ScoreWindow
 
 class PolicyForm(WorkbenchForm):
     green_above = forms.IntegerField(
-        label=_lazy("Green above"), help_text=_lazy("A score above this is green.")
+        label=gettext_lazy("Green above"), help_text=gettext_lazy("A score above this is green.")
     )
     red_below = forms.IntegerField(
-        label=_lazy("Red below"), help_text=_lazy("A score below this is red.")
+        label=gettext_lazy("Red below"), help_text=gettext_lazy("A score below this is red.")
     )
-    score_window = forms.ChoiceField(label=_lazy("Score window"), choices=ScoreWindow.choices)
+    score_window = forms.ChoiceField(
+        label=gettext_lazy("Score window"), choices=ScoreWindow.choices
+    )
     objection_days = forms.IntegerField(
-        label=_lazy("Objection window (days)"),
-        help_text=_lazy("How long a household may object to a deduction."),
+        label=gettext_lazy("Objection window (days)"),
+        help_text=gettext_lazy("How long a household may object to a deduction."),
     )
     publish_red_on_board = forms.BooleanField(
-        label=_lazy("Show households to improve on the honour boards"), required=False
+        label=gettext_lazy("Show households to improve on the honour boards"), required=False
     )
 
     def __init__(self, *args, limits: township_policy.Limits, **kwargs):

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from platform_core.accounts import services
@@ -36,32 +36,34 @@ TOWNSHIP_ROLES = [(value, label) for value, label in Role.choices if value != Ro
 class GrantForm(WorkbenchForm):
     """Invite a person (or find them) and grant one role."""
 
-    email = forms.CharField(label=_lazy("E-mail"), max_length=254, required=False)
+    email = forms.CharField(label=gettext_lazy("E-mail"), max_length=254, required=False)
     phone = forms.CharField(
-        label=_lazy("Phone"),
+        label=gettext_lazy("Phone"),
         max_length=20,
         required=False,
-        help_text=_lazy("Without an e-mail, the phone number becomes the person's sign-in name."),
+        help_text=gettext_lazy(
+            "Without an e-mail, the phone number becomes the person's sign-in name."
+        ),
     )
-    name = forms.CharField(label=_lazy("Name"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_lazy("Role"), choices=TOWNSHIP_ROLES)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=TOWNSHIP_ROLES)
     village_code = forms.CharField(
-        label=_lazy("Village code"),
+        label=gettext_lazy("Village code"),
         max_length=32,
         required=False,
-        help_text=_lazy("Limits the role to one village; empty: every village."),
+        help_text=gettext_lazy("Limits the role to one village; empty: every village."),
     )
     household_code = forms.CharField(
-        label=_lazy("Household code"),
+        label=gettext_lazy("Household code"),
         max_length=32,
         required=False,
-        help_text=_lazy("For the household role: the household this person speaks for."),
+        help_text=gettext_lazy("For the household role: the household this person speaks for."),
     )
     alliance_member_code = forms.CharField(
-        label=_lazy("Alliance institution code"),
+        label=gettext_lazy("Alliance institution code"),
         max_length=32,
         required=False,
-        help_text=_lazy("For the alliance member role: the bank, shop or firm."),
+        help_text=gettext_lazy("For the alliance member role: the bank, shop or firm."),
     )
 
 
