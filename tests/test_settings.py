@@ -105,3 +105,51 @@ def test_unknown_mode_is_named(tmp_path, mode):
     result = _run(tmp_path, PLATFORM_MODE=mode)
     assert result.returncode != 0
     assert "PLATFORM_MODE='staging'" in result.stderr
+
+
+def test_evidence_photos_go_to_a_bucket_when_one_is_named(tmp_path):
+    """Local files by default; an S3-compatible bucket (django-storages) with MEDIA_S3_*."""
+    show = (
+        "import django.conf as c; s=c.settings; d=s.STORAGES['default']; "
+        "print(d['BACKEND'], sorted(d.get('OPTIONS', {}).items()), s.MEDIA_ROOT, sep='|')"
+    )
+    env = {"SECRET_KEY": "s" * 50, "DATABASE_URL": "postgresql://u@db.example/x"}
+    local = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "platform_core.settings",
+            "PLATFORM_MODE": "production",
+            "PLATFORM_DATA_DIR": str(tmp_path),
+            **env,
+        },
+    )
+    assert local.returncode == 0, local.stderr
+    backend, _options, media = local.stdout.strip().split("|")
+    assert backend == "django.core.files.storage.FileSystemStorage"
+    assert media == str(tmp_path / "media")
+    bucket = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "platform_core.settings",
+            "PLATFORM_MODE": "production",
+            "PLATFORM_DATA_DIR": str(tmp_path),
+            **env,
+            "MEDIA_S3_BUCKET": "evidence",
+            "MEDIA_S3_ENDPOINT_URL": "https://s3.example.org",
+        },
+    )
+    assert bucket.returncode == 0, bucket.stderr
+    backend, options, _media = bucket.stdout.strip().split("|")
+    assert backend == "storages.backends.s3.S3Storage"
+    assert "('bucket_name', 'evidence')" in options and "('default_acl', 'private')" in options
+    assert "('endpoint_url', 'https://s3.example.org')" in options
