@@ -25,6 +25,7 @@ from tests.browser.conftest import shot, sign_in
 from tests.committed import committed
 
 CODE, SLUG = "330502963", "lvcheng"
+PHONE_WIDTH = 360  # the narrowest phone the workbench is made for
 PASSWORD = "pw"
 
 
@@ -92,9 +93,9 @@ def photo_file(tmp_path) -> str:
 
 
 def as_person(browser, live_url: str, name: str):
-    """A fresh phone-sized page signed in as ``name`` (English pages for readable asserts)."""
+    """A fresh 360-px phone page signed in as ``name`` (English pages for readable asserts)."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-US", device_scale_factor=1
+        viewport={"width": PHONE_WIDTH, "height": 780}, locale="en-US", device_scale_factor=1
     )
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -110,6 +111,12 @@ def as_person(browser, live_url: str, name: str):
 
 def work(live_url: str, path: str = "") -> str:
     return f"{live_url}/t/{CODE}/work/{path}"
+
+
+def fits_the_phone(page) -> None:
+    """Nothing makes the page wider than the phone (no sideways scrolling)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide"
 
 
 def record(page, live_url, household, rule, day, evidence, photo=None):
@@ -154,6 +161,7 @@ def _month(browser, live_url, day, tmp_path):
     record(page, live_url, "V01-0001", "VO-03", day, "helped clear the canal", photo_file(tmp_path))
     assert page.locator("tr[data-status=proposed] a", has_text="photo").count() == 1
     shot(page, "journey-01-grid-worker-records-with-a-photo")
+    fits_the_phone(page)
     record(page, live_url, "V01-0001", "P7-04", day, "rubbish burnt in the yard")
     record(page, live_url, "V01-0002", "VO-03", day, "said they helped, nobody saw it")
     context.close()
@@ -166,6 +174,7 @@ def _month(browser, live_url, day, tmp_path):
         row = page.locator(f"li[data-household='{code}']")
         row.locator("select").select_option("none")
     shot(page, "journey-02-evaluator-rates")
+    fits_the_phone(page)
     with page.expect_navigation():
         page.click("text=Send the ratings")
     assert page.locator("li[data-household][data-done]").count() == 3
@@ -182,6 +191,7 @@ def _month(browser, live_url, day, tmp_path):
     for box in page.locator("input[name=entries]").all():
         box.check()
     shot(page, "journey-03-council-reviews")
+    fits_the_phone(page)
     with page.expect_navigation():
         page.click("button[value=approve]")
     assert page.locator("tr[data-entry]").count() == 0
@@ -195,6 +205,7 @@ def _month(browser, live_url, day, tmp_path):
     form = page.locator(f"form[data-object='{deduction.pk}']")
     form.locator("textarea").fill("we were away that week; the neighbour burnt it")
     shot(page, "journey-04-household-objects")
+    fits_the_phone(page)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert page.locator("tr[data-objection][data-status=pending]").count() == 1
@@ -208,6 +219,7 @@ def _month(browser, live_url, day, tmp_path):
     page.check("input[value=uphold]")
     page.fill("textarea[name=reason]", "the neighbour confirmed it was theirs")
     shot(page, "journey-05-council-decides-the-objection")
+    fits_the_phone(page)
     with page.expect_navigation():
         page.click("form.wb-form button[type=submit]")
     assert _entries(pk=deduction.pk)[0].status == "reversed"
@@ -223,6 +235,7 @@ def _month(browser, live_url, day, tmp_path):
         page.click("text=Grant the role")
     assert page.locator("body", has_text=f"newparty@{SLUG}.test").count() == 1
     shot(page, "journey-06-admin-grants-a-role")
+    fits_the_phone(page)
     page.goto(work(live_url, f"month/?month={MONTH:%Y-%m}"))
     with page.expect_navigation():
         page.click("button[value=finalise]")
@@ -230,6 +243,7 @@ def _month(browser, live_url, day, tmp_path):
     with page.expect_navigation():
         page.click("button[value=publish]")
     shot(page, "journey-07-admin-finalises-and-publishes")
+    fits_the_phone(page)
     assert page.locator("text=published").count() >= 2
     context.close()
 
@@ -238,6 +252,7 @@ def _month(browser, live_url, day, tmp_path):
     page.goto(work(live_url, "mine/"))
     assert page.locator("[data-tier=green]").count() >= 1
     shot(page, "journey-08-household-sees-its-tier")
+    fits_the_phone(page)
     context.close()
 
     # 8. The bank clerk checks the household's eligibility for an integrity loan.
@@ -248,4 +263,5 @@ def _month(browser, live_url, day, tmp_path):
         page.click("form.wb-form button[type=submit]")
     assert page.locator("[data-eligible]").count() >= 1, page.content()[:3000]
     shot(page, "journey-09-bank-clerk-checks-eligibility")
+    fits_the_phone(page)
     context.close()
