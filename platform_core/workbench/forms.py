@@ -16,6 +16,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from platform_core.errors import PlatformError
 
@@ -42,6 +43,27 @@ class WorkbenchForm(forms.Form):
             return
         message = str(error) if isinstance(error, PlatformError) else " ".join(error.messages)
         self.add_error(field if field in self.fields else None, message)
+
+
+class PhotoField(forms.FileField):
+    """An optional evidence photo, checked by the evidence service (an image, not too large)
+    as the form is cleaned, so the refusal shows at the field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", gettext_lazy("Photo"))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        from platform_core.scoring.evidence import check_photo
+
+        photo = super().clean(data, initial)
+        if photo:
+            try:
+                check_photo(photo)
+            except PlatformError as error:
+                raise forms.ValidationError(str(error)) from None
+        return photo
 
 
 class Submission:

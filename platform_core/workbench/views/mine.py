@@ -18,14 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from platform_core.accounts.models import Role
-from platform_core.errors import PlatformError
 from platform_core.households.models import Household
-from platform_core.scoring.evidence import check_photo, declare_good_deed
+from platform_core.scoring.evidence import declare_good_deed
 from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 from platform_core.scoring.services import file_objection
 from platform_core.workbench import selectors
 from platform_core.workbench.access import refuse, workbench_page
-from platform_core.workbench.forms import WorkbenchForm, submit
+from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.views.households import household_context
 from platform_core.workbench.views.record import RuleChoice
@@ -166,7 +165,7 @@ class DeclareForm(WorkbenchForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Who, where, and who saw it."),
     )
-    photo = forms.FileField(label=gettext_lazy("Photo"), required=False)
+    photo = PhotoField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,15 +174,6 @@ class DeclareForm(WorkbenchForm):
             "category", "code"
         )
         self.initial.setdefault("occurred_on", timezone.localdate())
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo:
-            try:
-                check_photo(photo)
-            except PlatformError as error:
-                raise forms.ValidationError(str(error)) from None
-        return photo
 
 
 @workbench_page(HOUSEHOLD)

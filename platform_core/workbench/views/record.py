@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.errors import PlatformError
 from platform_core.households.models import Grid, Village
-from platform_core.scoring.evidence import check_photo, record_with_photos
+from platform_core.scoring.evidence import record_with_photos
 from platform_core.scoring.models import Rule
 from platform_core.workbench.access import workbench_page
-from platform_core.workbench.forms import WorkbenchForm, submit
+from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.views.households import staff_households
 
@@ -50,7 +50,7 @@ class EntryFields(WorkbenchForm):
         help_text=gettext_lazy("What was seen, or which document shows it."),
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False)
-    photo = forms.FileField(label=gettext_lazy("Photo"), required=False)
+    photo = PhotoField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,15 +62,6 @@ class EntryFields(WorkbenchForm):
         if value > timezone.localdate():
             raise forms.ValidationError(_("%(date)s is in the future.") % {"date": value})
         return value
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo:
-            try:
-                check_photo(photo)
-            except PlatformError as error:
-                raise forms.ValidationError(str(error)) from None
-        return photo
 
 
 class RecordForm(EntryFields):
