@@ -493,12 +493,14 @@ def _database_url() -> str:
     db = settings.DATABASES["default"]
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or ""
+    # The embedded server is reached through a socket folder, given as HOST or (read from
+    # a DATABASE_URL with ?host=) in OPTIONS.
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or ""
+    port = db.get("PORT") or db.get("OPTIONS", {}).get("port") or ""
     if host.startswith("/"):
-        return (
-            f"postgresql://{user}{password}@/{db['NAME']}?host={host}&port={db.get('PORT') or 5432}"
-        )
-    return f"postgresql://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+        suffix = f"&port={port}" if port else ""
+        return f"postgresql://{user}{password}@/{db['NAME']}?host={host}{suffix}"
+    return f"postgresql://{user}{password}@{host}:{port or 5432}/{db['NAME']}"
 
 
 def test_finding_9_gunicorn_sends_no_server_banner(tmp_path):
