@@ -15,10 +15,9 @@ from functools import wraps
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, include, path
 
-from platform_core.accounts.viewer import viewer_of
 from platform_core.plugins.manager import hooks_for, registry
 from platform_core.plugins.types import WorkbenchScreen
-from platform_core.workbench.access import holds_any, refuse, workbench_page
+from platform_core.workbench.access import workbench_page
 
 logger = logging.getLogger(__name__)
 HOOK = "township_workbench_screens"
@@ -69,15 +68,14 @@ def enabled_screens(township) -> list[MountedScreen]:
 
 
 def guard(plugin: str, screen: WorkbenchScreen, view):
-    """``view`` answering only in townships that enabled ``plugin``, to ``screen.roles``."""
+    """``view`` answering only to ``screen.roles`` (checked by ``workbench_page``) and only
+    in townships that enabled ``plugin``."""
 
     @workbench_page(screen.roles)
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if plugin not in hooks_for(request.township).enabled:
             raise Http404
-        if not holds_any(viewer_of(request), screen.roles):
-            return refuse(request)
         return view(request, *args, **kwargs)
 
     return guarded

@@ -18,7 +18,6 @@ from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.evaluation.models import Assignment, EvaluationRound
-from platform_core.households.models import Household
 from platform_core.scoring.models import Declaration, EntryStatus, Objection, ScoreEvent
 from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import objection_deadline
@@ -116,11 +115,6 @@ def objectionable(entries, today=None) -> dict[int, object]:
     return found
 
 
-def own_households(viewer: Viewer) -> QuerySet[Household]:
-    """The households this viewer speaks for (the household role)."""
-    return Household.objects.filter(code__in=sorted(viewer.household_codes))
-
-
 def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
     """What waits for this person, in the order they should do it."""
     lines: list[Waiting] = []
@@ -185,8 +179,3 @@ def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
             )
         )
     return lines
-
-
-def this_month():
-    """The first day of the current month (the month being worked on)."""
-    return timezone.localdate().replace(day=1)

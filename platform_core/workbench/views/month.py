@@ -18,23 +18,24 @@ from platform_core.evaluation.selectors import month_progress
 from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Village
 from platform_core.publication.services import publish_board
+from platform_core.scheduling import previous_month
+from platform_core.scoring.policy import month_end, parse_period
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import Submission, WorkbenchForm, already_done_message, submit
 from platform_core.workbench.menu import menu_for
 
 
-def last_month() -> dt.date:
-    """The month to finalise: the one before today's."""
-    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def chosen_month(value: str | None) -> dt.date:
-    """``YYYY-MM`` from the address, else last month (a bad value falls back too)."""
+    """``YYYY-MM`` from the address, else the month to finalise: the one before today's
+    (a bad value falls back too)."""
     try:
-        year, month = (value or "").split("-")
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, TypeError):
-        return last_month()
+        return parse_period(value or "")
+    except ValueError:
+        return previous_month(timezone.localdate())
+
+
+def quarter_of(period: dt.date) -> int:
+    return (period.month - 1) // 3 + 1
 
 
 class MonthForm(WorkbenchForm):
@@ -49,16 +50,15 @@ def month(request):
         form = MonthForm(request.POST)
         if form.is_valid():
             return _act(request, form, period)
-    codes = viewer.villages(ADMIN_ROLES)
-    rows = month_progress(period, None if codes is None else sorted(codes))
+    rows = month_progress(period, _village_codes(viewer))
     quarter_end = period.month % 3 == 0
     context = {
         "period": period,
-        "previous": (period - dt.timedelta(days=1)).replace(day=1),
-        "next": (period + dt.timedelta(days=32)).replace(day=1),
+        "previous": previous_month(period),
+        "next": month_end(period) + dt.timedelta(days=1),
         "rows": rows,
         "finalised": bool(rows) and all(r.status == "finalised" for r in rows),
-        "quarter": (period.month - 1) // 3 + 1,
+        "quarter": quarter_of(period),
         "quarter_end": quarter_end,
         "can_publish": quarter_end
         and any(r.status == "finalised" and not r.board_published for r in rows),
@@ -91,20 +91,17 @@ def _publish(request, form, period: dt.date, here: str):
     if not submission.claim():
         messages.info(request, already_done_message())
         return redirect(here)
-    codes = request.viewer.villages(ADMIN_ROLES)
-    villages = Village.objects.order_by("code")
-    if codes is not None:
-        villages = villages.filter(code__in=sorted(codes))
+    rows = month_progress(period, _village_codes(request.viewer))
+    villages = Village.objects.in_bulk([row.code for row in rows], field_name="code")
     published = 0
-    quarter = (period.month - 1) // 3 + 1
-    for progress in month_progress(period, [v.code for v in villages]):
+    for progress in rows:
         if progress.board_published or progress.status != "finalised":
             continue
         try:
             publish_board(
-                villages.get(code=progress.code),
+                villages[progress.code],
                 year=period.year,
-                quarter=quarter,
+                quarter=quarter_of(period),
                 publisher=request.viewer.actor,
             )
             published += 1
@@ -120,3 +117,9 @@ def _publish(request, form, period: dt.date, here: str):
         )
     submission.done(here)
     return redirect(here)
+
+
+def _village_codes(viewer) -> list[str] | None:
+    """The villages the viewer runs the month for (None: all of them)."""
+    codes = viewer.villages(ADMIN_ROLES)
+    return None if codes is None else sorted(codes)
