@@ -11,6 +11,10 @@ authentication, limits, structured errors, per-township schemas.
 * ``parse_month(value, field)`` — ``YYYY-MM`` to a date, or BAD_INPUT naming the field.
 * ``row_by_id(info, TypeClass, global_id, field)`` — a row the viewer may see, by global
   ID, or an ``InputError`` (NOT_FOUND) naming the argument.
+* ``household_by_code(info, code, field="householdCode", everyone=False)`` — the
+  household with that code the viewer may see (``everyone=True``: any household of
+  the township, for a clerk serving it at a counter), or NOT_FOUND naming ``field``
+  (a query-level error when ``field`` is None).
 * ``TownshipNode`` — the Relay node interface (global IDs name the township).
 * ``PageField`` / ``CountedConnection`` — Relay connections with the page-size limit.
 * ``PlatformMutation`` — subclass it, write ``perform(cls, info, **arguments) -> dict``;
@@ -36,6 +40,29 @@ from graphql_api.township.mutations import InputError, PlatformMutation
 from graphql_api.township.types import EntryType, HouseholdType, TierEnum
 from platform_core.households.selectors import prefixed, visible_households
 
+
+
+def household_by_code(info, code: str, field: str | None = "householdCode", *, everyone: bool = False):
+    """The household ``code`` the viewer may see, or NOT_FOUND naming ``field``.
+
+    Hidden and missing households read alike, so nobody learns which codes exist
+    outside their villages. ``everyone=True`` looks in the whole township (a bank or
+    shop clerk serving a household at the counter needs no list of households).
+    """
+    from django.utils.translation import gettext as _
+
+    from platform_core.households.models import Household
+
+    households = Household.objects.select_related("village", "grid")
+    if not everyone:
+        households = households.filter(visible_households(viewer(info)))
+    household = households.filter(code=code).first()
+    if household is None:
+        message = _("No household %(code)s.") % {"code": code}
+        raise InputError(field, NOT_FOUND, message) if field else ApiError(NOT_FOUND, message)
+    return household
+
+
 __all__ = [
     "BAD_INPUT",
     "NOT_FOUND",
@@ -51,6 +78,7 @@ __all__ = [
     "TierEnum",
     "TownshipNode",
     "decode_id",
+    "household_by_code",
     "parse_month",
     "prefixed",
     "require",

@@ -8,6 +8,9 @@ never edited, corrections are new entries). Every township has its own schema, s
 a queryset only ever sees the township being served.
 """
 
+from django.conf import settings
+from django.db import models
+
 from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
 from platform_core.households.models import Grid, Household, Village
 from platform_core.scoring.models import (
@@ -20,6 +23,26 @@ from platform_core.scoring.models import (
 
 # The ledger entry under its domain name; ``ScoreEvent`` is the model's class name.
 LedgerEntry = ScoreEvent
+
+
+
+def person_field(**kwargs) -> models.ForeignKey:
+    """A foreign key to a person (the user model): who filed, decided or recorded.
+
+    People live in the county's (public) schema and a township's tables in its own,
+    so the key has no database constraint, and deleting a person deletes nothing
+    here (``related_name="+"``: no reverse accessors on the user).
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        **kwargs,
+    )
+
 
 __all__ = [
     "COUNTED_STATUSES",
@@ -34,4 +57,5 @@ __all__ = [
     "ScoreEvent",
     "Village",
     "WalletSpend",
+    "person_field",
 ]
