@@ -41,8 +41,9 @@ from graphql_api.township.types import EntryType, HouseholdType, TierEnum
 from platform_core.households.selectors import prefixed, visible_households
 
 
-
-def household_by_code(info, code: str, field: str | None = "householdCode", *, everyone: bool = False):
+def household_by_code(
+    info, code: str, field: str | None = "householdCode", *, everyone: bool = False
+):
     """The household ``code`` the viewer may see, or NOT_FOUND naming ``field``.
 
     Hidden and missing households read alike, so nobody learns which codes exist

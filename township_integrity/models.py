@@ -25,7 +25,6 @@ from platform_core.scoring.models import (
 LedgerEntry = ScoreEvent
 
 
-
 def person_field(**kwargs) -> models.ForeignKey:
     """A foreign key to a person (the user model): who filed, decided or recorded.
 
