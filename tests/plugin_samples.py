@@ -5,6 +5,8 @@ from __future__ import annotations
 from township_integrity import (
     BenefitType,
     Eligibility,
+    FeedOutcome,
+    FeedSource,
     GraphQLContribution,
     PeriodicTask,
     PluginMetadata,
@@ -100,6 +102,11 @@ class Recorder:
     @hookimpl
     def township_periodic_tasks(self):
         return [PeriodicTask("sample nightly", "platform_core.heartbeat", "0 2 * * *")]
+
+    @hookimpl
+    def township_feed_sources(self, settings):
+        self._note("township_feed_sources")
+        return [FeedSource("sample", "Sample feed", pull=lambda actor: FeedOutcome(0))]
 
 
 recorder = Recorder()

@@ -343,6 +343,7 @@ def test_every_hook_is_exercised_by_the_suite(
         ),
         (["township_graphql_fields"], in_a(lambda: selectors.graphql_contributions(township_a))),
         (["township_periodic_tasks"], selectors.periodic_tasks),
+        (["township_feed_sources"], in_a(selectors.feed_sources)),
         (["township_statistics"], in_a(lambda: plugin_figures(township_a, MARCH))),
         (["township_dashboard_panels"], in_a(lambda: selectors.dashboard_panels(township_a))),
         (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),

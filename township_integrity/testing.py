@@ -13,8 +13,8 @@ fixture ``plugin_contract`` (the same function). It checks that the plugin's hoo
 implementations match the hookspecs (names and arguments), its metadata is valid
 and compatible with this platform, its settings schema is a valid JSON Schema and
 the given settings satisfy it, its rules are well-formed, and the hooks that need
-no database return the declared types, and that its workbench screens are
-well-formed. Given a ``township`` (a test database with the plugin enabled there),
+no database return the declared types, and that its workbench screens and feed
+sources are well-formed. Given a ``township`` (a test database with the plugin enabled there),
 it also calls the hooks that read the township's data —
 ``township_dashboard_panels``, for the whole township and for its first village —
 inside that township's schema and checks they return well-formed panels::
@@ -109,12 +109,36 @@ def _check_results(pm, settings: dict) -> list[str]:
     for task in _flatten(answers("township_periodic_tasks")):
         if not isinstance(task, PeriodicTask) or len(task.crontab.split()) != 5:
             problems.append(f"township_periodic_tasks returned {task!r}: needs a 5-field crontab")
+    problems += _feed_source_problems(answers("township_feed_sources", settings=settings))
     for contribution in answers("township_graphql_fields", settings=settings) or []:
         if contribution is not None and not isinstance(contribution, GraphQLContribution):
             problems.append(
                 f"township_graphql_fields returned {type(contribution).__name__}, "
                 "not GraphQLContribution"
             )
+    return problems
+
+
+def _feed_source_problems(results) -> list[str]:
+    """Each feed source well-formed (a key and a name, exactly one of import_file/pull)."""
+    from platform_core.plugins.types import FeedSource
+
+    problems: list[str] = []
+    keys: list[str] = []
+    for source in _flatten(results):
+        if source is None:
+            continue
+        if not isinstance(source, FeedSource):
+            problems.append(
+                f"township_feed_sources returned {type(source).__name__}, not FeedSource"
+            )
+            continue
+        problems += [f"township_feed_sources: {p}" for p in source.problems()]
+        keys.append(source.key)
+    problems += [
+        f"township_feed_sources: feed key {k} is used twice"
+        for k in sorted({k for k in keys if keys.count(k) > 1})
+    ]
     return problems
 
 

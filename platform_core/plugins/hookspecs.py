@@ -149,6 +149,40 @@ def township_periodic_tasks():
 
 
 @hookspec
+def township_feed_sources(settings):
+    """External feeds this plugin imports (files dropped in a folder, or a pull function).
+
+    Called inside the township's schema for every township that enabled the plugin:
+    by the beat dispatcher at each slot (to schedule the feeds), by the workbench's
+    Feeds page and by ``manage.py feeds``. Return a list of
+    ``township_integrity.FeedSource``, or ``None``. A source gives exactly one of
+    ``import_file(path, actor)`` — files waiting in
+    ``<FEED_DIR>/<township code>/<plugin key>/<feed key>/`` matching ``patterns``,
+    imported each on its own — or ``pull(actor)``; both return a
+    ``township_integrity.FeedOutcome`` and run inside one transaction with
+    ``actor`` the plugin (``Actor.plugin(key)``). The platform runs a feed when its
+    ``crontab`` matches (files: as soon as they wait), moves an imported file to
+    ``done/`` and a refused one to ``failed/``, skips a file whose content was
+    imported before, and records every run (``FeedRun``) with the clerk-readable
+    error of a ``PlatformError`` (a ``TableError`` names the row and column).
+    Make the import idempotent (external ids): a retry after a crash must create
+    nothing twice. A source that is not a well-formed ``FeedSource`` is logged and
+    left out. Not ``firstresult``. For example::
+
+        @hookimpl
+        def township_feed_sources(settings):
+            return [
+                FeedSource(
+                    key="alerts",
+                    name=_("Police alerts"),
+                    import_file=import_alerts,  # (path, actor) -> FeedOutcome
+                    patterns=("*.csv", "*.json"),
+                )
+            ]
+    """
+
+
+@hookspec
 def township_statistics(period, settings):
     """Figures this plugin adds to the county's statistics of the township.
 

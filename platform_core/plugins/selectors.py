@@ -1,5 +1,5 @@
 """Reads through the plugins: benefit types, eligibility, GraphQL fields, periodic tasks,
-dashboard panels.
+dashboard panels, feed sources.
 
 The API (issue: GraphQL), the alliance module and the beat schedule build on
 these; each asks only the township's enabled plugins.
@@ -15,6 +15,7 @@ from platform_core.plugins.types import (
     BenefitType,
     DashboardPanel,
     Eligibility,
+    FeedSource,
     GraphQLContribution,
     PeriodicTask,
 )
@@ -97,6 +98,44 @@ def dashboard_panels(
 def _takes_village_codes(reg) -> set[str]:
     impls = reg.pm.hook.township_dashboard_panels.get_hookimpls()
     return {impl.plugin_name for impl in impls if "village_codes" in impl.argnames}
+
+
+def feed_sources(township=None) -> list[tuple[str, FeedSource]]:
+    """(plugin key, feed source) of the township's enabled plugins (default: the one served).
+
+    A plugin that fails, answers no list, a malformed source or a feed key twice is
+    logged and that answer left out: the other feeds still run.
+    """
+    from django.db import connection
+
+    township = township if township is not None else connection.tenant
+    hook = "township_feed_sources"
+    hooks = hooks_for(township)
+    found: list[tuple[str, FeedSource]] = []
+    for key in hooks.implementers(hook):
+        try:
+            answer = hooks.call_plugin(hook, key)
+        except Exception:
+            logger.exception("plugin %s failed in %s", key, hook)
+            continue
+        if answer is not None and not isinstance(answer, list | tuple):
+            logger.warning("plugin %s: %s returned %r, not a list", key, hook, answer)
+            continue
+        seen: set[str] = set()
+        for source in answer or []:
+            problems = (
+                source.problems()
+                if isinstance(source, FeedSource)
+                else [f"{source!r} is not a FeedSource"]
+            )
+            if not problems and source.key in seen:
+                problems = [f"feed key {source.key} is used twice"]
+            if problems:
+                logger.warning("plugin %s: feed left out: %s", key, "; ".join(problems))
+                continue
+            seen.add(source.key)
+            found.append((key, source))
+    return found
 
 
 def periodic_tasks() -> list[tuple[str, PeriodicTask]]:

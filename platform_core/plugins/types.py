@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from platform_core.actors import Actor
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,34 @@ class PeriodicTask:
     name: str
     task: str  # dotted name of a registered Celery task; called with the township's code
     crontab: str  # "minute hour day_of_month month day_of_week", e.g. "0 2 * * *"
+
+
+_FIGURE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class StatisticsColumn:
+    """A column of the county's statistics table: one figure of ``township_statistics``.
+
+    ``key`` names the figure in the plugin's ``township_statistics`` answer; the
+    county sees it, per township, next to the core's tiers and households.
+    """
+
+    key: str  # lower-case letters, digits and "_": "hotline_cases"
+    label_zh: str
+    label_en: str
+
+    def problems(self) -> list[str]:
+        """What is wrong with the column ([] when the county can show it)."""
+        problems = []
+        if not isinstance(self.key, str) or not _FIGURE_NAME.match(self.key):
+            problems.append(f"column key {self.key!r} is not lower-case letters, digits and _")
+        if not self.label_zh or not self.label_en:
+            problems.append(f"column {self.key}: needs label_zh and label_en")
+        return problems
+
+    def label(self, zh: bool) -> str:
+        return self.label_zh if zh else self.label_en
 
 
 @dataclass(frozen=True)
@@ -291,3 +324,68 @@ class WorkbenchScreen:
 
     def title(self, zh: bool) -> str:
         return self.title_zh if zh else self.title_en
+
+
+# --- external feeds (township_feed_sources) --------------------------------------------
+
+_FEED_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What one import of a feed brought: new rows, rows already there, a one-line summary."""
+
+    created: int
+    unchanged: int = 0
+    summary: str = ""  # clerk-readable, in the request's (or the township's) language
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """An external feed (files dropped in a folder, or a pull function) the platform
+    imports on a schedule for every township that enabled the plugin.
+
+    Files wait in ``<FEED_DIR>/<township code>/<plugin key>/<feed key>/`` and are
+    handed one by one to ``import_file(path, actor)``; ``pull(actor)`` fetches from
+    elsewhere instead. Give exactly one of the two. Either runs inside the township's
+    schema and one transaction, and must be idempotent (external ids): a retry after
+    a crash imports nothing twice. Refuse a bad file with a ``PlatformError`` (a
+    ``TableError`` names its row and column): nothing of it is kept, and the clerk
+    sees the message.
+    """
+
+    key: str  # lower-case letters, digits and "_", unique within the plugin: "hotline"
+    name: str  # shown to clerks (gettext_lazy)
+    import_file: Callable[[Path, Actor], FeedOutcome] | None = None
+    pull: Callable[[Actor], FeedOutcome] | None = None  # exactly one of the two
+    patterns: tuple[str, ...] = ("*.csv", "*.xlsx", "*.json")  # files import_file reads
+    crontab: str = "*/10 * * * *"  # when to look (township-local time)
+
+    def problems(self) -> list[str]:
+        """What is wrong with the feed source ([] when the platform can run it)."""
+        problems = []
+        if not isinstance(self.key, str) or not _FEED_KEY.match(self.key):
+            problems.append(f"feed key {self.key!r} is not lower-case letters, digits and _")
+        if not self.name or not str(self.name).strip():
+            problems.append(f"feed {self.key}: needs a name")
+        given = [f for f in (self.import_file, self.pull) if f is not None]
+        if len(given) != 1:
+            problems.append(f"feed {self.key}: give exactly one of import_file and pull")
+        elif not callable(given[0]):
+            problems.append(f"feed {self.key}: import_file/pull is not callable")
+        if self.import_file is not None and (
+            not isinstance(self.patterns, list | tuple)
+            or not self.patterns
+            or not all(isinstance(p, str) and p and "/" not in p for p in self.patterns)
+        ):
+            problems.append(f"feed {self.key}: patterns must be file-name patterns like '*.csv'")
+        if not isinstance(self.crontab, str) or len(self.crontab.split()) != 5:
+            problems.append(f"feed {self.key}: crontab {self.crontab!r} needs 5 fields")
+        else:
+            from platform_core.scheduling import parse_crontab
+
+            try:
+                parse_crontab(self.crontab)
+            except ValueError as exc:
+                problems.append(f"feed {self.key}: crontab {self.crontab!r}: {exc}")
+        return problems
