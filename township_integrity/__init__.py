@@ -8,6 +8,7 @@ documented in ``platform_core.plugins.hookspecs`` and ``docs/plugins/hooks.md``.
 
 import pluggy
 
+from platform_core.plugins import CORE_VERSION  # the plugin API version the core implements
 from platform_core.plugins.types import (
     BenefitType,
     Chart,
@@ -26,8 +27,6 @@ from platform_core.plugins.types import (
     TierMove,
     WorkbenchScreen,
 )
-
-CORE_VERSION = "0.3.0"
 
 
 def enabled_settings(key: str, defaults: dict | None = None, *, refusal: str = "") -> dict:

@@ -23,7 +23,7 @@ from jsonschema.exceptions import SchemaError
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from platform_core.plugins import hookspecs
+from platform_core.plugins import CORE_VERSION, hookspecs
 from platform_core.plugins.types import PluginMetadata
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,6 @@ def reload() -> Registry:
 
 def _load() -> Registry:
     global _generation
-    from township_integrity import CORE_VERSION
-
     _generation += 1
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
