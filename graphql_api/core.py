@@ -28,7 +28,14 @@ from graphql.language import (
 from graphql_relay import cursor_to_offset
 
 from graphql_api import limits
-from graphql_api.errors import BAD_INPUT, PAGE_TOO_LARGE, ApiError, forbidden, not_found
+from graphql_api.errors import (
+    BAD_INPUT,
+    PAGE_TOO_LARGE,
+    ApiError,
+    InputError,
+    forbidden,
+    not_found,
+)
 from platform_core.accounts.viewer import Viewer
 
 
@@ -52,7 +59,7 @@ def require_somewhere(info, roles: Iterable[str]) -> Viewer:
     one also admits village-scoped staff (their villages are checked later, per row).
     """
     found = viewer(info)
-    if found.everywhere or any(s.role in set(roles) for s in found.scopes):
+    if found.has_somewhere(roles):
         return found
     raise forbidden()
 
@@ -184,11 +191,9 @@ def parse_month(value: str, field: str = "month") -> dt.date:
 def row_by_id(info, node, global_id: str, field: str):
     """The row of ``node`` (a DjangoObjectType) the viewer may see, by global ID.
 
-    Raises the mutations' ``InputError`` naming ``field`` when the row is missing,
+    Raises ``InputError`` naming ``field`` when the row is missing,
     hidden from the viewer or of another township.
     """
-    from graphql_api.township.mutations import InputError
-
     pk = decode_id(info, global_id, node._meta.name)
     found = node.get_queryset(node._meta.model.objects, info).filter(pk=pk).first()
     if found is None:

@@ -20,12 +20,13 @@ from graphql_api.errors import (
     BAD_INPUT,
     NOT_FOUND,
     REFUSED,
+    InputError,
     _camel,
     forbidden,
     not_found,
     unauthenticated,
 )
-from graphql_api.township.mutations import InputError, PlatformMutation
+from graphql_api.mutations import PlatformMutation
 from graphql_api.township.queries import Health, resolve_health
 from platform_core.accounts.viewer import Viewer
 from platform_core.plugins.manager import registry

@@ -60,6 +60,14 @@ class ApiError(Exception):
         self.code = code
 
 
+class InputError(ApiError):
+    """Bad input naming the field it is about (a mutation reports it in its ``errors``)."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(code, message)
+        self.field = field
+
+
 def forbidden(what: str | None = None) -> ApiError:
     return ApiError(FORBIDDEN, what or _("You may not see or do this."))
 

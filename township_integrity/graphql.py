@@ -35,8 +35,8 @@ from graphql_api.core import (
     row_by_id,
     viewer,
 )
-from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError
-from graphql_api.township.mutations import InputError, PlatformMutation
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError, InputError
+from graphql_api.mutations import PlatformMutation
 from graphql_api.township.types import EntryType, HouseholdType, TierEnum
 from platform_core.households.selectors import prefixed, visible_households
 

@@ -8,16 +8,14 @@ nothing half-written; a missing role is a top-level ``FORBIDDEN`` error.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
 
 import graphene
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from graphql_api.core import decode_id, require, require_somewhere, viewer
-from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, ApiError, FieldError, field_errors
+from graphql_api.errors import BAD_INPUT, NOT_FOUND, REFUSED, InputError
+from graphql_api.mutations import PlatformMutation
 from graphql_api.township.queries import ApiTokenType, parse_month
 from graphql_api.township.types import (
     AllianceMemberType,
@@ -33,52 +31,8 @@ from graphql_api.township.types import (
 )
 from platform_core.accounts.models import ApiToken, Role
 from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
-from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Grid, Household, Village
 from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
-
-
-class InputError(ApiError):
-    """Bad input naming the field it is about."""
-
-    def __init__(self, field: str, code: str, message: str):
-        super().__init__(code, message)
-        self.field = field
-
-
-class PlatformMutation(graphene.Mutation):
-    """Runs ``perform`` in a transaction and turns refusals into payload ``errors``."""
-
-    class Meta:
-        abstract = True
-
-    errors = graphene.List(graphene.NonNull(FieldError), required=True)
-
-    atomic = True  # False where the service commits part of its work on purpose
-
-    @classmethod
-    def mutate(cls, root, info, **data):
-        if not viewer(info).is_authenticated:
-            from graphql_api.errors import unauthenticated
-
-            raise unauthenticated()
-        try:
-            with transaction.atomic() if cls.atomic else nullcontext():
-                result = cls.perform(info, **data)
-        except NotAllowed:
-            raise
-        except InputError as error:
-            return cls(errors=[FieldError(field=error.field, code=error.code, message=str(error))])
-        except (PlatformError, ValidationError, ApiError) as error:
-            if isinstance(error, ApiError) and error.code not in (BAD_INPUT, NOT_FOUND):
-                raise
-            return cls(errors=field_errors(error))
-        return cls(errors=[], **result)
-
-    @classmethod
-    def perform(cls, info, **data) -> dict:
-        raise NotImplementedError
-
 
 # --- lookups that name the field they came from -------------------------------------
 

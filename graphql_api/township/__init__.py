@@ -1,0 +1,1 @@
+"""The township endpoint: its types, queries and mutations."""
