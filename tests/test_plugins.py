@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from importlib.metadata import EntryPoint
 from io import StringIO
 
@@ -237,49 +235,6 @@ def test_contract_kit_passes_the_builtins_and_names_problems(samples):
 
 def test_rule_categories_match_the_covenant():
     assert tuple(Rule.Category.values) == RULE_CATEGORIES
-
-
-def test_startplugin_package_installs_is_found_enabled_and_produces_entries(
-    tmp_path, township_a, in_township
-):
-    call_command("startplugin", "sample_generated", str(tmp_path), stdout=StringIO())
-    package = tmp_path / "sample_generated"
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
-    subprocess.run([*pip, str(package)], check=True, capture_output=True)
-    try:
-        own_tests = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:django", "-p", "no:cacheprovider"],
-            cwd=package,
-            capture_output=True,
-            text=True,
-        )
-        assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
-        manager.reload()
-        assert "sample_generated" in registry().plugins
-        import sample_generated.plugin
-
-        assert contract_problems(sample_generated.plugin) == []
-        enable_plugin(township_a, "sample_generated", {"households": ["V01-0002"]})
-        with in_township(township_a):
-            f.village()
-            collect_plugin_events(MARCH, dt.date(2026, 3, 31), township_a)
-            entry = ScoreEvent.objects.get(source="sample_generated")
-            assert (entry.household.code, entry.rule.code) == ("V01-0002", "SAMPLE_GENERATED-1")
-    finally:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "uninstall", "-y", "-q", "township-sample_generated"],
-            capture_output=True,
-        )
-        sys.modules.pop("sample_generated.plugin", None)
-        sys.modules.pop("sample_generated", None)
-        manager.reload()
-
-
-def test_startplugin_refuses_bad_names(tmp_path):
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="is not a plugin name"):
-        call_command("startplugin", "River-Crab", str(tmp_path))
 
 
 def test_hook_reference_is_current_and_every_hook_documented():
