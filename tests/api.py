@@ -7,28 +7,16 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.services import grant_role, issue_token
+from township_integrity.testing import post_graphql
 
 
 def gql(client, path: str, query: str, variables=None, *, token=None, language="en") -> dict:
     """POST ``query`` to ``path`` (``/t/<code>/graphql/`` or ``/graphql/``); the JSON reply.
 
-    Asks for English by default (the platform's own default is zh-hans) so that
-    tests can read messages; pass ``language=None`` to send no Accept-Language.
+    The public fixtures' ``post_graphql``: English by default, ``language=None`` sends
+    no Accept-Language.
     """
-    headers = {}
-    if token:
-        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    if language:
-        headers["HTTP_ACCEPT_LANGUAGE"] = language
-    reply = client.post(
-        path,
-        {"query": query, "variables": variables or {}},
-        content_type="application/json",
-        **headers,
-    )
-    body = reply.json()
-    body["_status"] = reply.status_code
-    return body
+    return post_graphql(client, path, query, variables, token=token, language=language)
 
 
 def endpoint(township) -> str:

@@ -13,26 +13,14 @@ from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from tenants.models import Township
-
-TOWNSHIP_A = {"code": "330502901", "name": "甲镇", "slug": "jia"}
-TOWNSHIP_B = {"code": "330502902", "name": "乙镇", "slug": "yi"}
+from township_integrity.testing import TOWNSHIP_A, TOWNSHIP_B, onboard_test_townships
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from django.conf import settings
-
-    from tenants.services import onboard_township
-
-    name = settings.DATABASES["default"]["NAME"]
-    assert name.startswith("test_"), f"refusing to write fixtures into non-test database {name}"
+    """The two test townships of the public fixtures (``township_integrity.testing``)."""
     with django_db_blocker.unblock():
-        for spec in (TOWNSHIP_A, TOWNSHIP_B):
-            onboard_township(
-                **spec,
-                admin_email=f"admin@{spec['slug']}.test",
-                admin_password="pw-" + spec["slug"],
-            )
+        onboard_test_townships()
     yield
 
 

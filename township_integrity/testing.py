@@ -32,14 +32,60 @@ as ``elsewhere``, one that did not, to check both::
 The people it signs in are made for the check (township-wide memberships of each
 role; an alliance clerk of institution ``KIT``, the household ``KIT-0000``) and
 deleted afterwards.
+
+Database-backed fixtures
+------------------------
+
+For a plugin's own tests on real PostgreSQL (pytest-django; run them as the
+platform runs its suite, ``python -m platform_core.launcher test <path>``). Two
+test townships are onboarded once per session; each test runs in a transaction
+that is rolled back, so whatever it writes disappears::
+
+    def test_queue(township, other_township, enable_plugin, sign_in, households):
+        enable_plugin("my_plugin", {"threshold": 3})
+        clerk = sign_in("council_member")
+        assert clerk.get(clerk.address("work/x/my_plugin/queue/")).status_code == 200
+        grid = sign_in("grid_worker", "V01")
+        assert grid.get(grid.address("work/x/my_plugin/queue/")).status_code == 403
+
+* ``township`` — test township 甲镇 (code 330502901) with the villages V01 太湖村 and
+  V02 南浔村, one grid each (第1网格) and three households each (``V01-0001`` …
+  ``V02-0003``). Tests start on the public schema, with an empty cache, in English.
+* ``other_township`` — test township 乙镇 (330502902) with the same villages and
+  household codes: cross-township checks (its IDs and households must stay apart).
+* ``households`` — the households of ``township``, ordered by code (read them
+  again inside ``in_township`` after changes).
+* ``in_township`` — ``with in_township(t):`` runs the block on township ``t``'s
+  schema (queries, services, factories of your own).
+* ``enable_plugin(key, settings=None, township=None)`` — enables an installed plugin
+  (with its rules) in ``township`` (default: the ``township`` fixture); settings are
+  validated against its schema as in production.
+* ``sign_in(role, village_code=None, township=None, **scope)`` — a Django test client
+  (``Accept-Language: en``) signed in as a new person holding ``role`` in the
+  township (for ``village_code``, or township-wide). ``scope``: ``household_code``
+  for the household role (default: the village's first household),
+  ``alliance_member_code`` for an alliance clerk. The client carries ``township``,
+  ``user``, ``actor`` (an ``Actor`` for services), ``viewer()`` (the ``Viewer``
+  the platform builds for a request) and ``address(path)`` (``/t/<code>/<path>``,
+  the township's address by path).
+* ``graphql(client, query, variables=None)`` — POSTs the operation to the client's
+  township endpoint (``township=``: another one) and returns the JSON answer, with
+  the HTTP status under ``"_status"``.
+* ``plugin_contract`` — ``contract_problems`` above.
+
+``codes(answer)`` lists the error codes of a GraphQL answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
+from contextlib import AbstractContextManager
 
 import pluggy
 import pytest
+from django.test import Client
 
 
 def contract_problems(
@@ -303,3 +349,224 @@ def last_month() -> tuple[dt.date, dt.date]:
 def plugin_contract():
     """``plugin_contract(plugin, settings=...)`` -> list of problems ([] passes)."""
     return contract_problems
+
+
+# --- database-backed fixtures ------------------------------------------------------------
+
+TOWNSHIP_A = {"code": "330502901", "name": "甲镇", "slug": "jia"}
+TOWNSHIP_B = {"code": "330502902", "name": "乙镇", "slug": "yi"}
+TEST_VILLAGES = (("V01", "太湖村"), ("V02", "南浔村"))
+HOUSEHOLDS_PER_VILLAGE = 3
+HEAD_NAMES = ("俞国明", "沈红", "张小英", "李建国", "王芳", "陈志强")
+_people = itertools.count(1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Test-mode settings unless the caller chose others, before pytest-django reads them."""
+    os.environ.setdefault("PLATFORM_MODE", "test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_core.settings")
+    return (yield)
+
+
+def onboard_test_townships() -> None:
+    """Onboard the two test townships that are not there yet (a test database only)."""
+    from django.conf import settings
+
+    from tenants.models import Township
+    from tenants.services import onboard_township
+
+    name = settings.DATABASES["default"]["NAME"]
+    assert name.startswith("test_"), f"refusing to write fixtures into non-test database {name}"
+    for spec in (TOWNSHIP_A, TOWNSHIP_B):
+        if not Township.objects.filter(code=spec["code"]).exists():
+            onboard_township(
+                **spec,
+                admin_email=f"admin@{spec['slug']}.test",
+                admin_password="pw-" + spec["slug"],
+            )
+
+
+def populate(township) -> None:
+    """The test villages, their grids and households in ``township`` (inside a test)."""
+    from django_tenants.utils import tenant_context
+
+    from platform_core.households import services as households
+
+    with tenant_context(township):
+        for code, name in TEST_VILLAGES:
+            village = households.create_village(code=code, name=name)
+            grid = households.create_grid(village=village, name="第1网格")
+            for n in range(HOUSEHOLDS_PER_VILLAGE):
+                households.create_household(
+                    code=f"{code}-{n + 1:04d}",
+                    village=village,
+                    grid=grid,
+                    head_name=HEAD_NAMES[n % len(HEAD_NAMES)],
+                )
+
+
+@pytest.fixture(scope="session")
+def test_townships(django_db_setup, django_db_blocker) -> None:
+    """The two test townships, onboarded once per session."""
+    with django_db_blocker.unblock():
+        onboard_test_townships()
+
+
+@pytest.fixture
+def platform_state():
+    """The public schema and an empty cache before and after, English in between."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.utils import translation
+
+    connection.set_schema_to_public()
+    cache.clear()
+    with translation.override("en"):
+        yield
+    connection.set_schema_to_public()
+    cache.clear()
+
+
+def _test_township(spec: dict):
+    from tenants.models import Township
+
+    township = Township.objects.get(code=spec["code"])
+    populate(township)
+    return township
+
+
+@pytest.fixture
+def township(test_townships, db, platform_state):
+    """Test township 甲镇 with two villages of three households each."""
+    return _test_township(TOWNSHIP_A)
+
+
+@pytest.fixture
+def other_township(test_townships, db, platform_state):
+    """Test township 乙镇 with the same village and household codes as ``township``."""
+    return _test_township(TOWNSHIP_B)
+
+
+@pytest.fixture
+def households(township) -> list:
+    """The households of ``township``, by code."""
+    from django_tenants.utils import tenant_context
+
+    from platform_core.households.models import Household
+
+    with tenant_context(township):
+        return list(Household.objects.select_related("village", "grid").order_by("code"))
+
+
+@pytest.fixture
+def in_township():
+    """``with in_township(t):`` runs the block on township ``t``'s schema."""
+    from django_tenants.utils import tenant_context
+
+    def on(township) -> AbstractContextManager:
+        return tenant_context(township)
+
+    return on
+
+
+@pytest.fixture
+def enable_plugin(township):
+    """``enable_plugin(key, settings=None, township=None)``: enable an installed plugin."""
+    from platform_core.plugins.services import enable_plugin as enable
+
+    def enable_in(key: str, settings: dict | None = None, township=township) -> None:
+        enable(township, key, settings)
+
+    return enable_in
+
+
+def signed_in_client(township, role: str, village_code: str | None = None, **scope):
+    """A test client signed in as a new person holding ``role`` in ``township``."""
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import schema_context
+
+    from platform_core.accounts.services import grant_role
+    from platform_core.actors import Actor
+
+    village_code = village_code or ""
+    if role == "household" and not scope.get("household_code"):
+        scope["household_code"] = f"{village_code or TEST_VILLAGES[0][0]}-0001"
+    email = f"{role}-{next(_people)}@{getattr(township, 'slug', '') or township.code}.test"
+    with schema_context("public"):
+        user = get_user_model().objects.create_user(username=email, email=email, password="pw")
+        grant_role(user, township, role, village_code, **scope)
+    client = TownshipClient(township, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    client.user, client.actor = user, Actor.of(user)
+    return client
+
+
+class TownshipClient(Client):
+    """A test client of one township: ``address(path)``, ``user``, ``actor``, ``viewer()``."""
+
+    def __init__(self, township, **defaults):
+        super().__init__(**defaults)
+        self.township = township
+        self.user = None
+        self.actor = None
+
+    def address(self, path: str = "") -> str:
+        """``path`` inside the township (routed by path: ``/t/<code>/<path>``)."""
+        return f"/t/{self.township.code}/{path.lstrip('/')}"
+
+    def viewer(self):
+        """The ``Viewer`` the platform builds for this client's requests (a session)."""
+        from platform_core.accounts.viewer import Viewer
+
+        return Viewer.of(self.user, self.township)
+
+
+@pytest.fixture
+def sign_in(township):
+    """``sign_in(role, village_code=None, township=None, **scope)``: a signed-in client."""
+
+    def signed_in(role: str, village_code: str | None = None, township=township, **scope):
+        return signed_in_client(township, role, village_code, **scope)
+
+    return signed_in
+
+
+def post_graphql(
+    client, path: str, query: str, variables: dict | None = None, *, token=None, language="en"
+) -> dict:
+    """POST ``query`` to ``path``; the JSON answer with the HTTP status as ``"_status"``.
+
+    Asks for English by default (the platform's own default is zh-hans); pass
+    ``language=None`` to send no Accept-Language, ``token`` to send a bearer token.
+    """
+    headers = {}
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    if language:
+        headers["HTTP_ACCEPT_LANGUAGE"] = language
+    reply = client.post(
+        path,
+        {"query": query, "variables": variables or {}},
+        content_type="application/json",
+        **headers,
+    )
+    body = reply.json()
+    body["_status"] = reply.status_code
+    return body
+
+
+@pytest.fixture
+def graphql():
+    """``graphql(client, query, variables=None, township=None)``: the JSON answer."""
+
+    def ask(client, query: str, variables: dict | None = None, *, township=None, **options):
+        township = township or client.township
+        return post_graphql(client, f"/t/{township.code}/graphql/", query, variables, **options)
+
+    return ask
+
+
+def codes(answer: dict) -> list[str]:
+    """The error codes of a GraphQL answer."""
+    return [e.get("extensions", {}).get("code") for e in answer.get("errors") or []]
