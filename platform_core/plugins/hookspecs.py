@@ -9,6 +9,11 @@ Implement a hook by defining a function of the same name decorated with
 ``township_integrity.hookimpl``; take only the arguments you need (pluggy passes
 them by name). The reference in ``docs/plugins/hooks.md`` is generated from
 these docstrings (``python manage.py plugin_docs``).
+
+Everything an implementation needs from the platform — the types the hooks
+return, the models, services, roles, errors and the admin, workbench, GraphQL and
+test helpers — is in the package ``township_integrity`` and its modules
+(``docs/plugins/api.md``); a plugin imports nothing else of the platform.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def township_score_events(period_start, period_end, settings):
     recording idempotent, so return the same entries every time you are asked.
     Entries under rules that need review arrive as proposed, and the month cannot be
     finalised until they are reviewed. Plugins that record
-    entries as things happen (through ``platform_core.scoring.services.record_entry``)
+    entries as things happen (through ``township_integrity.services.record_entry``)
     need not implement this hook. Not ``firstresult``.
     """
 
