@@ -4,13 +4,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-smoke install lint format clean-data stop-db
+.PHONY: demo test example-test bench bench-smoke install lint format clean-data stop-db
 
 demo: install
 	$(BIN)/python -m platform_core.launcher demo
 
 test: install
 	$(BIN)/python -m platform_core.launcher test $(PYTEST_ARGS)
+
+# The example third-party plugin as its author runs it: a real pip install of its folder
+# into the venv (not editable; its dependency range on township-integrity is checked),
+# imported from site-packages, its own tests (discovery and enabling for one township
+# included) on the platform's test database, then uninstalled whatever happened, so the
+# main suite's all-plugins schema snapshot and role matrix never see it.
+EXAMPLE := examples/police_feed
+
+example-test: install
+	@trap '$(BIN)/python -m pip uninstall --quiet --yes township-integrity-police-feed; \
+	       rm -rf $(EXAMPLE)/build $(EXAMPLE)/*.egg-info' EXIT INT TERM; \
+	set -e; \
+	echo "pip install ./$(EXAMPLE)"; \
+	$(BIN)/python -m pip install --quiet --no-build-isolation ./$(EXAMPLE); \
+	$(BIN)/python -c 'import police_feed, sys; where = police_feed.__file__; \
+	    sys.exit(0 if "site-packages" in where else "not the installed package: " + where)'; \
+	$(BIN)/python -m platform_core.launcher test $(EXAMPLE)/tests $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m platform_core.launcher bench $(BENCH)

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import itertools
 import json
 import sys
+from io import StringIO
 from pathlib import Path
 
 import police_feed
 import pytest
+from django.core.management import call_command
 from police_feed import plugin
 from police_feed.models import Alert
 from police_feed.services import import_alerts
 
 from township_integrity.errors import PluginError, TableError
-from township_integrity.models import LedgerEntry
+from township_integrity.models import LedgerEntry, Rule
 from township_integrity.services import Actor
 from township_integrity.testing import codes, contract_problems
 
@@ -46,6 +49,26 @@ def feed_file(folder: Path, text: str = FEED, name: str = "alerts.csv") -> Path:
 
 def entries():
     return LedgerEntry.objects.filter(source="police_feed").order_by("external_id")
+
+
+def test_the_installed_plugin_is_discovered_and_enabled_for_one_township(
+    township, other_township, in_township
+):
+    listing = StringIO()
+    call_command("plugins", stdout=listing)
+    assert "police_feed 0.1.0  公安警情通报 / Police alerts" in listing.getvalue()
+    assert "package: township-integrity-police-feed" in listing.getvalue()
+    said = StringIO()
+    call_command("plugins", township=township.code, enable="police_feed", stdout=said)
+    assert "police_feed enabled" in said.getvalue()
+    listing = StringIO()
+    call_command("plugins", stdout=listing)
+    after = listing.getvalue().split("police_feed 0.1.0")[1].splitlines()[1:]
+    ours = "\n".join(itertools.takewhile(lambda line: line.startswith("  "), after))
+    assert f"{township.code} {township.name}: enabled" in ours
+    assert f"{other_township.code} {other_township.name}: enabled" not in ours
+    with in_township(township):  # its rule joined the township's covenant
+        assert Rule.objects.get(code="POLICE-OFFENCE").points == -5
 
 
 def test_contract(township, other_township, enable_plugin):
