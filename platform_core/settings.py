@@ -130,6 +130,7 @@ TENANT_APPS = [
     "platform_core.scoring",
     "platform_core.publication",
     "platform_core.alliance",
+    "platform_core.feeds",
     # Plugins with models: the built-in ones, then installed packages that declare a
     # Django app in the "township_integrity.django_apps" entry-point group (read
     # without importing them). Their tables exist in every township's schema and
@@ -247,8 +248,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
-# Hotline case files dropped in <HOTLINE_FEED_DIR>/<township code>/ are imported by a task.
-HOTLINE_FEED_DIR = Path(os.environ.get("HOTLINE_FEED_DIR") or DATA_DIR / "feeds" / "hotline")
+# Plugins' feed files dropped in <FEED_DIR>/<township code>/<plugin>/<feed>/ are imported
+# by the feeds task (platform_core.feeds).
+FEED_DIR = Path(os.environ.get("FEED_DIR") or DATA_DIR / "feeds")
 
 # --- Auth, i18n, static -------------------------------------------------------
 

@@ -4,9 +4,7 @@ import datetime as dt
 import logging
 import os
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count
@@ -17,7 +15,6 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from platform_core import scheduling
 from platform_core.actors import Actor
 from platform_core.celery import app
-from platform_core.errors import PlatformError
 from platform_core.plugins.manager import hooks_for
 
 log = logging.getLogger(__name__)
@@ -125,82 +122,34 @@ def run_plugin_task(dotted_task_name: str):
     return app.tasks[dotted_task_name].run(connection.tenant.code)
 
 
-# --- hotline feeds: <HOTLINE_FEED_DIR>/<township code>/*.csv|xlsx|json -------------
-
-FEED_SUFFIXES = (".csv", ".xlsx", ".json")
+# --- plugins' feeds (township_feed_sources; platform_core.feeds) ------------------------
 
 
-def feed_folder(township) -> Path:
-    return Path(settings.HOTLINE_FEED_DIR) / township.code
+@app.task(name=scheduling.FEED_TASK, **TENANT_TASK_OPTIONS)
+def run_township_feed(plugin_key: str, feed_key: str) -> dict:
+    """Import one enabled feed of the current township: its waiting files, or one pull.
 
-
-def waiting_feed_files(township) -> list[Path]:
-    """Case files waiting in the township's feed folder (not in done/ or failed/)."""
-    try:
-        entries = list(feed_folder(township).iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(
-        p
-        for p in entries
-        if p.suffix.lower() in FEED_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
-
-
-def _move(path: Path, subfolder: str) -> Path:
-    """Move ``path`` into ``subfolder`` beside it, never overwriting an earlier file."""
-    target_dir = path.parent / subfolder
-    target_dir.mkdir(exist_ok=True)
-    target = target_dir / path.name
-    if target.exists():
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
-        target = target_dir / f"{path.stem}.{stamp}{path.suffix}"
-    os.replace(path, target)
-    return target
-
-
-@app.task(name=scheduling.FEEDS_TASK, **TENANT_TASK_OPTIONS)
-def import_hotline_feeds() -> dict:
-    """Import the township's waiting hotline case files (petition plugin) one by one.
-
-    Each file goes through ``import_cases`` (atomic, and idempotent: a retry or a re-run
-    after a crash between the import and the move registers nothing twice), then moves to
-    ``done/``; a refused file moves to ``failed/`` with ``<name>.error.txt`` beside it.
-    Database and broker errors are retried (the file stays where it is).
+    Each file is imported and recorded in one transaction and its content never twice
+    (``platform_core.feeds.services``), so a retry or a run sent twice imports nothing
+    twice. A feed no longer enabled is skipped. Database and broker errors are retried.
     """
-    township = connection.tenant
-    if PETITION not in hooks_for(township).enabled:
-        return {"township": township.code, "imported": {}, "failed": {}}
-    from plugins.petition.imports import import_cases
+    from platform_core.feeds.services import FeedError, find_feed, run_feed
 
-    operator = Actor(label="system:hotline-feed")
-    imported: dict[str, str] = {}
-    failed: dict[str, str] = {}
-    for path in waiting_feed_files(township):
-        try:
-            result = import_cases(path, operator=operator)
-        except RETRY_ON:
-            raise
-        except Exception as error:  # noqa: BLE001 - one bad file never stops the others
-            if isinstance(error, PlatformError):
-                message = str(error)
-            else:
-                log.exception("hotline feed %s of %s failed", path.name, township.code)
-                message = f"{path.name} could not be imported ({error}). Nothing was imported."
-            if not path.exists():  # another run took the file meanwhile
-                continue
-            target = _move(path, "failed")
-            target.with_name(target.name + ".error.txt").write_text(
-                message + "\n", encoding="utf-8"
-            )
-            failed[path.name] = message
-            log.warning("hotline feed %s of %s refused: %s", path.name, township.code, message)
-            continue
-        if path.exists():
-            _move(path, "done")
-        imported[path.name] = result.summary()
-        log.info("hotline feed of %s: %s", township.code, result.summary())
-    return {"township": township.code, "imported": imported, "failed": failed}
+    township = connection.tenant
+    feed = f"{plugin_key}/{feed_key}"
+    try:
+        source = find_feed(plugin_key, feed_key)
+    except FeedError as gone:
+        log.info("feed %s of %s skipped: %s", feed, township.code, gone)
+        return {"township": township.code, "feed": feed, "runs": {}, "skipped": str(gone)}
+    runs = run_feed(plugin_key, source, by=system_actor())
+    for run in runs:
+        log.info("feed %s of %s: %s %s", feed, township.code, run.file_name or "pull", run.status)
+    return {
+        "township": township.code,
+        "feed": feed,
+        "runs": {run.file_name or "pull": run.status for run in runs},
+    }
 
 
 # --- the dispatcher (public schema, beat every SLOT_MINUTES) --------------------------
@@ -228,12 +177,28 @@ def township_state(township) -> scheduling.TownshipState:
         for row in HonourBoard.objects.values("year", "quarter").annotate(n=Count("village"))
         if row["n"] >= villages
     }
-    enabled = frozenset(hooks_for(township).enabled)
     return scheduling.TownshipState(
         finalised_periods=frozenset(finalised - open_periods),
         published_quarters=frozenset(published),
-        enabled_plugins=enabled,
-        feed_files_waiting=PETITION in enabled and bool(waiting_feed_files(township)),
+        enabled_plugins=frozenset(hooks_for(township).enabled),
+        feeds=feed_schedules(township),
+    )
+
+
+def feed_schedules(township) -> tuple[scheduling.FeedSchedule, ...]:
+    """The township's enabled feeds and whether files wait for them (its schema active)."""
+    from platform_core.feeds.services import waiting_files
+    from platform_core.plugins.selectors import feed_sources
+
+    return tuple(
+        scheduling.FeedSchedule(
+            plugin=key,
+            feed=source.key,
+            crontab=source.crontab,
+            pull=source.pull is not None,
+            files_waiting=bool(waiting_files(township, key, source)),
+        )
+        for key, source in feed_sources(township)
     )
 
 
