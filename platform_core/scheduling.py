@@ -13,8 +13,9 @@ setting (e.g. ``evaluation_day``) takes effect at the next slot, without a resta
   until every village's board is published.
 * A plugin's periodic task is due when its 5-field crontab matches a minute of
   the current slot (township-local time) and the township enabled the plugin.
-* Hotline feed imports are due at every slot while files wait in the township's
-  feed folder and the township enabled the petition plugin.
+* A plugin's feed (``township_feed_sources``) is due when its crontab matches a
+  minute of the slot and, for a file feed, files wait in its folder; only feeds of
+  plugins the township enabled are asked for.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SLOT_MINUTES = 15
 EVALUATE_TASK = "platform_core.evaluate_township_month"
 BOARDS_TASK = "platform_core.publish_township_boards"
 PLUGIN_TASK = "platform_core.run_plugin_task"
-FEEDS_TASK = "platform_core.import_hotline_feeds"
+FEED_TASK = "platform_core.run_feed"
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,24 @@ class DueWork:
 
 
 @dataclass(frozen=True)
+class FeedSchedule:
+    """One feed of an enabled plugin, as the dispatcher sees it."""
+
+    plugin: str
+    feed: str
+    crontab: str  # "minute hour day_of_month month day_of_week"
+    pull: bool = False  # a pull feed runs at its crontab; a file feed only when files wait
+    files_waiting: bool = False
+
+
+@dataclass(frozen=True)
 class TownshipState:
     """What is already done in the township (read from its schema by the dispatcher)."""
 
     finalised_periods: frozenset[dt.date] = frozenset()
     published_quarters: frozenset[tuple[int, int]] = frozenset()  # every village published
     enabled_plugins: frozenset[str] = frozenset()
-    feed_files_waiting: bool = False  # hotline case files wait in the township's feed folder
+    feeds: tuple[FeedSchedule, ...] = ()  # the enabled plugins' feeds
 
 
 @dataclass(frozen=True)
@@ -135,8 +147,13 @@ def due_work(
         and quarter not in state.published_quarters
     ):
         work.append(DueWork(BOARDS_TASK, quarter, f"boards {quarter[0]} Q{quarter[1]}"))
-    if state.feed_files_waiting and "petition" in state.enabled_plugins:
-        work.append(DueWork(FEEDS_TASK, (), "hotline feeds"))
+    for feed in state.feeds:
+        if feed.plugin not in state.enabled_plugins or not (feed.pull or feed.files_waiting):
+            continue
+        if crontab_matches_slot(parse_crontab(feed.crontab), now):
+            work.append(
+                DueWork(FEED_TASK, (feed.plugin, feed.feed), f"feed {feed.plugin}/{feed.feed}")
+            )
     for plugin in plugin_schedules:
         if plugin.plugin not in state.enabled_plugins:
             continue

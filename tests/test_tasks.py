@@ -125,7 +125,7 @@ def sent(monkeypatch):
         tasks.evaluate_township_month,
         tasks.publish_township_boards,
         tasks.run_plugin_task,
-        tasks.import_hotline_feeds,
+        tasks.run_township_feed,
     ):
 
         def record(args=None, kwargs=None, _name=task.name, **options):
@@ -263,28 +263,6 @@ def test_a_bad_feed_file_moves_to_failed_with_its_message(feeds, township_a, in_
     assert tasks.waiting_feed_files(township_a) == []
 
 
-@pytest.mark.django_db
-def test_feeds_are_dispatched_only_to_petition_townships_with_files_waiting(
-    sent, feeds, township_a, township_b, in_township
-):
-    from platform_core.plugins.services import enable_plugin
-
-    enable_plugin(township_a, "petition", {})
-    tasks.dispatch_due_work()
-    assert scheduling.FEEDS_TASK not in [name for _, name, _ in sent]  # nothing waits
-    drop(feeds, township_a, "a.csv", FEED_CSV)
-    b_file = drop(feeds, township_b, "b.csv", FEED_CSV)  # B has no petition plugin
-    sent.clear()
-    tasks.dispatch_due_work()
-    assert [(schema, args) for schema, name, args in sent if name == scheduling.FEEDS_TASK] == [
-        (township_a.schema_name, ())
-    ]
-    with in_township(township_b):
-        assert tasks.import_hotline_feeds()["imported"] == {}
-    assert b_file.exists() and not (b_file.parent / "done").exists()
-    assert not (b_file.parent / "failed").exists()
-
-
 def test_tasks_are_acked_late_and_retried_with_backoff():
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
@@ -294,7 +272,7 @@ def test_tasks_are_acked_late_and_retried_with_backoff():
         tasks.publish_township_boards,
         tasks.check_early_warnings,
         tasks.run_plugin_task,
-        tasks.import_hotline_feeds,
+        tasks.run_township_feed,
     ):
         assert task.acks_late and task.retry_backoff and task.max_retries == 5
         assert set(task.autoretry_for) == {OperationalError, InterfaceError, BrokerError}

@@ -6,6 +6,7 @@ from platform_core.workbench import screens
 from platform_core.workbench.views import (
     declarations,
     eligibility,
+    feeds,
     home,
     households,
     mine,
@@ -47,5 +48,7 @@ urlpatterns = [
     path("plugins/", settings.plugins, name="plugins"),
     path("plugins/<str:key>/", settings.plugin_settings, name="plugin"),
     path("plugins/<str:key>/<str:action>/", settings.plugin_switch, name="plugin-switch"),
+    path("feeds/", feeds.feeds, name="feeds"),
+    path("feeds/run/", feeds.run_now, name="feed-run"),
     *screens.urlpatterns(),
 ]
