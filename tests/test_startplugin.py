@@ -53,7 +53,7 @@ def test_the_platform_discovers_enables_and_serves_it(township, sign_in, graphql
     assert answer["data"] == {"sampleGeneratedObservations": {"totalCount": 0}}, answer
 
 
-def test_its_migration_is_current():
+def test_its_migration_is_current(db):
     call_command("makemigrations", KEY, "--check", "--dry-run", stdout=StringIO())
 """
 
@@ -73,11 +73,9 @@ def test_a_generated_plugin_installs_passes_its_tests_and_is_served(tmp_path):
     checks = tmp_path / "platform_checks" / "test_installed_plugin.py"
     checks.parent.mkdir()
     checks.write_text(PLATFORM_CHECKS, encoding="utf-8")
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(site),
-        TEST_DATABASE_NAME=f"{settings.DATABASES['default']['NAME']}_{KEY}",
-    )
+    database = settings.DATABASES["default"]["NAME"]  # test_<db> inside a test with the db
+    database = database if database.startswith("test_") else f"test_{database}"
+    env = dict(os.environ, PYTHONPATH=str(site), TEST_DATABASE_NAME=f"{database}_{KEY}")
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the public fixtures choose the platform's
     run = subprocess.run(
         [
