@@ -44,7 +44,7 @@ class DistributeError(Exception):
 
 
 def schema_for(code: str) -> str:
-    """The schema of township ``code`` (tenants.services.schema_name_for)."""
+    """The schema of township ``code`` (platform_core.townships.services.schema_name_for)."""
     code = code.strip()
     if not CODE_RE.match(code):
         raise DistributeError(

@@ -2,7 +2,7 @@
 
 Every field but ``health`` is for county administrators (and superusers); a
 township's administrator or token gets nothing here. Mutations are thin wrappers
-on ``tenants.services``, ``platform_core.plugins.services`` and
+on ``platform_core.townships.services``, ``platform_core.plugins.services`` and
 ``tenants.statistics``; refusals come back as payload ``errors`` naming the input
 field. Statistics are read from the public ``TownshipStatistics`` table, never by
 visiting every township's schema per request.
@@ -30,8 +30,8 @@ from graphql_api.mutations import PlatformMutation
 from graphql_api.township.queries import Health, resolve_health
 from platform_core.accounts.viewer import Viewer
 from platform_core.plugins.manager import registry
+from platform_core.townships.selectors import administered_townships, list_townships
 from tenants.models import PluginActivation, Township
-from tenants.selectors import administered_townships, list_townships
 
 
 def require_county_admin(info) -> Viewer:
@@ -310,7 +310,7 @@ class OnboardTownship(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, **data) -> dict:
-        from tenants.services import OnboardingError, onboard_township
+        from platform_core.townships.services import OnboardingError, onboard_township
 
         try:
             result = onboard_township(**data, by=viewer(info).user)
@@ -411,7 +411,7 @@ class SuspendTownship(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, code) -> dict:
-        from tenants.services import suspend_township
+        from platform_core.townships.services import suspend_township
 
         suspend_township(township_by_code(code, user=viewer(info).user))
         return {"township": township_by_code(code, user=viewer(info).user)}
@@ -425,7 +425,7 @@ class ReactivateTownship(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, code) -> dict:
-        from tenants.services import reactivate_township
+        from platform_core.townships.services import reactivate_township
 
         reactivate_township(township_by_code(code, user=viewer(info).user))
         return {"township": township_by_code(code, user=viewer(info).user)}

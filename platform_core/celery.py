@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_core.settings")
 
 app = CeleryApp("township_integrity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["platform_core", "tenants"])
+app.autodiscover_tasks(["platform_core", "platform_core.townships"])
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "platform_core.heartbeat", "schedule": 60.0},

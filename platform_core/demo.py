@@ -42,8 +42,8 @@ from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.services import file_objection, record_entry
+from platform_core.townships.services import onboard_township
 from tenants.models import County, Township
-from tenants.services import onboard_township
 
 
 def seed(progress: Callable[[str], None] = print) -> list[Township]:

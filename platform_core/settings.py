@@ -94,6 +94,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SHARED_APPS = [
     # Our management commands (migrate, migrate_schemas) must win over django_tenants'.
+    "platform_core.townships",  # no models: the county's services, admin and commands
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -356,7 +357,7 @@ AXES_CLIENT_IP_CALLABLE = "platform_core.accounts.lockout.client_ip"
 # A success must not wipe the client's failures on other accounts (an attacker's own
 # sign-in would reset the count against their victim): failures only expire.
 AXES_RESET_ON_SUCCESS = False
-AXES_ENABLE_ADMIN = False  # listed in the county admin instead (tenants.admin)
+AXES_ENABLE_ADMIN = False  # listed in the county admin instead (platform_core.townships.admin)
 AXES_VERBOSE = False  # no banner on every command; failures and lockouts still log warnings
 
 # E-mail: sign-in links a township administrator makes are also e-mailed when an SMTP

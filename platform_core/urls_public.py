@@ -6,7 +6,7 @@ from django.urls import include, path
 from graphql_api.views import county_graphql_view
 from platform_core import views
 from platform_core.accounts.views import SigninLinkView
-from tenants.admin import county_admin_site
+from platform_core.townships.admin import county_admin_site
 
 urlpatterns = [
     path("", views.county_home, name="county-home"),

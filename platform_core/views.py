@@ -9,7 +9,7 @@ from django.views.decorators.cache import cache_page
 
 from platform_core import ops
 from platform_core.households import selectors as households
-from tenants.selectors import list_townships
+from platform_core.townships.selectors import list_townships
 
 
 def county_home(request):

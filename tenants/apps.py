@@ -7,5 +7,5 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Counties and townships")
 
     def ready(self) -> None:
-        # Connect the receivers: cache invalidation, statistics after a finalised month.
-        from tenants import receivers, signals  # noqa: F401
+        # Connect the receivers that keep the cached township lookups true.
+        from tenants import signals  # noqa: F401

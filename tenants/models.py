@@ -43,19 +43,13 @@ class County(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        """The default set must name installed plugins (checked before any onboarding)."""
+        """The default set is a list of plugin keys (that they are installed is checked by
+        ``platform_core.townships.services.check_default_plugins``, above this layer)."""
         from django.core.exceptions import ValidationError
-
-        from platform_core.plugins.manager import registry
 
         keys = self.default_plugins
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise ValidationError({"default_plugins": _("A list of plugin keys.")})
-        unknown = sorted(set(keys) - set(registry().plugins))
-        if unknown:
-            raise ValidationError(
-                {"default_plugins": _("Unknown plugins: %(keys)s") % {"keys": ", ".join(unknown)}}
-            )
 
 
 class ScoreWindow(models.TextChoices):
@@ -107,8 +101,8 @@ class Township(TenantMixin):
     publish_red_on_board = models.BooleanField(
         _("show households to improve on boards"), default=False
     )
-    # Limits the county sets (tenants.policy): the township chooses its policy and its
-    # plugins within them. Empty / None: no limit.
+    # Limits the county sets (platform_core.townships.policy): the township chooses its
+    # policy and its plugins within them. Empty / None: no limit.
     allowed_plugins = models.JSONField(
         _("plugins the township may enable"),
         default=list,

@@ -33,7 +33,7 @@ def committed(
     """Onboard ``code`` (admin ``admin@<slug>.test`` / ``pw-<slug>``), fill it, remove it after."""
     from django.conf import settings
 
-    from tenants.services import onboard_township
+    from platform_core.townships.services import onboard_township
 
     assert settings.DATABASES["default"]["NAME"].startswith("test_"), "not a test database"
     with django_db_blocker.unblock():

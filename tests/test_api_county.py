@@ -18,9 +18,9 @@ from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Village
 from platform_core.plugins.manager import registry
 from platform_core.plugins.services import enable_plugin
+from platform_core.townships.services import onboard_township
 from plugins.petition.services import receive_case
 from tenants.models import PluginActivation, Township, TownshipStatistics
-from tenants.services import onboard_township
 from tenants.statistics import plugin_figures, refresh_statistics
 from tests import factories as f
 from tests.api import codes, endpoint, gql, token_for

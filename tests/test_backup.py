@@ -26,9 +26,9 @@ from platform_core.households import services as households
 from platform_core.households.models import Household, Village
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.services import record_entry, save_rule
-from tenants import backup
+from platform_core.townships import backup
+from platform_core.townships.services import onboard_township
 from tenants.models import County, Domain, PluginActivation, Township
-from tenants.services import onboard_township
 
 CODE = "330502955"
 SCHEMA = f"t_{CODE}"

@@ -43,7 +43,7 @@ def test_tenant_lookup_is_cached_and_invalidated(client, township_a, django_asse
     with django_assert_num_queries(0):
         client.get(f"/t/{township_a.code}/health/live")
 
-    from tenants.services import suspend_township
+    from platform_core.townships.services import suspend_township
 
     suspend_township(township_a)
     assert client.get(f"/t/{township_a.code}/health/live").status_code == 403

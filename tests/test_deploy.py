@@ -316,7 +316,7 @@ def test_citus_statements_from_codes():
 def test_citus_script_schema_names_match_onboarding():
     from django.conf import settings
 
-    from tenants.services import schema_name_for
+    from platform_core.townships.services import schema_name_for
 
     script = load_citus_script()
     assert script.schema_for("330502103") == schema_name_for("330502103")

@@ -24,7 +24,7 @@ import django, json
 django.setup()
 from django_tenants.utils import tenant_context
 from tenants.models import Township
-from tenants.tasks import township_summary
+from platform_core.townships.tasks import township_summary
 t = Township.objects.get(code="330502103")
 with tenant_context(t):
     reply = township_summary.apply_async().get(timeout=60)

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tenants import migrating
+from platform_core.townships import migrating
 from tenants.models import Township
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django_tenants.utils import schema_exists
 
 from platform_core.accounts.models import Membership, Role
 from platform_core.households.models import Household
-from tenants import services
+from platform_core.townships import services
+from platform_core.townships.services import OnboardingError, onboard_township
 from tenants.models import County, Domain, PluginActivation, Township
-from tenants.services import OnboardingError, onboard_township
 
 pytestmark = pytest.mark.django_db
 

@@ -202,8 +202,8 @@ def test_plugin_entries_are_idempotent_and_checked(samples, township_a, in_towns
 
 
 def test_the_county_default_set_is_enabled_at_onboarding(in_township):
+    from platform_core.townships.services import onboard_township
     from tenants.models import County, PluginActivation, Township
-    from tenants.services import onboard_township
 
     County.objects.create(code="330599", name="插件县", default_plugins=["garbage_sorting"])
     onboard_township(code="330599001", name="默认镇")
@@ -379,8 +379,13 @@ def test_names_that_would_clash_are_refused(tmp_path):
 def test_county_default_set_must_name_installed_plugins():
     from django.core.exceptions import ValidationError
 
-    from tenants.models import County
+    from platform_core.townships.admin import CountyForm
+    from platform_core.townships.services import check_default_plugins
 
-    county = County(code="330598", name="县", default_plugins=["garbage_sorting", "nope"])
     with pytest.raises(ValidationError, match="Unknown plugins: nope"):
-        county.full_clean()
+        check_default_plugins(["garbage_sorting", "nope"])
+    data = {"code": "330598", "name": "县", "default_plugins": '["garbage_sorting", "nope"]'}
+    form = CountyForm(data=data)
+    assert not form.is_valid()
+    assert form.errors["default_plugins"] == ["Unknown plugins: nope"]
+    assert CountyForm(data={**data, "default_plugins": '["garbage_sorting"]'}).is_valid()

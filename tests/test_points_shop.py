@@ -330,8 +330,8 @@ def committed_township(django_db_setup, django_db_blocker):
     """A township onboarded and committed for real, then removed with everything it made."""
     from django.conf import settings
 
+    from platform_core.townships.services import onboard_township
     from tenants.models import County, Township
-    from tenants.services import onboard_township
 
     assert settings.DATABASES["default"]["NAME"].startswith("test_"), "not a test database"
     with django_db_blocker.unblock():
@@ -355,8 +355,8 @@ def committed_township(django_db_setup, django_db_blocker):
 
 def _remove_township(code: str) -> None:
     from platform_core.accounts.models import Membership
+    from platform_core.townships.services import schema_name_for
     from tenants.models import Domain, PluginActivation, Township
-    from tenants.services import schema_name_for
 
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
@@ -369,8 +369,8 @@ def _remove_township(code: str) -> None:
 
 def _assert_nothing_left(code: str, counties: set[str]) -> None:
     from platform_core.accounts.models import Membership
+    from platform_core.townships.services import schema_name_for
     from tenants.models import County, Domain, PluginActivation, Township
-    from tenants.services import schema_name_for
 
     assert not schema_exists(schema_name_for(code))
     assert not Township.objects.filter(code=code).exists()

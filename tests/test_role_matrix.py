@@ -618,7 +618,7 @@ def test_township_role_matrix(key, township_a, township_b):
 @pytest.mark.parametrize("key", sorted(COUNTY))
 def test_county_role_matrix(key, township_a, township_b):
     from platform_core.plugins.services import enable_plugin
-    from tenants.services import suspend_township
+    from platform_core.townships.services import suspend_township
 
     def world_for(people):
         enable_plugin(township_a, "veterans")  # to configure or disable

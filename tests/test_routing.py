@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.services import reactivate_township, suspend_township
+from platform_core.townships.services import reactivate_township, suspend_township
 
 pytestmark = pytest.mark.django_db
 

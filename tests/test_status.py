@@ -85,7 +85,7 @@ def test_table_lists_the_townships(township_a, township_b):
 
 
 def test_suspended_township_and_enabled_plugins_are_shown(township_a, township_b):
-    from tenants.services import suspend_township
+    from platform_core.townships.services import suspend_township
 
     suspend_township(township_b)
     township_a.plugin_activations.update_or_create(plugin="loans", defaults={"enabled": True})

@@ -373,8 +373,8 @@ def onboard_test_townships() -> None:
     """Onboard the two test townships that are not there yet (a test database only)."""
     from django.conf import settings
 
+    from platform_core.townships.services import onboard_township
     from tenants.models import Township
-    from tenants.services import onboard_township
 
     name = settings.DATABASES["default"]["NAME"]
     assert name.startswith("test_"), f"refusing to write fixtures into non-test database {name}"

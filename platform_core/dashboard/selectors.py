@@ -251,7 +251,7 @@ def county_tiers_by_month(townships=None, months: int = MONTHS) -> list[MonthTie
     One aggregate query in each township's schema; the newest ``months`` months any
     township finalised.
     """
-    from tenants.selectors import list_townships
+    from platform_core.townships.selectors import list_townships
 
     townships = list_townships() if townships is None else townships
     totals: dict[dt.date, TierCounts] = {}

@@ -62,7 +62,7 @@ def county_dashboard(request):
         return _login(request)
     if not selectors.county_allowed(Viewer.of(request.user, None)):
         raise PermissionDenied
-    from tenants.selectors import administered_townships
+    from platform_core.townships.selectors import administered_townships
 
     mine = administered_townships(request.user)  # a county administrator's own county
     townships = selectors.county_figures(mine)

@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.accounts.viewer import Viewer
-from tenants import services
+from platform_core.townships import services
+from platform_core.townships.selectors import administered_counties, administered_townships
 from tenants.models import County, PluginActivation, Township
-from tenants.selectors import administered_counties, administered_townships
 
 
 def is_county_administrator(user) -> bool:
@@ -73,8 +73,24 @@ class CountyModelAdmin(admin.ModelAdmin):
         return is_county_administrator(request.user)
 
 
+class CountyForm(forms.ModelForm):
+    class Meta:
+        model = County
+        fields = ["code", "name", "default_plugins"]
+
+    def clean_default_plugins(self):
+        keys = self.cleaned_data.get("default_plugins")
+        if isinstance(keys, list) and all(isinstance(k, str) for k in keys):
+            try:  # other shapes are refused by County.clean
+                services.check_default_plugins(keys)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["default_plugins"]) from exc
+        return keys
+
+
 @admin.register(County, site=county_admin_site)
 class CountyAdmin(CountyModelAdmin):
+    form = CountyForm
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 

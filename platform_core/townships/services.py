@@ -66,6 +66,18 @@ def known_plugin_keys() -> set[str]:
     return set(registry().plugins)
 
 
+def check_default_plugins(keys: list[str]) -> None:
+    """A county's default set must name installed plugins (checked before any onboarding).
+
+    Here rather than in ``County.clean``: the records (``tenants``) know nothing of plugins.
+    """
+    unknown = sorted(set(keys) - known_plugin_keys())
+    if unknown:
+        raise ValidationError(
+            {"default_plugins": _("Unknown plugins: %(keys)s") % {"keys": ", ".join(unknown)}}
+        )
+
+
 def onboard_township(
     *,
     code: str,
@@ -150,7 +162,7 @@ def check_can_onboard(
 
 def check_county_administered(user, county_code: str, field: str = "county") -> None:
     """Refuse a county administrator acting outside the counties they administer."""
-    from tenants.selectors import administered_counties
+    from platform_core.townships.selectors import administered_counties
 
     counties = administered_counties(user)
     if counties is None:

@@ -30,11 +30,11 @@ from platform_core.accounts.viewer import Viewer
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.plugins.manager import registry
+from platform_core.townships import policy as township_policy
+from platform_core.townships import services as tenants
+from platform_core.townships.selectors import administered_townships
 from platform_core.workbench.forms import WorkbenchForm, submit
-from tenants import policy as township_policy
-from tenants import services as tenants
 from tenants.models import ScoreWindow
-from tenants.selectors import administered_townships
 
 
 def county_page(view: Callable) -> Callable:

@@ -138,8 +138,8 @@ def build_township():
     from platform_core.evaluation.services import finalise_month
     from platform_core.scoring.imports import import_score_events
     from platform_core.scoring.policy import month_end
+    from platform_core.townships.services import onboard_township
     from tenants.models import Township
-    from tenants.services import onboard_township
 
     onboard_township(code=CODE, name="接口基准镇", admin_email=ADMIN[0], admin_password=ADMIN[1])
     township = Township.objects.get(code=CODE)

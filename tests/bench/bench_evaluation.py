@@ -117,8 +117,8 @@ def main() -> None:
     from platform_core.actors import Actor
     from platform_core.scoring.imports import import_score_events
     from platform_core.scoring.policy import month_end
+    from platform_core.townships.services import onboard_township
     from tenants.models import Township
-    from tenants.services import onboard_township
 
     onboard_township(code="990300001", name="基准镇")
     township = Township.objects.get(code="990300001")

@@ -99,7 +99,7 @@ def new_leaf_migration() -> Iterator[str]:
 
 
 def onboard_all() -> list[str]:
-    from tenants.services import onboard_township
+    from platform_core.townships.services import onboard_township
 
     started = time.perf_counter()
     schemas = []
@@ -163,7 +163,7 @@ def summary(output: str) -> str:
 
 def main() -> None:
     harness.setup("migrations")
-    from tenants.migrating import default_processes, plan
+    from platform_core.townships.migrating import default_processes, plan
 
     print(f"Onboarding {COUNT} townships by clone ...", flush=True)
     schemas = onboard_all()

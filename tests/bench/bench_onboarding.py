@@ -20,7 +20,7 @@ COUNT = int(os.environ.get("BENCH_TOWNSHIPS", "50"))
 
 
 def onboard_many(method: str, first_code: int) -> float:
-    from tenants.services import onboard_township
+    from platform_core.townships.services import onboard_township
 
     started = time.perf_counter()
     for i in range(COUNT):

@@ -75,8 +75,8 @@ def main() -> None:
     from platform_core.plugins.services import disable_plugin, enable_plugins
     from platform_core.scoring.imports import import_score_events
     from platform_core.scoring.policy import month_end
+    from platform_core.townships.services import onboard_township
     from tenants.models import Township
-    from tenants.services import onboard_township
 
     onboard_township(code="990300003", name="插件基准镇", plugins=[])
     township = Township.objects.get(code="990300003")

@@ -223,8 +223,8 @@ def main() -> None:
     from django.utils import timezone
 
     from platform_core import tasks
+    from platform_core.townships.services import onboard_township
     from tenants.models import Township
-    from tenants.services import onboard_township
 
     env = dict(os.environ)
     env.pop(tasks.TEST_DELAY_ENV, None)

@@ -10,8 +10,8 @@ from django_tenants.utils import tenant_context
 
 from platform_core.actors import Actor
 from platform_core.plugins.services import InvalidSettings, validate_settings
+from platform_core.townships import policy
 from platform_core.workbench.schema_form import settings_form
-from tenants import policy
 from tenants.models import PluginActivation
 from tests import factories as f
 from tests.workbench.conftest import work

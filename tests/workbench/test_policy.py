@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
-from tenants import policy
+from platform_core.townships import policy
 from tenants.models import Township
 from tests import factories as f
 from tests.workbench.conftest import work

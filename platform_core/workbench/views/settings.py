@@ -1,6 +1,6 @@
 """The township administrator's settings: its policy and its plugins, within the county's limits.
 
-The limits and every rule are in ``tenants.policy``; plugin settings are checked
+The limits and every rule are in ``platform_core.townships.policy``; plugin settings are checked
 against the plugin's JSON Schema by ``platform_core.plugins.services``.
 """
 
@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from platform_core.plugins.manager import registry
+from platform_core.townships import policy as township_policy
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.menu import ADMIN_ONLY, menu_for
 from platform_core.workbench.schema_form import settings_form
-from tenants import policy as township_policy
 from tenants.models import PluginActivation, ScoreWindow
 
 

@@ -1,7 +1,7 @@
 """``backup_township --township CODE FILE``: one township's schema and metadata to a file."""
 
 from platform_core.management.township import TownshipCommand
-from tenants.backup import backup_township
+from platform_core.townships.backup import backup_township
 
 
 class Command(TownshipCommand):

@@ -1,3 +1,3 @@
 """``migrate`` is ``migrate_schemas`` (public, townships and the template)."""
 
-from tenants.management.commands.migrate_schemas import Command  # noqa: F401
+from platform_core.townships.management.commands.migrate_schemas import Command  # noqa: F401

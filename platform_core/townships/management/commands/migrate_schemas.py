@@ -30,8 +30,7 @@ from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.utils import get_public_schema_name, schema_exists
 
-from tenants import cloning
-from tenants.migrating import (
+from platform_core.townships.migrating import (
     FailureGroup,
     Outcome,
     TownshipExecutor,
@@ -39,8 +38,9 @@ from tenants.migrating import (
     group_failures,
     plan,
 )
+from platform_core.townships.services import template_schema
+from tenants import cloning
 from tenants.models import Township
-from tenants.services import template_schema
 
 # Options that ask for something other than "bring every schema to the latest migration".
 _REPLAY_OPTIONS = ("app_label", "migration_name", "prune", "run_syncdb", "executor")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.services import OnboardingError, onboard_township
+from platform_core.townships.services import OnboardingError, onboard_township
 
 
 class Command(BaseCommand):

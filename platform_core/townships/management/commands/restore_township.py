@@ -5,7 +5,7 @@ from django.db import connection
 
 from platform_core.errors import PlatformError
 from platform_core.management.township import TownshipCommand
-from tenants.backup import restore_township
+from platform_core.townships.backup import restore_township
 
 
 class Command(TownshipCommand):
