@@ -13,7 +13,7 @@ from pathlib import Path
 
 import police_feed
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from police_feed import plugin
 from police_feed.models import Alert
 from police_feed.services import import_alerts
@@ -93,6 +93,40 @@ def test_a_feed_imported_twice_brings_nothing_new_the_second_time(
         assert (again.created, again.unchanged) == (0, 2)
         assert Alert.objects.count() == 2
         assert entries().count() == 1  # the unconfirmed alert is kept, not scored
+
+
+def test_the_platform_imports_the_feed_folder_twice_and_the_second_time_nothing_new(
+    township, enable_plugin, in_township, settings, tmp_path
+):
+    """As production runs it: files dropped in the feed's folder, ``manage.py feeds --run``."""
+    settings.FEED_DIR = str(tmp_path)
+    enable_plugin("police_feed")
+    folder = tmp_path / township.code / "police_feed" / "alerts"
+    folder.mkdir(parents=True)
+
+    def run() -> str:
+        said = StringIO()
+        call_command("feeds", township=township.code, run=True, stdout=said)
+        return said.getvalue()
+
+    feed_file(folder, name="monday.csv")
+    assert "monday.csv: done: monday.csv: 2 new alerts" in run()
+    feed_file(folder, name="tuesday.csv")  # the same content again: not imported twice
+    assert "tuesday.csv: unchanged" in run()
+    resent = FEED.replace("GA-002,V02-0002,赌博", "GA-002,V02-0002,赌博（复核）")
+    feed_file(folder, resent, "wednesday.csv")  # other bytes, the same alerts
+    assert "wednesday.csv: done: wednesday.csv: 0 new alerts, 0 confirmed since, 2 already" in run()
+    assert sorted(p.name for p in (folder / "done").iterdir()) == [
+        "monday.csv",
+        "tuesday.csv",
+        "wednesday.csv",
+    ]
+    feed_file(folder, HEADER + f"GA-3,V01-0003,赌博,{LAW},第八十二条,{YESTERDAY},也许\n", "bad.csv")
+    with pytest.raises(CommandError):
+        run()
+    assert (folder / "failed" / "bad.csv").exists()
+    with in_township(township):
+        assert Alert.objects.count() == 2 and entries().count() == 1
 
 
 def test_confirmed_offences_are_proposed_entries_citing_their_legal_basis(
