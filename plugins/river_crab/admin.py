@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest, Member
+from township_integrity.admin import ReadOnlyAdmin, township_admin_site
 
 
 @admin.register(Cooperative, site=township_admin_site)

@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.selectors import STAFF_ROLES
 from plugins.river_crab.models import ComplianceInspection, Cooperative, Member
+from plugins.river_crab.selectors import cooperative_yields, member_yields
+from plugins.river_crab.services import record_inspection
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
-    NOT_FOUND,
     CountedConnection,
-    InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
-    decode_id,
     prefixed,
     require_somewhere,
+    row_by_id,
     viewer,
     visible_households,
 )
+from township_integrity.roles import STAFF_ROLES
 
 
 class CrabMemberType(DjangoObjectType):
@@ -169,8 +168,6 @@ def resolve_inspections(root, info, household_code=None, cooperative=None, **_):
 
 
 def resolve_yields(root, info, year):
-    from plugins.river_crab.selectors import cooperative_yields, member_yields
-
     who = viewer(info)
     seen = set(CrabMemberType.get_queryset(Member.objects.all(), info).values_list("pk", flat=True))
     members = [row for row in member_yields(year) if row.member.pk in seen]
@@ -199,13 +196,8 @@ class RecordCrabInspection(PlatformMutation):
 
     @classmethod
     def perform(cls, info, member_id, inspected_on, results, note=""):
-        from plugins.river_crab.services import record_inspection
-
         require_somewhere(info, STAFF_ROLES)
-        pk = decode_id(info, member_id, "CrabMember")
-        member = CrabMemberType.get_queryset(Member.objects, info).filter(pk=pk).first()
-        if member is None:
-            raise InputError("memberId", NOT_FOUND, _("No member %(id)s.") % {"id": member_id})
+        member = row_by_id(info, CrabMemberType, member_id, "memberId")
         checks = record_inspection(
             member,
             inspected_on=inspected_on,

@@ -7,13 +7,11 @@ Areas are in mu (亩), yields in jin (斤, 0.5 kg), money in yuan.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household, Village
-from platform_core.scoring.models import ScoreEvent
+from township_integrity.models import Household, LedgerEntry, Village, person_field
 
 
 class Aspect(models.TextChoices):
@@ -90,21 +88,13 @@ class ComplianceInspection(models.Model):
     inspected_on = models.DateField(_("inspected on"))
     aspect = models.CharField(_("aspect"), max_length=24, choices=Aspect.choices)
     passed = models.BooleanField(_("passed"))
-    inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("inspector (account)"),
-    )
+    inspector = person_field(verbose_name=_("inspector (account)"))
     inspector_label = models.CharField(_("inspector"), max_length=150)
     note = models.TextField(_("note"), blank=True)
     # A failed aspect: its RC-VIOLATION entry; the aspects of a fully compliant day: their
     # shared RC-COMPLIANT entry; otherwise none.
     entry = models.ForeignKey(
-        ScoreEvent,
+        LedgerEntry,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -142,15 +132,7 @@ class Harvest(models.Model):
     yield_jin = models.DecimalField(_("yield (jin)"), max_digits=12, decimal_places=2)
     revenue = models.DecimalField(_("revenue (yuan)"), max_digits=14, decimal_places=2)
     cost = models.DecimalField(_("cost (yuan)"), max_digits=14, decimal_places=2)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by (account)"),
-    )
+    recorded_by = person_field(verbose_name=_("recorded by (account)"))
     recorded_by_label = models.CharField(_("recorded by"), max_length=150)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -9,36 +9,8 @@ Entries (recorded as inspections are recorded, see ``services.record_inspection`
 
 from __future__ import annotations
 
+from plugins.river_crab.conf import COMPLIANT_RULE, KEY, SETTINGS_SCHEMA, VIOLATION_RULE
 from township_integrity import PluginMetadata, RuleSpec, hookimpl
-
-KEY = "river_crab"
-COMPLIANT_RULE = "RC-COMPLIANT"
-VIOLATION_RULE = "RC-VIOLATION"
-
-# Defaults used when a township leaves a key out.
-DEFAULTS = {"review_inspections": False, "reward_compliance": True, "profit_target_per_mu": 10000}
-
-SETTINGS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "review_inspections": {
-            "type": "boolean",
-            "description": "Entries from inspections wait for the joint review (default no)",
-        },
-        "reward_compliance": {
-            "type": "boolean",
-            "description": "Reward an inspection day where all three aspects passed "
-            "(default yes; otherwise only violations are recorded)",
-        },
-        "profit_target_per_mu": {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "description": "Net profit per mu (yuan) a member or cooperative is flagged as "
-            "reaching (default 10000: 亩均纯利破万元)",
-        },
-    },
-    "additionalProperties": False,
-}
 
 
 @hookimpl

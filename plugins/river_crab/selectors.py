@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from plugins.river_crab.conf import DEFAULTS, KEY
 from plugins.river_crab.models import ComplianceInspection, Cooperative, Harvest, Member
-from plugins.river_crab.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
 
 CENT = Decimal("0.01")

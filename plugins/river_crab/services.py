@@ -15,12 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.households.models import Household, Village
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.models import Rule, ScoreEvent
-from platform_core.scoring.services import record_entry, require_role
+from plugins.river_crab.conf import COMPLIANT_RULE, KEY, VIOLATION_RULE
 from plugins.river_crab.models import (
     ASPECT_ZH,
     Aspect,
@@ -29,8 +24,11 @@ from plugins.river_crab.models import (
     Harvest,
     Member,
 )
-from plugins.river_crab.plugin import COMPLIANT_RULE, KEY, VIOLATION_RULE
 from plugins.river_crab.selectors import township_settings
+from township_integrity.errors import PluginError
+from township_integrity.models import Household, LedgerEntry, Rule, Village
+from township_integrity.roles import ADMIN_ROLES, STAFF_ROLES
+from township_integrity.services import Actor, record_entry, require_role
 
 
 def create_cooperative(*, name: str, by: Actor, village: Village | None = None) -> Cooperative:
@@ -179,7 +177,7 @@ def _check_inspection(member: Member, day: dt.date, results: dict[str, bool]) ->
         )
 
 
-def _violation(check: ComplianceInspection, inspector: Actor, review: bool | None) -> ScoreEvent:
+def _violation(check: ComplianceInspection, inspector: Actor, review: bool | None) -> LedgerEntry:
     evidence = (
         f"crab-farming inspection {check.pk} on {check.inspected_on} ({check.member.cooperative}): "
         f"{ASPECT_ZH[check.aspect]} failed"
