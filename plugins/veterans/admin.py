@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.veterans.models import ServiceActivity, Veteran
+from township_integrity.admin import ReadOnlyAdmin, township_admin_site
 
 
 @admin.register(Veteran, site=township_admin_site)

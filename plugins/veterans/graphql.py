@@ -9,26 +9,24 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.selectors import STAFF_ROLES
 from plugins.veterans.models import ServiceActivity, Veteran
+from plugins.veterans.services import record_activity
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
-    NOT_FOUND,
     CountedConnection,
-    InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
-    decode_id,
     prefixed,
     require_somewhere,
+    row_by_id,
     viewer,
     visible_households,
 )
+from township_integrity.roles import STAFF_ROLES
 
 
 class VeteranActivityType(DjangoObjectType):
@@ -105,13 +103,8 @@ class RecordVeteranActivity(PlatformMutation):
 
     @classmethod
     def perform(cls, info, veteran_id, kind, on, note=""):
-        from plugins.veterans.services import record_activity
-
         require_somewhere(info, STAFF_ROLES)
-        pk = decode_id(info, veteran_id, "Veteran")
-        veteran = VeteranType.get_queryset(Veteran.objects, info).filter(pk=pk).first()
-        if veteran is None:
-            raise InputError("veteranId", NOT_FOUND, _("No veteran %(id)s.") % {"id": veteran_id})
+        veteran = row_by_id(info, VeteranType, veteran_id, "veteranId")
         activity = record_activity(veteran, kind=kind, on=on, by=viewer(info).actor, note=note)
         return {"activity": activity}
 

@@ -6,12 +6,10 @@ database constraint plus a ``*_label`` that keeps the name readable for ever.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household
-from platform_core.scoring.models import ScoreEvent
+from township_integrity.models import Household, LedgerEntry, person_field
 
 
 class Veteran(models.Model):
@@ -52,19 +50,11 @@ class ServiceActivity(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     on = models.DateField(_("on"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by (account)"),
-    )
+    by = person_field(verbose_name=_("recorded by (account)"))
     by_label = models.CharField(_("recorded by"), max_length=150)
     note = models.TextField(_("note"), blank=True)
     entry = models.OneToOneField(
-        ScoreEvent,
+        LedgerEntry,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

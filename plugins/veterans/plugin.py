@@ -12,36 +12,15 @@ Choices (docs/plugins/veterans.md):
 
 from __future__ import annotations
 
-from township_integrity import BenefitType, Eligibility, PluginMetadata, RuleSpec, hookimpl
-
-KEY = "veterans"
-VOLUNTEER_RULE = "VET-VOLUNTEER"
-VISIT_RULE = "VET-VISIT"
-PRIORITY_SERVICE = "veteran_priority_service"
-LEGAL_BASIS = (
-    "《中华人民共和国退役军人保障法》（2021年1月1日起施行）：国家对退役军人给予优待，"
-    "退役军人在公共服务等方面依法享受优先、优待。"
-    " / Veterans Support Law of the PRC (in force since 1 January 2021): the state gives "
-    "veterans preferential treatment, including priority in public services."
+from plugins.veterans.conf import (
+    KEY,
+    LEGAL_BASIS,
+    PRIORITY_SERVICE,
+    SETTINGS_SCHEMA,
+    VISIT_RULE,
+    VOLUNTEER_RULE,
 )
-
-DEFAULTS = {"review_volunteering": False, "legal_basis": LEGAL_BASIS}
-
-SETTINGS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "review_volunteering": {
-            "type": "boolean",
-            "description": "Entries for volunteer service wait for the joint review (default no)",
-        },
-        "legal_basis": {
-            "type": "string",
-            "minLength": 1,
-            "description": "The township's own wording of the priority services' legal basis",
-        },
-    },
-    "additionalProperties": False,
-}
+from township_integrity import BenefitType, Eligibility, PluginMetadata, RuleSpec, hookimpl
 
 
 @hookimpl
@@ -100,6 +79,7 @@ def township_eligibility(household, benefit_code, tier, settings):
     """Veteran households may have priority services whatever their tier."""
     if benefit_code != PRIORITY_SERVICE:
         return None
+    # Imported here: plugins are discovered before Django's apps (and models) are ready.
     from plugins.veterans.selectors import veterans_of
 
     basis = settings.get("legal_basis") or LEGAL_BASIS

@@ -7,10 +7,10 @@ import datetime as dt
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from platform_core.households.models import Household
+from plugins.veterans.conf import DEFAULTS, KEY
 from plugins.veterans.models import ActivityKind, ServiceActivity, Veteran
-from plugins.veterans.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
+from township_integrity.models import Household
 
 
 def township_settings() -> dict:

@@ -13,15 +13,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.households.models import Household
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.models import Rule
-from platform_core.scoring.services import record_entry, require_role
+from plugins.veterans.conf import KEY, VISIT_RULE, VOLUNTEER_RULE
 from plugins.veterans.models import KIND_ZH, ActivityKind, ServiceActivity, Veteran
-from plugins.veterans.plugin import KEY, VISIT_RULE, VOLUNTEER_RULE
 from plugins.veterans.selectors import township_settings
+from township_integrity.errors import PluginError
+from township_integrity.models import Household, Rule
+from township_integrity.roles import ADMIN_ROLES, STAFF_ROLES
+from township_integrity.services import Actor, record_entry, require_role
+
+# The activities that earn points, and the rule each records.
+RULE_FOR_KIND = {
+    ActivityKind.VOLUNTEER_SERVICE: VOLUNTEER_RULE,
+    ActivityKind.VISIT: VISIT_RULE,
+}
 
 
 def register_veteran(
@@ -104,12 +108,6 @@ def record_activity(
             % {"activity": KIND_ZH[kind], "name": veteran.name, "date": on}
         ) from None
     return activity
-
-
-RULE_FOR_KIND = {
-    ActivityKind.VOLUNTEER_SERVICE: VOLUNTEER_RULE,
-    ActivityKind.VISIT: VISIT_RULE,
-}
 
 
 def _rule(code: str) -> Rule:
