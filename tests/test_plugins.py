@@ -367,15 +367,6 @@ def test_plugin_entries_awaiting_review_survive_a_refused_finalisation(
         assert entry.status == "proposed"
 
 
-def test_names_that_would_clash_are_refused(tmp_path):
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="'json' is taken: a Python module"):
-        call_command("startplugin", "json", str(tmp_path))
-    with pytest.raises(CommandError, match="'petition' is taken: a plugin"):
-        call_command("startplugin", "petition", str(tmp_path))
-
-
 def test_county_default_set_must_name_installed_plugins():
     from django.core.exceptions import ValidationError
 
