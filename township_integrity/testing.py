@@ -407,7 +407,7 @@ def populate(township) -> None:
 
 
 @pytest.fixture(scope="session")
-def test_townships(django_db_setup, django_db_blocker) -> None:
+def onboarded_townships(django_db_setup, django_db_blocker) -> None:
     """The two test townships, onboarded once per session."""
     with django_db_blocker.unblock():
         onboard_test_townships()
@@ -437,13 +437,13 @@ def _test_township(spec: dict):
 
 
 @pytest.fixture
-def township(test_townships, db, platform_state):
+def township(onboarded_townships, db, platform_state):
     """Test township 甲镇 with two villages of three households each."""
     return _test_township(TOWNSHIP_A)
 
 
 @pytest.fixture
-def other_township(test_townships, db, platform_state):
+def other_township(onboarded_townships, db, platform_state):
     """Test township 乙镇 with the same village and household codes as ``township``."""
     return _test_township(TOWNSHIP_B)
 
