@@ -502,6 +502,61 @@ def test_killing_the_worker_mid_evaluation_leaves_no_partial_month(platform):
     assert recovered == clean
 
 
+FEED_CALL = """
+import sys
+sys.path.insert(0, sys.argv[1])  # the sample plugin's dist-info: found like an installed one
+import django, json, time
+django.setup()
+from django.conf import settings
+from django_tenants.utils import tenant_context
+from tenants.models import Township
+from platform_core import tasks
+from platform_core.feeds.models import FeedRun
+from platform_core.plugins.services import enable_plugin
+from platform_core.scoring.models import ScoreEvent
+
+township = Township.objects.get(code=sys.argv[2])
+enable_plugin(township, "sample_feeds")
+folder = settings.FEED_DIR / township.code / "sample_feeds" / "alerts"
+folder.mkdir(parents=True, exist_ok=True)
+for name in ("day1.csv", "day1-again.csv"):  # the same content twice
+    (folder / name).write_text(sys.argv[3], encoding="utf-8")
+    with tenant_context(township):
+        tasks.run_township_feed.apply_async(("sample_feeds", "alerts"))
+    end = time.monotonic() + 40
+    while (folder / name).exists():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.2)
+with tenant_context(township):
+    runs = FeedRun.objects.order_by("pk").values_list("file_name", "status", "created")
+    entries = ScoreEvent.objects.filter(source="sample_feeds").count()
+    print(json.dumps({"runs": [list(run) for run in runs], "entries": entries}))
+"""
+
+
+@pytest.mark.embedded
+@pytest.mark.worker
+def test_a_real_worker_imports_a_plugins_feed_once(platform, tmp_path):
+    """A plugin's feed (tests.test_feeds' sample, installed by its dist-info) through a
+    real worker: the file imported and moved to done/, the same content again not."""
+    info = tmp_path / "sample_feeds-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sample-feeds\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[township_integrity.plugins]\nsample_feeds = tests.test_feeds:sample_feeds\n"
+    )
+    platform.stop_workers()  # only a worker that has the sample plugin takes the tasks
+    platform.worker(PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    today = dt.date.today().isoformat()
+    csv = f"household,date,id\nV01-0001,{today},W-1\n"
+    result = json.loads(platform.run("-c", FEED_CALL, str(tmp_path), CLEAN, csv))
+    platform.stop_workers()
+    assert result == {
+        "runs": [["day1.csv", "done", 1], ["day1-again.csv", "unchanged", 0]],
+        "entries": 1,
+    }
+
+
 @pytest.mark.django_db
 def test_a_task_finds_its_township_without_a_query_once_cached(
     township_a, django_assert_num_queries
