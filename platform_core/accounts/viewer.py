@@ -2,38 +2,35 @@
 
 Adapters (GraphQL, pages) build a ``Viewer`` per request from the signed-in
 user's memberships, or from an API token, which narrows them to the token's one
-role (and village). Every visibility decision is then made in memory, so a page
-of a hundred households costs no extra permission queries.
+role (and village). The rules are ``platform_core.accounts.access``'s, the same
+ones services apply to an ``Actor``; every visibility decision is made in memory,
+so a page of a hundred households costs no extra permission queries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from django.db.models import Q
-
-from platform_core.accounts.models import ApiToken, Membership, Role
-from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.accounts.access import (
+    NOBODY,
+    Access,
+    Scope,
+    access_in,
+    county_roles,
+    narrowed,
+)
+from platform_core.accounts.models import ApiToken
 from platform_core.actors import Actor
 
-
-@dataclass(frozen=True)
-class Scope:
-    """One usable role: where it applies, and whom it speaks for."""
-
-    role: str
-    village_code: str = ""  # "" = every village
-    household_code: str = ""
-    alliance_member_code: str = ""
+__all__ = ["Scope", "Viewer", "county_roles", "viewer_of"]
 
 
 @dataclass(frozen=True)
 class Viewer:
     user: object | None
     township: object | None
-    scopes: tuple[Scope, ...] = ()
-    everywhere: bool = False  # county administrators and superusers
+    access: Access = NOBODY
     token: ApiToken | None = field(default=None, compare=False)
 
     @classmethod
@@ -45,64 +42,51 @@ class Viewer:
         """The viewer for ``user`` in ``township`` (None: the county), narrowed by ``token``."""
         if user is None or not user.is_authenticated:
             return cls.anonymous(township)
-        here = county_roles(township) | (Q(township=township) if township else Q(pk=None))
-        scopes = [
-            Scope(m.role, m.village_code, m.household_code, m.alliance_member_code)
-            for m in Membership.objects.filter(here, user=user).only(
-                "role", "village_code", "household_code", "alliance_member_code"
-            )
-        ]
-        everywhere = user.is_superuser or any(s.role == Role.COUNTY_ADMIN for s in scopes)
+        access = access_in(user, township)
         if token is not None:
-            everywhere = everywhere and token.role == Role.COUNTY_ADMIN
-            scopes = [
-                replace(s, village_code=token.village_code or s.village_code)
-                for s in scopes
-                if _token_allows(token, s)
-            ]
-            # Nothing else: a superuser's token carries only memberships they hold here.
-        return cls(user, township, tuple(scopes), everywhere, token)
+            access = narrowed(access, (token.role,), token.village_code)
+        return cls(user, township, access, token)
+
+    @property
+    def scopes(self) -> tuple[Scope, ...]:
+        return self.access.scopes
+
+    @property
+    def everywhere(self) -> bool:
+        """A county administrator or superuser (not through a township token)."""
+        return self.access.everywhere
 
     @property
     def is_authenticated(self) -> bool:
         return self.user is not None and (self.everywhere or bool(self.scopes))
 
-    def has(self, roles: Iterable[str], village_code: str | None = None) -> bool:
-        """Holds one of ``roles`` (for ``village_code``, when given)."""
-        if self.everywhere:
-            return True
-        roles = set(roles)
-        return any(
-            s.role in roles and (not s.village_code or s.village_code == village_code)
-            for s in self.scopes
-        )
+    def has(
+        self, roles: Iterable[str], village_code: str | None = None, institution: str | None = None
+    ) -> bool:
+        """Holds one of ``roles`` (for ``village_code``, when given; see ``Access.holds``)."""
+        return self.access.holds(roles, village_code, institution)
+
+    def has_somewhere(self, roles: Iterable[str]) -> bool:
+        """Holds one of ``roles`` in at least one village (or everywhere)."""
+        return self.access.holds_somewhere(roles)
 
     def villages(self, roles: Iterable[str]) -> set[str] | None:
         """Village codes where one of ``roles`` applies; None means every village."""
-        if self.everywhere:
-            return None
-        roles = set(roles)
-        found = set()
-        for s in self.scopes:
-            if s.role in roles:
-                if not s.village_code:
-                    return None
-                found.add(s.village_code)
-        return found
+        return self.access.villages(roles)
 
     @property
     def is_staff(self) -> bool:
-        return self.everywhere or any(s.role in STAFF_ROLES for s in self.scopes)
+        return self.access.is_staff
 
     @property
     def household_codes(self) -> set[str]:
         """Households this viewer speaks for (the household role)."""
-        return {s.household_code for s in self.scopes if s.role == Role.HOUSEHOLD}
+        return self.access.household_codes
 
     @property
     def institution_codes(self) -> set[str]:
         """Alliance institutions this viewer works for (the alliance member role)."""
-        return {s.alliance_member_code for s in self.scopes if s.role == Role.ALLIANCE_MEMBER}
+        return self.access.institution_codes
 
     @property
     def actor(self) -> Actor:
@@ -128,18 +112,3 @@ def viewer_of(request) -> Viewer:
     ):
         cached = request.viewer = Viewer.of(user, township)
     return cached
-
-
-def county_roles(township) -> Q:
-    """County administrator memberships that count in ``township`` (None: the county site):
-    those of its county, and county-wide ones (no county)."""
-    county_role = Q(role=Role.COUNTY_ADMIN)
-    if township is None:
-        return county_role
-    return county_role & (Q(county__isnull=True) | Q(county_id=township.county_id))
-
-
-def _token_allows(token: ApiToken, scope: Scope) -> bool:
-    if scope.role != token.role:
-        return False
-    return not token.village_code or scope.village_code in ("", token.village_code)

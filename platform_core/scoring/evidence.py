@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import STAFF_ROLES, speaks_for
+from platform_core.accounts.access import STAFF_ROLES, actor_access
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
@@ -105,9 +104,7 @@ def declare_good_deed(
     today: dt.date | None = None,
 ) -> Declaration:
     """A household reports a good deed of its own, for its village's staff to confirm."""
-    if by.user is None or not speaks_for(by.user, connection.tenant, household.code):
-        raise NotAllowed(_("%(who)s may declare only for their own household") % {"who": by.label})
-    if by.roles is not None and Role.HOUSEHOLD not in by.roles:
+    if not actor_access(by, connection.tenant).speaks_for(household.code):  # a token: its role
         raise NotAllowed(_("%(who)s may declare only for their own household") % {"who": by.label})
     today = today or timezone.localdate()
     if rule.points <= 0 or not rule.active:

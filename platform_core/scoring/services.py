@@ -20,14 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from platform_core.accounts.access import REVIEWER_ROLES, STAFF_ROLES, actor_access
 from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import (
-    REVIEWER_ROLES,
-    STAFF_ROLES,
-    has_role,
-    holds_membership,
-    speaks_for,
-)
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
@@ -81,21 +75,15 @@ def require_role(
 ) -> None:
     """Refuse a signed-in person without one of ``roles`` in this township (and village).
 
-    With ``institution`` (an alliance member's code), an alliance clerk passes only
-    for their own institution. An actor without a user is the operator of a
-    management command (shell access to the platform) and is not checked.
+    The rule is ``platform_core.accounts.access``'s, the one a ``Viewer`` follows: an
+    actor through an API token may use only the token's role (and village). With
+    ``institution`` (an alliance member's code), an alliance clerk passes only for
+    their own institution. An actor without a user is the operator of a management
+    command (shell access to the platform) and is not checked.
     """
     if actor.user is None:
         return
-    holds = has_role
-    if actor.roles is not None:  # an API token: only its role, only its village
-        roles = [role for role in roles if role in actor.roles]
-        if actor.village_code and village_code != actor.village_code:
-            roles = []
-        holds = holds_membership  # and only a membership here: no superuser shortcut
-    if not roles or not holds(
-        actor.user, connection.tenant, roles, village_code, institution=institution
-    ):
+    if not actor_access(actor, connection.tenant).holds(roles, village_code, institution):
         where = getattr(connection.tenant, "name", None) or _("this township")
         raise NotAllowed(
             _("%(who)s may not %(what)s in %(where)s")
@@ -106,14 +94,34 @@ def require_role(
 # --- covenant rules ---------------------------------------------------------
 
 
-def save_rule(*, code: str, plugin: str = CORE_PLUGIN, **fields) -> tuple[Rule, bool]:
+class IncompleteRule(LedgerError):
+    """A new rule without all of ``NEW_RULE_FIELDS`` (``field``: the first missing)."""
+
+
+# What a new rule cannot do without (an edit may change any of them alone).
+NEW_RULE_FIELDS = ("title_zh", "title_en", "category", "points")
+
+
+def save_rule(
+    *, code: str, plugin: str = CORE_PLUGIN, by: Actor | None = None, **fields
+) -> tuple[Rule, bool]:
     """Add the rule ``code`` or update it; returns (rule, created).
 
-    Recorded entries keep the points they were recorded with.
+    Only township administrators edit the covenant (``by``; None: the operator of a
+    command or a plugin's installation). Recorded entries keep the points they were
+    recorded with.
     """
+    if by is not None:
+        require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("edit covenant rules"))
     rule = Rule.objects.filter(code=code).first()
     created = rule is None
     if created:
+        missing = [name for name in NEW_RULE_FIELDS if fields.get(name) is None]
+        if missing:
+            raise IncompleteRule(
+                _("A new rule needs %(fields)s.") % {"fields": ", ".join(missing)},
+                field=missing[0],
+            )
         rule = Rule(code=code, plugin=plugin, **fields)
     else:
         for name, value in fields.items():
@@ -377,8 +385,8 @@ def file_objection(
         )
         _require_own_household(by, entry.household.code, village_code)
         # Staff objecting for a household do so on its behalf, whatever they asked for.
-        on_behalf = by.user is not None and not speaks_for(
-            by.user, connection.tenant, entry.household.code
+        on_behalf = by.user is not None and not actor_access(by, connection.tenant).speaks_for(
+            entry.household.code
         )
     if entry.points >= 0 or entry.kind != ScoreEvent.Kind.NORMAL:
         raise LedgerError(_("only deductions can be contested"), field="entry")
@@ -422,11 +430,10 @@ def _require_own_household(by: Actor, household_code: str, village_code: str) ->
     """A household may object only to its own entries; staff to any in their villages."""
     if by.user is None:
         return
-    staff_roles = [r for r in STAFF_ROLES if by.roles is None or r in by.roles]
-    holds = has_role if by.roles is None else holds_membership  # a token: memberships only
-    if staff_roles and holds(by.user, connection.tenant, staff_roles, village_code):
+    access = actor_access(by, connection.tenant)
+    if access.holds(STAFF_ROLES, village_code):
         return
-    if not speaks_for(by.user, connection.tenant, household_code):
+    if not access.speaks_for(household_code):
         raise NotAllowed(_("%(who)s may object only for their own household") % {"who": by.label})
 
 

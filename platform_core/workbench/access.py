@@ -45,8 +45,7 @@ def workbench_page(roles: Iterable[str]) -> Callable:
 
 def holds_any(viewer: Viewer, roles: Iterable[str]) -> bool:
     """Holds one of ``roles`` somewhere in the township (in any village, or everywhere)."""
-    roles = set(roles)
-    return viewer.everywhere or any(s.role in roles for s in viewer.scopes)
+    return viewer.has_somewhere(roles)
 
 
 def refuse(request, status: int = 403):
