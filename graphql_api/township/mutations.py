@@ -316,23 +316,15 @@ class SaveRule(PlatformMutation):
 
     @classmethod
     def perform(cls, info, code, **fields):
-        from platform_core.scoring.services import save_rule
+        from graphql_api.errors import _camel
+        from platform_core.scoring.services import IncompleteRule, save_rule
 
-        require(info, (Role.TOWNSHIP_ADMIN,))
+        who = require(info, (Role.TOWNSHIP_ADMIN,))
         fields = {k: v for k, v in fields.items() if v is not None}
-        existing = Rule.objects.filter(code=code).first()
-        if existing is None:
-            missing = [f for f in ("title_zh", "title_en", "category", "points") if f not in fields]
-            if missing:
-                from graphql_api.errors import _camel
-
-                raise InputError(
-                    _camel(missing[0]),
-                    BAD_INPUT,
-                    _("A new rule needs %(fields)s.")
-                    % {"fields": ", ".join(_camel(f) for f in missing)},
-                )
-        rule, created = save_rule(code=code, **fields)
+        try:
+            rule, created = save_rule(code=code, by=who.actor, **fields)
+        except IncompleteRule as error:
+            raise InputError(_camel(error.field), BAD_INPUT, str(error)) from None
         return {"rule": rule, "created": created}
 
 
@@ -363,8 +355,8 @@ class OpenRound(PlatformMutation):
         from platform_core.evaluation.services import open_round
 
         village = village_by_code(village_code)
-        require(info, ADMIN_ROLES, village.code)
-        return {"round": open_round(village, parse_month(month))}
+        who = require(info, ADMIN_ROLES, village.code)
+        return {"round": open_round(village, parse_month(month), by=who.actor)}
 
 
 class AssignHouseholds(PlatformMutation):
@@ -383,10 +375,10 @@ class AssignHouseholds(PlatformMutation):
         from platform_core.evaluation.services import assign_linked_households
 
         round_ = _round(info, round_id)
-        require(info, ADMIN_ROLES, round_.village.code)
+        who = require(info, ADMIN_ROLES, round_.village.code)
         evaluator = evaluator_by_email(evaluator_email, Role.PARTY_MEMBER, round_.village)
         households = [household_by_code(info, c, "householdCodes") for c in household_codes]
-        count = assign_linked_households(round_, evaluator, households)
+        count = assign_linked_households(round_, evaluator, households, by=who.actor)
         return {"round": round_, "assigned": count}
 
 
@@ -406,12 +398,12 @@ class AssignArea(PlatformMutation):
         from platform_core.evaluation.services import assign_area
 
         round_ = _round(info, round_id)
-        require(info, ADMIN_ROLES, round_.village.code)
+        who = require(info, ADMIN_ROLES, round_.village.code)
         grid = Grid.objects.filter(village=round_.village, name=grid_name).first()
         if grid is None:
             raise InputError("gridName", NOT_FOUND, _("No grid %(name)s.") % {"name": grid_name})
         evaluator = evaluator_by_email(evaluator_email, Role.GROUP_LEADER, round_.village)
-        return {"round": round_, "assigned": assign_area(round_, evaluator, grid)}
+        return {"round": round_, "assigned": assign_area(round_, evaluator, grid, by=who.actor)}
 
 
 class RateHousehold(PlatformMutation):
@@ -564,8 +556,9 @@ class AddAllianceMember(PlatformMutation):
     def perform(cls, info, code, name, kind, contact=""):
         from platform_core.alliance.services import add_member
 
-        require(info, (Role.TOWNSHIP_ADMIN,))
-        return {"member": add_member(code=code, name=name, kind=kind, contact=contact)}
+        who = require(info, (Role.TOWNSHIP_ADMIN,))
+        member = add_member(code=code, name=name, kind=kind, contact=contact, by=who.actor)
+        return {"member": member}
 
 
 class GrantBenefit(PlatformMutation):

@@ -46,8 +46,12 @@ class EvaluationError(PlatformError):
 # --- rounds and assignments -------------------------------------------------
 
 
-def open_round(village: Village, period: dt.date) -> EvaluationRound:
-    """The village's round for the month, opened with last month's assignments if new."""
+def open_round(village: Village, period: dt.date, *, by: Actor | None = None) -> EvaluationRound:
+    """The village's round for the month, opened with last month's assignments if new.
+
+    ``by``: administrative staff of the village (None: the operator of a command).
+    """
+    _require_organiser(by, village)
     period = period.replace(day=1)
     with transaction.atomic():
         round_, created = EvaluationRound.objects.get_or_create(village=village, period=period)
@@ -72,9 +76,15 @@ def open_round(village: Village, period: dt.date) -> EvaluationRound:
 
 
 def assign_linked_households(
-    round_: EvaluationRound, party_member, households: Iterable[Household]
+    round_: EvaluationRound,
+    party_member,
+    households: Iterable[Household],
+    *,
+    by: Actor | None = None,
 ) -> int:
-    """A party member rates the households linked to them (党员联户评户)."""
+    """A party member rates the households linked to them (党员联户评户); ``by`` as for
+    ``open_round``."""
+    _require_organiser(by, round_.village)
     _require_open(round_)
     require_evaluator(party_member, Role.PARTY_MEMBER, round_.village)
     rows = []
@@ -95,8 +105,12 @@ def assign_linked_households(
     return _replace_assignments(round_, rows, Assignment.Role.PARTY_MEMBER)
 
 
-def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
-    """A group leader rates every household of an area (承包组长联片评户)."""
+def assign_area(
+    round_: EvaluationRound, group_leader, grid: Grid, *, by: Actor | None = None
+) -> int:
+    """A group leader rates every household of an area (承包组长联片评户); ``by`` as for
+    ``open_round``."""
+    _require_organiser(by, round_.village)
     _require_open(round_)
     require_evaluator(group_leader, Role.GROUP_LEADER, round_.village)
     if grid.village_id != round_.village_id:
@@ -114,6 +128,12 @@ def assign_area(round_: EvaluationRound, group_leader, grid: Grid) -> int:
         for household in grid.households.all()
     ]
     return _replace_assignments(round_, rows, Assignment.Role.GROUP_LEADER)
+
+
+def _require_organiser(by: Actor | None, village: Village) -> None:
+    """Rounds and their assignments are organised by the village's administrative staff."""
+    if by is not None:
+        require_role(by, ADMIN_ROLES, village_code=village.code, what=_("organise evaluations"))
 
 
 def require_evaluator(user, role: str, village: Village, email: str = "") -> None:

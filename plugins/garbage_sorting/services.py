@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from platform_core.actors import Actor
 from platform_core.households.models import Household
 from platform_core.plugins.services import PluginError
 from platform_core.scoring.models import Rule
-from platform_core.scoring.services import record_entry
+from platform_core.scoring.services import record_entry, require_role
 from plugins.garbage_sorting.models import Inspection
 from plugins.garbage_sorting.plugin import KEY, RULE_FOR_RESULT
 from township_integrity import enabled_settings
+from township_integrity.roles import STAFF_ROLES
 
 
 def record_inspection(
@@ -27,10 +29,21 @@ def record_inspection(
 ) -> Inspection:
     """Record an inspection and its entry; a household's second inspection that day is refused.
 
+    Staff of the household's village inspect (the operator of an import is not
+    checked), never on a future date, whether or not an entry follows.
+
     Correct sorting earns an entry only when the township's ``record_correct``
     setting is on; with ``review_inspections`` the entries wait for the joint review.
     """
     settings = _settings()
+    require_role(
+        inspector, STAFF_ROLES, village_code=household.village.code, what=_("record inspections")
+    )
+    if inspected_on > timezone.localdate():
+        raise PluginError(
+            _("the inspection date %(date)s is in the future") % {"date": inspected_on},
+            field="inspected_on",
+        )
     if result not in RULE_FOR_RESULT:
         raise PluginError(
             _("inspection result %(result)s: use correct, wrong or not_sorted")
