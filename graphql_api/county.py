@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import Prefetch
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
@@ -32,6 +33,7 @@ from platform_core.accounts.viewer import Viewer
 from platform_core.plugins.manager import registry
 from platform_core.townships.selectors import administered_townships, list_townships
 from tenants.models import PluginActivation, Township
+from tenants.statistics import column_values, statistics_columns
 
 
 def require_county_admin(info) -> Viewer:
@@ -101,6 +103,18 @@ def _from_row(name: str):
     return resolve
 
 
+class StatisticsColumnValueType(graphene.ObjectType):
+    """One plugin's figure shown as a column of the county's table (its label, its value)."""
+
+    class Meta:
+        name = "StatisticsColumnValue"
+
+    plugin = graphene.String(required=True, description="The plugin's key")
+    name = graphene.String(required=True, description="The figure's name, e.g. hotline_cases")
+    label = graphene.String(required=True, description="The column's heading, in your language")
+    value = graphene.Int(description="Null: not refreshed, plugin not enabled, or no figure")
+
+
 class StatisticsType(graphene.ObjectType):
     """Counts only: no household's name, address or other personal data."""
 
@@ -114,9 +128,11 @@ class StatisticsType(graphene.ObjectType):
     green = graphene.Int(description="Green households in the latest finalised month")
     blue = graphene.Int()
     red = graphene.Int()
-    hotline_cases = graphene.Int(
-        description="Cases the plugins count as hotline cases in that month (or this month "
-        "when none is finalised)"
+    columns = graphene.List(
+        graphene.NonNull(StatisticsColumnValueType),
+        required=True,
+        description="The figures the plugins declare as columns (township_statistics_columns), "
+        "for that month (or this month when none is finalised), every column for every township",
     )
     figures = GenericScalar(description="Every plugin figure: {plugin key: {figure: count}}")
     refreshed_at = graphene.DateTime(description="Null until the first refresh")
@@ -138,8 +154,19 @@ class StatisticsType(graphene.ObjectType):
     resolve_green = _from_row("green")
     resolve_blue = _from_row("blue")
     resolve_red = _from_row("red")
-    resolve_hotline_cases = _from_row("hotline_cases")
     resolve_refreshed_at = _from_row("refreshed_at")
+
+    def resolve_columns(root, info) -> list[StatisticsColumnValueType]:
+        columns = statistics_columns()
+        zh = (get_language() or "").startswith("zh")
+        return [
+            StatisticsColumnValueType(
+                plugin=plugin, name=column.key, label=column.label(zh), value=value
+            )
+            for (plugin, column), value in zip(
+                columns, column_values(_statistics(root), columns), strict=True
+            )
+        ]
 
 
 class TownshipType(graphene.ObjectType):

@@ -37,7 +37,7 @@ from platform_core.demo_spec import (
 )
 from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Grid, Household, Village
-from platform_core.plugins.manager import hooks_for
+from platform_core.plugins.manager import hooks_for, registry
 from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
 from platform_core.scoring.models import Rule, ScoreEvent
@@ -52,7 +52,8 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
         raise RuntimeError("Demo data is only created in PLATFORM_MODE=demo or test.")
     county, _ = County.objects.get_or_create(code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
     if not county.default_plugins:  # the demo county onboards with the built-in plugins
-        county.default_plugins = DEMO_PLUGINS
+        installed = registry().plugins  # a removed plugin is simply not in the demo
+        county.default_plugins = [key for key in DEMO_PLUGINS if key in installed]
         county.save(update_fields=["default_plugins"])
     _ensure_user(*COUNTY_ADMIN, superuser=True)
     grant_role(get_user_model().objects.get(username=COUNTY_ADMIN[0]), None, Role.COUNTY_ADMIN)
@@ -252,7 +253,7 @@ def _demo_staff(kind: str, role: str = Role.GRID_WORKER) -> Actor:
     return Actor.of(user)
 
 
-DEMO_PLUGINS = [  # every built-in plugin
+DEMO_PLUGINS = [  # every built-in plugin (names only: the core imports no plugin)
     "garbage_sorting",
     "petition",
     "restrictions",
@@ -265,70 +266,11 @@ DEMO_PLUGINS = [  # every built-in plugin
 
 
 def populate_plugins(spec: DemoTownship, admin: Actor, progress: Callable[[str], None]) -> None:
-    """This month's garbage inspections and half a year of petition and hotline cases."""
-    from plugins.garbage_sorting.services import record_inspection
-    from plugins.petition.services import advance, determine, receive_case
-
+    """Each enabled plugin's demo data (the township_demo_data hook), in the order of
+    their keys, from one random generator: the same demo every time."""
     rng = random.Random(int(spec.code) + 2)
-    enabled = set(hooks_for(connection.tenant).enabled)
-    today = dt.date.today()
-    if "garbage_sorting" in enabled:
-        sample = Household.objects.order_by("?")[: max(10, Household.objects.count() // 50)]
-        for household in sample:
-            record_inspection(
-                household,
-                inspected_on=today.replace(day=1),
-                result=rng.choices(["correct", "wrong", "not_sorted"], [8, 2, 1])[0],
-                inspector=admin,
-            )
-    if "petition" not in enabled:
-        return
-    households = list(Household.objects.order_by("?")[:40])
-    cases = 0
-    for month in _finished_months(today, DEMO_MONTHS):
-        for n in range(rng.randint(3, 8)):
-            household = rng.choice(households)
-            kind = rng.choice(["hotline", "hotline", "online", "petition"])
-            received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
-            received += dt.timedelta(days=rng.randrange(27), hours=rng.randrange(8))
-            case = receive_case(
-                kind=kind,
-                reference=f"{month:%Y%m}-{n + 1:03d}",
-                village=household.village,
-                household=household,
-                petitioner_name=household.head_name,
-                summary=rng.choice(DEMO_CASE_SUMMARIES),
-                received_at=received,
-                by=admin,
-            )
-            at = received
-            for status in ("assigned", "handling", "responded", "closed"):
-                at += dt.timedelta(hours=rng.randint(2, 48))
-                advance(
-                    case,
-                    status,
-                    by=admin,
-                    at=at,
-                    note="按期办理",
-                    satisfaction="satisfied" if status == "closed" else "",
-                )
-            if kind == "petition" and rng.random() < 0.4:
-                determine(
-                    case,
-                    "unreasonable",
-                    reviewer=admin,
-                    reason="诉求已依法处理完毕，仍反复上访",
-                    notice="已告知信访人：无理信访将扣减诚信积分。",
-                )
-            cases += 1
-    progress(f"  {spec.name}: {cases} petition and hotline cases, inspections this month")
-
-
-DEMO_CASE_SUMMARIES = [
-    "反映道路路灯损坏",
-    "投诉邻居违章搭建",
-    "反映河道垃圾未清理",
-    "咨询宅基地审批政策",
-    "投诉夜间施工噪音",
-    "反映违章建筑被拆除问题",
-]
+    months = _finished_months(dt.date.today(), DEMO_MONTHS)
+    for key, summary in hooks_for(connection.tenant).call(
+        "township_demo_data", actor=admin, rng=rng, months=months
+    ):
+        progress(f"  {spec.name}: {summary} ({key})")

@@ -18,7 +18,6 @@ from platform_core.celery import app
 from platform_core.plugins.manager import hooks_for
 
 log = logging.getLogger(__name__)
-PETITION = "petition"
 
 HEARTBEAT_KEY = "worker-heartbeat"
 
@@ -73,8 +72,6 @@ def evaluate_township_month(period_iso: str) -> dict:
         return {"township": township.code, "period": period_iso, "refused": str(refused)}
     finalised_now = result.villages_finalised_now
     log.info("evaluated %s %s: %s villages now", township.code, period_iso, finalised_now)
-    if finalised_now and PETITION in hooks_for(township).enabled:
-        check_early_warnings.apply_async((period_iso,))
     return {"township": township.code, "period": period_iso, "finalised_now": finalised_now}
 
 
@@ -100,20 +97,6 @@ def publish_township_boards(year: int, quarter: int) -> dict:
             refused[village.code] = str(error)
             log.warning("board of %s %s: %s", township.code, village.code, error)
     return {"township": township.code, "published": published, "refused": refused}
-
-
-@app.task(name="platform_core.check_early_warnings", **TENANT_TASK_OPTIONS)
-def check_early_warnings(period_iso: str) -> list[str]:
-    """Log the petition plugin's early warnings for the month (nothing if not enabled)."""
-    township = connection.tenant
-    if PETITION not in hooks_for(township).enabled:
-        return []
-    from plugins.petition.selectors import early_warnings
-
-    warnings = [w.describe() for w in early_warnings(dt.date.fromisoformat(period_iso))]
-    for text in warnings:
-        log.warning("early warning in %s: %s", township.code, text)
-    return warnings
 
 
 @app.task(name=scheduling.PLUGIN_TASK, **TENANT_TASK_OPTIONS)

@@ -208,8 +208,8 @@ class TownshipStatistics(models.Model):
     green = models.PositiveIntegerField(_("green"), default=0)
     blue = models.PositiveIntegerField(_("blue"), default=0)
     red = models.PositiveIntegerField(_("red"), default=0)
-    hotline_cases = models.PositiveIntegerField(_("hotline cases"), default=0)
-    # Figures of the enabled plugins for the month: {plugin key: {figure name: integer}}.
+    # Figures of the enabled plugins for the month: {plugin key: {figure name: integer}};
+    # the county shows those the plugins declare as columns (township_statistics_columns).
     extra = models.JSONField(_("plugin figures"), default=dict, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 

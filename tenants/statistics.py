@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -19,9 +20,10 @@ from django_tenants.utils import get_public_schema_name, schema_context, tenant_
 
 from tenants.models import Township, TownshipStatistics
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from platform_core.plugins.types import StatisticsColumn
 
-HOTLINE_FIGURE = "hotline_cases"
+logger = logging.getLogger(__name__)
 
 
 def refresh_statistics(township: Township) -> TownshipStatistics:
@@ -63,14 +65,7 @@ def _township_figures(township: Township) -> dict:
         )
         tiers = {tier: sums[tier] or 0 for tier in tiers}
     extra = plugin_figures(township, month or timezone.localdate().replace(day=1))
-    hotline = sum(figures.get(HOTLINE_FIGURE, 0) for figures in extra.values())
-    return {
-        "month": month,
-        "households": Household.objects.count(),
-        **tiers,
-        "hotline_cases": hotline,
-        "extra": extra,
-    }
+    return {"month": month, "households": Household.objects.count(), **tiers, "extra": extra}
 
 
 def plugin_figures(township: Township, period: dt.date) -> dict[str, dict[str, int]]:
@@ -95,3 +90,48 @@ def plugin_figures(township: Township, period: dt.date) -> dict[str, dict[str, i
 
 def _is_count(name, value) -> bool:
     return isinstance(name, str) and type(value) is int and value >= 0
+
+
+def statistics_columns() -> list[tuple[str, StatisticsColumn]]:
+    """(plugin key, column) of every loaded plugin (the township_statistics_columns hook).
+
+    Plugins in the order of their keys, each plugin's columns in its order; a
+    malformed column or a key declared twice is logged and left out.
+    """
+    from platform_core.plugins.manager import registry
+    from platform_core.plugins.types import StatisticsColumn
+
+    hook = "township_statistics_columns"
+    reg = registry()
+    found: list[tuple[str, StatisticsColumn]] = []
+    for key in sorted(reg.plugins):
+        if not reg.implements(key, hook):
+            continue
+        try:
+            answers = reg.call(hook, key)
+        except Exception:
+            logger.exception("plugin %s failed in %s", key, hook)
+            continue
+        seen: set[str] = set()
+        for column in [c for answer in answers if answer for c in answer]:
+            problems = (
+                column.problems()
+                if isinstance(column, StatisticsColumn)
+                else [f"{column!r} is not a StatisticsColumn"]
+            )
+            if not problems and column.key in seen:
+                problems = [f"column key {column.key} is declared twice"]
+            if problems:
+                logger.warning("plugin %s: column left out: %s", key, "; ".join(problems))
+                continue
+            seen.add(column.key)
+            found.append((key, column))
+    return found
+
+
+def column_values(
+    row: TownshipStatistics | None, columns: list[tuple[str, StatisticsColumn]]
+) -> list[int | None]:
+    """The row's figure of each column (None: not refreshed, plugin not enabled or no figure)."""
+    extra = row.extra if row is not None else {}
+    return [extra.get(plugin, {}).get(column.key) for plugin, column in columns]

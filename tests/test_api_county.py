@@ -21,7 +21,7 @@ from platform_core.plugins.services import enable_plugin
 from platform_core.townships.services import onboard_township
 from plugins.petition.services import receive_case
 from tenants.models import PluginActivation, Township, TownshipStatistics
-from tenants.statistics import plugin_figures, refresh_statistics
+from tenants.statistics import plugin_figures, refresh_statistics, statistics_columns
 from tests import factories as f
 from tests.api import codes, endpoint, gql, token_for
 
@@ -34,7 +34,7 @@ MARCH = D(2026, 3, 1)
 TOWNSHIPS = """{ townships { code name slug countyCode countyName status domains createdAt
   plugins { key settings } } }"""
 STATISTICS = """{ statistics { townshipCode townshipName month households green blue red
-  hotlineCases figures refreshedAt } }"""
+  columns { plugin name label value } figures refreshedAt } }"""
 ENABLE = """mutation($t: String!, $key: String!, $settings: JSONString) {
   enablePlugin(townshipCode: $t, key: $key, settings: $settings) {
     township { code plugins { key settings } }
@@ -218,11 +218,15 @@ def test_statistics_follow_a_finalised_month_with_hotline_cases(county, finalise
     jia = by_code(rows, "330502901", "townshipCode")
     assert jia["month"] == "2026-03" and jia["households"] == 3
     assert (jia["green"], jia["blue"], jia["red"]) == (1, 1, 1)
-    assert jia["hotlineCases"] == 1
+    assert jia["columns"] == [
+        {"plugin": "petition", "name": "hotline_cases", "label": "Hotline cases", "value": 1},
+        {"plugin": "petition", "name": "hotline_open", "label": "Open cases", "value": 1},
+    ]
     assert jia["figures"] == {"petition": {"hotline_cases": 1, "hotline_open": 1}}
     assert jia["refreshedAt"]
     yi = by_code(rows, "330502902", "townshipCode")
     assert yi["month"] is None and yi["households"] == 0 and yi["figures"] == {}
+    assert [c["value"] for c in yi["columns"]] == [None, None]  # petition not enabled there
 
 
 def test_statistics_hold_no_personal_data(county, finalised_march):
@@ -244,11 +248,20 @@ def test_refresh_statistics_mutation_recounts_the_named_townships(
         county,
         URL,
         """mutation { refreshStatistics(codes: ["330502901"]) {
-             statistics { townshipCode households month hotlineCases } errors { field } } }""",
+             statistics { townshipCode households month columns { name value } }
+             errors { field } } }""",
     )
     assert body["data"]["refreshStatistics"] == {
         "statistics": [
-            {"townshipCode": "330502901", "households": 2, "month": None, "hotlineCases": 0}
+            {
+                "townshipCode": "330502901",
+                "households": 2,
+                "month": None,
+                "columns": [
+                    {"name": "hotline_cases", "value": None},
+                    {"name": "hotline_open", "value": None},
+                ],
+            }
         ],
         "errors": [],
     }
@@ -281,8 +294,38 @@ def test_without_a_finalised_month_plugins_count_this_month(township_a, in_towns
             by=f.person(),
         )
     row = refresh_statistics(township_a)
-    assert row.month is None and row.hotline_cases == 1
+    assert row.month is None
     assert row.extra == {"petition": {"hotline_cases": 1, "hotline_open": 1}}
+
+
+def test_statistics_columns_come_from_the_plugins_and_malformed_ones_are_left_out(
+    monkeypatch, caplog
+):
+    from platform_core.plugins import manager
+    from township_integrity import StatisticsColumn
+
+    registry = manager.registry()
+    declared = {
+        "petition": [
+            StatisticsColumn("hotline_cases", "信访与热线案件", "Hotline cases"),
+            StatisticsColumn("hotline_cases", "重复", "Twice"),
+            StatisticsColumn("Bad Key", "坏", "Bad"),
+            "not a column",
+        ]
+    }
+    monkeypatch.setattr(
+        registry, "implements", lambda key, hook: key in declared and hook.endswith("columns")
+    )
+    monkeypatch.setattr(registry, "call", lambda hook, key: [declared[key]])
+    assert [(key, c.key) for key, c in statistics_columns()] == [("petition", "hotline_cases")]
+    assert "declared twice" in caplog.text and "'Bad Key'" in caplog.text
+    assert "not a StatisticsColumn" in caplog.text
+
+
+def test_statistics_columns_are_labelled_in_the_request_language(county, finalised_march):
+    body = gql(county, URL, "{ statistics { columns { label } } }", language="zh-hans")
+    labels = [c["label"] for c in body["data"]["statistics"][0]["columns"]]
+    assert labels == ["信访与热线案件", "未办结案件"]
 
 
 def test_plugin_figures_keep_only_counts(township_a, monkeypatch):

@@ -549,7 +549,8 @@ def test_county_dashboard_rolls_up_townships(
     by_month = marks(html, "county-tiers-by-month")
     assert tiers(by_month, "2026-03") == (1, 6, 2)  # A and B summed
     assert tiers(by_month, "2026-04") == (2, 2, 1)
-    assert ("hotline", "甲镇") in marks(html, "county-hotline")
+    assert ("petition-hotline_cases", "甲镇") in marks(html, "county-columns")
+    assert "Hotline cases" in html and "Open cases" in html  # the petition plugin's columns
     for personal in ("俞国明", "V01-0001", "V09-0001"):
         assert personal not in html
 

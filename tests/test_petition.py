@@ -316,6 +316,66 @@ def test_import_command(petition_a, tmp_path):
     assert "3 rows, 3 cases imported, 0 skipped" in out.getvalue()
 
 
+# --- the hotline feed (township_feed_sources; the platform's feed machinery) ---------
+
+
+@pytest.fixture
+def hotline_folder(settings, tmp_path, petition_a):
+    """Where township A's hotline files wait: <FEED_DIR>/<code>/petition/hotline/."""
+    settings.FEED_DIR = tmp_path / "feeds"
+    folder = settings.FEED_DIR / petition_a.code / "petition" / "hotline"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_the_hotline_feed_imports_each_case_once(hotline_folder):
+    from platform_core.feeds.services import run_waiting_feeds
+
+    _file(hotline_folder, "day1.csv", CSV_ZH)
+    [first] = run_waiting_feeds()
+    assert (first.plugin, first.feed, first.status) == ("petition", "hotline", "done")
+    assert (first.created, first.unchanged) == (3, 0)
+    assert "3 cases imported" in first.summary
+    assert {s.by_label for s in CaseStep.objects.all()} == {"plugin:petition"}
+    _file(hotline_folder, "day1.csv", CSV_ZH)  # the same file again: its content is known
+    _file(hotline_folder, "day2.csv", CSV_ZH + "H-004,热线,2025-03-08,V02,,,积水\n")
+    again, more = run_waiting_feeds()
+    assert again.status == "unchanged" and again.created == 0
+    assert (more.status, more.created, more.unchanged) == ("done", 1, 3)  # by case number
+    assert Case.objects.count() == 4
+    done = sorted(p.name for p in (hotline_folder / "done").iterdir())
+    assert len(done) == 3 and "day1.csv" in done and "day2.csv" in done  # none overwritten
+    assert run_waiting_feeds() == []  # nothing waits
+
+
+def test_a_bad_hotline_file_fails_whole_with_the_clerks_message(hotline_folder):
+    from platform_core.feeds.services import run_waiting_feeds
+
+    _file(hotline_folder, "bad.csv", CSV_ZH + "H-009,传真,2025-03-08,太湖村,,,内容\n")
+    _file(hotline_folder, "empty.json", "[]")
+    bad, empty = run_waiting_feeds()
+    assert bad.status == "failed" and "row 5, column 类型 (kind): unknown kind '传真'" in bad.error
+    assert empty.status == "failed" and "no cases" in empty.error
+    assert not Case.objects.exists()
+    assert (hotline_folder / "failed" / "bad.csv").exists()
+
+
+def test_the_hotline_feed_is_only_where_the_plugin_is_enabled(
+    hotline_folder, township_b, in_township, settings
+):
+    from platform_core.feeds.services import run_waiting_feeds
+    from platform_core.plugins.selectors import feed_sources
+
+    assert [(key, s.key) for key, s in feed_sources()] == [("petition", "hotline")]
+    folder = settings.FEED_DIR / township_b.code / "petition" / "hotline"
+    folder.mkdir(parents=True)
+    waiting = _file(folder, "b.csv", CSV_ZH)
+    with in_township(township_b):
+        assert feed_sources() == []
+        assert run_waiting_feeds() == []
+    assert waiting.exists()
+
+
 # --- three-none and early warning --------------------------------------------------
 
 
@@ -350,6 +410,32 @@ def test_early_warning_compares_a_village_with_its_own_average(petition_a):
     new_case("A-extra", kind="hotline", on=D(2025, 2, 11))
     new_case("A-extra2", kind="hotline", on=D(2025, 3, 11))
     assert early_warnings(D(2025, 4, 1)) == []
+
+
+def test_finalising_a_month_logs_the_early_warnings_of_its_villages(
+    petition_a, township_b, in_township, caplog, django_capture_on_commit_callbacks
+):
+    from platform_core.evaluation.services import finalise_month
+
+    for n in range(3):  # V01: 3 cases in April, none before (warned); V02: one
+        new_case(f"W{n}", kind="hotline", on=D(2025, 4, 10 + n))
+    new_case("W9", kind="hotline", on=D(2025, 4, 10), household=None, village="V02")
+    with (
+        caplog.at_level("WARNING", logger="plugins.petition.services"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        finalise_month(D(2025, 4, 1), by=f.person(role="township_admin"))
+    warned = [r.getMessage() for r in caplog.records if r.name == "plugins.petition.services"]
+    assert warned == [
+        f"early warning in {petition_a.code}: 太湖村: 3 cases in 2025-04, "
+        "average 0.0 over the previous 3 months"
+    ]
+    caplog.clear()
+    with in_township(township_b):  # no petition plugin there: nothing is asked of it
+        f.village()
+        with django_capture_on_commit_callbacks(execute=True):
+            finalise_month(D(2025, 4, 1), by=f.person(role="township_admin"))
+    assert not [r for r in caplog.records if r.name == "plugins.petition.services"]
 
 
 # --- enabling and isolation --------------------------------------------------------

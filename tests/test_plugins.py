@@ -251,9 +251,13 @@ def test_every_hook_is_exercised_by_the_suite(
     """Every hook reaches a plugin through the platform's own entry point (never
     ``pm.hook`` directly), in this one test: a hook the platform stops calling, or a
     new hook without a trigger below, fails here in any run, not only a full one."""
+    from platform_core.demo import populate_plugins
+    from platform_core.demo_spec import DemoTownship
     from platform_core.plugins import selectors
     from platform_core.workbench.screens import enabled_screens
-    from tenants.statistics import plugin_figures
+    from tenants.statistics import plugin_figures, statistics_columns
+
+    demo_spec = DemoTownship(township_a.code, township_a.name, "a", 1, 1, ("a@a.demo", "pw"))
 
     household = {}
 
@@ -300,6 +304,11 @@ def test_every_hook_is_exercised_by_the_suite(
         (["township_periodic_tasks"], selectors.periodic_tasks),
         (["township_feed_sources"], in_a(selectors.feed_sources)),
         (["township_statistics"], in_a(lambda: plugin_figures(township_a, MARCH))),
+        (["township_statistics_columns"], statistics_columns),
+        (
+            ["township_demo_data"],
+            in_a(lambda: populate_plugins(demo_spec, f.person(role="township_admin"), print)),
+        ),
         (["township_dashboard_panels"], in_a(lambda: selectors.dashboard_panels(township_a))),
         (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),
     ]

@@ -196,73 +196,6 @@ def test_finalised_months_are_not_sent_again(sent, township_a, township_b, in_to
     assert [schema for schema, _, _ in sent] == [township_b.schema_name]
 
 
-# --- hotline feeds --------------------------------------------------------------------
-
-FEED_CSV = """工单号,类型,受理时间,村,户码,姓名,内容
-H-001,12345热线,2025-03-05 10:20,V01,,俞国明,路灯不亮
-H-002,信访,2025-03-06,V01,,,宅基地纠纷
-"""
-
-
-@pytest.fixture
-def feeds(tmp_path, settings):
-    settings.HOTLINE_FEED_DIR = tmp_path / "hotline"
-    return settings.HOTLINE_FEED_DIR
-
-
-def drop(feeds, township, name: str, text: str) -> Path:
-    folder = feeds / township.code
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.mark.django_db
-def test_a_feed_file_is_imported_once_even_when_the_task_runs_twice(feeds, township_a, in_township):
-    from platform_core.plugins.services import enable_plugin
-    from plugins.petition.models import Case
-    from tests import factories as f
-
-    enable_plugin(township_a, "petition", {})
-    drop(feeds, township_a, "day1.csv", FEED_CSV)
-    with in_township(township_a):
-        f.village()
-        first = tasks.import_hotline_feeds()
-        # The same file dropped again (or a retry after a crash before the move).
-        drop(feeds, township_a, "day1.csv", FEED_CSV)
-        second = tasks.import_hotline_feeds()
-        assert Case.objects.count() == 2
-    assert "2 cases imported" in first["imported"]["day1.csv"]
-    assert "0 cases imported, 2 skipped" in second["imported"]["day1.csv"]
-    folder = feeds / township_a.code
-    assert tasks.waiting_feed_files(township_a) == []
-    assert len(list((folder / "done").glob("day1*.csv"))) == 2  # the earlier one is kept
-
-
-@pytest.mark.django_db
-def test_a_bad_feed_file_moves_to_failed_with_its_message(feeds, township_a, in_township):
-    from platform_core.plugins.services import enable_plugin
-    from plugins.petition.models import Case
-    from tests import factories as f
-
-    enable_plugin(township_a, "petition", {})
-    drop(feeds, township_a, "bad.csv", FEED_CSV + "H-003,传真,2025-03-08,V01,,,内容\n")
-    drop(feeds, township_a, "empty.json", json.dumps([]))
-    with in_township(township_a):
-        f.village()
-        result = tasks.import_hotline_feeds()
-        assert not Case.objects.exists()
-    folder = feeds / township_a.code
-    assert sorted(result["failed"]) == ["bad.csv", "empty.json"]
-    assert (folder / "failed" / "bad.csv").exists()
-    error = (folder / "failed" / "bad.csv.error.txt").read_text(encoding="utf-8")
-    assert "bad.csv, row 4, column 类型 (kind): unknown kind '传真'" in error
-    assert "Nothing from bad.csv was imported." in error
-    assert "no cases" in (folder / "failed" / "empty.json.error.txt").read_text(encoding="utf-8")
-    assert tasks.waiting_feed_files(township_a) == []
-
-
 def test_tasks_are_acked_late_and_retried_with_backoff():
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
@@ -270,7 +203,6 @@ def test_tasks_are_acked_late_and_retried_with_backoff():
     for task in (
         tasks.evaluate_township_month,
         tasks.publish_township_boards,
-        tasks.check_early_warnings,
         tasks.run_plugin_task,
         tasks.run_township_feed,
     ):

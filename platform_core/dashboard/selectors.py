@@ -218,15 +218,17 @@ class TownshipFigures:
     month: dt.date | None  # its latest finalised month
     households: int
     tiers: TierCounts
-    hotline_cases: int
+    columns: tuple  # the plugins' figures, one per statistics column (None: no figure)
     refreshed_at: dt.datetime
 
 
-def county_figures(townships=None) -> list[TownshipFigures]:
-    """Each township's statistics row (public schema): tiers of its latest month, hotline.
+def county_figures(townships=None, columns=()) -> list[TownshipFigures]:
+    """Each township's statistics row (public schema): tiers of its latest month, and
+    the figures of ``columns`` (``tenants.statistics.statistics_columns()``).
 
     ``townships``: only these (a county administrator's county); None: every township."""
     from tenants.models import TownshipStatistics
+    from tenants.statistics import column_values
 
     rows = TownshipStatistics.objects.select_related("township").order_by("township__code")
     if townships is not None:
@@ -238,7 +240,7 @@ def county_figures(townships=None) -> list[TownshipFigures]:
             row.month,
             row.households,
             TierCounts(row.green, row.blue, row.red),
-            row.hotline_cases,
+            tuple(column_values(row, list(columns))),
             row.refreshed_at,
         )
         for row in rows

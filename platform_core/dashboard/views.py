@@ -6,7 +6,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import capfirst
 from django.utils.translation import get_language
 
 from platform_core.accounts.viewer import Viewer, viewer_of
@@ -50,22 +49,19 @@ def township_dashboard(request):
     return render(request, "dashboard/township.html", context)
 
 
-def _hotline_name() -> str:
-    from tenants.models import TownshipStatistics
-
-    return capfirst(TownshipStatistics._meta.get_field("hotline_cases").verbose_name)
-
-
 def county_dashboard(request):
-    """Tier mix and hotline cases per township, tier mix by month across townships."""
+    """Tier mix and the plugins' columns per township, tier mix by month across townships."""
     if not _signed_in(request):
         return _login(request)
     if not selectors.county_allowed(Viewer.of(request.user, None)):
         raise PermissionDenied
     from platform_core.townships.selectors import administered_townships
+    from tenants.statistics import statistics_columns
 
     mine = administered_townships(request.user)  # a county administrator's own county
-    townships = selectors.county_figures(mine)
+    zh = (get_language() or "").startswith("zh")
+    columns = statistics_columns()
+    townships = selectors.county_figures(mine, columns)
     months = selectors.county_tiers_by_month(mine)
     names = [t.name for t in townships]
     context = {
@@ -74,17 +70,22 @@ def county_dashboard(request):
         "tier_townships": charts.tier_chart("county-tiers", names, [t.tiers for t in townships])
         if townships
         else None,
-        "hotline": charts.draw(
+        "column_labels": [column.label(zh) for _plugin, column in columns],
+        "columns_chart": charts.draw(
             "grouped_bar",
-            "county-hotline",
+            "county-columns",
             names,
             [
                 charts.Line(
-                    _hotline_name(), tuple(t.hotline_cases for t in townships), "", "hotline"
+                    column.label(zh),
+                    tuple(t.columns[n] or 0 for t in townships),
+                    "",
+                    f"{plugin}-{column.key}",
                 )
+                for n, (plugin, column) in enumerate(columns)
             ],
         )
-        if townships
+        if townships and columns
         else None,
         "tier_months": charts.tier_chart(
             "county-tiers-by-month", [m.label for m in months], [m.tiers for m in months]

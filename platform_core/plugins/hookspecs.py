@@ -196,12 +196,43 @@ def township_statistics(period, settings):
     township's schema, with ``period`` the first day (``datetime.date``) of the
     latest finalised month, or of the current month when none is finalised yet.
     Return a dict of figure name to non-negative integer for that month (for example
-    ``{"hotline_cases": 12, "hotline_open": 3}``), or ``None``. The county sees these
-    figures next to the township's name: counts only, never a household's personal
-    data. Figures named ``hotline_cases`` are added up into the township's hotline
-    cases; every figure is kept under the plugin's key. Anything but a non-negative
-    integer is logged and left out. Not ``firstresult``: every enabled plugin's
-    figures are collected.
+    ``{"hotline_cases": 12, "hotline_open": 3}``), or ``None``. Every figure is kept
+    under the plugin's key (the county API's ``figures``); the ones the plugin
+    declares in ``township_statistics_columns`` are also columns of the county's
+    table and dashboard. Counts only, never a household's personal data. Anything
+    but a non-negative integer is logged and left out. Not ``firstresult``: every
+    enabled plugin's figures are collected.
+    """
+
+
+@hookspec
+def township_statistics_columns():
+    """Which of this plugin's ``township_statistics`` figures the county sees as columns.
+
+    Called by ``tenants.statistics.statistics_columns()`` for every loaded plugin when
+    the county's statistics are shown (the county API's ``statistics { columns }``,
+    the county dashboard). Takes no arguments. Return a list of
+    ``township_integrity.StatisticsColumn`` (the figure's ``key`` and its labels in
+    both languages), or ``None``. A township that has not enabled the plugin, or
+    whose figures lack the key, shows no value in that column. A column that is
+    not a well-formed ``StatisticsColumn``, or a key declared twice, is logged and
+    left out. Not ``firstresult``: columns are shown in the order of the plugins'
+    keys, then of each plugin's list.
+    """
+
+
+@hookspec
+def township_demo_data(actor, rng, months):
+    """Demo data of this plugin in a township of ``make demo`` (never in production).
+
+    Called by ``platform_core.demo.seed`` once per demo township that enabled the
+    plugin, inside its schema, after its households, half a year of ledger entries
+    and finalised months exist. ``actor`` is the township administrator (an
+    ``Actor`` for the services), ``rng`` a ``random.Random`` shared by the plugins
+    in the order of their keys (draw from it, so the demo comes out the same each
+    time), ``months`` the finished months of history (first days, oldest first).
+    Write through your services. Return a one-line summary of what was made
+    (shown while seeding) or ``None``. Not ``firstresult``.
     """
 
 

@@ -112,3 +112,22 @@ def township_graphql_fields(settings):
     from plugins.garbage_sorting.graphql import contribution
 
     return contribution()
+
+
+@hookimpl
+def township_demo_data(actor, rng, months):
+    """This month's inspections of one household in fifty (at least ten), for ``make demo``."""
+    import datetime as dt
+
+    from plugins.garbage_sorting.services import record_inspection
+    from township_integrity.models import Household
+
+    sample = list(Household.objects.order_by("?")[: max(10, Household.objects.count() // 50)])
+    for household in sample:
+        record_inspection(
+            household,
+            inspected_on=dt.date.today().replace(day=1),
+            result=rng.choices(["correct", "wrong", "not_sorted"], [8, 2, 1])[0],
+            inspector=actor,
+        )
+    return f"{len(sample)} garbage inspections this month"

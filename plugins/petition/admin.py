@@ -5,10 +5,9 @@ Case files are imported here with ``import_cases`` (the command's service; CSV, 
 
 from django.contrib import admin
 
-from platform_core.admin_io import Importer
-from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from plugins.petition.imports import CASE_COLUMNS, import_cases
 from plugins.petition.models import Case, CaseStep
+from township_integrity.admin import Importer, ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 
 
 class CaseStepInline(ReadOnlyInline):

@@ -15,28 +15,27 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.accounts.viewer import Viewer
-from platform_core.households.models import Household, Village
 from plugins.petition.models import Case, CaseStep, Kind
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     NOT_FOUND,
-    ApiError,
     CountedConnection,
     InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
-    decode_id,
+    household_by_code,
     parse_month,
     require,
     require_somewhere,
+    row_by_id,
     viewer,
 )
+from township_integrity.models import Village
+from township_integrity.roles import STAFF_ROLES
 
 
-def visible_cases(who: Viewer) -> Q:
+def visible_cases(who) -> Q:
     """Cases of the viewer's villages (staff) or naming the viewer's household."""
     villages = who.villages(STAFF_ROLES)
     if villages is None:
@@ -160,7 +159,7 @@ def resolve_cases(root, info, village=None, status=None, month=None, kind=None, 
 
 
 def resolve_case(root, info, **args):
-    return case_by_id(info, args["id"], field=None)
+    return case_by_id(info, args["id"], field="id")
 
 
 def _staff_villages(info) -> set[str] | None:
@@ -205,13 +204,9 @@ def resolve_early_warnings(root, info, month):
 # --- writes --------------------------------------------------------------------------
 
 
-def case_by_id(info, global_id: str, field: str | None = "caseId") -> Case:
-    pk = decode_id(info, global_id, "PetitionCase")
-    case = PetitionCaseType.get_queryset(Case.objects, info).filter(pk=pk).first()
-    if case is None:
-        message = _("No case %(id)s.") % {"id": global_id}
-        raise InputError(field, NOT_FOUND, message) if field else ApiError(NOT_FOUND, message)
-    return case
+def case_by_id(info, global_id: str, field: str = "caseId") -> Case:
+    """A case the viewer may see, or NOT_FOUND naming ``field``."""
+    return row_by_id(info, PetitionCaseType, global_id, field)
 
 
 class ReceivePetitionCase(PlatformMutation):
@@ -240,8 +235,8 @@ class ReceivePetitionCase(PlatformMutation):
         who = require(info, STAFF_ROLES, village.code)
         household = None
         if household_code:
-            household = Household.objects.filter(village=village, code=household_code).first()
-            if household is None:
+            household = household_by_code(info, household_code)
+            if household.village_id != village.pk:
                 message = _("No household %(code)s in this village.") % {"code": household_code}
                 raise InputError("householdCode", NOT_FOUND, message)
         return {"case": receive_case(village=village, household=household, by=who.actor, **data)}

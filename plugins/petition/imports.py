@@ -1,4 +1,4 @@
-"""Importing hotline case files (CSV/XLSX through ``platform_core.tabular``, or JSON).
+"""Importing hotline case files (CSV/XLSX through ``township_integrity.tabular``, or JSON).
 
 The whole file is checked before anything is written and written in one
 transaction: a bad row fails the file naming its row (a JSON file: its item) and
@@ -18,12 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.actors import Actor
-from platform_core.households.models import Household, Village
-from platform_core.plugins.services import PluginError
-from platform_core.tabular import Column, Problem, Problems, TableError, as_text, open_table
 from plugins.petition.models import KIND_ZH, Case, CaseStep, Kind, Status
 from plugins.petition.selectors import township_settings
+from township_integrity import FeedOutcome
+from township_integrity.errors import PluginError
+from township_integrity.models import Household, Village
+from township_integrity.services import Actor
+from township_integrity.tabular import Column, Problem, Problems, TableError, as_text, open_table
 
 CASE_COLUMNS = [
     Column("reference", ("工单号", "案件编号", "编号"), required=True),
@@ -56,10 +57,15 @@ class CaseImport:
     skipped: int
 
     def summary(self) -> str:
-        return (
-            f"{self.file}: {self.rows} rows, {self.imported} cases imported, "
-            f"{self.skipped} skipped as already registered (same kind and case number)"
-        )
+        return _(
+            "%(file)s: %(rows)s rows, %(imported)s cases imported, %(skipped)s skipped as "
+            "already registered (same kind and case number)"
+        ) % {
+            "file": self.file,
+            "rows": self.rows,
+            "imported": self.imported,
+            "skipped": self.skipped,
+        }
 
 
 @dataclass
@@ -109,6 +115,12 @@ def import_cases(path: str | Path, *, operator: Actor) -> CaseImport:
     _check_households(source, problems, parsed)
     problems.raise_if_any()
     return _write(source.file_name, parsed, operator)
+
+
+def import_hotline_file(path: Path, actor: Actor) -> FeedOutcome:
+    """The hotline feed's import (``FeedSource.import_file``): one file, as ``import_cases``."""
+    result = import_cases(path, operator=actor)
+    return FeedOutcome(created=result.imported, unchanged=result.skipped, summary=result.summary())
 
 
 def _open(path: Path) -> _Source:

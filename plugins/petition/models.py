@@ -6,13 +6,11 @@ database constraint plus a ``*_label`` that keeps the name readable for ever.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household, Village
-from platform_core.scoring.models import ScoreEvent
+from township_integrity.models import Household, ScoreEvent, Village, person_field
 
 
 class Kind(models.TextChoices):
@@ -60,18 +58,6 @@ class Determination(models.TextChoices):
 DEDUCTING = ("unreasonable", "repeated", "skip_level")
 
 
-def _user(**kwargs):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        **kwargs,
-    )
-
-
 class Case(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reference = models.CharField(_("case number"), max_length=64)
@@ -98,7 +84,7 @@ class Case(models.Model):
     determination = models.CharField(
         _("determination"), max_length=16, choices=Determination.choices, blank=True
     )
-    determined_by = _user(verbose_name=_("determined by (account)"))
+    determined_by = person_field(verbose_name=_("determined by (account)"))
     determined_by_label = models.CharField(_("determined by"), max_length=150, blank=True)
     determined_at = models.DateTimeField(_("determined at"), null=True, blank=True)
     determination_reason = models.TextField(_("reason"), blank=True)
@@ -149,7 +135,7 @@ class CaseStep(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     at = models.DateTimeField(_("at"))
-    by = _user(verbose_name=_("by (account)"))
+    by = person_field(verbose_name=_("by (account)"))
     by_label = models.CharField(_("by"), max_length=150)
     note = models.TextField(_("note"), blank=True)
 

@@ -10,10 +10,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.households.models import Village
-from plugins.petition.models import Case, CaseStep
-from plugins.petition.plugin import DEFAULTS, KEY
+from plugins.petition.conf import CHANNEL_KINDS, DEFAULTS, KEY
+from plugins.petition.models import Case, CaseStep, Status
 from township_integrity import enabled_settings
+from township_integrity.models import Village
+from township_integrity.services import month_end
 
 # The "three-none" village (三无村): no petition, no lawsuit, no criminal case.
 THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
@@ -27,6 +28,18 @@ def township_settings() -> dict:
 def case_steps(case: Case) -> QuerySet[CaseStep]:
     """The case's closed loop so far, oldest step first."""
     return case.steps.order_by("at", "pk")
+
+
+def channel_figures(period: dt.date) -> dict[str, int]:
+    """For the county: the month's petition, hotline and online cases, and those received
+    up to its end that are not closed yet."""
+    channel = Case.objects.filter(
+        kind__in=CHANNEL_KINDS, received_at__lt=_midnight(month_end(period) + dt.timedelta(1))
+    )
+    return {
+        "hotline_cases": channel.filter(received_at__gte=_midnight(period)).count(),
+        "hotline_open": channel.exclude(status=Status.CLOSED).count(),
+    }
 
 
 def received_between(start: dt.date, end: dt.date) -> Q:
@@ -98,8 +111,8 @@ def early_warnings(month: dt.date) -> list[EarlyWarning]:
     settings = township_settings()
     months, factor = settings["warning_months"], settings["warning_factor"]
     first = month.replace(day=1)
-    next_month = _add_months(first, 1)
-    earlier = _add_months(first, -months)
+    next_month = add_months(first, 1)
+    earlier = add_months(first, -months)
     current = _count_by_village(first, next_month - dt.timedelta(1))
     previous = _count_by_village(earlier, first - dt.timedelta(1))
     villages = Village.objects.in_bulk(list(current))
@@ -125,7 +138,8 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
-def _add_months(first: dt.date, n: int) -> dt.date:
+def add_months(first: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months after ``first``'s (before, when negative)."""
     index = first.year * 12 + first.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
 

@@ -9,18 +9,14 @@ petitioner's household points, and only with a notice the petitioner was given.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.households.models import Household, Village
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.models import Rule
-from platform_core.scoring.services import record_entry, require_role
+from plugins.petition.conf import KEY, RULE_FOR_DETERMINATION
 from plugins.petition.models import (
     DEDUCTING,
     DETERMINABLE_KINDS,
@@ -32,8 +28,13 @@ from plugins.petition.models import (
     Satisfaction,
     Status,
 )
-from plugins.petition.plugin import KEY, RULE_FOR_DETERMINATION
-from plugins.petition.selectors import township_settings
+from plugins.petition.selectors import early_warnings, township_settings
+from township_integrity.errors import PluginError
+from township_integrity.models import Household, Rule, Village
+from township_integrity.roles import REVIEWER_ROLES, STAFF_ROLES
+from township_integrity.services import Actor, record_entry, require_role
+
+log = logging.getLogger(__name__)
 
 # Who registers and moves cases (staff of the case's village) and who determines them.
 HANDLER_ROLES = STAFF_ROLES
@@ -287,3 +288,16 @@ def _deduction(case: Case, reviewer: Actor):
         ),
         note=f"notice given {timezone.localtime(case.notified_at):%Y-%m-%d %H:%M}",
     )
+
+
+def announce_early_warnings(period: dt.date, village_ids) -> list[str]:
+    """Log the month's early warnings of the villages just finalised (a warning each).
+
+    Called when a month is finalised (``township_evaluation_finalised``): the
+    township's staff see the warnings on the dashboard, the operators in the log.
+    """
+    township = connection.tenant
+    warned = [w for w in early_warnings(period) if w.village.pk in set(village_ids)]
+    for warning in warned:
+        log.warning("early warning in %s: %s", township.code, warning.describe())
+    return [warning.describe() for warning in warned]

@@ -1,7 +1,7 @@
 """``import_cases --township CODE FILE``: register petition and hotline cases from a file."""
 
-from platform_core.management.township import TownshipCommand, add_operator_argument
 from plugins.petition.imports import import_cases
+from township_integrity.management import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):

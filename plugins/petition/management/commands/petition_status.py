@@ -4,9 +4,9 @@ import json
 
 from django.core.management.base import CommandError
 
-from platform_core.management.township import TownshipCommand
-from platform_core.scoring.policy import month_end, parse_period
 from plugins.petition.selectors import early_warnings, village_status
+from township_integrity.management import TownshipCommand
+from township_integrity.services import month_end, parse_period
 
 
 class Command(TownshipCommand):

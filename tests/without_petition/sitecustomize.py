@@ -1,0 +1,42 @@
+"""Hides plugins from this process, as if their packages were not installed.
+
+Put this folder first on ``PYTHONPATH`` and name the plugins in
+``PLATFORM_HIDE_PLUGINS`` (comma-separated keys): their entry points are left out
+of both groups (``township_integrity.plugins`` and ``township_integrity.django_apps``)
+and importing ``plugins.<key>`` fails. Used only by ``tests/test_without_petition.py``.
+"""
+
+import importlib.abc
+import importlib.metadata
+import os
+import sys
+
+HIDDEN = {k.strip() for k in os.environ.get("PLATFORM_HIDE_PLUGINS", "").split(",") if k.strip()}
+GROUPS = ("township_integrity.plugins", "township_integrity.django_apps")
+
+
+class HiddenPlugins(importlib.abc.MetaPathFinder):
+    """Refuses to find the hidden plugins' packages (and so every module in them)."""
+
+    def __init__(self, packages: set[str]):
+        self.packages = packages
+
+    def find_spec(self, fullname, path=None, target=None):
+        if any(fullname == p or fullname.startswith(p + ".") for p in self.packages):
+            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden)", name=fullname)
+        return None
+
+
+def _without_hidden(entry_points):
+    def visible(**params):
+        found = entry_points(**params)
+        if params.get("group") in GROUPS:
+            return importlib.metadata.EntryPoints(ep for ep in found if ep.name not in HIDDEN)
+        return found
+
+    return visible
+
+
+if HIDDEN:
+    sys.meta_path.insert(0, HiddenPlugins({f"plugins.{key}" for key in HIDDEN}))
+    importlib.metadata.entry_points = _without_hidden(importlib.metadata.entry_points)
