@@ -136,6 +136,8 @@ class TownshipGlobalID(BaseGlobalIDType):
 
 
 class TownshipNode(relay.Node):
+    """The Relay ``Node`` interface: global IDs name the township, so another's find nothing."""
+
     class Meta:
         name = "Node"
         global_id_type = TownshipGlobalID

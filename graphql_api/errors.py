@@ -22,8 +22,11 @@ log = logging.getLogger("township.api")
 # Codes a client can rely on (documented in docs/api.md).
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
+#: Nothing by that ID or code the caller may see (hidden and missing read alike).
 NOT_FOUND = "NOT_FOUND"
+#: Malformed input (an ID of the wrong type, a bad month or value): the caller fixes it.
 BAD_INPUT = "BAD_INPUT"
+#: A business rule refused the operation (a ``PlatformError``); the message says why.
 REFUSED = "REFUSED"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"

@@ -18,6 +18,12 @@ _CREDENTIAL = re.compile(r" \(token [^()]*\)$")
 
 @dataclass(frozen=True)
 class Actor:
+    """Who does a write: a person, a plugin or a command's operator.
+
+    ``label`` is what the ledger keeps for ever (the person's email, ``plugin:<key>``);
+    services check ``roles`` through ``require_role``.
+    """
+
     label: str
     user: object | None = None  # a django.contrib.auth user, when a person acted
     # An API token narrows a person to one role (and village): None = all their roles.
@@ -26,6 +32,7 @@ class Actor:
 
     @classmethod
     def of(cls, user) -> Actor:
+        """A signed-in person, with every role they hold."""
         return cls(label=user.email or user.get_username(), user=user)
 
     @classmethod
@@ -41,6 +48,7 @@ class Actor:
 
     @classmethod
     def plugin(cls, key: str) -> Actor:
+        """A plugin acting on its own (a feed, a schedule): the ledger names ``plugin:<key>``."""
         return cls(label=f"plugin:{key}")
 
     @classmethod
@@ -55,6 +63,7 @@ class Actor:
 
     @property
     def user_id(self) -> int | None:
+        """The person's user id; None for a plugin or an operator without an account."""
         return getattr(self.user, "pk", None)
 
     def same_person(self, other_user_id: int | None, other_label: str) -> bool:

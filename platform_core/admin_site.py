@@ -470,6 +470,8 @@ class TownshipAdminSite(admin.AdminSite):
         return context
 
 
+#: Each township's admin: register a plugin's admins here (not on ``admin.site``); it
+#: hides them where the plugin is not enabled.
 township_admin_site = TownshipAdminSite(name="township_admin")
 
 

@@ -22,8 +22,12 @@ class PlatformError(Exception):
 
 
 class NotAllowed(PlatformError):
+    """The actor lacks the role, or the village, for this (the API answers FORBIDDEN)."""
+
     code = "not_allowed"
 
 
 class NotFound(PlatformError):
+    """Nothing by that name the actor may see (the API answers NOT_FOUND)."""
+
     code = "not_found"

@@ -114,6 +114,7 @@ SHARED_APPS = [
     "platform_core.accounts",
     "platform_core.plugins",
     "graphql_api",  # no models: its management command and the schema snapshots
+    "township_integrity",  # the plugin API; no models: its api_docs command
 ]
 BUILTIN_PLUGIN_APPS = [
     "plugins.garbage_sorting",

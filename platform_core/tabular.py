@@ -23,6 +23,8 @@ MAX_REPORTED = 20
 
 @dataclass(frozen=True)
 class Column:
+    """A column an import reads: its name, other headers it goes by, whether required."""
+
     name: str
     aliases: tuple[str, ...] = ()
     required: bool = False  # the header must be present and every row must have a value
@@ -30,11 +32,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with an import file: where (row, column; None: the whole file), what."""
+
     row: int | None
     column: str | None
     message: str
 
     def describe(self, file_name: str) -> str:
+        """``file, row 3, column 户码: message``, for the clerk."""
         where = [file_name]
         if self.row is not None:
             where.append(_("row %(row)s") % {"row": self.row})
@@ -65,6 +70,7 @@ class Problems:
         self.more = 0
 
     def add(self, row: int | None, column: str | None, message: str) -> None:
+        """Note a problem (row and column None when it concerns the whole file)."""
         if len(self.items) < MAX_REPORTED:
             self.items.append(Problem(row, column, message))
         else:
@@ -74,6 +80,7 @@ class Problems:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
+        """Raise one ``TableError`` naming every problem noted, if there is any."""
         if self.items:
             raise TableError(self.file_name, self.items, self.more)
 
@@ -268,6 +275,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
 
 
 def as_text(value) -> str:
+    """A cell as stripped text ("" when empty), undoing ``escape_cell`` and Excel's 12.0."""
     if value.__class__ is str:
         value = value.strip()
         return unescape_cell(value).strip() if value[:1] == ESCAPE else value
@@ -279,6 +287,7 @@ def as_text(value) -> str:
 
 
 def as_int(value) -> int:
+    """A cell as a whole number (full-width signs too); ValueError saying why otherwise."""
     if isinstance(value, bool):
         raise ValueError(_("%(value)s is not a whole number") % {"value": repr(value)})
     if isinstance(value, int):
@@ -295,6 +304,7 @@ def as_int(value) -> int:
 
 
 def as_date(value) -> dt.date:
+    """A cell as a date (a spreadsheet date or YYYY-MM-DD); ValueError saying why otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -313,6 +323,7 @@ FALSE_WORDS = {"false", "no", "n", "0", "否", "不需要", "f"}
 
 
 def as_bool(value) -> bool:
+    """A cell as true/false (also yes/no, 1/0, 是/否, 需要/不需要); ValueError otherwise."""
     if isinstance(value, bool):
         return value
     text = as_text(value).lower()

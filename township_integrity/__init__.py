@@ -36,10 +36,15 @@ def enabled_settings(key: str, defaults: dict | None = None, *, refusal: str = "
     return settings_of(key, defaults, refusal=refusal)
 
 
+#: The entry-point group naming a package's hook module (``my_plugin = "my_plugin.plugin"``):
+#: how the platform finds an installed plugin.
 ENTRY_POINT_GROUP = "township_integrity.plugins"
-# Django apps of plugins with models (installed in every township's schema).
+#: The entry-point group naming a plugin's Django app, when it has models: the app is
+#: installed in every township's schema.
 DJANGO_APPS_GROUP = "township_integrity.django_apps"
 
+#: Marks a function of the hook module as a hook implementation (``@hookimpl``); the
+#: hooks are in docs/plugins/hooks.md.
 hookimpl = pluggy.HookimplMarker("township_integrity")
 
 __all__ = [

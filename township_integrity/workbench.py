@@ -38,6 +38,7 @@ from platform_core.households.selectors import mask_name
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.paging import page_of
 
+#: The template a plugin's workbench page extends (blocks ``workbench`` and ``page_title``).
 BASE_TEMPLATE = "workbench/base.html"
 
 

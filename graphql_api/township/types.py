@@ -36,6 +36,7 @@ from platform_core.households.selectors import (
 from platform_core.publication.models import BoardEntry, HonourBoard
 from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 
+#: A household's tier in GraphQL: ``GREEN``, ``BLUE`` or ``RED`` (a household to improve).
 TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", "red")])
 
 

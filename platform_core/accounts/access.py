@@ -22,11 +22,12 @@ from django.db.models import Q
 from platform_core.accounts.models import Membership, Role
 from platform_core.actors import Actor
 
-# Roles that work in a township's admin pages.
+#: Roles that work in a township's admin pages (and register a plugin's records).
 ADMIN_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE, Role.COUNCIL_MEMBER)
-# The joint review (联评联审): the harmony council and the village committees.
+#: The joint review (联评联审): the harmony council and the village committees.
 REVIEWER_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE, Role.COUNCIL_MEMBER)
-# Staff who may file an objection on a household's behalf.
+#: Staff of a village: they record entries and see its households (and may file an
+#: objection on a household's behalf).
 STAFF_ROLES = (
     Role.TOWNSHIP_ADMIN,
     Role.VILLAGE_COMMITTEE,

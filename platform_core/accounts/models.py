@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    """The roles a person may hold in a township, for one village or township-wide."""
+
     COUNTY_ADMIN = "county_admin", _("County administrator")
     TOWNSHIP_ADMIN = "township_admin", _("Township administrator")
     VILLAGE_COMMITTEE = "village_committee", _("Village committee")

@@ -28,6 +28,11 @@ __all__ = ["Scope", "Viewer", "county_roles", "viewer_of"]
 
 @dataclass(frozen=True)
 class Viewer:
+    """Who asks (a page, an API call) in one township, and the roles they may use there.
+
+    Ask ``has``/``villages``; hand ``actor`` to the services.
+    """
+
     user: object | None
     township: object | None
     access: Access = NOBODY
@@ -35,6 +40,7 @@ class Viewer:
 
     @classmethod
     def anonymous(cls, township=None) -> Viewer:
+        """Nobody signed in (in ``township``, or the county): holds no role."""
         return cls(user=None, township=township)
 
     @classmethod
@@ -49,6 +55,7 @@ class Viewer:
 
     @property
     def scopes(self) -> tuple[Scope, ...]:
+        """The roles usable here, each with its village and whom it speaks for."""
         return self.access.scopes
 
     @property
@@ -58,6 +65,7 @@ class Viewer:
 
     @property
     def is_authenticated(self) -> bool:
+        """Signed in and holding some role here (or everywhere)."""
         return self.user is not None and (self.everywhere or bool(self.scopes))
 
     def has(
@@ -76,6 +84,7 @@ class Viewer:
 
     @property
     def is_staff(self) -> bool:
+        """Holds a staff role here, for some village or township-wide (or everywhere)."""
         return self.access.is_staff
 
     @property

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Village(models.Model):
+    """A village of the township; staff roles are held for a village, by its code."""
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
 
@@ -20,6 +22,8 @@ class Village(models.Model):
 
 
 class Grid(models.Model):
+    """A grid (网格) of a village: the households one grid worker looks after."""
+
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="grids", verbose_name=_("village")
     )
@@ -37,6 +41,8 @@ class Grid(models.Model):
 
 
 class Household(models.Model):
+    """A household (户): what earns and loses points and holds a tier; ``code`` is its 户码."""
+
     code = models.CharField(_("household code"), max_length=32, unique=True)
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")

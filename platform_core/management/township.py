@@ -21,6 +21,12 @@ from tenants.models import Township
 
 
 class TownshipCommand(BaseCommand):
+    """A command run in one township: ``--township CODE``, then ``handle_township``.
+
+    Refusals (``PlatformError``) and unreadable files end the command with their
+    message, not a traceback; ``operator(options)`` is the ``Actor`` of the run.
+    """
+
     def add_arguments(self, parser):
         parser.add_argument(
             "--township", required=True, metavar="CODE", help="9-digit township code"
@@ -45,6 +51,7 @@ class TownshipCommand(BaseCommand):
             raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
 
     def handle_township(self, township: Township, **options):
+        """Your command's work, inside ``township``'s schema (the options without it)."""
         raise NotImplementedError
 
     def operator(self, options) -> Actor:
@@ -69,6 +76,7 @@ class TownshipCommand(BaseCommand):
         stream.flush()
 
     def done(self, summary: str) -> None:
+        """Clear the progress line and print ``summary`` on stdout."""
         stream = self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr
         if stream.isatty():
             stream.write("\r\033[K")
@@ -76,6 +84,7 @@ class TownshipCommand(BaseCommand):
 
 
 def add_operator_argument(parser) -> None:
+    """Adds ``--operator EMAIL``: the staff member the run acts as (default: the OS account)."""
     parser.add_argument(
         "--operator",
         metavar="EMAIL",

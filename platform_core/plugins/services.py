@@ -26,7 +26,7 @@ from platform_core.plugins.validation import rule_problems
 
 
 class PluginError(PlatformError):
-    pass
+    """A plugin's refusal: not enabled in this township, bad settings, or its own rule."""
 
 
 class InvalidSettings(PluginError):

@@ -122,6 +122,7 @@ class StatisticsColumn:
         return problems
 
     def label(self, zh: bool) -> str:
+        """The column's heading in Chinese (``zh``) or English."""
         return self.label_zh if zh else self.label_en
 
 
@@ -213,6 +214,7 @@ class PanelTable:
     rows: tuple  # rows of cells (strings or numbers), each as long as the headers
 
     def problems(self) -> list[str]:
+        """What is wrong with the table ([] when the dashboard can show it)."""
         heads = (self.headers_zh, self.headers_en)
         if not all(
             isinstance(h, list | tuple) and all(isinstance(c, str) for c in h) for h in heads
@@ -323,6 +325,7 @@ class WorkbenchScreen:
         return problems
 
     def title(self, zh: bool) -> str:
+        """The screen's title in Chinese (``zh``) or English, as the menu shows it."""
         return self.title_zh if zh else self.title_en
 
 

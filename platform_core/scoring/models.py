@@ -57,14 +57,16 @@ class Rule(models.Model):
 
 
 class EntryStatus(models.TextChoices):
+    """Where a ledger entry stands: proposed ones wait for the joint review."""
+
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     REVERSED = "reversed", _("Reversed")
 
 
-# Entries that count towards a score: an approved entry, and a reversed one
-# together with its approved compensating entry (the pair sums to zero).
+#: Entries that count towards a score: an approved entry, and a reversed one
+#: together with its approved compensating entry (the pair sums to zero).
 COUNTED_STATUSES = (EntryStatus.APPROVED, EntryStatus.REVERSED)
 
 

@@ -133,6 +133,7 @@ def earned_points(household_id: int) -> int:
 
 
 def wallet_balance(household: Household) -> int:
+    """Points the household may still spend: approved points earned, less those spent."""
     spent = Wallet.objects.filter(household=household).values_list("spent", flat=True).first()
     return earned_points(household.pk) - (spent or 0)
 

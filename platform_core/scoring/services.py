@@ -41,7 +41,7 @@ RULE_FIELDS = ("title_zh", "title_en", "category", "points", "needs_review")
 
 
 class LedgerError(PlatformError):
-    pass
+    """A ledger write refused (recording, reviewing, correcting, spending): says why."""
 
 
 class ExternalIdConflict(LedgerError):
