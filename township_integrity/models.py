@@ -30,16 +30,15 @@ def person_field(**kwargs) -> models.ForeignKey:
 
     People live in the county's (public) schema and a township's tables in its own,
     so the key has no database constraint, and deleting a person deletes nothing
-    here (``related_name="+"``: no reverse accessors on the user).
+    here (``related_name="+"``: no reverse accessors on the user). ``null`` and
+    ``blank`` default to True; pass ``blank=False`` where a form must name someone.
     """
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
-        null=True,
-        blank=True,
         related_name="+",
-        **kwargs,
+        **{"null": True, "blank": True, **kwargs},
     )
 
 

@@ -5,10 +5,9 @@ Inspection sheets are imported here with ``import_inspections`` (the command's s
 
 from django.contrib import admin
 
-from platform_core.admin_io import Importer
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.garbage_sorting.imports import COLUMNS, import_inspections
 from plugins.garbage_sorting.models import Inspection
+from township_integrity.admin import Importer, ReadOnlyAdmin, township_admin_site
 
 
 @admin.register(Inspection, site=township_admin_site)

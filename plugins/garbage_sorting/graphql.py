@@ -14,24 +14,24 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.households.models import Household
 from plugins.garbage_sorting.models import Inspection
+from plugins.garbage_sorting.services import record_inspection
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     BAD_INPUT,
-    NOT_FOUND,
     CountedConnection,
     InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
+    household_by_code,
     prefixed,
     require,
     require_somewhere,
     viewer,
     visible_households,
 )
+from township_integrity.roles import STAFF_ROLES
 
 
 class GarbageInspectionType(DjangoObjectType):
@@ -80,14 +80,8 @@ class RecordGarbageInspection(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, inspected_on, result, photo_ref=""):
-        from plugins.garbage_sorting.services import record_inspection
-
         require_somewhere(info, STAFF_ROLES)
-        seen = Household.objects.filter(visible_households(viewer(info)))
-        household = seen.select_related("village").filter(code=household_code).first()
-        if household is None:
-            message = _("No household %(code)s.") % {"code": household_code}
-            raise InputError("householdCode", NOT_FOUND, message)
+        household = household_by_code(info, household_code)
         who = require(info, STAFF_ROLES, household.village.code)
         if inspected_on > timezone.localdate():
             message = _("%(date)s is in the future.") % {"date": inspected_on}

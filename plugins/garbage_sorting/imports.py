@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from platform_core.actors import Actor
-from platform_core.households.models import Household
-from platform_core.tabular import Column, Problems, as_date, as_text, open_table
 from plugins.garbage_sorting.models import Inspection
 from plugins.garbage_sorting.services import record_inspection
+from township_integrity.models import Household
+from township_integrity.services import Actor
+from township_integrity.tabular import Column, Problems, as_date, as_text, open_table
 
 COLUMNS = [
     Column("household_code", ("户码",), required=True),

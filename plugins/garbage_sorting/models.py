@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household
-from platform_core.scoring.models import ScoreEvent
+from township_integrity.models import Household, LedgerEntry, person_field
 
 
 class Inspection(models.Model):
@@ -21,18 +19,11 @@ class Inspection(models.Model):
     )
     inspected_on = models.DateField(_("inspected on"))
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
-    inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("inspector (account)"),
-    )
+    inspector = person_field(blank=False, verbose_name=_("inspector (account)"))
     inspector_label = models.CharField(_("inspector"), max_length=150)
     photo_ref = models.CharField(_("photo reference"), max_length=200, blank=True)
     entry = models.OneToOneField(
-        ScoreEvent,
+        LedgerEntry,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -1,18 +1,13 @@
-"""The garbage_sorting plugin's hooks: who it is and which covenant rules it brings."""
+"""The garbage_sorting plugin's hooks: who it is and which covenant rules it brings.
+
+Modules with models are imported inside the hooks: discovery imports this module
+before Django's models are ready.
+"""
 
 from __future__ import annotations
 
+from plugins.garbage_sorting.conf import KEY, MODEL_MONTH_MIN, MODEL_MONTH_RULE, RULE_FOR_RESULT
 from township_integrity import PluginMetadata, RuleSpec, ScoreEventSpec, hookimpl
-
-KEY = "garbage_sorting"
-MODEL_MONTH_RULE = "GSI-MODEL-MONTH"
-
-# Inspection result -> the rule its entry is recorded under.
-RULE_FOR_RESULT = {
-    "correct": "GSI-CORRECT",
-    "wrong": "GSI-WRONG",
-    "not_sorted": "GSI-NOT-SORTED",
-}
 
 SETTINGS_SCHEMA = {
     "type": "object",
@@ -54,26 +49,26 @@ def township_plugin_metadata():
 def township_covenant_rules(settings):
     return [
         RuleSpec(
-            "GSI-CORRECT",
+            RULE_FOR_RESULT["correct"],
             "垃圾分类检查：分类正确",
             "Inspection: sorted correctly",
-            "garbage_sorting",
+            KEY,
             1,
             needs_review=False,
         ),
         RuleSpec(
-            "GSI-WRONG",
+            RULE_FOR_RESULT["wrong"],
             "垃圾分类检查：分类错误",
             "Inspection: sorted wrongly",
-            "garbage_sorting",
+            KEY,
             -1,
             needs_review=False,
         ),
         RuleSpec(
-            "GSI-NOT-SORTED",
+            RULE_FOR_RESULT["not_sorted"],
             "垃圾分类检查：未分类",
             "Inspection: not sorted",
-            "garbage_sorting",
+            KEY,
             -2,
             needs_review=False,
         ),
@@ -81,7 +76,7 @@ def township_covenant_rules(settings):
             MODEL_MONTH_RULE,
             "垃圾分类月度示范户（检查全部合格）",
             "Garbage-sorting model household of the month (every inspection correct)",
-            "garbage_sorting",
+            KEY,
             2,
             needs_review=False,
         ),
@@ -93,7 +88,7 @@ def township_score_events(period_start, period_end, settings):
     """A month's model households: enough correct inspections and not one fault."""
     from plugins.garbage_sorting.selectors import model_households
 
-    minimum = settings.get("model_month_min", 3)
+    minimum = settings.get("model_month_min", MODEL_MONTH_MIN)
     return [
         ScoreEventSpec(
             household_code=code,

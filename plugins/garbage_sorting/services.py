@@ -8,15 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.actors import Actor
-from platform_core.households.models import Household
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.models import Rule
-from platform_core.scoring.services import record_entry, require_role
+from plugins.garbage_sorting.conf import KEY, RULE_FOR_RESULT
 from plugins.garbage_sorting.models import Inspection
-from plugins.garbage_sorting.plugin import KEY, RULE_FOR_RESULT
 from township_integrity import enabled_settings
+from township_integrity.errors import PluginError
+from township_integrity.models import Household, Rule
 from township_integrity.roles import STAFF_ROLES
+from township_integrity.services import Actor, record_entry, require_role
 
 
 def record_inspection(

@@ -1,7 +1,7 @@
 """``import_inspections --township CODE FILE``: garbage-sorting inspections from CSV/XLSX."""
 
-from platform_core.management.township import TownshipCommand, add_operator_argument
 from plugins.garbage_sorting.imports import import_inspections
+from township_integrity.management import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):
