@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, township_admin_site
 from plugins.integrity_card.models import Card, CardBenefit, CardCheck
+from township_integrity.admin import ReadOnlyAdmin, township_admin_site
 
 
 @admin.register(Card, site=township_admin_site)

@@ -12,10 +12,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
-from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household
 from plugins.integrity_card.models import Card, CardBenefit
+from plugins.integrity_card.selectors import normalise_number
+from plugins.integrity_card.services import ALLIANCE_ROLES, check_card, issue_card
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     BAD_INPUT,
@@ -24,11 +23,14 @@ from township_integrity.graphql import (
     InputError,
     PlatformMutation,
     TownshipNode,
+    household_by_code,
     prefixed,
     require_somewhere,
     viewer,
     visible_households,
 )
+from township_integrity.models import AllianceMember
+from township_integrity.roles import STAFF_ROLES
 
 
 class IntegrityCardType(DjangoObjectType):
@@ -90,8 +92,6 @@ def resolve_cards(root, info, household_code=None):
 
 
 def resolve_card(root, info, number):
-    from plugins.integrity_card.selectors import normalise_number
-
     card = resolve_cards(root, info).filter(number=normalise_number(number)).first()
     if card is None:
         raise ApiError(NOT_FOUND, _("No integrity card %(number)s.") % {"number": number})
@@ -112,8 +112,6 @@ class CheckIntegrityCard(PlatformMutation):
 
     @classmethod
     def perform(cls, info, number, member_code=None):
-        from plugins.integrity_card.services import ALLIANCE_ROLES, check_card
-
         who = require_somewhere(info, ALLIANCE_ROLES)
         if member_code is None and len(who.institution_codes) == 1:
             member_code = next(iter(who.institution_codes))
@@ -146,14 +144,8 @@ class IssueIntegrityCard(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, issued_on=None):
-        from plugins.integrity_card.services import issue_card
-
         require_somewhere(info, STAFF_ROLES)
-        seen = Household.objects.filter(visible_households(viewer(info)))
-        household = seen.select_related("village").filter(code=household_code).first()
-        if household is None:
-            message = _("No household %(code)s.") % {"code": household_code}
-            raise InputError("householdCode", NOT_FOUND, message)
+        household = household_by_code(info, household_code)
         card = issue_card(household, by=viewer(info).actor, issued_on=issued_on)
         return {"card": card}
 

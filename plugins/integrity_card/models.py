@@ -6,25 +6,11 @@ database constraint plus a ``*_label`` that keeps the name readable for ever.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household
-
-
-def _user(**kwargs):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        **kwargs,
-    )
+from township_integrity.models import AllianceMember, Household, person_field
 
 
 class Card(models.Model):
@@ -47,7 +33,7 @@ class Card(models.Model):
     # Why and when the card last stopped (or started again) being usable.
     status_reason = models.TextField(_("status reason"), blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
-    issued_by = _user(verbose_name=_("issued by (account)"))
+    issued_by = person_field(verbose_name=_("issued by (account)"))
     issued_by_label = models.CharField(_("issued by"), max_length=150)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -93,7 +79,7 @@ class CardBenefit(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
     active = models.BooleanField(_("active"), default=True)
-    registered_by = _user(verbose_name=_("registered by (account)"))
+    registered_by = person_field(verbose_name=_("registered by (account)"))
     registered_by_label = models.CharField(_("registered by"), max_length=150)
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
@@ -128,7 +114,7 @@ class CardCheck(models.Model):
         related_name="+",
         verbose_name=_("alliance member"),
     )
-    clerk = _user(verbose_name=_("clerk (account)"))
+    clerk = person_field(verbose_name=_("clerk (account)"))
     clerk_label = models.CharField(_("clerk"), max_length=150)
     at = models.DateTimeField(_("checked at"), auto_now_add=True)
     answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices)

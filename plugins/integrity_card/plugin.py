@@ -3,17 +3,15 @@
 A card is suspended as soon as a finalised month leaves its household blue or red;
 with ``reactivate_on_green`` (the default) it works again when the household is
 green in a later finalised month, without extending its validity.
+
+Modules with models are imported inside the hooks: discovery imports this module
+before Django's models are ready.
 """
 
 from __future__ import annotations
 
+from plugins.integrity_card.conf import BENEFIT_CODE, DEFAULTS, KEY
 from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
-
-KEY = "integrity_card"
-BENEFIT_CODE = "integrity_card"
-
-# Defaults used when a township leaves a key out.
-DEFAULTS = {"validity_months": 12, "reactivate_on_green": True}
 
 SETTINGS_SCHEMA = {
     "type": "object",

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household
+from plugins.integrity_card.conf import DEFAULTS, KEY
 from plugins.integrity_card.models import Card, CardBenefit, CardCheck
-from plugins.integrity_card.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
+from township_integrity.models import AllianceMember, Household
 
 
 def township_settings() -> dict:

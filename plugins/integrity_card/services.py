@@ -20,18 +20,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.alliance.models import AllianceMember
-from platform_core.alliance.selectors import current_tier
-from platform_core.households.models import Household
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import require_role, value_word
+from plugins.integrity_card.conf import GREEN
 from plugins.integrity_card.models import Card, CardBenefit, CardCheck
 from plugins.integrity_card.selectors import find_card, normalise_number, township_settings
+from township_integrity.errors import PluginError
+from township_integrity.models import AllianceMember, Household
+from township_integrity.roles import ADMIN_ROLES, STAFF_ROLES, Role
+from township_integrity.services import Actor, current_tier, require_role, value_word
 
-GREEN = "green"
 # Alliance clerks and the township's administrators may register benefits and check cards.
 ALLIANCE_ROLES = (Role.ALLIANCE_MEMBER, *ADMIN_ROLES)
 # Roles that act for every alliance member (a clerk acts for their own institution only).
