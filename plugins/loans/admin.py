@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from plugins.loans.models import CreditLine, Drawdown, LoanApplication, LoanProduct
+from township_integrity.admin import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 
 
 @admin.register(LoanProduct, site=township_admin_site)

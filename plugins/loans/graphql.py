@@ -10,30 +10,27 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import ADMIN_ROLES
-from platform_core.accounts.viewer import Viewer
-from platform_core.households.models import Household
-from platform_core.households.selectors import mask_name
 from plugins.loans.models import CreditLine, LoanApplication, LoanProduct
+from plugins.loans.selectors import products, totals_per_bank, township_totals
+from plugins.loans.services import APPLY_ROLES, TOTALS_ROLES, apply, decide, draw
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
-    NOT_FOUND,
     CountedConnection,
-    InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
+    household_by_code,
     prefixed,
     require_somewhere,
     row_by_id,
     viewer,
     visible_households,
 )
+from township_integrity.services import Viewer
+from township_integrity.workbench import mask_name
 
 
 def _clerk_only(who: Viewer) -> bool:
@@ -195,8 +192,6 @@ class LoanTotalsReportType(graphene.ObjectType):
 
 
 def resolve_products(root, info, bank_code=None):
-    from plugins.loans.selectors import products
-
     found = LoanProductType.get_queryset(products(), info).order_by("bank__code", "name")
     return found.filter(bank__code=bank_code) if bank_code else found
 
@@ -218,9 +213,7 @@ def resolve_lines(root, info, household_code=None, bank_code=None, **_):
 
 
 def resolve_totals(root, info):
-    from plugins.loans.selectors import totals_per_bank, township_totals
-
-    who = require_somewhere(info, (*ADMIN_ROLES, Role.ALLIANCE_MEMBER))
+    who = require_somewhere(info, TOTALS_ROLES)
     clerk = _clerk_only(who)
     banks = [
         LoanBankTotalsType(bank_code=row.bank.code, bank_name=row.bank.name, totals=row.totals)
@@ -245,15 +238,10 @@ class ApplyForLoan(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, product_id, amount):
-        from plugins.loans.services import APPLY_ROLES, apply
-
         who = require_somewhere(info, APPLY_ROLES)
         product = row_by_id(info, LoanProductType, product_id, "productId")
         # A clerk files for a household at the counter: no list of households needed.
-        household = Household.objects.select_related("village").filter(code=household_code).first()
-        if household is None:
-            message = _("No household %(code)s.") % {"code": household_code}
-            raise InputError("householdCode", NOT_FOUND, message)
+        household = household_by_code(info, household_code, everyone=True)
         return {"application": apply(household, product, amount, by=who.actor)}
 
 
@@ -273,8 +261,6 @@ class DecideLoanApplication(PlatformMutation):
 
     @classmethod
     def perform(cls, info, application_id, approve, reason="", limit=None):
-        from plugins.loans.services import decide
-
         application = row_by_id(info, LoanApplicationType, application_id, "applicationId")
         decided = decide(
             application, approve=approve, by=viewer(info).actor, reason=reason, limit=limit
@@ -296,8 +282,6 @@ class DrawCredit(PlatformMutation):
 
     @classmethod
     def perform(cls, info, line_id, amount):
-        from plugins.loans.services import draw
-
         line = row_by_id(info, CreditLineType, line_id, "lineId")
         draw(line, amount, by=viewer(info).actor)
         return {

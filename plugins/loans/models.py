@@ -7,27 +7,13 @@ Amounts are in yuan.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.alliance.models import AllianceMember, EligibilityCheck
-from platform_core.households.models import Household
+from township_integrity.models import AllianceMember, EligibilityCheck, Household, person_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-def _user(**kwargs):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        **kwargs,
-    )
 
 
 class LoanProduct(models.Model):
@@ -95,10 +81,10 @@ class LoanApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.APPLIED
     )
-    applied_by = _user(verbose_name=_("applied by (account)"))
+    applied_by = person_field(verbose_name=_("applied by (account)"))
     applied_by_label = models.CharField(_("applied by"), max_length=150)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
-    decided_by = _user(verbose_name=_("decided by (account)"))
+    decided_by = person_field(verbose_name=_("decided by (account)"))
     decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -193,7 +179,7 @@ class Drawdown(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    by = _user(verbose_name=_("by (account)"))
+    by = person_field(verbose_name=_("by (account)"))
     by_label = models.CharField(_("by"), max_length=150)
 
     class Meta:

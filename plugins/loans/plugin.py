@@ -1,31 +1,13 @@
-"""The loans plugin's hooks: the integrity-loan benefit, its eligibility and the freeze on red."""
+"""The loans plugin's hooks: the integrity-loan benefit, its eligibility and the freeze on red.
+
+Modules with models are imported inside the hooks: discovery imports this module
+before Django's models are ready.
+"""
 
 from __future__ import annotations
 
-from township_integrity import (
-    BenefitType,
-    Chart,
-    ChartSeries,
-    DashboardPanel,
-    Eligibility,
-    PanelTable,
-    PluginMetadata,
-    hookimpl,
-)
-
-KEY = "loans"
-BENEFIT = "integrity_loan"
-
-LEGAL_BASIS = (
-    "依据本镇诚信积分管理办法及“鸿信贷”合作协议：诚信示范户可享受免抵押、基准利率的诚信贷款；"
-    "红码“待提升户”暂停授信，未提用额度冻结，转为蓝码或绿码后恢复。"
-    " / Under the township's integrity-points rules and the integrity-loan agreement with the "
-    "alliance banks: households in good standing may borrow collateral-free at the base rate; "
-    "red households get no new credit and their undrawn credit is frozen until they recover."
-)
-
-# Used when a township leaves a key out of its settings.
-DEFAULTS = {"freeze_on_red": True, "legal_basis": LEGAL_BASIS}
+from plugins.loans.conf import BENEFIT, DEFAULTS, KEY, LEGAL_BASIS
+from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
 
 SETTINGS_SCHEMA = {
     "type": "object",
@@ -125,68 +107,7 @@ def township_graphql_fields(settings):
 
 @hookimpl
 def township_dashboard_panels(village_codes, settings):
-    """Credit granted and drawn per bank (yuan), with lines and frozen undrawn credit.
+    """Credit granted and drawn per bank (``plugins.loans.dashboard``)."""
+    from plugins.loans.dashboard import bank_panels
 
-    Sums per bank only (over the viewer's villages' households when narrowed).
-    """
-    from platform_core.alliance.models import AllianceMember
-    from plugins.loans.models import CreditLine, LoanProduct
-    from plugins.loans.selectors import _LINE_TOTALS, ZERO, Totals, _totals
-
-    lines = CreditLine.objects.all()
-    if village_codes is not None:
-        lines = lines.filter(application__household__village__code__in=village_codes)
-    rows = {
-        row["application__product__bank"]: _totals(row)
-        for row in lines.values("application__product__bank").annotate(**_LINE_TOTALS).order_by()
-    }
-    banks = AllianceMember.objects.filter(pk__in=LoanProduct.objects.values("bank")).order_by(
-        "code"
-    )
-    totals = [(bank, rows.get(bank.pk, Totals(0, ZERO, ZERO, ZERO))) for bank in banks]
-    if not totals:  # say so rather than leave the panel out
-        from django.utils.translation import get_language
-
-        english = (get_language() or "").startswith("en")
-        note = "No bank offers an integrity loan yet." if english else "尚无银行发布鸿信贷产品。"
-        return [
-            DashboardPanel(
-                key="banks",
-                title_zh="鸿信贷授信（按银行）",
-                title_en="Integrity loans granted, by bank",
-                warnings=(note,),
-            )
-        ]
-    names = tuple(bank.name for bank, _ in totals)
-    return [
-        DashboardPanel(
-            key="banks",
-            title_zh="鸿信贷授信（按银行）",
-            title_en="Integrity loans granted, by bank",
-            chart=Chart(
-                kind="grouped_bar",
-                labels=names,
-                series=(
-                    ChartSeries(
-                        "授信额度", "Granted", tuple(t.granted for _, t in totals), "#1e8e3e"
-                    ),
-                    ChartSeries("已用信", "Drawn", tuple(t.drawn for _, t in totals), "#1a73e8"),
-                ),
-                y_label_zh="元",
-                y_label_en="yuan",
-            ),
-            table=PanelTable(
-                headers_zh=("银行", "授信笔数", "授信额度（元）", "已用信（元）", "冻结未用（元）"),
-                headers_en=(
-                    "Bank",
-                    "Credit lines",
-                    "Granted (yuan)",
-                    "Drawn (yuan)",
-                    "Frozen undrawn (yuan)",
-                ),
-                rows=tuple(
-                    (bank.name, t.lines, t.granted, t.drawn, t.frozen_undrawn) for bank, t in totals
-                ),
-            ),
-        )
-    ]
+    return bank_panels(village_codes)

@@ -9,14 +9,12 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household
-from platform_core.plugins.manager import hooks_for
+from plugins.loans.conf import DEFAULTS, KEY
 from plugins.loans.models import CreditLine, LoanApplication, LoanProduct
-from plugins.loans.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
+from township_integrity.models import AllianceMember, Household
+from township_integrity.services import in_township, plugin_enabled
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -91,11 +89,18 @@ class BankTotals:
 def totals_per_bank() -> list[BankTotals]:
     """Every bank with a product, and the credit its approved lines grant, by bank code."""
     township_settings()
+    return bank_totals()
+
+
+def bank_totals(village_codes: Iterable[str] | None = None) -> list[BankTotals]:
+    """``totals_per_bank`` without the enabled check (the dashboard hook runs only where
+    the plugin is enabled), over the households of ``village_codes`` when given."""
+    lines = CreditLine.objects.all()
+    if village_codes is not None:
+        lines = lines.filter(application__household__village__code__in=village_codes)
     rows = {
         row["application__product__bank"]: _totals(row)
-        for row in CreditLine.objects.values("application__product__bank")
-        .annotate(**_LINE_TOTALS)
-        .order_by()
+        for row in lines.values("application__product__bank").annotate(**_LINE_TOTALS).order_by()
     }
     banks = AllianceMember.objects.filter(pk__in=LoanProduct.objects.values("bank")).order_by(
         "code"
@@ -113,9 +118,9 @@ def totals_per_township(townships: Iterable) -> list[tuple[object, Totals]]:
     """(township, totals) for each of ``townships`` that enabled the plugin, for the county."""
     found = []
     for township in townships:
-        if KEY not in hooks_for(township).enabled:
+        if not plugin_enabled(KEY, township):
             continue
-        with tenant_context(township):
+        with in_township(township):
             found.append((township, township_totals()))
     return found
 

@@ -19,19 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.alliance.models import AllianceMember
-from platform_core.alliance.selectors import current_tier
-from platform_core.alliance.services import check_eligibility
-from platform_core.errors import NotAllowed
-from platform_core.households.models import Household
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import require_role, value_word
+from plugins.loans.conf import BENEFIT
 from plugins.loans.models import CreditLine, Drawdown, LoanApplication, LoanProduct
-from plugins.loans.plugin import BENEFIT
 from plugins.loans.selectors import township_settings
+from township_integrity.errors import NotAllowed, PluginError
+from township_integrity.models import AllianceMember, Household
+from township_integrity.roles import ADMIN_ROLES, STAFF_ROLES, Role
+from township_integrity.services import (
+    Actor,
+    check_eligibility,
+    current_tier,
+    require_role,
+    value_word,
+)
 
 # Who may do what: bank clerks are alliance members; township admins may act for them.
 PRODUCT_ROLES = (*ADMIN_ROLES, Role.ALLIANCE_MEMBER)
@@ -39,6 +39,8 @@ APPLY_ROLES = (*STAFF_ROLES, Role.ALLIANCE_MEMBER)
 BANK_ROLES = (Role.TOWNSHIP_ADMIN, Role.ALLIANCE_MEMBER)
 # Roles that act for every bank (a clerk acts for their own bank only).
 EVERY_BANK_ROLES = (Role.TOWNSHIP_ADMIN,)
+# Who may read the credit totals (a bank clerk: their own bank's).
+TOTALS_ROLES = (*ADMIN_ROLES, Role.ALLIANCE_MEMBER)
 # An application's status in a message (English: the value itself).
 STATUS_WORDS = {
     "applied": pgettext_lazy("loan application status in a message", "applied"),

@@ -2,8 +2,8 @@
 
 import json
 
-from platform_core.management.township import TownshipCommand
 from plugins.loans.selectors import Totals, totals_per_bank, township_totals
+from township_integrity.management import TownshipCommand
 
 
 def _line(totals: Totals, **first) -> str:
