@@ -190,16 +190,18 @@ def parse_month(value: str, field: str = "month") -> dt.date:
     return month
 
 
-def row_by_id(info, node, global_id: str, field: str):
+def row_by_id(info, node, global_id: str, field: str, *, missing: str = ""):
     """The row of ``node`` (a DjangoObjectType) the viewer may see, by global ID.
 
     Raises ``InputError`` naming ``field`` when the row is missing,
-    hidden from the viewer or of another township.
+    hidden from the viewer or of another township; its message is ``missing``
+    (``%(id)s`` the ID given) or "No <type> <id>.".
     """
     pk = decode_id(info, global_id, node._meta.name)
     found = node.get_queryset(node._meta.model.objects, info).filter(pk=pk).first()
     if found is None:
-        message = _("No %(type)s %(id)s.") % {"type": node._meta.name, "id": global_id}
+        missing = missing or _("No %(type)s %(id)s.")
+        message = missing % {"type": node._meta.name, "id": global_id}
         raise InputError(field, "NOT_FOUND", message)
     return found
 

@@ -9,8 +9,9 @@ authentication, limits, structured errors, per-township schemas.
 * ``require(info, roles, village_code=None)`` — the viewer, or a FORBIDDEN error;
   ``require_somewhere(info, roles)`` admits a role held for any one village.
 * ``parse_month(value, field)`` — ``YYYY-MM`` to a date, or BAD_INPUT naming the field.
-* ``row_by_id(info, TypeClass, global_id, field)`` — a row the viewer may see, by global
-  ID, or an ``InputError`` (NOT_FOUND) naming the argument.
+* ``row_by_id(info, TypeClass, global_id, field, missing="")`` — a row the viewer may
+  see, by global ID, or an ``InputError`` (NOT_FOUND) naming the argument (its message
+  ``missing``, with ``%(id)s``, when given).
 * ``household_by_code(info, code, field="householdCode", everyone=False)`` — the
   household with that code the viewer may see (``everyone=True``: any household of
   the township, for a clerk serving it at a counter), or NOT_FOUND naming ``field``

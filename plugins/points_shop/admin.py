@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from platform_core.admin_site import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
+from township_integrity.admin import ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 
 
 class ItemInline(ReadOnlyInline):

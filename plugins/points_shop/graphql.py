@@ -13,24 +13,26 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from platform_core.households.models import Household
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
+from plugins.points_shop.services import ORDER_ROLES, ReferenceInUse, place_order
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     NOT_FOUND,
     REFUSED,
-    ApiError,
     CountedConnection,
     InputError,
     PageField,
     PlatformMutation,
     TownshipNode,
     decode_id,
+    household_by_code,
     prefixed,
     require_somewhere,
+    row_by_id,
     viewer,
     visible_households,
 )
+from township_integrity.services import wallet_balance
 
 
 class PointsShopItemType(DjangoObjectType):
@@ -144,12 +146,7 @@ def resolve_orders(root, info, household_code=None, **_):
 
 
 def resolve_wallet(root, info, household_code):
-    from platform_core.scoring.selectors import wallet_balance
-
-    seen = Household.objects.filter(visible_households(viewer(info)))
-    household = seen.filter(code=household_code).first()
-    if household is None:
-        raise ApiError(NOT_FOUND, _("No household %(code)s.") % {"code": household_code})
+    household = household_by_code(info, household_code, field=None)
     return PointsWalletType(household_code=household.code, balance=wallet_balance(household))
 
 
@@ -174,17 +171,10 @@ class PlacePointsOrder(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, shop_id, lines, reference):
-        from plugins.points_shop.services import ORDER_ROLES, ReferenceInUse, place_order
-
         who = require_somewhere(info, ORDER_ROLES)
-        shop = Shop.objects.filter(pk=decode_id(info, shop_id, "PointsShop")).first()
-        if shop is None:
-            raise InputError("shopId", NOT_FOUND, _("No shop %(id)s.") % {"id": shop_id})
+        shop = row_by_id(info, PointsShopType, shop_id, "shopId", missing=_("No shop %(id)s."))
         # The shop's clerk serves a household at the counter: no list of households needed.
-        household = Household.objects.filter(code=household_code).first()
-        if household is None:
-            message = _("No household %(code)s.") % {"code": household_code}
-            raise InputError("householdCode", NOT_FOUND, message)
+        household = household_by_code(info, household_code, everyone=True)
         wanted = [
             (decode_id(info, line.item_id, "PointsShopItem"), line.quantity) for line in lines
         ]

@@ -7,14 +7,11 @@ the item's price, so a later price change never rewrites what a household paid.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household, Village
-from platform_core.scoring.models import WalletSpend
+from township_integrity.models import AllianceMember, Household, Village, WalletSpend, person_field
 
 
 class Shop(models.Model):
@@ -93,15 +90,7 @@ class Order(models.Model):
     spend = models.OneToOneField(
         WalletSpend, on_delete=models.PROTECT, related_name="+", verbose_name=_("wallet spending")
     )
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("placed by (account)"),
-    )
+    placed_by = person_field(verbose_name=_("placed by (account)"))
     placed_by_label = models.CharField(_("placed by"), max_length=150)
     placed_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
     handed_over_by_label = models.CharField(_("handed over by"), max_length=150, blank=True)

@@ -1,14 +1,13 @@
-"""The points_shop plugin's hooks: who it is, its settings and the exchange benefit."""
+"""The points_shop plugin's hooks: who it is, its settings and the exchange benefit.
+
+Modules with models are imported inside the hooks: discovery imports this module
+before Django's models are ready.
+"""
 
 from __future__ import annotations
 
+from plugins.points_shop.conf import BENEFIT, KEY
 from township_integrity import BenefitType, Eligibility, PluginMetadata, hookimpl
-
-KEY = "points_shop"
-BENEFIT = "points_exchange"
-
-# Defaults used when a township leaves a key out.
-DEFAULTS = {"other_villages": False, "max_points_per_order": None}
 
 SETTINGS_SCHEMA = {
     "type": "object",
@@ -52,7 +51,7 @@ def township_eligibility(household, benefit_code, tier, settings):
     """Any tier may exchange: the wallet holds points already earned, not the score."""
     if benefit_code != BENEFIT:
         return None
-    from platform_core.scoring.selectors import wallet_balance
+    from township_integrity.services import wallet_balance
 
     balance = wallet_balance(household)
     if balance <= 0:

@@ -9,10 +9,10 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.households.models import Household
+from plugins.points_shop.conf import DEFAULTS, KEY
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
-from plugins.points_shop.plugin import DEFAULTS, KEY
 from township_integrity import enabled_settings
+from township_integrity.models import Household
 
 
 def township_settings() -> dict:

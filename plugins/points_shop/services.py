@@ -15,21 +15,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.selectors import ADMIN_ROLES, STAFF_ROLES
-from platform_core.actors import Actor
-from platform_core.alliance.models import AllianceMember
-from platform_core.households.models import Household, Village
-from platform_core.plugins.services import PluginError
-from platform_core.scoring.services import (
-    ExternalIdConflict,
-    LedgerError,
-    require_role,
-    spend_points,
-)
+from plugins.points_shop.conf import KEY
 from plugins.points_shop.models import Item, Order, OrderLine, Shop
-from plugins.points_shop.plugin import KEY
 from plugins.points_shop.selectors import township_settings
+from township_integrity.errors import ExternalIdConflict, LedgerError, PluginError
+from township_integrity.models import AllianceMember, Household, Village
+from township_integrity.roles import ADMIN_ROLES, STAFF_ROLES, Role
+from township_integrity.services import Actor, require_role, spend_points
 
 # Who keeps a shop's catalogue, and who may exchange on a household's behalf.
 CATALOGUE_ROLES = (*ADMIN_ROLES, Role.ALLIANCE_MEMBER)
