@@ -562,7 +562,9 @@ def test_crab_inspections_and_yields_follow_the_households_a_viewer_may_see(vill
     }
     elsewhere = token(villages, "grid_worker", "V02")
     again = ask(villages, elsewhere, RECORD_CRAB, {"member": member_id, "on": str(TODAY)})
-    assert error_codes(again, "recordCrabInspection") == ["NOT_FOUND"]
+    assert data(again, "recordCrabInspection")["errors"] == [
+        {"field": "memberId", "code": "NOT_FOUND", "message": f"No member {member_id}."}
+    ]
 
 
 # --- veterans -------------------------------------------------------------------------
@@ -605,6 +607,11 @@ def test_veteran_activities_are_recorded_by_staff_and_seen_by_the_household(vill
     assert count(villages, neighbour, ACTIVITIES, "veteranActivities") == 0
     clerk = token(villages, "alliance_member", alliance_member_code="B1")
     assert data(ask(villages, clerk, VETERANS), "veterans") == []
+    elsewhere = token(villages, "grid_worker", "V02")  # staff, but not of the veteran's village
+    hidden = ask(villages, elsewhere, RECORD_ACTIVITY, {"veteran": veteran["id"], "on": str(TODAY)})
+    assert data(hidden, "recordVeteranActivity")["errors"] == [
+        {"field": "veteranId", "code": "NOT_FOUND", "message": f"No veteran {veteran['id']}."}
+    ]
 
 
 # --- one township's data never answers at another's endpoint ---------------------------

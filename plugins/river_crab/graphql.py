@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
@@ -197,7 +198,9 @@ class RecordCrabInspection(PlatformMutation):
     @classmethod
     def perform(cls, info, member_id, inspected_on, results, note=""):
         require_somewhere(info, STAFF_ROLES)
-        member = row_by_id(info, CrabMemberType, member_id, "memberId")
+        member = row_by_id(
+            info, CrabMemberType, member_id, "memberId", missing=_("No member %(id)s.")
+        )
         checks = record_inspection(
             member,
             inspected_on=inspected_on,

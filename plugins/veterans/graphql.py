@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
@@ -104,7 +105,9 @@ class RecordVeteranActivity(PlatformMutation):
     @classmethod
     def perform(cls, info, veteran_id, kind, on, note=""):
         require_somewhere(info, STAFF_ROLES)
-        veteran = row_by_id(info, VeteranType, veteran_id, "veteranId")
+        veteran = row_by_id(
+            info, VeteranType, veteran_id, "veteranId", missing=_("No veteran %(id)s.")
+        )
         activity = record_activity(veteran, kind=kind, on=on, by=viewer(info).actor, note=note)
         return {"activity": activity}
 
