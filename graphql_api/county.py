@@ -3,7 +3,7 @@
 Every field but ``health`` is for county administrators (and superusers); a
 township's administrator or token gets nothing here. Mutations are thin wrappers
 on ``platform_core.townships.services``, ``platform_core.plugins.services`` and
-``tenants.statistics``; refusals come back as payload ``errors`` naming the input
+``platform_core.townships.statistics``; refusals come back as payload ``errors`` naming the input
 field. Statistics are read from the public ``TownshipStatistics`` table, never by
 visiting every township's schema per request.
 """
@@ -32,8 +32,8 @@ from graphql_api.township.queries import Health, resolve_health
 from platform_core.accounts.viewer import Viewer
 from platform_core.plugins.manager import registry
 from platform_core.townships.selectors import administered_townships, list_townships
+from platform_core.townships.statistics import column_values, statistics_columns
 from tenants.models import PluginActivation, Township
-from tenants.statistics import column_values, statistics_columns
 
 
 def require_county_admin(info) -> Viewer:
@@ -468,7 +468,7 @@ class RefreshStatistics(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, codes=None) -> dict:
-        from tenants.statistics import refresh_many
+        from platform_core.townships.statistics import refresh_many
 
         chosen = (
             [township_by_code(c, "codes", viewer(info).user) for c in codes]

@@ -195,7 +195,7 @@ class TownshipStatistics(models.Model):
     """A township's figures for the county, kept in the public schema.
 
     The county endpoint reads this one table instead of visiting every township's
-    schema per request; ``tenants.statistics.refresh_statistics`` rewrites a row
+    schema per request; ``platform_core.townships.statistics.refresh_statistics`` rewrites a row
     after a month is finalised, after onboarding and on demand. Counts only: no
     household's personal data ever lands here.
     """

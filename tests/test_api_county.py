@@ -19,9 +19,13 @@ from platform_core.households.models import Village
 from platform_core.plugins.manager import registry
 from platform_core.plugins.services import enable_plugin
 from platform_core.townships.services import onboard_township
+from platform_core.townships.statistics import (
+    plugin_figures,
+    refresh_statistics,
+    statistics_columns,
+)
 from plugins.petition.services import receive_case
 from tenants.models import PluginActivation, Township, TownshipStatistics
-from tenants.statistics import plugin_figures, refresh_statistics, statistics_columns
 from tests import factories as f
 from tests.api import codes, endpoint, gql, token_for
 

@@ -254,8 +254,8 @@ def test_every_hook_is_exercised_by_the_suite(
     from platform_core.demo import populate_plugins
     from platform_core.demo_spec import DemoTownship
     from platform_core.plugins import selectors
+    from platform_core.townships.statistics import plugin_figures, statistics_columns
     from platform_core.workbench.screens import enabled_screens
-    from tenants.statistics import plugin_figures, statistics_columns
 
     demo_spec = DemoTownship(township_a.code, township_a.name, "a", 1, 1, ("a@a.demo", "pw"))
 

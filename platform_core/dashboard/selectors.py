@@ -224,11 +224,11 @@ class TownshipFigures:
 
 def county_figures(townships=None, columns=()) -> list[TownshipFigures]:
     """Each township's statistics row (public schema): tiers of its latest month, and
-    the figures of ``columns`` (``tenants.statistics.statistics_columns()``).
+    the figures of ``columns`` (``platform_core.townships.statistics.statistics_columns()``).
 
     ``townships``: only these (a county administrator's county); None: every township."""
+    from platform_core.townships.statistics import column_values
     from tenants.models import TownshipStatistics
-    from tenants.statistics import column_values
 
     rows = TownshipStatistics.objects.select_related("township").order_by("township__code")
     if townships is not None:

@@ -56,7 +56,7 @@ def county_dashboard(request):
     if not selectors.county_allowed(Viewer.of(request.user, None)):
         raise PermissionDenied
     from platform_core.townships.selectors import administered_townships
-    from tenants.statistics import statistics_columns
+    from platform_core.townships.statistics import statistics_columns
 
     mine = administered_townships(request.user)  # a county administrator's own county
     zh = (get_language() or "").startswith("zh")

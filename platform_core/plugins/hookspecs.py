@@ -191,7 +191,7 @@ def township_feed_sources(settings):
 def township_statistics(period, settings):
     """Figures this plugin adds to the county's statistics of the township.
 
-    Called by ``tenants.statistics.refresh_statistics(township)`` — after a month is
+    Called by ``platform_core.townships.statistics.refresh_statistics(township)`` — after a month is
     finalised, after onboarding and when the county asks for a refresh — inside the
     township's schema, with ``period`` the first day (``datetime.date``) of the
     latest finalised month, or of the current month when none is finalised yet.
@@ -209,9 +209,9 @@ def township_statistics(period, settings):
 def township_statistics_columns():
     """Which of this plugin's ``township_statistics`` figures the county sees as columns.
 
-    Called by ``tenants.statistics.statistics_columns()`` for every loaded plugin when
-    the county's statistics are shown (the county API's ``statistics { columns }``,
-    the county dashboard). Takes no arguments. Return a list of
+    Called by ``platform_core.townships.statistics.statistics_columns()`` for every
+    loaded plugin when the county's statistics are shown (the county API's
+    ``statistics { columns }``, the county dashboard). Takes no arguments. Return a list of
     ``township_integrity.StatisticsColumn`` (the figure's ``key`` and its labels in
     both languages), or ``None``. A township that has not enabled the plugin, or
     whose figures lack the key, shows no value in that column. A column that is

@@ -6,8 +6,8 @@ from django.db import connection
 from django.dispatch import receiver
 
 from platform_core.evaluation.signals import month_finalised
+from platform_core.townships.statistics import refresh_quietly
 from tenants.models import Township
-from tenants.statistics import refresh_quietly
 
 
 @receiver(month_finalised)

@@ -24,9 +24,9 @@ from platform_core.accounts.models import Role
 from platform_core.accounts.services import grant_role
 from platform_core.plugins.manager import registry
 from platform_core.plugins.services import PluginError, enable_plugins
+from platform_core.townships.statistics import refresh_quietly
 from tenants import cloning
 from tenants.models import County, Domain, Township
-from tenants.statistics import refresh_quietly
 
 CODE_RE = re.compile(r"^\d{9}$")
 

@@ -11,17 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from platform_core.plugins.types import StatisticsColumn
 from tenants.models import Township, TownshipStatistics
-
-if TYPE_CHECKING:
-    from platform_core.plugins.types import StatisticsColumn
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +96,6 @@ def statistics_columns() -> list[tuple[str, StatisticsColumn]]:
     malformed column or a key declared twice is logged and left out.
     """
     from platform_core.plugins.manager import registry
-    from platform_core.plugins.types import StatisticsColumn
 
     hook = "township_statistics_columns"
     reg = registry()

@@ -52,7 +52,7 @@ def test_a_township_onboards_enables_plugins_and_finalises_a_month(
 
 def test_county_statistics_and_both_graphql_schemas(client, township_a, township_b):
     from graphql_api.assembly import snapshots
-    from tenants.statistics import refresh_statistics, statistics_columns
+    from platform_core.townships.statistics import refresh_statistics, statistics_columns
 
     assert [key for key, _ in statistics_columns()] == []  # petition declared the only ones
     refresh_statistics(township_a)
