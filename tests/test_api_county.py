@@ -326,6 +326,30 @@ def test_statistics_columns_come_from_the_plugins_and_malformed_ones_are_left_ou
     assert "not a StatisticsColumn" in caplog.text
 
 
+def test_the_contract_kit_checks_statistics_columns():
+    from township_integrity import PluginMetadata, StatisticsColumn, hookimpl
+    from township_integrity.testing import contract_problems
+
+    class Columns:
+        @hookimpl
+        def township_plugin_metadata(self):
+            return PluginMetadata("columns", "列", "Columns", "1.0.0")
+
+        @hookimpl
+        def township_statistics_columns(self):
+            return [
+                StatisticsColumn("Bad Key", "坏", ""),
+                "cases",
+                StatisticsColumn("ok", "好", "OK"),
+            ]
+
+    assert contract_problems(Columns()) == [
+        "township_statistics_columns: column key 'Bad Key' is not lower-case letters, digits and _",
+        "township_statistics_columns: column Bad Key: needs label_zh and label_en",
+        "township_statistics_columns returned 'cases', not a column",
+    ]
+
+
 def test_statistics_columns_are_labelled_in_the_request_language(county, finalised_march):
     body = gql(county, URL, "{ statistics { columns { label } } }", language="zh-hans")
     labels = [c["label"] for c in body["data"]["statistics"][0]["columns"]]

@@ -137,7 +137,12 @@ def contract_problems(
 
 
 def _check_results(pm, settings: dict) -> list[str]:
-    from platform_core.plugins.types import BenefitType, GraphQLContribution, PeriodicTask
+    from platform_core.plugins.types import (
+        BenefitType,
+        GraphQLContribution,
+        PeriodicTask,
+        StatisticsColumn,
+    )
     from platform_core.plugins.validation import rule_problems
 
     problems: list[str] = []
@@ -156,6 +161,11 @@ def _check_results(pm, settings: dict) -> list[str]:
         if not isinstance(task, PeriodicTask) or len(task.crontab.split()) != 5:
             problems.append(f"township_periodic_tasks returned {task!r}: needs a 5-field crontab")
     problems += _feed_source_problems(answers("township_feed_sources", settings=settings))
+    for column in _flatten(answers("township_statistics_columns")):
+        if not isinstance(column, StatisticsColumn):
+            problems.append(f"township_statistics_columns returned {column!r}, not a column")
+        else:
+            problems += [f"township_statistics_columns: {p}" for p in column.problems()]
     for contribution in answers("township_graphql_fields", settings=settings) or []:
         if contribution is not None and not isinstance(contribution, GraphQLContribution):
             problems.append(
