@@ -253,7 +253,7 @@ def test_the_catalogue_check_sees_labels_and_templates():
     found = {(where.split(":")[0], msgid) for where, _context, msgid in _code_messages()}
     assert ("platform_core/households/models.py", "head of household") in found
     assert ("platform_core/scoring/apps.py", "Covenant and ledger") in found
-    assert ("tenants/admin.py", "Suspend selected townships") in found
+    assert ("platform_core/townships/admin.py", "Suspend selected townships") in found
     assert ("platform_core/templates/base.html", "Sign in") in found
     assert (
         "platform_core/templates/platform/township_home.html",
