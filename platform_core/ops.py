@@ -311,7 +311,7 @@ def platform_status() -> dict:
     """The whole status as one JSON-ready dict (what ``status --json`` prints)."""
     from kombu.utils.url import maybe_sanitize_url
 
-    from platform_core.townships.services import template_schema
+    from tenants.cloning import template_schema
 
     connection.set_schema_to_public()
     townships = township_statuses()

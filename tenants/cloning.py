@@ -20,6 +20,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ class TemplateCopy:
 
 
 _cache: dict[tuple, TemplateCopy] = {}
+
+
+def template_schema() -> str:
+    """The migrated schema new townships are copied from."""
+    return settings.TENANT_TEMPLATE_SCHEMA
 
 
 def clone(template: str, schema: str) -> None:

@@ -26,6 +26,7 @@ from platform_core.plugins.manager import registry
 from platform_core.plugins.services import PluginError, enable_plugins
 from platform_core.townships.statistics import refresh_quietly
 from tenants import cloning
+from tenants.cloning import template_schema
 from tenants.models import County, Domain, Township
 
 CODE_RE = re.compile(r"^\d{9}$")
@@ -51,10 +52,6 @@ class OnboardingResult:
     admin_password: str | None = None  # only when generated here; shown once
     plugins: list[str] = field(default_factory=list)
     more_admins: list[str] = field(default_factory=list)
-
-
-def template_schema() -> str:
-    return settings.TENANT_TEMPLATE_SCHEMA
 
 
 def schema_name_for(code: str) -> str:

@@ -38,8 +38,8 @@ from platform_core.townships.migrating import (
     group_failures,
     plan,
 )
-from platform_core.townships.services import template_schema
 from tenants import cloning
+from tenants.cloning import template_schema
 from tenants.models import Township
 
 # Options that ask for something other than "bring every schema to the latest migration".
