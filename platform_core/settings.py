@@ -324,7 +324,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (and, for client
-# addresses, the last X-Forwarded-For entry: platform_core.codes.ratelimit.client_address).
+# addresses, the last X-Forwarded-For entry: platform_core.ratelimit.client_address).
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -195,7 +195,7 @@ def test_the_public_page_is_rate_limited_per_client_but_not_for_staff(jia, setti
 
 
 def test_the_rate_limit_counts_per_minute(jia, settings, rf):
-    from platform_core.codes import ratelimit
+    from platform_core import ratelimit
 
     settings.PUBLIC_SCAN_RATE_PER_MINUTE = 1
     request = rf.get("/", REMOTE_ADDR="10.1.1.1")

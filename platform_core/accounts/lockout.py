@@ -47,7 +47,7 @@ class LockoutBackend(AxesStandaloneBackend):
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address as the scan-page limit sees it (the proxy's X-Forwarded-For
     entry where one is trusted); None when it is no IP address (a request built in code)."""
-    from platform_core.codes.ratelimit import client_address
+    from platform_core.ratelimit import client_address
 
     try:
         return str(ipaddress.ip_address(client_address(request)))

@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from platform_core import ratelimit
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.accounts.viewer import Viewer, viewer_of
-from platform_core.codes import pdf, ratelimit, selectors, services
+from platform_core.codes import pdf, selectors, services
 
 SCAN_SCOPE = "scan"
 
