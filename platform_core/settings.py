@@ -116,15 +116,6 @@ SHARED_APPS = [
     "graphql_api",  # no models: its management command and the schema snapshots
     "township_integrity",  # the plugin API; no models: its api_docs command
 ]
-BUILTIN_PLUGIN_APPS = [
-    "plugins.garbage_sorting",
-    "plugins.petition",
-    "plugins.loans",
-    "plugins.integrity_card",
-    "plugins.points_shop",
-    "plugins.river_crab",
-    "plugins.veterans",
-]
 TENANT_APPS = [
     "django.contrib.admin",
     "platform_core.households",
@@ -133,15 +124,11 @@ TENANT_APPS = [
     "platform_core.publication",
     "platform_core.alliance",
     "platform_core.feeds",
-    # Plugins with models: the built-in ones, then installed packages that declare a
-    # Django app in the "township_integrity.django_apps" entry-point group (read
-    # without importing them). Their tables exist in every township's schema and
-    # stay empty where the plugin is not enabled.
-    *BUILTIN_PLUGIN_APPS,
-    *sorted(
-        {ep.value for ep in entry_points(group="township_integrity.django_apps")}
-        - set(BUILTIN_PLUGIN_APPS)
-    ),
+    # Plugins with models: every installed package that declares a Django app in the
+    # "township_integrity.django_apps" entry-point group (read without importing
+    # them), the built-in ones too: the core names no plugin. Their tables exist in
+    # every township's schema and stay empty where the plugin is not enabled.
+    *sorted({ep.value for ep in entry_points(group="township_integrity.django_apps")}),
 ]
 
 

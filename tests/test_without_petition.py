@@ -42,6 +42,29 @@ def test_the_core_imports_no_plugin():
     assert [line for package in CORE for line in plugin_imports(ROOT / package)] == []
 
 
+def plugin_names(package: Path) -> list[str]:
+    """``file:line`` of every string naming a built-in plugin's module (``"plugins.x"``)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "template" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.value}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("plugins.")
+            and node.value != "plugins."  # the built-ins' namespace (the schema snapshot)
+        ]
+    return found
+
+
+def test_the_core_names_no_plugin_module():
+    """Not in settings either: plugins' Django apps come from their entry points only."""
+    assert [line for package in CORE for line in plugin_names(ROOT / package)] == []
+
+
 @pytest.mark.slow
 def test_the_platform_works_with_the_petition_package_removed():
     """Onboarding, a month, statistics, both GraphQL schemas, the dispatcher and the demo,
