@@ -363,7 +363,10 @@ def plugin_contract():
 
 # --- database-backed fixtures ------------------------------------------------------------
 
+#: The ``township`` fixture's township (code, name, slug), onboarded once per session.
 TOWNSHIP_A = {"code": "330502901", "name": "甲镇", "slug": "jia"}
+#: The ``other_township`` fixture's: the same village and household codes, for
+#: cross-township checks.
 TOWNSHIP_B = {"code": "330502902", "name": "乙镇", "slug": "yi"}
 TEST_VILLAGES = (("V01", "太湖村"), ("V02", "南浔村"))
 HOUSEHOLDS_PER_VILLAGE = 3
@@ -580,3 +583,27 @@ def graphql():
 def codes(answer: dict) -> list[str]:
     """The error codes of a GraphQL answer."""
     return [e.get("extensions", {}).get("code") for e in answer.get("errors") or []]
+
+
+__all__ = [
+    "TOWNSHIP_A",
+    "TOWNSHIP_B",
+    "TownshipClient",
+    "codes",
+    "contract_problems",
+    "enable_plugin",
+    "graphql",
+    "households",
+    "in_township",
+    "last_month",
+    "onboard_test_townships",
+    "onboarded_townships",
+    "other_township",
+    "platform_state",
+    "plugin_contract",
+    "populate",
+    "post_graphql",
+    "sign_in",
+    "signed_in_client",
+    "township",
+]
