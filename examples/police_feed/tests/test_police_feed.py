@@ -290,3 +290,19 @@ def test_the_plugin_imports_only_the_public_api():
                 if top not in ALLOWED and top not in sys.stdlib_module_names:
                     wrong.append(f"{path.relative_to(package)}: {name}")
     assert wrong == []
+
+
+def test_the_plugin_speaks_chinese_from_its_own_catalogue(
+    township, enable_plugin, in_township, sign_in, tmp_path
+):
+    """The package ships its compiled zh-hans catalogue (police_feed/locale/)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"), in_township(township):
+        assert str(Alert._meta.verbose_name_plural) == "公安警情"
+        with pytest.raises(PluginError, match="只有启用本插件的镇"):
+            import_alerts(feed_file(tmp_path), ACTOR)
+    enable_plugin("police_feed")
+    council = sign_in("council_member")
+    page = council.get(council.address(QUEUE), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200 and "等待公安确认" in page.text
