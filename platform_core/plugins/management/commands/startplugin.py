@@ -86,7 +86,7 @@ def _taken(name: str) -> str:
 def compatible_range(version: str = CORE_VERSION) -> str:
     """The platform versions with the same plugin API as ``version`` (PEP 440).
 
-    Before 1.0 a minor version may change the API (0.3 → 0.4); from 1.0 a major one.
+    Before 1.0 a minor version may change the API (0.4 → 0.5); from 1.0 a major one.
     """
     major, minor = (int(part) for part in version.split(".")[:2])
     if major == 0:
