@@ -1,17 +1,17 @@
 """Imports and exports behind the township admin's buttons (the admin classes stay thin).
 
 Imports run exactly the services the management commands run (``import_households``,
-``import_rules``, ``import_score_events`` and the plugins' importers): the upload is
-saved under its own name in a temporary folder, because the services read a path
-and name the file in their messages and in the evidence they record. The services
-are atomic, so a file with a bad row writes nothing.
+``import_rules``, ``import_score_events`` and the plugins' importers), each declared
+by its app's admin as an ``Importer``: the upload is saved under its own name in a
+temporary folder, because the services read a path and name the file in their
+messages and in the evidence they record. The services are atomic, so a file with
+a bad row writes nothing.
 
 Exports write CSV (UTF-8 with BOM, which Excel opens as UTF-8) or XLSX through
 ``platform_core.tabular.write_table`` (which escapes text that a spreadsheet would
-read as a formula) and answer it as a download. Household
-exports use the import's columns (so a sheet can be edited and imported back)
-and never carry the ID number hash. User-facing words live in the admin modules
-and templates, not here.
+read as a formula) and answer it as a download; each app's admin declares its
+``Exporter``. This module imports no app, as every app's admin uses it.
+User-facing words live in the admin modules and templates, not here.
 """
 
 from __future__ import annotations
@@ -70,28 +70,6 @@ def upload_name(name: str) -> str:
     return base if base not in ("", ".", "..") else "upload"
 
 
-def households_importer() -> Importer:
-    from platform_core.households.imports import COLUMNS, import_households
-
-    return Importer("households", lambda path, actor: import_households(path), COLUMNS)
-
-
-def rules_importer() -> Importer:
-    from platform_core.scoring.imports import RULE_COLUMNS, import_rules
-
-    return Importer("rules", lambda path, actor: import_rules(path), RULE_COLUMNS)
-
-
-def score_events_importer() -> Importer:
-    from platform_core.scoring.imports import EVENT_COLUMNS, import_score_events
-
-    return Importer(
-        "score_events",
-        lambda path, actor: import_score_events(path, operator=actor),
-        EVENT_COLUMNS,
-    )
-
-
 # --- exports ----------------------------------------------------------------------------
 
 
@@ -102,68 +80,6 @@ class Exporter:
     key: str
     header: Sequence[str]
     rows: Callable[[QuerySet], Iterable[Sequence]]
-
-
-HOUSEHOLD_COLUMNS = ["code", "village", "grid", "head_name", "address", "members", "phone"]
-
-
-def household_rows(queryset: QuerySet) -> Iterable[Sequence]:
-    """The import's columns (village and grid by name); never the ID number hash."""
-    return (
-        queryset.order_by("code")
-        .values_list(
-            "code", "village__name", "grid__name", "head_name", "address", "members", "phone"
-        )
-        .iterator(chunk_size=CHUNK)
-    )
-
-
-HOUSEHOLDS = Exporter("households", HOUSEHOLD_COLUMNS, household_rows)
-
-ENTRY_FIELDS = {
-    "id": "id",
-    "household_code": "household__code",
-    "village": "household__village__code",
-    "rule_code": "rule__code",
-    "occurred_on": "occurred_on",
-    "points": "points",
-    "status": "status",
-    "kind": "kind",
-    "source": "source",
-    "external_id": "external_id",
-    "note": "note",
-    "evidence": "evidence",
-    "recorded_by": "recorded_by_label",
-    "recorded_at": "recorded_at",
-    "reviewed_by": "reviewed_by_label",
-    "reviewed_at": "reviewed_at",
-    "corrects": "corrects_id",
-}
-
-
-def entry_rows(queryset: QuerySet) -> Iterable[Sequence]:
-    return (
-        queryset.order_by("occurred_on", "id")
-        .values_list(*ENTRY_FIELDS.values())
-        .iterator(chunk_size=CHUNK)
-    )
-
-
-ENTRIES = Exporter("ledger", list(ENTRY_FIELDS), entry_rows)
-
-SCORE_COLUMNS = ["code", "score", "tier"]
-
-
-def month_scores(period: dt.date, villages: set[str] | None) -> Iterable[Sequence]:
-    """``export_scores``' rows (evaluation.selectors.month_scores), only for ``villages``."""
-    from platform_core.evaluation.selectors import month_scores as all_scores
-    from platform_core.households.models import Household
-
-    rows = all_scores(period)
-    if villages is None:
-        return rows
-    codes = set(Household.objects.filter(village__code__in=villages).values_list("code", flat=True))
-    return (row for row in rows if row[0] in codes)
 
 
 def table_response(

@@ -19,12 +19,21 @@ the township the request is routed to (``Viewer``, loaded once per request).
 * PluginGate hides a plugin's models where the township has not enabled it.
 * ``WorkbenchLink`` (``workbench_url_name``): a list whose work is done in the
   workbench links to that page ("Do this in the workbench").
+* ``ListPage``: a page an app higher up adds to another app's list (the month's
+  scores export on the household list is evaluation's).
+
+This module is the site itself: every app's admin registers here, so it imports
+no app above the accounts. What it needs from above (which plugins a township
+enabled, a workbench page's address) is given to the site at start-up
+(``TownshipAdminSite.connect``, from ``platform_core.apps``), and pages that read
+an app's data are that app's (``platform_core.evaluation.admin``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from functools import cache
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -40,7 +49,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +57,7 @@ from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.accounts.viewer import Viewer, viewer_of
 from platform_core.errors import PlatformError
+from platform_core.plugin_apps import plugin_app_labels
 from platform_core.tabular import TableError
 
 TOWNSHIP_ADMIN = (Role.TOWNSHIP_ADMIN,)
@@ -87,27 +96,19 @@ class ImportForm(forms.Form):
     )
 
 
-class ScoresExportForm(forms.Form):
-    period = forms.CharField(
-        label=gettext_lazy("Month"),
-        max_length=7,
-        help_text=gettext_lazy(
-            "YYYY-MM. A finalised month answers its snapshots, any other month the ledger "
-            "as it stands."
-        ),
-    )
-    format = forms.ChoiceField(
-        label=gettext_lazy("Format"),
-        choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)")],
-    )
+@dataclass(frozen=True)
+class ListPage:
+    """A page an app higher up adds to another app's admin list (``add_list_page``).
 
-    def clean_period(self):
-        from platform_core.scoring.policy import parse_period
+    It is served under the list's address (``route``, named like the list's own
+    pages with ``name``), answered by ``view(model_admin, request)``, and offered
+    as a button (``label``) above the list; the view checks who may use it.
+    """
 
-        try:
-            return parse_period(self.cleaned_data["period"])
-        except ValueError:
-            raise ValidationError(_("Enter a month written as YYYY-MM.")) from None
+    route: str
+    name: str
+    view: Callable
+    label: str
 
 
 class WorkbenchLink:
@@ -126,8 +127,9 @@ class WorkbenchLink:
         """The workbench page's address for this viewer ("" when it is not theirs)."""
         if not self.workbench_url_name or getattr(request, "township", None) is None:
             return ""
-        from platform_core.workbench.menu import page_url
-
+        page_url = getattr(self.admin_site, "workbench_page_url", None)
+        if page_url is None:
+            return ""
         return page_url(viewer_of(request), request.township, self.workbench_url_name)
 
 
@@ -235,10 +237,22 @@ class VillageScopedAdmin(WorkbenchLink, admin.ModelAdmin):
                     name=self._url_name("export"),
                 )
             )
+        for page in self.list_pages():
+            own.append(
+                path(
+                    page.route,
+                    self.admin_site.admin_view(partial(page.view, self)),
+                    name=self._url_name(page.name),
+                )
+            )
         return own + self.extra_urls() + super().get_urls()
 
     def extra_urls(self) -> list:
         return []
+
+    def list_pages(self) -> list[ListPage]:
+        """The pages other apps added to this list (``TownshipAdminSite.add_list_page``)."""
+        return list(getattr(self.admin_site, "added_pages", {}).get(self.model, ()))
 
     def io_links(self, request) -> list[dict]:
         """The buttons above the list: import, export (keeping the list's filters)."""
@@ -250,6 +264,8 @@ class VillageScopedAdmin(WorkbenchLink, admin.ModelAdmin):
             for fmt, label in (("csv", _("Export CSV")), ("xlsx", _("Export Excel"))):
                 url = self._url("export", fmt)
                 links.append({"url": f"{url}?{query}" if query else url, "label": label})
+        for page in self.list_pages():
+            links.append({"url": self._url(page.name), "label": str(page.label)})
         return links
 
     def changelist_view(self, request, extra_context=None):
@@ -389,10 +405,13 @@ class PluginGate:
     plugin_key = ""
 
     def _enabled(self, request) -> bool:
-        from platform_core.plugins.manager import hooks_for
-
         township = getattr(request, "township", None)
-        return township is not None and self.plugin_key in hooks_for(township).enabled
+        enabled_plugins = getattr(self.admin_site, "enabled_plugins", None)
+        return (
+            township is not None
+            and enabled_plugins is not None
+            and self.plugin_key in enabled_plugins(township)
+        )
 
     def has_module_permission(self, request):
         return self._enabled(request) and super().has_module_permission(request)
@@ -410,17 +429,6 @@ class PluginGate:
         return self._enabled(request) and super().has_delete_permission(request, obj)
 
 
-@cache
-def plugin_app_labels() -> dict[str, str]:
-    """App label -> plugin key, from the ``township_integrity.django_apps`` entry points."""
-    from importlib.metadata import entry_points
-
-    from django.apps import apps
-
-    modules = {ep.value: ep.name for ep in entry_points(group="township_integrity.django_apps")}
-    return {c.label: modules[c.name] for c in apps.get_app_configs() if c.name in modules}
-
-
 class TownshipLoginForm(AdminAuthenticationForm):
     """Signs in whoever holds an administrative role in this township (no global is_staff)."""
 
@@ -436,9 +444,40 @@ class TownshipLoginForm(AdminAuthenticationForm):
 
 
 class TownshipAdminSite(admin.AdminSite):
+    """The township's admin: entry by role, plugin pages gated, pages added by other apps.
+
+    The site sits below every app whose admin registers on it, so what it needs from
+    above is given at start-up (``connect``): until then no plugin page opens and no
+    list links to the workbench.
+    """
+
     site_header = gettext_lazy("Township administration")
     site_title = gettext_lazy("Township administration")
     login_form = TownshipLoginForm
+
+    def __init__(self, name: str = "admin"):
+        super().__init__(name)
+        #: The keys of the plugins a township enabled (given by ``connect``).
+        self.enabled_plugins: Callable[[object], Collection[str]] | None = None
+        #: A workbench page's address for a viewer, "" when not theirs (given by ``connect``).
+        self.workbench_page_url: Callable[[Viewer, object, str], str] | None = None
+        self.added_pages: dict[type, list[ListPage]] = {}
+
+    def connect(
+        self,
+        *,
+        enabled_plugins: Callable[[object], Collection[str]],
+        workbench_page_url: Callable[[Viewer, object, str], str],
+    ) -> None:
+        """Give the site what it asks of the layers above it (``platform_core.apps`` does)."""
+        self.enabled_plugins = enabled_plugins
+        self.workbench_page_url = workbench_page_url
+
+    def add_list_page(self, model: type, page: ListPage) -> None:
+        """Offer ``page`` on ``model``'s list (an app above the model's own adds its page)."""
+        pages = self.added_pages.setdefault(model, [])
+        if all(existing.name != page.name for existing in pages):
+            pages.append(page)
 
     def has_permission(self, request) -> bool:
         user = request.user
@@ -473,29 +512,3 @@ class TownshipAdminSite(admin.AdminSite):
 #: Each township's admin: register a plugin's admins here (not on ``admin.site``); it
 #: hides them where the plugin is not enabled.
 township_admin_site = TownshipAdminSite(name="township_admin")
-
-
-def scores_export_view(model_admin: VillageScopedAdmin, request):
-    """The month's scores (``export_scores``' rows) for the households the viewer sees."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    form = ScoresExportForm(request.GET or None, initial={"period": _last_month(), "format": "csv"})
-    if request.GET and form.is_valid():
-        period = form.cleaned_data["period"]
-        rows = admin_io.month_scores(period, model_admin.visible_villages(request))
-        name = admin_io.export_name(getattr(request, "township", None), f"scores-{period:%Y-%m}")
-        return admin_io.table_response(
-            admin_io.SCORE_COLUMNS, rows, form.cleaned_data["format"], name
-        )
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": _("Export scores"),
-        "opts": model_admin.opts,
-        "form": form,
-    }
-    return TemplateResponse(request, "admin/township/export_scores.html", context)
-
-
-def _last_month() -> str:
-    first = timezone.localdate().replace(day=1)
-    return f"{first - dt.timedelta(days=1):%Y-%m}"

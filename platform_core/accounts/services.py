@@ -29,7 +29,7 @@ class RoleError(PlatformError, ValueError):
 def township_admin_group() -> Group:
     """The group holding township administrators' permissions, kept in step with the apps."""
     group, _created = Group.objects.get_or_create(name=TOWNSHIP_ADMIN_GROUP)
-    from platform_core.admin_site import plugin_app_labels
+    from platform_core.plugin_apps import plugin_app_labels
 
     labels = [*TOWNSHIP_ADMIN_APPS, *plugin_app_labels()]  # plugin pages open only if enabled
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=labels))

@@ -2,22 +2,40 @@
 
 A village committee member sees and edits the grids and households of their own
 village(s); villages themselves are the township administrator's. Households are
-imported (``import_households``) and exported without the ID number hash, and the
-month's scores (``export_scores``' rows) are exported from the household list.
+imported (``import_households``) and exported with the import's columns (so a sheet
+can be edited and imported back), never with the ID number hash. The month's scores
+export on the household list is evaluation's page (``platform_core.evaluation.admin``).
 """
 
+from collections.abc import Iterable, Sequence
+
 from django.contrib import admin
-from django.urls import path
-from django.utils.translation import gettext as _
+from django.db.models import QuerySet
 
 from platform_core import admin_io
-from platform_core.admin_site import (
-    VILLAGE_STAFF,
-    VillageScopedAdmin,
-    scores_export_view,
-    township_admin_site,
-)
+from platform_core.admin_site import VILLAGE_STAFF, VillageScopedAdmin, township_admin_site
+from platform_core.households.imports import COLUMNS, import_households
 from platform_core.households.models import Grid, Household, Village
+
+HOUSEHOLDS_IMPORT = admin_io.Importer(
+    "households", lambda path, actor: import_households(path), COLUMNS
+)
+
+HOUSEHOLD_COLUMNS = ["code", "village", "grid", "head_name", "address", "members", "phone"]
+
+
+def household_rows(queryset: QuerySet) -> Iterable[Sequence]:
+    """The import's columns (village and grid by name); never the ID number hash."""
+    return (
+        queryset.order_by("code")
+        .values_list(
+            "code", "village__name", "grid__name", "head_name", "address", "members", "phone"
+        )
+        .iterator(chunk_size=admin_io.CHUNK)
+    )
+
+
+HOUSEHOLDS_EXPORT = admin_io.Exporter("households", HOUSEHOLD_COLUMNS, household_rows)
 
 
 @admin.register(Village, site=township_admin_site)
@@ -47,21 +65,5 @@ class HouseholdAdmin(VillageScopedAdmin):
     village_path = "village__code"
     edit_roles = VILLAGE_STAFF
     workbench_url_name = "work:households"
-    importer = admin_io.households_importer()
-    exporter = admin_io.HOUSEHOLDS
-
-    def extra_urls(self):
-        return [
-            path(
-                "export-scores/",
-                self.admin_site.admin_view(self.scores_view),
-                name=self._url_name("export_scores"),
-            )
-        ]
-
-    def scores_view(self, request):
-        return scores_export_view(self, request)
-
-    def io_links(self, request):
-        url = self._url("export_scores")
-        return [*super().io_links(request), {"url": url, "label": _("Export scores")}]
+    importer = HOUSEHOLDS_IMPORT
+    exporter = HOUSEHOLDS_EXPORT

@@ -6,6 +6,3 @@ class PluginsConfig(AppConfig):
     name = "platform_core.plugins"
     label = "platform_plugins"
     verbose_name = _("Plugins")
-
-    def ready(self) -> None:
-        from platform_core.plugins import receivers  # noqa: F401  (connects the signals)

@@ -6,7 +6,10 @@ reviewer's village). Only a township administrator edits the covenant; rules and
 entries are imported through ``import_rules`` and ``import_score_events``.
 """
 
+from collections.abc import Iterable, Sequence
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +23,55 @@ from platform_core.admin_site import (
     viewer_of,
 )
 from platform_core.errors import PlatformError
+from platform_core.scoring.imports import (
+    EVENT_COLUMNS,
+    RULE_COLUMNS,
+    import_rules,
+    import_score_events,
+)
 from platform_core.scoring.models import Objection, Rule, ScoreEvent
 from platform_core.scoring.services import review_entry
+
+RULES_IMPORT = admin_io.Importer(
+    "rules", lambda path, actor: import_rules(path, by=actor), RULE_COLUMNS
+)
+SCORE_EVENTS_IMPORT = admin_io.Importer(
+    "score_events",
+    lambda path, actor: import_score_events(path, operator=actor),
+    EVENT_COLUMNS,
+)
+
+ENTRY_FIELDS = {
+    "id": "id",
+    "household_code": "household__code",
+    "village": "household__village__code",
+    "rule_code": "rule__code",
+    "occurred_on": "occurred_on",
+    "points": "points",
+    "status": "status",
+    "kind": "kind",
+    "source": "source",
+    "external_id": "external_id",
+    "note": "note",
+    "evidence": "evidence",
+    "recorded_by": "recorded_by_label",
+    "recorded_at": "recorded_at",
+    "reviewed_by": "reviewed_by_label",
+    "reviewed_at": "reviewed_at",
+    "corrects": "corrects_id",
+}
+
+
+def entry_rows(queryset: QuerySet) -> Iterable[Sequence]:
+    """The ledger's entries oldest first, by chunks (an export never sits in memory whole)."""
+    return (
+        queryset.order_by("occurred_on", "id")
+        .values_list(*ENTRY_FIELDS.values())
+        .iterator(chunk_size=admin_io.CHUNK)
+    )
+
+
+LEDGER_EXPORT = admin_io.Exporter("ledger", list(ENTRY_FIELDS), entry_rows)
 
 
 @admin.register(Rule, site=township_admin_site)
@@ -39,7 +89,7 @@ class RuleAdmin(VillageScopedAdmin):
     list_filter = ["category", "needs_review", "active", "plugin"]
     search_fields = ["code", "title_zh", "title_en"]
     readonly_fields = ["plugin", "updated_at"]
-    importer = admin_io.rules_importer()
+    importer = RULES_IMPORT
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the ledger keeps referring to its rules
@@ -66,8 +116,8 @@ class ScoreEventAdmin(ReadOnlyAdmin):
     actions = ["approve_selected"]
     village_path = "household__village__code"
     workbench_url_name = "work:review"
-    importer = admin_io.score_events_importer()
-    exporter = admin_io.ENTRIES
+    importer = SCORE_EVENTS_IMPORT
+    exporter = LEDGER_EXPORT
 
     def has_review_permission(self, request):
         return holds(request, REVIEWER_ROLES)

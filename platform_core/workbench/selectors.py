@@ -7,10 +7,11 @@ the number of rows the person will find behind the link.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,8 +19,10 @@ from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.evaluation.models import Assignment, EvaluationRound
+from platform_core.households.models import Village
+from platform_core.publication.models import HonourBoard
 from platform_core.scoring.models import Declaration, EntryStatus, Objection, ScoreEvent
-from platform_core.scoring.policy import ScoringPolicy
+from platform_core.scoring.policy import ScoringPolicy, month_end
 from platform_core.scoring.services import objection_deadline
 from platform_core.workbench.access import holds_any
 
@@ -179,3 +182,84 @@ def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class VillageProgress:
+    """Where one village stands in a month's evaluation (the month page's row).
+
+    Read here, not in evaluation: a row counts the ledger's and the publication's
+    records too, and those apps sit above evaluation.
+    """
+
+    code: str
+    name: str
+    status: str  # "" (no round yet), "open" or "finalised"
+    assigned: int
+    rated: int
+    awaiting_review: int
+    open_objections: int
+    board_published: bool
+
+
+def month_progress(
+    period: dt.date, village_codes: list[str] | None = None
+) -> list[VillageProgress]:
+    """Every (or the given) village's progress in ``period``, in six queries whatever the size."""
+    period = period.replace(day=1)
+    villages = Village.objects.order_by("code")
+    if village_codes is not None:
+        villages = villages.filter(code__in=village_codes)
+    villages = list(villages)
+    ids = [v.pk for v in villages]
+    rounds = dict(
+        EvaluationRound.objects.filter(period=period, village_id__in=ids).values_list(
+            "village_id", "status"
+        )
+    )
+    assignments = {
+        row["round__village_id"]: row
+        for row in Assignment.objects.filter(round__period=period, round__village_id__in=ids)
+        .values("round__village_id")
+        .annotate(
+            assigned=Count("household", distinct=True),
+            rated=Count("household", distinct=True, filter=Q(rated_at__isnull=False)),
+        )
+    }
+    waiting = dict(
+        ScoreEvent.objects.filter(
+            status=EntryStatus.PROPOSED,
+            occurred_on__range=(period, month_end(period)),
+            household__village_id__in=ids,
+        )
+        .values("household__village_id")
+        .annotate(n=Count("id"))
+        .values_list("household__village_id", "n")
+    )
+    objections = dict(
+        Objection.objects.filter(
+            status=Objection.Status.PENDING, entry__household__village_id__in=ids
+        )
+        .values("entry__household__village_id")
+        .annotate(n=Count("id"))
+        .values_list("entry__household__village_id", "n")
+    )
+    quarter = (period.month - 1) // 3 + 1
+    boards = set(
+        HonourBoard.objects.filter(
+            year=period.year, quarter=quarter, village_id__in=ids
+        ).values_list("village_id", flat=True)
+    )
+    return [
+        VillageProgress(
+            code=v.code,
+            name=v.name,
+            status=rounds.get(v.pk, ""),
+            assigned=assignments.get(v.pk, {}).get("assigned", 0),
+            rated=assignments.get(v.pk, {}).get("rated", 0),
+            awaiting_review=waiting.get(v.pk, 0),
+            open_objections=objections.get(v.pk, 0),
+            board_published=v.pk in boards,
+        )
+        for v in villages
+    ]

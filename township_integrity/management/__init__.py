@@ -7,6 +7,6 @@ that township's schema; ``add_operator_argument`` adds ``--operator EMAIL`` (the
 person the command acts as, through ``Actor.cli``).
 """
 
-from platform_core.management.township import TownshipCommand, add_operator_argument
+from platform_core.township_command import TownshipCommand, add_operator_argument
 
 __all__ = ["TownshipCommand", "add_operator_argument"]

@@ -14,7 +14,6 @@ from django.utils.translation import ngettext
 
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.errors import PlatformError
-from platform_core.evaluation.selectors import month_progress
 from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Village
 from platform_core.publication.services import publish_board
@@ -23,6 +22,7 @@ from platform_core.scoring.policy import month_end, parse_period
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import Submission, WorkbenchForm, already_done_message, submit
 from platform_core.workbench.menu import menu_for
+from platform_core.workbench.selectors import month_progress
 
 
 def chosen_month(value: str | None) -> dt.date:

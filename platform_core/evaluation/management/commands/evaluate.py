@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 
 from platform_core.evaluation.selectors import month_result
 from platform_core.evaluation.services import finalise_month
-from platform_core.management.township import TownshipCommand, add_operator_argument
 from platform_core.plugins.services import collect_plugin_events
 from platform_core.scoring.policy import month_end, parse_period
+from platform_core.township_command import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):

@@ -3,9 +3,9 @@
 from django.core.management.base import CommandError
 
 from platform_core.evaluation.selectors import month_scores
-from platform_core.management.township import TownshipCommand
 from platform_core.scoring.policy import parse_period
 from platform_core.tabular import write_table
+from platform_core.township_command import TownshipCommand
 
 
 class Command(TownshipCommand):

@@ -1,7 +1,7 @@
 """``import_households --township CODE FILE``: add or update households from CSV/XLSX."""
 
 from platform_core.households.imports import import_households
-from platform_core.management.township import TownshipCommand
+from platform_core.township_command import TownshipCommand
 
 
 class Command(TownshipCommand):

@@ -2,9 +2,9 @@
 
 from django.template.loader import render_to_string
 
-from platform_core.management.township import TownshipCommand
 from platform_core.publication.selectors import model_households_of_year
 from platform_core.tabular import write_table
+from platform_core.township_command import TownshipCommand
 
 
 class Command(TownshipCommand):

@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from platform_core.households.models import Village
-from platform_core.management.township import TownshipCommand, add_operator_argument
 from platform_core.publication.models import HonourBoard
 from platform_core.publication.services import publish_board
+from platform_core.township_command import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):

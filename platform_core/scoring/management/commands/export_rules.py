@@ -1,7 +1,7 @@
 """``export_rules --township CODE FILE``: write the covenant in the import format."""
 
-from platform_core.management.township import TownshipCommand
 from platform_core.scoring.imports import export_rules
+from platform_core.township_command import TownshipCommand
 
 
 class Command(TownshipCommand):

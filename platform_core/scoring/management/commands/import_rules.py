@@ -1,7 +1,7 @@
 """``import_rules --township CODE FILE``: add or update covenant rules by code."""
 
-from platform_core.management.township import TownshipCommand
 from platform_core.scoring.imports import import_rules
+from platform_core.township_command import TownshipCommand
 
 
 class Command(TownshipCommand):

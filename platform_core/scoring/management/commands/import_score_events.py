@@ -1,7 +1,7 @@
 """``import_score_events --township CODE FILE [--approve]``: add ledger entries from CSV/XLSX."""
 
-from platform_core.management.township import TownshipCommand, add_operator_argument
 from platform_core.scoring.imports import IMPORT_SOURCE, import_score_events
+from platform_core.township_command import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):

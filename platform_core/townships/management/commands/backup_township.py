@@ -1,6 +1,6 @@
 """``backup_township --township CODE FILE``: one township's schema and metadata to a file."""
 
-from platform_core.management.township import TownshipCommand
+from platform_core.township_command import TownshipCommand
 from platform_core.townships.backup import backup_township
 
 

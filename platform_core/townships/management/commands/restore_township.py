@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from platform_core.errors import PlatformError
-from platform_core.management.township import TownshipCommand
+from platform_core.township_command import TownshipCommand
 from platform_core.townships.backup import restore_township
 
 

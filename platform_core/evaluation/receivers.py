@@ -1,4 +1,8 @@
-"""The core's events, passed on to the hooks of the township's enabled plugins."""
+"""The month's finalisation, passed on to the hooks of the township's enabled plugins.
+
+Evaluation's own receiver: it reads the month's tier changes and calls the plugin
+manager, which sits below evaluation.
+"""
 
 from __future__ import annotations
 
