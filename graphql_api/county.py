@@ -2,10 +2,10 @@
 
 Every field but ``health`` is for county administrators (and superusers); a
 township's administrator or token gets nothing here. Mutations are thin wrappers
-on ``platform_core.townships.services``, ``platform_core.plugins.services`` and
-``platform_core.townships.statistics``; refusals come back as payload ``errors`` naming the input
-field. Statistics are read from the public ``TownshipStatistics`` table, never by
-visiting every township's schema per request.
+on ``platform_core.townships.services`` and ``platform_core.townships.statistics``
+(which refuse a county administrator of another county too); refusals come back as
+payload ``errors`` naming the input field. Statistics are read from the public
+``TownshipStatistics`` table, never by visiting every township's schema per request.
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ class OnboardTownship(CountyMutationBase):
         from platform_core.townships.services import OnboardingError, onboard_township
 
         try:
-            result = onboard_township(**data, by=viewer(info).user)
+            result = onboard_township(**data, by=viewer(info).actor)
         except OnboardingError as error:
             field = _camel(error.field) if error.field else None
             raise InputError(field, REFUSED, str(error)) from error
@@ -377,11 +377,13 @@ class EnablePlugin(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, township_code, key, settings=None) -> dict:
-        from platform_core.plugins.services import PluginError, enable_plugin
+        from platform_core.plugins.services import PluginError
+        from platform_core.townships.services import enable_township_plugin
 
-        township = township_by_code(township_code, "townshipCode", viewer(info).user)
+        who = viewer(info)
+        township = township_by_code(township_code, "townshipCode", who.user)
         try:
-            enable_plugin(township, key, _settings_object(settings))
+            enable_township_plugin(township, key, _settings_object(settings), by=who.actor)
         except PluginError as error:
             raise _plugin_error(error) from error
         return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
@@ -397,11 +399,13 @@ class ConfigurePlugin(EnablePlugin):
 
     @classmethod
     def perform(cls, info, township_code, key, settings=None) -> dict:
-        from platform_core.plugins.services import PluginError, configure_plugin
+        from platform_core.plugins.services import PluginError
+        from platform_core.townships.services import configure_township_plugin
 
-        township = township_by_code(township_code, "townshipCode", viewer(info).user)
+        who = viewer(info)
+        township = township_by_code(township_code, "townshipCode", who.user)
         try:
-            configure_plugin(township, key, _settings_object(settings))
+            configure_township_plugin(township, key, _settings_object(settings), by=who.actor)
         except PluginError as error:
             raise _plugin_error(error) from error
         return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
@@ -418,11 +422,13 @@ class DisablePlugin(CountyMutationBase):
 
     @classmethod
     def perform(cls, info, township_code, key) -> dict:
-        from platform_core.plugins.services import PluginError, disable_plugin
+        from platform_core.plugins.services import PluginError
+        from platform_core.townships.services import disable_township_plugin
 
-        township = township_by_code(township_code, "townshipCode", viewer(info).user)
+        who = viewer(info)
+        township = township_by_code(township_code, "townshipCode", who.user)
         try:
-            disable_plugin(township, key)
+            disable_township_plugin(township, key, by=who.actor)
         except PluginError as error:
             raise _plugin_error(error) from error
         return {"township": township_by_code(township_code, "townshipCode", viewer(info).user)}
@@ -440,7 +446,7 @@ class SuspendTownship(CountyMutationBase):
     def perform(cls, info, code) -> dict:
         from platform_core.townships.services import suspend_township
 
-        suspend_township(township_by_code(code, user=viewer(info).user))
+        suspend_township(township_by_code(code, user=viewer(info).user), by=viewer(info).actor)
         return {"township": township_by_code(code, user=viewer(info).user)}
 
 
@@ -454,7 +460,7 @@ class ReactivateTownship(CountyMutationBase):
     def perform(cls, info, code) -> dict:
         from platform_core.townships.services import reactivate_township
 
-        reactivate_township(township_by_code(code, user=viewer(info).user))
+        reactivate_township(township_by_code(code, user=viewer(info).user), by=viewer(info).actor)
         return {"township": township_by_code(code, user=viewer(info).user)}
 
 
@@ -475,7 +481,7 @@ class RefreshStatistics(CountyMutationBase):
             if codes is not None
             else list(administered_townships(viewer(info).user))
         )
-        refresh_many(chosen)
+        refresh_many(chosen, by=viewer(info).actor)
         refreshed = list_townships().select_related("statistics")
         return {"statistics": list(refreshed.filter(pk__in=[t.pk for t in chosen]))}
 

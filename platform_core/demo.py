@@ -69,6 +69,7 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
                 county=county.code,
                 slug=spec.slug,
                 admin_email=spec.admin[0],
+                by=Actor.cli(),
             ).township
         with tenant_context(township):
             if not Household.objects.exists():
@@ -210,7 +211,7 @@ def ensure_demo_people() -> None:
     from platform_core.alliance.services import add_member
 
     for code, name, kind in DEMO_ALLIANCE:
-        add_member(code=code, name=name, kind=kind)
+        add_member(code=code, name=name, kind=kind, by=Actor.cli())
     for kind, role, village, household, institution in DEMO_PEOPLE:
         email = f"{kind}@{connection.tenant.slug}.demo"
         user = get_user_model().objects.filter(username=email).first()
@@ -240,10 +241,10 @@ def ensure_demo_ratings() -> None:
     party = get_user_model().objects.filter(username=f"party-v01@{connection.tenant.slug}.demo")
     if village is None or not party.exists():
         return
-    round_ = open_round(village, timezone.localdate())
+    round_ = open_round(village, timezone.localdate(), by=Actor.cli())
     if round_.status == round_.Status.OPEN and not Assignment.objects.filter(round=round_).exists():
         households = Household.objects.filter(village=village).order_by("code")[:8]
-        assign_linked_households(round_, party.get(), households)
+        assign_linked_households(round_, party.get(), households, by=Actor.cli())
 
 
 def _demo_staff(kind: str, role: str = Role.GRID_WORKER) -> Actor:

@@ -7,6 +7,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.services import grant_role, issue_token
+from platform_core.actors import Actor
 from township_integrity.testing import post_graphql
 
 
@@ -38,7 +39,7 @@ def token_for(township, email: str, role: str, village_code: str = "", **scope) 
     user = member(township, email, role, village_code, **scope)
     with schema_context("public"):
         _, token = issue_token(
-            user, township, role, label="test client", created_by="test", village_code=village_code
+            user, township, role, label="test client", by=Actor.cli(), village_code=village_code
         )
     return token
 

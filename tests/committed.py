@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
+from platform_core.actors import Actor
 from tenants.models import County, Domain, PluginActivation, Township
 
 
@@ -48,6 +49,7 @@ def committed(
                 plugins=plugins,
                 admin_email=f"admin@{slug}.test",
                 admin_password=f"pw-{slug}",
+                by=Actor.cli(),
             )
             township = Township.objects.get(code=code)
             if fill is not None:

@@ -187,7 +187,7 @@ class People:
                 township,
                 wanted.role,
                 label="role matrix",
-                created_by="test",
+                by=Actor.cli(),
                 village_code=wanted.village,
             )
         except PlatformError:
@@ -225,8 +225,8 @@ class World:
             finalise_month(MARCH, by=f.person())
             from platform_core.alliance.services import add_member
 
-            self.bank = add_member(code="B1", name="农商银行", kind="bank")
-            self.shop_member = add_member(code="S1", name="诚信超市", kind="shop")
+            self.bank = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
+            self.shop_member = add_member(code="S1", name="诚信超市", kind="shop", by=Actor.cli())
         enable_every_plugin(township)
 
     # people who are not principals: the rows' authors
@@ -314,12 +314,15 @@ class World:
         )
         from platform_core.households.models import Grid
 
-        round_ = open_round(f.household("V01-0001").village, THIS_MONTH)
+        round_ = open_round(f.household("V01-0001").village, THIS_MONTH, by=Actor.cli())
         assign_linked_households(
-            round_, self.people.user("party_member"), [f.household("V01-0001")]
+            round_,
+            self.people.user("party_member"),
+            [f.household("V01-0001")],
+            by=Actor.cli(),
         )
         grid = Grid.objects.get(village__code="V01", name="第1网格")
-        assign_area(round_, self.people.user("group_leader"), grid)
+        assign_area(round_, self.people.user("group_leader"), grid, by=Actor.cli())
         return round_
 
     # API tokens
@@ -332,7 +335,7 @@ class World:
             )
             grant_role(user, self.township, "grid_worker", "V01")
             record, _token = issue_token(
-                user, self.township, "grid_worker", label="feed", created_by="t", village_code="V01"
+                user, self.township, "grid_worker", label="feed", by=Actor.cli(), village_code="V01"
             )
         return record.prefix
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck, Grant
 from platform_core.alliance.selectors import current_tier
 from platform_core.alliance.services import AllianceError, add_member, check_eligibility, grant
@@ -34,7 +35,7 @@ def test_red_households_are_restricted_with_the_legal_basis_shown(township_a, in
     _red_and_green(township_a, in_township)
     with in_township(township_a):
         clerk = f.person("bank-clerk", role="alliance_member", alliance_member_code="B1")
-        bank = add_member(code="B1", name="农商银行", kind="bank")
+        bank = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
         red, green = f.household("V01-0001"), f.household("V01-0002")
         assert (current_tier(red), current_tier(green)) == ("red", "green")
         for code in ("bank_loan", "army_enlistment", "party_admission", "building_permit"):

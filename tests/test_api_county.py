@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.services import grant_role, issue_token
+from platform_core.actors import Actor
 from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Village
 from platform_core.plugins.manager import registry
@@ -126,7 +127,7 @@ def test_a_township_token_is_refused_at_the_county_endpoint(township_a):
 def test_a_county_token_works_and_not_at_a_township(township_a, township_b):
     user = county_admin()
     with schema_context("public"):
-        _, token = issue_token(user, None, "county_admin", label="dashboard", created_by="test")
+        _, token = issue_token(user, None, "county_admin", label="dashboard", by=Actor.cli())
     body = gql(Client(), URL, "{ townships { code } }", token=token)
     assert body["_status"] == 200 and "errors" not in body
     assert {"330502901", "330502902"} <= {t["code"] for t in body["data"]["townships"]}
@@ -163,7 +164,7 @@ def test_townships_and_statistics_cost_the_same_queries_for_more_townships(count
     with CaptureQueriesContext(connection) as two:
         assert "errors" not in gql(county, URL, both)
     for n in range(3):
-        onboard_township(code=f"33050214{n}", name=f"新镇{n}", plugins=["petition"])
+        onboard_township(code=f"33050214{n}", name=f"新镇{n}", plugins=["petition"], by=Actor.cli())
     with CaptureQueriesContext(connection) as five:
         body = gql(county, URL, both)
     assert len(body["data"]["townships"]) == len(body["data"]["statistics"]) >= 5

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
 from platform_core.alliance.services import add_member
 from platform_core.evaluation.services import finalise_month
@@ -44,7 +45,7 @@ def jia(township_a, in_township):
         f.village("V02", "白雀村", size=2)
         f.approved("V01-0001", "P7-04", D(2026, 3, 2))  # red after March
         finalise_month(D(2026, 3, 1), by=f.person())
-        add_member(code="B1", name="农商银行", kind="bank")
+        add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
     member(township_a, "clerk@jia.test", "alliance_member", alliance_member_code="B1")
     return township_a
 
@@ -180,7 +181,7 @@ def test_finding_5_check_integrity_card_is_a_mutation(jia, in_township):
 
     enable_plugin(jia, "integrity_card")
     with in_township(jia):
-        add_member(code="S1", name="诚信超市", kind="shop")
+        add_member(code="S1", name="诚信超市", kind="shop", by=Actor.cli())
     clerk = token_for(jia, "shop@jia.test", "alliance_member", alliance_member_code="S1")
     check = """mutation($n: String!, $m: String) { checkIntegrityCard(number: $n, memberCode: $m) {
       check { valid reason } errors { field code message } } }"""

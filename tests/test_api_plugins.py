@@ -19,6 +19,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from platform_core.actors import Actor
 from platform_core.alliance.services import add_member
 from platform_core.evaluation.services import finalise_month
 from platform_core.households.models import Village
@@ -319,7 +320,7 @@ def banks(villages, in_township):
     enable_plugin(villages, "loans")
     with in_township(villages):
         for code in ("B1", "B2"):
-            bank = add_member(code=code, name=f"{code} bank", kind="bank")
+            bank = add_member(code=code, name=f"{code} bank", kind="bank", by=Actor.cli())
             add_product(
                 bank,
                 name="鸿信贷",
@@ -425,7 +426,7 @@ def test_cards_are_issued_by_staff_seen_by_their_household_and_checked_by_clerks
 
     enable_plugin(villages, "integrity_card")
     with in_township(villages):
-        shop = add_member(code="S1", name="诚信超市", kind="shop")
+        shop = add_member(code="S1", name="诚信超市", kind="shop", by=Actor.cli())
         register_benefit(shop, kind="discount", description="9折", by=f.person())
     worker = token(villages, "grid_worker", "V01")
     card = payload(ask(villages, worker, ISSUE, {"household": "V01-0001"}), "issueIntegrityCard")
@@ -477,7 +478,7 @@ def shop(villages, in_township):
 
     enable_plugin(villages, "points_shop")
     with in_township(villages):
-        member = add_member(code="S1", name="诚信超市", kind="shop")
+        member = add_member(code="S1", name="诚信超市", kind="shop", by=Actor.cli())
         admin = f.person()
         opened = open_shop(
             village=Village.objects.get(code="V01"), name="太湖村积分超市", by=admin, member=member

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.models import ApiToken
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
 from platform_core.alliance.services import add_member
 from platform_core.evaluation.services import finalise_month
@@ -115,9 +116,7 @@ def test_a_token_is_narrower_than_its_users_roles(two_villages):
     from platform_core.accounts.services import issue_token
 
     with schema_context("public"):
-        _, token = issue_token(
-            user, two_villages, "grid_worker", label="field app", created_by="test"
-        )
+        _, token = issue_token(user, two_villages, "grid_worker", label="field app", by=Actor.cli())
     url = endpoint(two_villages)
     body = gql(
         _anonymous(),
@@ -242,8 +241,8 @@ def test_a_household_sees_only_itself_and_objects_to_its_own_deductions(two_vill
 def test_an_alliance_clerk_sees_eligibility_and_own_grants_never_ledgers(two_villages):
     enable_plugin(two_villages, "restrictions")
     with schema_context(two_villages.schema_name):
-        add_member(code="B1", name="农商银行", kind="bank")
-        add_member(code="B2", name="建设银行", kind="bank")
+        add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
+        add_member(code="B2", name="建设银行", kind="bank", by=Actor.cli())
     token = token_for(two_villages, "b1@jia.test", "alliance_member", alliance_member_code="B1")
     token2 = token_for(two_villages, "b2@jia.test", "alliance_member", alliance_member_code="B2")
     url = endpoint(two_villages)
@@ -286,7 +285,7 @@ def test_the_evaluation_round_trip_through_the_api(
 
     with schema_context("public"):
         _, pm_token = issue_token(
-            evaluator, two_villages, "party_member", label="app", created_by="t", village_code="V01"
+            evaluator, two_villages, "party_member", label="app", by=Actor.cli(), village_code="V01"
         )
     url = endpoint(two_villages)
     opened = gql(

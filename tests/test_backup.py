@@ -55,6 +55,7 @@ def committed(django_db_setup, django_db_blocker):
                 plugins=["garbage_sorting"],
                 admin_email=f"admin@{SLUG}.test",
                 admin_password="pw-beifen",
+                by=Actor.cli(),
             )
             PluginActivation.objects.filter(township__code=CODE).update(settings=GARBAGE)
             with tenant_context(Township.objects.get(code=CODE)):
@@ -84,6 +85,7 @@ def _fill() -> None:
         category=Rule.Category.VOLUNTEERING,
         points=3,
         needs_review=False,
+        by=Actor.cli(),
     )
     save_rule(  # deleted after the backup by the round-trip test
         code="BK-02",
@@ -91,6 +93,7 @@ def _fill() -> None:
         title_en="Unused",
         category=Rule.Category.OTHER,
         points=-1,
+        by=Actor.cli(),
     )
     for v in range(2):
         village = households.create_village(code=f"B{v}", name=f"备份{v}村")

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from platform_core.actors import Actor
 from platform_core.households import services
 
 pytestmark = pytest.mark.django_db
@@ -45,5 +46,5 @@ def test_tenant_lookup_is_cached_and_invalidated(client, township_a, django_asse
 
     from platform_core.townships.services import suspend_township
 
-    suspend_township(township_a)
+    suspend_township(township_a, by=Actor.cli())
     assert client.get(f"/t/{township_a.code}/health/live").status_code == 403

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from platform_core.actors import Actor
 from platform_core.errors import NotAllowed
 from platform_core.evaluation import services as evaluation
 from platform_core.evaluation.models import (
@@ -89,9 +90,12 @@ def test_a_month_with_entries_awaiting_review_cannot_be_finalised(township_a, in
     with in_township(township_a):
         village = f.village()
         party_member = f.person("party", "party_member", "V01")
-        round_ = evaluation.open_round(village, MARCH)
+        round_ = evaluation.open_round(village, MARCH, by=Actor.cli())
         evaluation.assign_linked_households(
-            round_, party_member.user, [f.household("V01-0001"), f.household("V01-0002")]
+            round_,
+            party_member.user,
+            [f.household("V01-0001"), f.household("V01-0002")],
+            by=Actor.cli(),
         )
         entry = evaluation.rate_household(
             round_,
@@ -124,13 +128,13 @@ def test_only_assigned_evaluators_rate_and_assignments_carry_over(township_a, in
     with in_township(township_a):
         village = f.village()
         leader, stranger = f.person("leader", "group_leader", "V01"), f.person("stranger")
-        march = evaluation.open_round(village, MARCH)
-        assert evaluation.assign_area(march, leader.user, village.grids.get()) == 3
+        march = evaluation.open_round(village, MARCH, by=Actor.cli())
+        assert evaluation.assign_area(march, leader.user, village.grids.get(), by=Actor.cli()) == 3
         with pytest.raises(NotAllowed):
             evaluation.rate_household(
                 march, evaluator=stranger, household=f.household("V01-0001"), rule=None
             )
-        april = evaluation.open_round(village, APRIL)
+        april = evaluation.open_round(village, APRIL, by=Actor.cli())
         assert april.assignments.filter(evaluator=leader.user, role="group_leader").count() == 3
 
 

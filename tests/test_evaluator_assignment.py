@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from platform_core.actors import Actor
 from platform_core.evaluation.models import Assignment
 from platform_core.evaluation.services import EvaluationError, assign_linked_households, open_round
 from platform_core.scoring.services import file_objection
@@ -27,14 +28,17 @@ def test_only_an_evaluator_of_the_village_is_assigned(township_a, in_township):
     with in_township(township_a):
         f.village("V01")
         f.village("V02", "南浔村")
-        round_ = open_round(f.household("V01-0001").village, dt.date.today())
+        round_ = open_round(f.household("V01-0001").village, dt.date.today(), by=Actor.cli())
         elsewhere = f.person("pm-v02", "party_member", "V02").user
         grid = f.person("grid", "grid_worker", "V01").user
         evaluator = f.person("pm-v01", "party_member", "V01").user
         for user in (elsewhere, grid):
             with pytest.raises(EvaluationError, match="is not a party-member evaluator of"):
-                assign_linked_households(round_, user, [f.household("V01-0001")])
-        assert assign_linked_households(round_, evaluator, [f.household("V01-0001")]) == 1
+                assign_linked_households(round_, user, [f.household("V01-0001")], by=Actor.cli())
+        assert (
+            assign_linked_households(round_, evaluator, [f.household("V01-0001")], by=Actor.cli())
+            == 1
+        )
         assert Assignment.objects.get().evaluator_id == evaluator.pk
 
 
@@ -43,7 +47,7 @@ def test_the_api_answers_unknown_and_role_less_people_alike(client, township_a, 
 
     with in_township(township_a):
         f.village("V01")
-        round_ = open_round(f.household("V01-0001").village, dt.date.today())
+        round_ = open_round(f.household("V01-0001").village, dt.date.today(), by=Actor.cli())
         round_id = TownshipGlobalID.to_global_id("EvaluationRound", round_.pk)
     client.force_login(member(township_a, "admin-x@jia.test", "township_admin"))
     replies = []

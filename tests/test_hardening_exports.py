@@ -18,6 +18,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from platform_core import admin_io
+from platform_core.actors import Actor
 from platform_core.households.imports import import_households
 from platform_core.households.models import Household
 from platform_core.scoring.imports import import_rules
@@ -184,7 +185,7 @@ def test_finding_3_export_rules_and_export_scores_commands(
         else:
             assert formula_cells(path) == []
         with in_township(township_a):
-            import_rules(path)
+            import_rules(path, by=Actor.cli())
             assert Rule.objects.get(code="CR-04").title_en == '=HYPERLINK("http://evil.example")'
             assert Rule.objects.get(code="CR-04").points == -5
 

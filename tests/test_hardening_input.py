@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from platform_core.actors import Actor
 from platform_core.evaluation.models import EvaluationRound
 from platform_core.households.imports import import_households
 from platform_core.households.models import Household
@@ -235,7 +236,7 @@ def _importers(in_township, township):
         operator = f.person("operator", "township_admin")
     return {
         "households": lambda path: import_households(path),
-        "rules": lambda path: import_rules(path),
+        "rules": lambda path: import_rules(path, by=Actor.cli()),
         "events": lambda path: import_score_events(path, operator=operator),
         "inspections": lambda path: import_inspections(path, inspector=operator),
         "cases": lambda path: import_cases(path, operator=operator),

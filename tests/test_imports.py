@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from openpyxl import Workbook
 
+from platform_core.actors import Actor
 from platform_core.households.imports import import_households
 from platform_core.households.models import Grid, Household, Village
 from platform_core.scoring.imports import import_rules, import_score_events
@@ -134,7 +135,9 @@ def test_rules_import_export_round_trip(township_a, in_township, tmp_path):
     assert lines[0] == "code,title_zh,title_en,category,points,needs_review"
     assert "LOCAL-1,孝老爱亲,Caring for elders,other,3,true" in lines
     with in_township(township_a):
-        assert import_rules(exported).created == 0  # the export imports back unchanged
+        assert (
+            import_rules(exported, by=Actor.cli()).created == 0
+        )  # the export imports back unchanged
 
 
 def test_bad_rules_file_writes_nothing(township_a, in_township, tmp_path):
@@ -145,7 +148,7 @@ def test_bad_rules_file_writes_nothing(township_a, in_township, tmp_path):
     )
     with in_township(township_a):
         with pytest.raises(TableError) as caught:
-            import_rules(path)
+            import_rules(path, by=Actor.cli())
         assert "row 3, column category: unknown category 'gossip'" in str(caught.value)
         assert "row 4, column points: a rule must add or deduct points" in str(caught.value)
         assert not Rule.objects.filter(code__startswith="NEW-").exists()
@@ -294,7 +297,7 @@ def test_values_too_long_or_too_large_are_named(township_a, in_township, tmp_pat
             f"code,title_zh,category,points\n{'X' * 41},长,other,2\nOK-1,大,other,99999999999\n",
         )
         with pytest.raises(TableError) as caught:
-            import_rules(rules)
+            import_rules(rules, by=Actor.cli())
         assert "row 2, column code: longer than 40 characters" in str(caught.value)
         assert "row 3, column points: 99999999999 is outside -1000..1000" in str(caught.value)
         events = _csv(
@@ -319,7 +322,7 @@ def test_updating_a_rule_keeps_what_the_file_leaves_empty(township_a, in_townshi
             "r.csv",
             "code,title_zh,title_en,category,points\nVO-01,志愿,,volunteering,3\n",
         )
-        import_rules(path)
+        import_rules(path, by=Actor.cli())
         rule = Rule.objects.get(code="VO-01")
         assert (rule.title_en, rule.points, rule.needs_review) == (
             "Volunteer service (per activity)",

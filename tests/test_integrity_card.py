@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from platform_core.accounts.services import grant_role
+from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember
 from platform_core.alliance.services import add_member, check_eligibility
 from platform_core.errors import NotAllowed
@@ -112,7 +113,7 @@ def test_eligibility_and_benefit_type_are_green_only(card_a):
 def test_card_is_suspended_when_the_household_turns_blue_or_red_and_back_when_green(
     card_a, django_capture_on_commit_callbacks
 ):
-    shop = add_member(code="S1", name="联华超市", kind="shop")
+    shop = add_member(code="S1", name="联华超市", kind="shop", by=Actor.cli())
     clerk = f.person("shop-clerk", role="alliance_member", alliance_member_code="S1")
     blue_card = issue_card(f.household("V01-0001"), by=f.person())
     red_card = issue_card(f.household("V01-0002"), by=f.person())
@@ -161,7 +162,7 @@ def test_without_reactivation_a_new_card_replaces_the_suspended_one(
 
 def test_a_missed_suspension_is_caught_at_the_check(card_a):
     """Hooks run after commit; here they never run, yet the check looks at the tier."""
-    shop = add_member(code="S1", name="联华超市", kind="shop")
+    shop = add_member(code="S1", name="联华超市", kind="shop", by=Actor.cli())
     card = issue_card(f.household("V01-0001"), by=f.person())
     f.approved("V01-0001", "P7-04", dt.date(2026, 4, 3))
     f.approved("V01-0001", "P7-04", dt.date(2026, 4, 4))
@@ -173,7 +174,7 @@ def test_a_missed_suspension_is_caught_at_the_check(card_a):
 
 
 def test_cards_expire_by_date(card_a):
-    shop = add_member(code="S1", name="联华超市", kind="shop")
+    shop = add_member(code="S1", name="联华超市", kind="shop", by=Actor.cli())
     today = timezone.localdate()
     with pytest.raises(PluginError, match="would have expired on"):
         issue_card(f.household("V01-0001"), by=f.person(), issued_on=today - dt.timedelta(400))
@@ -196,8 +197,8 @@ def test_cards_expire_by_date(card_a):
 
 
 def test_members_register_benefits_and_every_check_is_logged(card_a):
-    shop = add_member(code="S1", name="联华超市", kind="shop")
-    clinic = add_member(code="C1", name="镇卫生院", kind="clinic")
+    shop = add_member(code="S1", name="联华超市", kind="shop", by=Actor.cli())
+    clinic = add_member(code="C1", name="镇卫生院", kind="clinic", by=Actor.cli())
     clerk = f.person("clerk", role="alliance_member", alliance_member_code="S1")
     grant_role(clerk.user, connection.tenant, "alliance_member", alliance_member_code="C1")
     discount = register_benefit(shop, kind="discount", description=" 购物九五折 ", by=clerk)
@@ -248,12 +249,13 @@ def test_a_township_without_the_plugin_sees_no_cards_and_is_refused(
     card_a, township_b, in_township
 ):
     card = issue_card(f.household("V01-0001"), by=f.person())
-    register_benefit(add_member(code="S1", name="超市", kind="shop"), kind="discount",
+    shop = add_member(code="S1", name="超市", kind="shop", by=Actor.cli())
+    register_benefit(shop, kind="discount",
                      description="九五折", by=f.person())  # fmt: skip
     _green_march(township_b, in_township, "V01-0001")
     with in_township(township_b):
         assert not Card.objects.exists() and not CardBenefit.objects.exists()
-        shop = add_member(code="S1", name="乙镇超市", kind="shop")
+        shop = add_member(code="S1", name="乙镇超市", kind="shop", by=Actor.cli())
         for refused in (
             lambda: issue_card(f.household("V01-0001"), by=f.person()),
             lambda: check_card(card.number, member=shop, clerk=f.person()),
@@ -286,7 +288,8 @@ def test_a_disabled_plugin_keeps_its_cards_and_its_hooks_stop(
     card.refresh_from_db()
     assert card.status == "active"  # no tier hook ran
     with pytest.raises(PluginError, match="not enabled"):
-        check_card(card.number, member=add_member(code="S1", name="超市", kind="shop"),
+        shop = add_member(code="S1", name="超市", kind="shop", by=Actor.cli())
+        check_card(card.number, member=shop,
                    clerk=f.person())  # fmt: skip
     assert benefit_types(card_a) == []
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
 from platform_core.alliance.services import add_member, check_eligibility
 from platform_core.errors import NotAllowed
@@ -35,7 +36,7 @@ MARCH, APRIL = D(2026, 3, 1), D(2026, 4, 1)
 
 
 def _bank(code="B1", name="湖州农商银行"):
-    return add_member(code=code, name=name, kind="bank")
+    return add_member(code=code, name=name, kind="bank", by=Actor.cli())
 
 
 def _product(bank, admin, name="鸿信贷", green=200000, blue=50000):
@@ -210,7 +211,7 @@ def test_products_belong_to_active_banks_and_limits_drive_eligibility(township_a
         household = f.household("V01-0001")  # blue, never evaluated
         answer = check_eligibility(household, loans.BENEFIT, by=clerk)
         assert not answer.eligible and "no active product" in answer.reason
-        shop = add_member(code="S1", name="村超市", kind="shop")
+        shop = add_member(code="S1", name="村超市", kind="shop", by=Actor.cli())
         with pytest.raises(PluginError, match="not an active bank"):
             _product(shop, admin)
         with pytest.raises(NotAllowed, match="may not manage loan products"):

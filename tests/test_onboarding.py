@@ -9,6 +9,7 @@ from django.db import connection
 from django_tenants.utils import schema_exists
 
 from platform_core.accounts.models import Membership, Role
+from platform_core.actors import Actor
 from platform_core.households.models import Household
 from platform_core.townships import services
 from platform_core.townships.services import OnboardingError, onboard_township
@@ -27,7 +28,11 @@ def _tables(schema: str) -> set[str]:
 
 def test_onboarding_creates_schema_domain_and_admin():
     result = onboard_township(
-        code="330502103", name="洪桥镇", slug="hongqiao", admin_email="Admin@Hongqiao.cn"
+        code="330502103",
+        name="洪桥镇",
+        slug="hongqiao",
+        admin_email="Admin@Hongqiao.cn",
+        by=Actor.cli(),
     )
 
     township = Township.objects.get(code="330502103")
@@ -46,7 +51,7 @@ def test_onboarding_creates_schema_domain_and_admin():
 
 
 def test_cloned_schema_is_fully_migrated_and_empty(in_township):
-    onboard_township(code="330502105", name="新镇")
+    onboard_township(code="330502105", name="新镇", by=Actor.cli())
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM t_330502105.django_migrations")
         cloned = cursor.fetchone()[0]
@@ -74,7 +79,7 @@ def test_cli_onboards_and_refuses_a_duplicate_code(capsys):
 def test_malformed_code_is_rejected_and_nothing_created(code):
     before = (Township.objects.count(), County.objects.count(), Domain.objects.count())
     with pytest.raises(OnboardingError, match="9-digit administrative division code"):
-        onboard_township(code=code, name="坏镇")
+        onboard_township(code=code, name="坏镇", by=Actor.cli())
     assert (Township.objects.count(), County.objects.count(), Domain.objects.count()) == before
 
 
@@ -84,7 +89,7 @@ def test_failure_midway_leaves_no_half_made_township(monkeypatch):
 
     monkeypatch.setattr(services, "_grant_admin", explode)
     with pytest.raises(RuntimeError, match="disk full"):
-        onboard_township(code="330502107", name="半镇", admin_email="x@ban.cn")
+        onboard_township(code="330502107", name="半镇", admin_email="x@ban.cn", by=Actor.cli())
 
     assert not Township.objects.filter(code="330502107").exists()
     assert not Domain.objects.filter(domain="330502107.localhost").exists()
@@ -95,20 +100,20 @@ def test_failure_midway_leaves_no_half_made_township(monkeypatch):
 
 def test_unknown_plugin_is_refused_with_its_name():
     with pytest.raises(OnboardingError, match="Unknown plugin.*no_such_plugin"):
-        onboard_township(code="330502108", name="插镇", plugins=["no_such_plugin"])
+        onboard_township(code="330502108", name="插镇", plugins=["no_such_plugin"], by=Actor.cli())
     assert not schema_exists("t_330502108")
 
 
 def test_bad_admin_email_is_refused_before_anything_is_written():
     with pytest.raises(OnboardingError, match="not a valid address"):
-        onboard_township(code="330502109", name="邮镇", admin_email="not-an-email")
+        onboard_township(code="330502109", name="邮镇", admin_email="not-an-email", by=Actor.cli())
     assert not Township.objects.filter(code="330502109").exists()
 
 
 def test_taken_domain_is_refused(township_a):
     taken = township_a.domains.first().domain
     with pytest.raises(OnboardingError, match="already belongs to another township"):
-        onboard_township(code="330502110", name="重镇", domain=taken)
+        onboard_township(code="330502110", name="重镇", domain=taken, by=Actor.cli())
 
 
 def test_migrate_schemas_keeps_the_template_current():
@@ -143,7 +148,7 @@ def test_ids_in_a_cloned_schema_continue_after_the_template_rows(in_township):
     template = services.template_schema()
     copied = cloning._template_copy(template)
     assert copied is not None and ("django_migrations", "id") in copied.identity_columns
-    onboard_township(code="330502111", name="序镇", schema_method="clone")
+    onboard_township(code="330502111", name="序镇", schema_method="clone", by=Actor.cli())
     schema = Township.objects.get(code="330502111").schema_name
     with connection.cursor() as cursor:
         for table, column in copied.identity_columns:

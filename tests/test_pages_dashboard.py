@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.services import grant_role
+from platform_core.actors import Actor
 from platform_core.alliance.services import add_member
 from platform_core.dashboard import charts
 from platform_core.dashboard.selectors import county_tiers_by_month
@@ -208,10 +209,13 @@ def test_this_months_evaluation_progress(client, township_a, in_township):
     today = timezone.localdate()
     with in_township(township_a):
         two_villages()
-        round_ = open_round(Village.objects.get(code="V01"), today.replace(day=1))
+        round_ = open_round(Village.objects.get(code="V01"), today.replace(day=1), by=Actor.cli())
         party = f.person(role="party_member", village_code="V01")
         assign_linked_households(
-            round_, party.user, [f.household("V01-0001"), f.household("V01-0002")]
+            round_,
+            party.user,
+            [f.household("V01-0001"), f.household("V01-0002")],
+            by=Actor.cli(),
         )
         rate_household(round_, evaluator=party, household=f.household("V01-0001"), rule=None)
         record_entry(
@@ -316,8 +320,8 @@ def test_loans_panel_shows_credit_per_bank(client, township_a, in_township):
     empty = page(client, township_a, "admin@jia.test", "pw-jia")
     assert 'data-plugin="loans"' in empty and "No bank offers an integrity loan yet" in empty
     with in_township(township_a):
-        bank = add_member(code="B1", name="湖州农商银行", kind="bank")
-        add_member(code="B2", name="邮储银行", kind="bank")
+        bank = add_member(code="B1", name="湖州农商银行", kind="bank", by=Actor.cli())
+        add_member(code="B2", name="邮储银行", kind="bank", by=Actor.cli())
         admin = f.person()
         product = add_product(
             bank, name="鸿信贷", limit_green=200000, limit_blue=50000, annual_rate="4.35", by=admin

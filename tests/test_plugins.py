@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from platform_core.actors import Actor
 from platform_core.evaluation import services as evaluation
 from platform_core.plugins import manager
 from platform_core.plugins.docs import hook_reference, undocumented_hooks
@@ -206,7 +207,7 @@ def test_the_county_default_set_is_enabled_at_onboarding(in_township):
     from tenants.models import County, PluginActivation, Township
 
     County.objects.create(code="330599", name="插件县", default_plugins=["garbage_sorting"])
-    onboard_township(code="330599001", name="默认镇")
+    onboard_township(code="330599001", name="默认镇", by=Actor.cli())
     township = Township.objects.get(code="330599001")
     assert PluginActivation.objects.get(township=township).plugin == "garbage_sorting"
     with in_township(township):

@@ -177,10 +177,10 @@ def test_catalogue_checks(shop_a):
         add_item(shop_a, name="肥皂", price_points=1, stock=1, by=admin)
     with pytest.raises(PluginError, match="already has a shop named"):
         open_shop(village=shop_a.village, name="太湖村积分超市", by=admin)
-    bank = add_member(code="B1", name="农商银行", kind="bank")
+    bank = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
     with pytest.raises(PluginError, match="not an active alliance shop"):
         open_shop(village=shop_a.village, name="银行兑换点", by=admin, member=bank)
-    store = add_member(code="S1", name="联华超市", kind="shop")
+    store = add_member(code="S1", name="联华超市", kind="shop", by=Actor.cli())
     run = open_shop(village=shop_a.village, name="联华兑换点", by=admin, member=store)
     assert run.member == store
 
@@ -340,7 +340,11 @@ def committed_township(django_db_setup, django_db_blocker):
     try:
         with django_db_blocker.unblock():
             result = onboard_township(
-                code=CONCURRENT_CODE, name="并发镇", slug="bingfa", plugins=["points_shop"]
+                code=CONCURRENT_CODE,
+                name="并发镇",
+                slug="bingfa",
+                plugins=["points_shop"],
+                by=Actor.cli(),
             )
             township = Township.objects.get(pk=result.township.pk)
             with tenant_context(township):

@@ -30,6 +30,7 @@ from django_tenants.utils import tenant_context
 
 from graphql_api.assembly import township_schema
 from graphql_api.county import county_schema
+from platform_core.actors import Actor
 from tests.role_matrix import (
     ALLOWED,
     FORBIDDEN,
@@ -622,7 +623,7 @@ def test_county_role_matrix(key, township_a, township_b):
 
     def world_for(people):
         enable_plugin(township_a, "veterans")  # to configure or disable
-        suspend_township(township_b)  # to reactivate
+        suspend_township(township_b, by=Actor.cli())  # to reactivate
         return None
 
     _run(

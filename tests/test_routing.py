@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from platform_core.actors import Actor
 from platform_core.townships.services import reactivate_township, suspend_township
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_reverse_inside_a_path_routed_request(client, township_a):
 
 @pytest.mark.parametrize("route", ["path", "host"])
 def test_suspended_township_answers_403_with_a_clear_page(client, township_b, route):
-    suspend_township(township_b)
+    suspend_township(township_b, by=Actor.cli())
     if route == "path":
         page = client.get(f"/t/{township_b.code}/")
     else:
@@ -39,7 +40,7 @@ def test_suspended_township_answers_403_with_a_clear_page(client, township_b, ro
     assert "suspended" in page.text or "暂停" in page.text
     assert township_b.name in page.text
 
-    reactivate_township(township_b)
+    reactivate_township(township_b, by=Actor.cli())
     assert client.get(f"/t/{township_b.code}/").status_code == 200
 
 

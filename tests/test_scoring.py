@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from platform_core.actors import Actor
 from platform_core.errors import NotAllowed
 from platform_core.scoring import policy as p
 from platform_core.scoring.models import EntryStatus, Rule, ScoreEvent
@@ -113,6 +114,7 @@ def test_editing_a_rule_never_changes_recorded_entries(township_a, in_township):
             title_en="Volunteering",
             category="volunteering",
             needs_review=True,
+            by=Actor.cli(),
         )
         entry.refresh_from_db()
         assert entry.points == 2
@@ -454,6 +456,7 @@ def test_ledgers_and_rules_never_cross_townships(township_a, township_b, in_town
             category="other",
             points=3,
             needs_review=True,
+            by=Actor.cli(),
         )
     with in_township(township_b):
         assert not ScoreEvent.objects.exists()

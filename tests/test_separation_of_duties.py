@@ -195,7 +195,7 @@ def test_finding_1_a_superuser_cannot_mint_an_admin_token_for_a_county_account(j
     assert codes(refused) == ["FORBIDDEN"] and _minted(refused) is None
     # Nor through the service or the command line: a token copies a membership.
     with schema_context("public"), pytest.raises(NotAllowed):
-        issue_token(county, jia, Role.TOWNSHIP_ADMIN, label="x", created_by="test")
+        issue_token(county, jia, Role.TOWNSHIP_ADMIN, label="x", by=Actor.cli())
     with pytest.raises(CommandError, match="is not a township_admin"):
         call_command(
             "api_token",
@@ -216,8 +216,8 @@ def test_finding_1_county_tokens_need_the_county_role(jia):
     county = _superuser("county@x.test")
     with schema_context("public"):
         with pytest.raises(NotAllowed):
-            issue_token(plain, None, Role.COUNTY_ADMIN, label="x", created_by="test")
-        record, _token = issue_token(county, None, Role.COUNTY_ADMIN, label="x", created_by="t")
+            issue_token(plain, None, Role.COUNTY_ADMIN, label="x", by=Actor.cli())
+        record, _token = issue_token(county, None, Role.COUNTY_ADMIN, label="x", by=Actor.cli())
         assert record.role == Role.COUNTY_ADMIN
 
 
@@ -258,9 +258,9 @@ def test_finding_1_nobody_reviews_their_own_entry_whatever_the_credential(jia, i
     member(jia, "both@jia.test", Role.GRID_WORKER, "V01")
     with schema_context("public"):
         _, grid = issue_token(
-            both, jia, Role.GRID_WORKER, label="a", created_by="t", village_code="V01"
+            both, jia, Role.GRID_WORKER, label="a", by=Actor.cli(), village_code="V01"
         )
-        _, council = issue_token(both, jia, Role.COUNCIL_MEMBER, label="b", created_by="t")
+        _, council = issue_token(both, jia, Role.COUNCIL_MEMBER, label="b", by=Actor.cli())
     url = endpoint(jia)
     # Recorded with one token, reviewed with another of the same person: refused.
     entry_id = _record(Client(), jia, token=grid)
@@ -314,7 +314,7 @@ def test_finding_1_the_clerk_who_filed_a_loan_application_does_not_decide_it(jia
 
     enable_plugin(jia, "loans")
     with in_township(jia):
-        bank = add_member(code="B1", name="农商银行", kind="bank")
+        bank = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
         clerk = f.person("filer", role="alliance_member", alliance_member_code="B1")
         colleague = f.person("colleague", role="alliance_member", alliance_member_code="B1")
         product = add_product(
@@ -341,7 +341,7 @@ def test_finding_1_tokens_minted_for_someone_else_are_revoked_on_upgrade(jia):
     with schema_context("public"):
         made = {
             label: issue_token(
-                own, jia, Role.GRID_WORKER, label=label, created_by=by, village_code="V01"
+                own, jia, Role.GRID_WORKER, label=label, by=Actor(label=by), village_code="V01"
             )[0]
             for label, by in (
                 ("by an admin", "admin@jia.test"),

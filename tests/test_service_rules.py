@@ -6,9 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from platform_core.accounts.models import Role
+from platform_core.accounts.models import ApiToken, Membership, Role
+from platform_core.accounts.services import (
+    grant_membership,
+    grant_role,
+    issue_token,
+    revoke_role,
+    revoke_token,
+)
 from platform_core.actors import Actor
 from platform_core.alliance.models import AllianceMember
 from platform_core.alliance.services import add_member
@@ -18,8 +27,20 @@ from platform_core.households.models import Village
 from platform_core.plugins.services import PluginError, enable_plugin
 from platform_core.scoring.models import Rule
 from platform_core.scoring.services import IncompleteRule, save_rule
+from platform_core.townships.policy import Limits, set_limits
+from platform_core.townships.services import (
+    OnboardingError,
+    configure_township_plugin,
+    disable_township_plugin,
+    enable_township_plugin,
+    onboard_township,
+    reactivate_township,
+    suspend_township,
+)
+from platform_core.townships.statistics import refresh_many
 from plugins.garbage_sorting.models import Inspection
 from plugins.garbage_sorting.services import record_inspection
+from tenants.models import County, PluginActivation, Township
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +166,130 @@ def test_garbage_inspections_need_village_staff_and_a_past_date(jia, in_township
         assert not Inspection.objects.exists()
         record_inspection(household, inspected_on=today, result="correct", inspector=inspector)
         assert Inspection.objects.count() == 1
+
+
+# --- API tokens: township administrators, each for themselves --------------------------
+
+
+def test_tokens_are_issued_by_township_administrators_for_themselves(jia, township_b):
+    with schema_context("public"):
+        admin = _member("boss@jia.test", jia, Role.TOWNSHIP_ADMIN)
+        council = _member("council@jia.test", jia, Role.COUNCIL_MEMBER)
+        elsewhere = _member("boss@yi.test", township_b, Role.TOWNSHIP_ADMIN)
+        grant_role(elsewhere, jia, Role.COUNCIL_MEMBER)  # an administrator only in 乙镇
+        for who, user, role in (
+            (council, council, Role.COUNCIL_MEMBER),  # wrong role
+            (elsewhere, elsewhere, Role.COUNCIL_MEMBER),  # another township's administrator
+        ):
+            with pytest.raises(NotAllowed, match="may not issue API tokens"):
+                issue_token(user, jia, role, label="app", by=Actor.of(who))
+        with pytest.raises(NotAllowed, match="only for themselves"):
+            issue_token(council, jia, Role.COUNCIL_MEMBER, label="app", by=Actor.of(admin))
+        as_council = Actor.through_token(admin, "0a1b2c3d", Role.COUNCIL_MEMBER)
+        with pytest.raises(NotAllowed):
+            issue_token(admin, jia, Role.TOWNSHIP_ADMIN, label="app", by=as_council)
+        assert not ApiToken.objects.exists()
+        own, _token = issue_token(admin, jia, Role.TOWNSHIP_ADMIN, label="app", by=Actor.of(admin))
+        assert own.created_by_label == "boss@jia.test"
+        # The operator of ``manage.py api_token`` issues them for anyone who holds the role.
+        issue_token(council, jia, Role.COUNCIL_MEMBER, label="feed", by=Actor.cli())
+
+
+def test_tokens_are_revoked_by_the_township_administrators_only(jia, township_b):
+    with schema_context("public"):
+        admin = _member("boss@jia.test", jia, Role.TOWNSHIP_ADMIN)
+        council = _member("council@jia.test", jia, Role.COUNCIL_MEMBER)
+        elsewhere = _member("boss@yi.test", township_b, Role.TOWNSHIP_ADMIN)
+        record, _token = issue_token(council, jia, Role.COUNCIL_MEMBER, label="a", by=Actor.cli())
+        for who in (council, elsewhere):  # wrong role; another township's administrator
+            with pytest.raises(NotAllowed, match="may not revoke API tokens"):
+                revoke_token(record, by=Actor.of(who))
+        assert ApiToken.objects.get(pk=record.pk).revoked_at is None
+        assert revoke_token(record, by=Actor.of(admin)).revoked_at is not None
+
+
+# --- the county: only townships of your county ----------------------------------------
+
+
+@pytest.fixture
+def counties(jia, township_b):
+    """甲镇 in its county, 乙镇 moved to another; an administrator of each county."""
+    other = County.objects.create(code="330599", name="Other county")
+    township_b.county = other
+    township_b.save(update_fields=["county"])
+    return {
+        "ours": Actor.of(_county_admin("ours@county.test", jia.county)),
+        "theirs": Actor.of(_county_admin("theirs@county.test", other)),
+    }
+
+
+def _county_changes(township):
+    """Every county service on ``township``, each with ``by`` left to fill in."""
+    return (
+        lambda by: suspend_township(township, by=by),
+        lambda by: reactivate_township(township, by=by),
+        lambda by: enable_township_plugin(township, "petition", by=by),
+        lambda by: configure_township_plugin(township, "petition", {}, by=by),
+        lambda by: disable_township_plugin(township, "petition", by=by),
+        lambda by: refresh_many([township], by=by),
+        lambda by: set_limits(township, Limits(), by=by),
+    )
+
+
+def test_county_services_refuse_another_countys_administrator_and_other_roles(
+    jia, counties, in_township
+):
+    with in_township(jia):
+        township_admin = f.person(role=Role.TOWNSHIP_ADMIN)
+    ours_as_township_admin = Actor.through_token(
+        counties["ours"].user, "0a1b2c3d", Role.TOWNSHIP_ADMIN
+    )
+    for change in _county_changes(jia):
+        for who in (counties["theirs"], township_admin, ours_as_township_admin):
+            with pytest.raises(NotAllowed):
+                change(who)
+    jia.refresh_from_db()
+    assert jia.status == Township.Status.ACTIVE
+    assert not PluginActivation.objects.filter(township=jia, plugin="petition").exists()
+    with pytest.raises(OnboardingError, match="do not administer county") as refused:
+        onboard_township(code="330502999", name="外镇", by=counties["theirs"])
+    assert refused.value.field == "county"
+    assert not Township.objects.filter(code="330502999").exists()
+
+
+def test_county_services_let_the_countys_administrator_and_the_operator_act(jia, counties):
+    for by in (counties["ours"], Actor.cli()):
+        for change in _county_changes(jia):
+            change(by)
+    jia.refresh_from_db()
+    assert jia.status == Township.Status.ACTIVE
+    activation = PluginActivation.objects.get(township=jia, plugin="petition")
+    assert not activation.enabled
+
+
+def test_county_administrators_grant_and_revoke_only_in_their_county(jia, counties, in_township):
+    with schema_context("public"):
+        newcomer = get_user_model().objects.create_user(username="new@jia.test")
+    with pytest.raises(NotAllowed, match="may not grant roles"):
+        grant_membership(jia, newcomer, Role.TOWNSHIP_ADMIN, by=counties["theirs"])
+    with in_township(jia):
+        council = f.person(role=Role.COUNCIL_MEMBER)
+    with pytest.raises(NotAllowed):
+        grant_membership(jia, newcomer, Role.TOWNSHIP_ADMIN, by=council)
+    granted = grant_membership(jia, newcomer, Role.TOWNSHIP_ADMIN, by=counties["ours"])
+    with pytest.raises(NotAllowed, match="may not revoke roles"):
+        revoke_role(granted, by=counties["theirs"])
+    revoke_role(granted, by=counties["ours"])
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def _member(email: str, township, role: str):
+    user = get_user_model().objects.create_user(username=email, email=email)
+    grant_role(user, township, role)
+    return user
+
+
+def _county_admin(email: str, county):
+    user = get_user_model().objects.create_user(username=email, email=email)
+    grant_role(user, None, Role.COUNTY_ADMIN, county=county)
+    return user

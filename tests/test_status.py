@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from kombu import Connection
 
 from platform_core import ops
+from platform_core.actors import Actor
 from platform_core.evaluation.services import finalise_month
 from tests import factories as f
 
@@ -87,7 +88,7 @@ def test_table_lists_the_townships(township_a, township_b):
 def test_suspended_township_and_enabled_plugins_are_shown(township_a, township_b):
     from platform_core.townships.services import suspend_township
 
-    suspend_township(township_b)
+    suspend_township(township_b, by=Actor.cli())
     township_a.plugin_activations.update_or_create(plugin="loans", defaults={"enabled": True})
     rows = {t["code"]: t for t in _status_json()["townships"]}
     assert rows["330502902"]["status"] == "suspended"

@@ -386,6 +386,7 @@ def onboard_test_townships() -> None:
     """Onboard the two test townships that are not there yet (a test database only)."""
     from django.conf import settings
 
+    from platform_core.actors import Actor
     from platform_core.townships.services import onboard_township
     from tenants.models import Township
 
@@ -397,6 +398,7 @@ def onboard_test_townships() -> None:
                 **spec,
                 admin_email=f"admin@{spec['slug']}.test",
                 admin_password="pw-" + spec["slug"],
+                by=Actor.cli(),
             )
 
 

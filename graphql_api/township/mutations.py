@@ -626,7 +626,7 @@ class CreateApiToken(PlatformMutation):
             info.context.township,
             role,
             label=label,
-            created_by=who.actor,
+            by=who.actor,
             village_code=village_code,
             expires_at=expires_at,
         )
@@ -643,11 +643,11 @@ class RevokeApiToken(PlatformMutation):
     def perform(cls, info, prefix):
         from platform_core.accounts.services import revoke_token
 
-        require(info, (Role.TOWNSHIP_ADMIN,))
+        who = require(info, (Role.TOWNSHIP_ADMIN,))
         record = ApiToken.objects.filter(township=info.context.township, prefix=prefix).first()
         if record is None:
             raise InputError("prefix", NOT_FOUND, _("No token %(prefix)s.") % {"prefix": prefix})
-        return {"api_token": revoke_token(record)}
+        return {"api_token": revoke_token(record, by=who.actor)}
 
 
 class TownshipCoreMutation(graphene.ObjectType):

@@ -18,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Membership, Role
 from platform_core.actors import Actor
+from platform_core.errors import NotAllowed
 
 #: Roles that work in a township's admin pages (and register a plugin's records).
 ADMIN_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE, Role.COUNCIL_MEMBER)
@@ -160,6 +162,23 @@ def actor_access(actor: Actor, township) -> Access:
     if actor.roles is not None:
         found = narrowed(found, actor.roles, actor.village_code)
     return found
+
+
+def require_county_administrator(actor: Actor, township, *, what: str) -> None:
+    """Refuse a person who does not act for ``township``'s county (NotAllowed).
+
+    A county administrator of its county, a county-wide one or a superuser passes
+    (through an API token, only a county token); a county administrator of another
+    county, or anyone else, is refused. An actor without a user is the operator of
+    a command and is not checked.
+    """
+    if actor.user is None:
+        return
+    if not actor_access(actor, township).everywhere:
+        raise NotAllowed(
+            _("%(who)s may not %(what)s in %(where)s")
+            % {"who": actor.label, "what": what, "where": township.name}
+        )
 
 
 def county_roles(township) -> Q:

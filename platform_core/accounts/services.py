@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from platform_core.accounts.access import access_in, actor_access
 from platform_core.accounts.models import ApiToken, Membership, Role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
@@ -98,7 +99,7 @@ def issue_token(
     role: str,
     *,
     label: str,
-    created_by: Actor | str,
+    by: Actor,
     village_code: str = "",
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
@@ -107,16 +108,17 @@ def issue_token(
     The user must hold that role there (for that village, when scoped) through a
     membership: a token is a narrower copy of a membership, never a wider one, and
     being a superuser or a county administrator is no role in a township.
-    ``created_by`` is the person asking (an ``Actor``), who may issue tokens only
-    for themselves, or the label of a shell operator (``manage.py api_token``).
+    ``by`` is who asks: a person issues tokens only for themselves, and a township
+    token only as an administrator of that township; the operator of
+    ``manage.py api_token`` (no user) issues them for anyone.
     """
-    if isinstance(created_by, Actor):
-        if created_by.user is not None and not created_by.same_person(user.pk, ""):
-            raise not_for_others(created_by)
-        created_by = created_by.label
     county = role == Role.COUNTY_ADMIN
     if (township is None) != county:
         raise TokenError(_("a county token has no township; a township token names one"))
+    if by.user is not None:
+        if not by.same_person(user.pk, ""):
+            raise not_for_others(by)
+        _require_administrator(by, township, _("issue API tokens"))
     if not _holds(user, township, role, village_code):
         names = {
             "user": user.get_username(),
@@ -141,10 +143,27 @@ def issue_token(
         label=label.strip(),
         prefix=prefix,
         digest=token_digest(token),
-        created_by_label=created_by,
+        created_by_label=by.label,
         expires_at=expires_at,
     )
     return record, token
+
+
+def _require_administrator(by: Actor, township, what: str) -> None:
+    """A township's tokens and roles are its administrators' business (a county
+    administrator of its county counts), the county's tokens the county
+    administrators' (through a token: only a token of that role)."""
+    if township is None:
+        county = by.roles is None or Role.COUNTY_ADMIN in by.roles
+        allowed = county and access_in(by.user, None).everywhere
+    else:
+        allowed = actor_access(by, township).holds((Role.TOWNSHIP_ADMIN,))
+    if not allowed:
+        where = _("the county") if township is None else township.name
+        raise NotAllowed(
+            _("%(who)s may not %(what)s in %(where)s")
+            % {"who": by.label, "what": what, "where": where}
+        )
 
 
 def not_for_others(by: Actor) -> NotAllowed:
@@ -152,8 +171,14 @@ def not_for_others(by: Actor) -> NotAllowed:
     return NotAllowed(_("%(who)s may issue API tokens only for themselves") % {"who": by.label})
 
 
-def revoke_token(record: ApiToken) -> ApiToken:
-    """Revoke (idempotent); the record stays for the audit trail."""
+def revoke_token(record: ApiToken, *, by: Actor) -> ApiToken:
+    """Revoke (idempotent); the record stays for the audit trail.
+
+    A person revokes a township's tokens as its administrator (a county token, as a
+    county administrator); the operator of a command revokes any.
+    """
+    if by.user is not None:
+        _require_administrator(by, record.township, _("revoke API tokens"))
     if record.revoked_at is None:
         record.revoked_at = timezone.now()
         record.save(update_fields=["revoked_at"])
@@ -287,10 +312,13 @@ def grant_membership(
 ) -> Membership:
     """A township administrator's grant: every code checked against this township.
 
-    Never the county role; the village, household and institution must exist here;
+    ``by`` administers this township (a county administrator of its county counts);
+    never the county role; the village, household and institution must exist here;
     a household code only for the household role, an institution only for the
     alliance member role; a role held already is refused (nothing would change).
     """
+    if by.user is not None:
+        _require_administrator(by, township, _("grant roles"))
     from django_tenants.utils import tenant_context
 
     from platform_core.alliance.models import AllianceMember
@@ -370,9 +398,12 @@ def grant_membership(
 
 
 def revoke_role(membership: Membership, *, by: Actor) -> None:
-    """Take one role away; a township keeps at least one administrator."""
+    """Take one role away (``by``: an administrator of its township); a township keeps
+    at least one administrator."""
     if membership.role == Role.COUNTY_ADMIN or membership.township_id is None:
         raise StaffError(_("A county role is revoked by the county."))
+    if by.user is not None:
+        _require_administrator(by, membership.township, _("revoke roles"))
     _keep_an_administrator(membership.township, [membership.pk])
     user = membership.user
     membership.delete()
@@ -420,7 +451,7 @@ def deactivate_account(user, township, *, by: Actor) -> bool:
     here = Membership.objects.filter(user=user, township=township)
     _keep_an_administrator(township, list(here.values_list("pk", flat=True)))
     for record in ApiToken.objects.filter(user=user, township=township, revoked_at=None):
-        revoke_token(record)
+        revoke_token(record, by=by)
     here.delete()
     if not Membership.objects.filter(user=user, role=Role.TOWNSHIP_ADMIN).exists():
         user.groups.remove(township_admin_group())

@@ -27,15 +27,12 @@ class AllianceError(PlatformError):
     pass
 
 
-def add_member(
-    *, code: str, name: str, kind: str, contact: str = "", by: Actor | None = None
-) -> AllianceMember:
+def add_member(*, code: str, name: str, kind: str, contact: str = "", by: Actor) -> AllianceMember:
     """Add (or update and reactivate) an institution of the alliance.
 
-    Only township administrators do (``by``; None: the operator of a command).
+    Only township administrators do (``by``; an operator, with no user, is not checked).
     """
-    if by is not None:
-        require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("add alliance members"))
+    require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("add alliance members"))
     if kind not in AllianceMember.Kind.values:
         raise AllianceError(
             _("kind %(kind)s: use one of %(choices)s")

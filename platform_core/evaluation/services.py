@@ -46,10 +46,10 @@ class EvaluationError(PlatformError):
 # --- rounds and assignments -------------------------------------------------
 
 
-def open_round(village: Village, period: dt.date, *, by: Actor | None = None) -> EvaluationRound:
+def open_round(village: Village, period: dt.date, *, by: Actor) -> EvaluationRound:
     """The village's round for the month, opened with last month's assignments if new.
 
-    ``by``: administrative staff of the village (None: the operator of a command).
+    ``by``: administrative staff of the village (an operator, with no user, is not checked).
     """
     _require_organiser(by, village)
     period = period.replace(day=1)
@@ -80,7 +80,7 @@ def assign_linked_households(
     party_member,
     households: Iterable[Household],
     *,
-    by: Actor | None = None,
+    by: Actor,
 ) -> int:
     """A party member rates the households linked to them (党员联户评户); ``by`` as for
     ``open_round``."""
@@ -105,9 +105,7 @@ def assign_linked_households(
     return _replace_assignments(round_, rows, Assignment.Role.PARTY_MEMBER)
 
 
-def assign_area(
-    round_: EvaluationRound, group_leader, grid: Grid, *, by: Actor | None = None
-) -> int:
+def assign_area(round_: EvaluationRound, group_leader, grid: Grid, *, by: Actor) -> int:
     """A group leader rates every household of an area (承包组长联片评户); ``by`` as for
     ``open_round``."""
     _require_organiser(by, round_.village)
@@ -130,10 +128,9 @@ def assign_area(
     return _replace_assignments(round_, rows, Assignment.Role.GROUP_LEADER)
 
 
-def _require_organiser(by: Actor | None, village: Village) -> None:
+def _require_organiser(by: Actor, village: Village) -> None:
     """Rounds and their assignments are organised by the village's administrative staff."""
-    if by is not None:
-        require_role(by, ADMIN_ROLES, village_code=village.code, what=_("organise evaluations"))
+    require_role(by, ADMIN_ROLES, village_code=village.code, what=_("organise evaluations"))
 
 
 def require_evaluator(user, role: str, village: Village, email: str = "") -> None:

@@ -21,10 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.scoring.models import Rule
-from platform_core.scoring.services import save_rule
+from platform_core.scoring.services import require_role, save_rule
 from platform_core.tabular import (
     Column,
     Problems,
@@ -96,12 +97,14 @@ _ZH_CATEGORIES = {
 }
 
 
-def import_rules(path: str | Path) -> RuleImport:
+def import_rules(path: str | Path, *, by: Actor) -> RuleImport:
     """Add or update covenant rules by code; recorded entries keep their points.
 
     For an existing rule, empty optional cells (``title_en``, ``needs_review``)
     keep what the rule has; for a new rule they default to ``title_zh`` and true.
+    ``by`` edits the covenant as ``save_rule`` demands (checked once, before reading).
     """
+    require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("edit covenant rules"))
     table = open_table(path, RULE_COLUMNS)
     problems = Problems(table.file_name)
     rows: list[tuple[int, dict]] = []
@@ -119,7 +122,7 @@ def import_rules(path: str | Path) -> RuleImport:
                 row.setdefault("title_en", row["title_zh"])
                 row.setdefault("needs_review", True)
             try:
-                _rule, was_created = save_rule(**row)
+                _rule, was_created = save_rule(**row, by=by)
             except PlatformError as exc:
                 problems.add(number, None, str(exc))
                 continue

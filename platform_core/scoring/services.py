@@ -102,17 +102,14 @@ class IncompleteRule(LedgerError):
 NEW_RULE_FIELDS = ("title_zh", "title_en", "category", "points")
 
 
-def save_rule(
-    *, code: str, plugin: str = CORE_PLUGIN, by: Actor | None = None, **fields
-) -> tuple[Rule, bool]:
+def save_rule(*, code: str, by: Actor, plugin: str = CORE_PLUGIN, **fields) -> tuple[Rule, bool]:
     """Add the rule ``code`` or update it; returns (rule, created).
 
-    Only township administrators edit the covenant (``by``; None: the operator of a
-    command or a plugin's installation). Recorded entries keep the points they were
+    Only township administrators edit the covenant (``by``; an operator of a command,
+    with no user, is not checked). Recorded entries keep the points they were
     recorded with.
     """
-    if by is not None:
-        require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("edit covenant rules"))
+    require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("edit covenant rules"))
     rule = Rule.objects.filter(code=code).first()
     created = rule is None
     if created:

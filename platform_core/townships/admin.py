@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.accounts.viewer import Viewer
+from platform_core.actors import Actor
 from platform_core.townships import services
 from platform_core.townships.selectors import administered_counties, administered_townships
 from tenants.models import County, PluginActivation, Township
@@ -201,7 +202,7 @@ class TownshipAdmin(CountyModelAdmin):
             slug=obj.slug or None,
             county=obj.county.code,
             admin_email=form.cleaned_data.get("admin_email") or None,
-            by=request.user,
+            by=Actor.of(request.user),
         )
         obj.pk = result.township.pk
         if result.admin_password:
@@ -214,12 +215,12 @@ class TownshipAdmin(CountyModelAdmin):
     @admin.action(description=_("Suspend selected townships"))
     def suspend(self, request, queryset):
         for township in queryset:
-            services.suspend_township(township)
+            services.suspend_township(township, by=Actor.of(request.user))
 
     @admin.action(description=_("Reactivate selected townships"))
     def reactivate(self, request, queryset):
         for township in queryset:
-            services.reactivate_township(township)
+            services.reactivate_township(township, by=Actor.of(request.user))
 
 
 # --- sign-in lockouts (django-axes): read them, delete one to unlock at once -------------

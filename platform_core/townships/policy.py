@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from platform_core.accounts.access import require_county_administrator
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.plugins.manager import registry
@@ -91,8 +92,9 @@ def set_limits(township: Township, limits: Limits, *, by: Actor) -> Township:
 
     A limit the present policy breaks is refused (naming the present value), so a
     township is never left outside its limits; its administrator, or the county in
-    the county admin, changes the policy first.
+    the county admin, changes the policy first. ``by`` acts for the township's county.
     """
+    require_county_administrator(by, township, what=_("set the limits of townships"))
     known = set(registry().plugins)
     unknown = sorted(set(limits.allowed_plugins) - known)
     if unknown:

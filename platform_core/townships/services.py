@@ -20,10 +20,18 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
+from platform_core.accounts.access import require_county_administrator
 from platform_core.accounts.models import Role
 from platform_core.accounts.services import grant_role
+from platform_core.actors import Actor
 from platform_core.plugins.manager import registry
-from platform_core.plugins.services import PluginError, enable_plugins
+from platform_core.plugins.services import (
+    PluginError,
+    configure_plugin,
+    disable_plugin,
+    enable_plugin,
+    enable_plugins,
+)
 from platform_core.townships.statistics import refresh_quietly
 from tenants import cloning
 from tenants.cloning import template_schema
@@ -87,14 +95,14 @@ def onboard_township(
     admin_email: str | None = None,
     admin_password: str | None = None,
     more_admin_emails: list[str] | None = None,
-    by=None,
+    by: Actor,
     schema_method: str = "clone",
 ) -> OnboardingResult:
     """Create a township: schema (cloned from the template), domain, plugins, first admins.
 
     ``county`` is the county's 6-digit code; it defaults to the first six digits of
-    ``code`` and is created if unknown. ``by`` is the county administrator asking
-    (None: a shell operator): one scoped to counties onboards only into them.
+    ``code`` and is created if unknown. ``by`` is who asks: a county administrator
+    scoped to counties onboards only into them (an operator, with no user, anywhere).
     ``more_admin_emails`` are further administrators (new ones get no password:
     they sign in through a sign-in link). ``schema_method="migrate"`` replays every
     migration instead of cloning; it exists so the benchmark can compare the two.
@@ -109,8 +117,8 @@ def onboard_township(
     more_admin_emails = [e.strip().lower() for e in more_admin_emails or () if e.strip()]
     for email in more_admin_emails:
         _check_email(email)
-    if by is not None:
-        check_county_administered(by, county or code[:6])
+    if by.user is not None:
+        check_county_administered(by.user, county or code[:6])
 
     with transaction.atomic():
         county_obj = _county_for(county or code[:6], county_name)
@@ -318,18 +326,52 @@ def migrate_into(schema_name: str) -> None:
 SCHEMA_BUILDERS = {"clone": clone_template_into, "migrate": migrate_into}
 
 
-def set_status(township: Township, status: str) -> Township:
-    """Suspend or reactivate a township; cached lookups are dropped by a signal."""
+def set_status(township: Township, status: str, *, by: Actor) -> Township:
+    """Suspend or reactivate a township (``by``: of its county); cached lookups are
+    dropped by a signal."""
     if status not in Township.Status.values:
         raise ValueError(f"Unknown township status {status!r}.")
+    require_county_administrator(by, township, what=_("suspend or reactivate townships"))
     township.status = status
     township.save(update_fields=["status"])
     return township
 
 
-def suspend_township(township: Township) -> Township:
-    return set_status(township, Township.Status.SUSPENDED)
+def suspend_township(township: Township, *, by: Actor) -> Township:
+    return set_status(township, Township.Status.SUSPENDED, by=by)
 
 
-def reactivate_township(township: Township) -> Township:
-    return set_status(township, Township.Status.ACTIVE)
+def reactivate_township(township: Township, *, by: Actor) -> Township:
+    return set_status(township, Township.Status.ACTIVE, by=by)
+
+
+# --- the county's plugin changes ---------------------------------------------------------
+#
+# ``platform_core.plugins.services`` is the mechanism (operators, onboarding, the
+# township's own changes in ``policy``); these are the county administrator's, who acts
+# only in townships of their county, whatever the township's allow-list says.
+
+
+def _require_county_for_plugins(by: Actor, township: Township) -> None:
+    what = _("enable, configure or disable plugins")
+    require_county_administrator(by, township, what=what)
+
+
+def enable_township_plugin(
+    township: Township, key: str, settings: dict | None = None, *, by: Actor
+) -> None:
+    """The county enables ``key`` (or changes its settings; None keeps the stored ones)."""
+    _require_county_for_plugins(by, township)
+    enable_plugin(township, key, settings)
+
+
+def configure_township_plugin(township: Township, key: str, settings: dict, *, by: Actor) -> None:
+    """The county changes the settings of a plugin the township has enabled."""
+    _require_county_for_plugins(by, township)
+    configure_plugin(township, key, settings)
+
+
+def disable_township_plugin(township: Township, key: str, *, by: Actor) -> None:
+    """The county disables ``key``; its data and rules are kept."""
+    _require_county_for_plugins(by, township)
+    disable_plugin(township, key)

@@ -15,8 +15,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from platform_core.accounts.access import require_county_administrator
+from platform_core.actors import Actor
 from platform_core.plugins.types import StatisticsColumn
 from tenants.models import Township, TownshipStatistics
 
@@ -28,13 +31,17 @@ def refresh_statistics(township: Township) -> TownshipStatistics:
     with tenant_context(township):
         figures = _township_figures(township)
     with schema_context(get_public_schema_name()):  # callable from any schema
-        row, _ = TownshipStatistics.objects.update_or_create(
+        row, _created = TownshipStatistics.objects.update_or_create(
             township=township, defaults={**figures, "refreshed_at": timezone.now()}
         )
     return row
 
 
-def refresh_many(townships: Iterable[Township]) -> list[TownshipStatistics]:
+def refresh_many(townships: Iterable[Township], *, by: Actor) -> list[TownshipStatistics]:
+    """Refresh on demand: ``by`` acts for the county of every township (checked first)."""
+    townships = list(townships)
+    for township in townships:
+        require_county_administrator(by, township, what=_("refresh statistics"))
     return [refresh_statistics(township) for township in townships]
 
 

@@ -161,7 +161,7 @@ def _onboard(request, form):
             plugins=data["plugins"] or None,
             admin_email=emails[0] if emails else None,
             more_admin_emails=emails[1:],
-            by=request.user,
+            by=Actor.of(request.user),
         )
     except tenants.OnboardingError as error:
         raise _refusal(error) from None

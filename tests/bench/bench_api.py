@@ -141,7 +141,9 @@ def build_township():
     from platform_core.townships.services import onboard_township
     from tenants.models import Township
 
-    onboard_township(code=CODE, name="接口基准镇", admin_email=ADMIN[0], admin_password=ADMIN[1])
+    onboard_township(
+        code=CODE, name="接口基准镇", admin_email=ADMIN[0], admin_password=ADMIN[1], by=Actor.cli()
+    )
     township = Township.objects.get(code=CODE)
     last = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     months = [last]
@@ -170,7 +172,7 @@ def build_township():
     with schema_context("public"):
         user = get_user_model().objects.get(username=ADMIN[0])
         _, token = issue_token(
-            user, township, Role.TOWNSHIP_ADMIN, label="API benchmark", created_by="bench"
+            user, township, Role.TOWNSHIP_ADMIN, label="API benchmark", by=Actor.cli()
         )
     return township, codes, rows, token
 

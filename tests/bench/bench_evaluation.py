@@ -120,7 +120,7 @@ def main() -> None:
     from platform_core.townships.services import onboard_township
     from tenants.models import Township
 
-    onboard_township(code="990300001", name="基准镇")
+    onboard_township(code="990300001", name="基准镇", by=Actor.cli())
     township = Township.objects.get(code="990300001")
     period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     with tenant_context(township), tempfile.TemporaryDirectory() as folder:

@@ -99,6 +99,7 @@ def new_leaf_migration() -> Iterator[str]:
 
 
 def onboard_all() -> list[str]:
+    from platform_core.actors import Actor
     from platform_core.townships.services import onboard_township
 
     started = time.perf_counter()
@@ -111,6 +112,7 @@ def onboard_all() -> list[str]:
             schema_method="clone",
             admin_email=f"admin{code}@bench.test",
             admin_password="bench-password",
+            by=Actor.cli(),
         )
         schemas.append(f"t_{code}")
     print(f"  onboarded {COUNT} townships in {time.perf_counter() - started:.1f} s", flush=True)

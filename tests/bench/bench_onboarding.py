@@ -20,6 +20,7 @@ COUNT = int(os.environ.get("BENCH_TOWNSHIPS", "50"))
 
 
 def onboard_many(method: str, first_code: int) -> float:
+    from platform_core.actors import Actor
     from platform_core.townships.services import onboard_township
 
     started = time.perf_counter()
@@ -31,6 +32,7 @@ def onboard_many(method: str, first_code: int) -> float:
             schema_method=method,
             admin_email=f"admin{code}@bench.test",
             admin_password="bench-password",
+            by=Actor.cli(),
         )
         if (i + 1) % 10 == 0 or i + 1 == COUNT:
             print(f"  {method}: {i + 1}/{COUNT} townships", flush=True)

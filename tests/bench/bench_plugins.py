@@ -78,7 +78,7 @@ def main() -> None:
     from platform_core.townships.services import onboard_township
     from tenants.models import Township
 
-    onboard_township(code="990300003", name="插件基准镇", plugins=[])
+    onboard_township(code="990300003", name="插件基准镇", plugins=[], by=Actor.cli())
     township = Township.objects.get(code="990300003")
     period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     builtin = sorted(

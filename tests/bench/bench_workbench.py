@@ -109,11 +109,12 @@ def council(township):
 
     from platform_core.accounts.models import Role
     from platform_core.accounts.services import grant_role, issue_token
+    from platform_core.actors import Actor
 
     with schema_context("public"):
         user = get_user_model().objects.create_user(username=COUNCIL, email=COUNCIL)
         grant_role(user, township, Role.COUNCIL_MEMBER)
-        _, token = issue_token(user, township, Role.COUNCIL_MEMBER, label="bench", created_by="b")
+        _, token = issue_token(user, township, Role.COUNCIL_MEMBER, label="bench", by=Actor.cli())
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client, token

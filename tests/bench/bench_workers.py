@@ -223,6 +223,7 @@ def main() -> None:
     from django.utils import timezone
 
     from platform_core import tasks
+    from platform_core.actors import Actor
     from platform_core.townships.services import onboard_township
     from tenants.models import Township
 
@@ -236,7 +237,7 @@ def main() -> None:
     )
     codes = [str(FIRST_CODE + i) for i in range(TOWNSHIPS)]
     for code in codes:
-        onboard_township(code=code, name=f"基准镇{code}")
+        onboard_township(code=code, name=f"基准镇{code}", by=Actor.cli())
     townships = list(Township.objects.filter(code__in=codes).order_by("code"))
     households = seed(townships, period, folder)
 

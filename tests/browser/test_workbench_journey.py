@@ -20,6 +20,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from platform_core.actors import Actor
 from tests import factories as f
 from tests.browser.conftest import shot, sign_in
 from tests.committed import committed
@@ -49,7 +50,7 @@ def _fill(township) -> None:
 
     f.village("V01", "太湖村", size=4)
     f.village("V02", "白雀村", size=2)
-    add_member(code="B1", name="农商银行旅程支行", kind="bank")
+    add_member(code="B1", name="农商银行旅程支行", kind="bank", by=Actor.cli())
     users = get_user_model().objects
 
     def person(name: str, role: str | None, village: str = "", **scope):
@@ -65,9 +66,9 @@ def _fill(township) -> None:
     person("bank", "alliance_member", alliance_member_code="B1")
     person("newparty", None)
     party = person("party", "party_member", "V01")
-    round_ = open_round(f.household("V01-0001").village, MONTH)
+    round_ = open_round(f.household("V01-0001").village, MONTH, by=Actor.cli())
     codes = ("V01-0002", "V01-0003", "V01-0004")
-    assign_linked_households(round_, party, [f.household(c) for c in codes])
+    assign_linked_households(round_, party, [f.household(c) for c in codes], by=Actor.cli())
 
 
 @pytest.fixture(scope="module")

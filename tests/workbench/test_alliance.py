@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django_tenants.utils import tenant_context
 
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
 from platform_core.alliance.services import add_member
 from platform_core.codes.services import scan_path
@@ -29,8 +30,8 @@ def alliance(world):
     """A bank with its clerk; V01-0001 is red (90), V01-0002 green (110); restrictions on."""
     enable_plugin(world, "restrictions")
     with tenant_context(world):
-        add_member(code="B1", name="农商银行", kind="bank")
-        add_member(code="B2", name="邮储银行", kind="bank")
+        add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
+        add_member(code="B2", name="邮储银行", kind="bank", by=Actor.cli())
         f.approved("V01-0001", "P7-04", dt.date.today())
         f.approved("V01-0002", "VO-03", dt.date.today())
         clerk = f.person("clerk", "alliance_member", alliance_member_code="B1")

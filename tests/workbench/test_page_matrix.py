@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
+from platform_core.actors import Actor
 from platform_core.plugins.services import enable_plugin
 from tests import factories as f
 
@@ -204,7 +205,7 @@ def matrix_world(world, township_b):
             note="cleared the canal",
             by=people["hh"],
         )
-        bank = add_member(code="B1", name="农商银行", kind="bank")
+        bank = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
         f.approved("V01-0002", "VO-03", today, by=recorder)
         product = add_product(
             bank,

@@ -13,6 +13,7 @@ from django.urls import clear_url_caches, path
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
 from platform_core.alliance.services import add_member
 from platform_core.plugins import manager
@@ -185,7 +186,7 @@ def banks(world):
     with tenant_context(world):
         f.approved("V01-0002", "VO-03", dt.date.today())  # 110: green
         admin = f.person("admin", "township_admin")
-        b1, b2 = (add_member(code=c, name=c, kind="bank") for c in ("B1", "B2"))
+        b1, b2 = (add_member(code=c, name=c, kind="bank", by=Actor.cli()) for c in ("B1", "B2"))
         product = add_product(
             b1, name="鸿信贷", limit_green=200000, limit_blue=50000, annual_rate="4.35", by=admin
         )
@@ -299,8 +300,8 @@ def cards(world):
     with tenant_context(world):
         f.approved("V01-0002", "VO-03", dt.date.today())  # green
         admin = f.person("admin", "township_admin")
-        b1 = add_member(code="B1", name="农商银行", kind="bank")
-        add_member(code="S2", name="超市", kind="shop")
+        b1 = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
+        add_member(code="S2", name="超市", kind="shop", by=Actor.cli())
         register_benefit(b1, kind="discount", description="利率优惠0.5%", by=admin)
         card = issue_card(f.household("V01-0002"), by=admin)
         clerk = f.person("clerk-b1", "alliance_member", alliance_member_code="B1")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django_tenants.utils import tenant_context
 
+from platform_core.actors import Actor
 from platform_core.evaluation.models import Assignment, EvaluationRound
 from platform_core.evaluation.services import assign_linked_households, open_round
 from platform_core.households.models import Village
@@ -30,12 +31,15 @@ def people(world):
         party = f.person("party", "party_member", "V01")
         other = f.person("party2", "party_member", "V02")
         month = dt.date.today().replace(day=1)
-        v01 = open_round(Village.objects.get(code="V01"), month)
-        v02 = open_round(Village.objects.get(code="V02"), month)
+        v01 = open_round(Village.objects.get(code="V01"), month, by=Actor.cli())
+        v02 = open_round(Village.objects.get(code="V02"), month, by=Actor.cli())
         assign_linked_households(
-            v01, party.user, [f.household(c) for c in ("V01-0001", "V01-0002", "V01-0003")]
+            v01,
+            party.user,
+            [f.household(c) for c in ("V01-0001", "V01-0002", "V01-0003")],
+            by=Actor.cli(),
         )
-        assign_linked_households(v02, other.user, [f.household("V02-0001")])
+        assign_linked_households(v02, other.user, [f.household("V02-0001")], by=Actor.cli())
         return {
             "party": party,
             "other": other,

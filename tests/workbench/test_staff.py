@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from platform_core.accounts.models import Membership
 from platform_core.accounts.services import grant_role
+from platform_core.actors import Actor
 from platform_core.alliance.services import add_member
 from tests import factories as f
 from tests.workbench.conftest import work
@@ -133,7 +134,7 @@ def test_bad_input_is_refused_at_its_field(world, admin, signed_in, data, field,
 
 def test_a_household_and_an_alliance_clerk_are_granted_with_their_codes(world, admin, signed_in):
     with tenant_context(world):
-        add_member(code="BANK1", name="农商银行", kind="bank")
+        add_member(code="BANK1", name="农商银行", kind="bank", by=Actor.cli())
     client = signed_in(admin)
     assert grant(client, world, email="h@test.local", role="household", household_code="V01-0002")
     grant(client, world, email="c@test.local", role="alliance_member", alliance_member_code="BANK1")

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 township,
                 role,
                 label=options["label"],
-                created_by=Actor.cli().label,
+                by=Actor.cli(),
                 village_code=options["village"],
             )
         except PlatformError as exc:
@@ -85,5 +85,5 @@ class Command(BaseCommand):
         record = ApiToken.objects.filter(prefix=prefix).first()
         if record is None:
             raise CommandError(f"no token with prefix {prefix!r} (see --list)")
-        revoke_token(record)
+        revoke_token(record, by=Actor.cli())
         self.stdout.write(f"token {prefix} revoked")

@@ -15,4 +15,4 @@ class Command(TownshipCommand):
         parser.add_argument("file")
 
     def handle_township(self, township, **options):
-        self.done(import_rules(options["file"]).summary())
+        self.done(import_rules(options["file"], by=self.operator(options)).summary())

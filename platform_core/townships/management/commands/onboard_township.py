@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from platform_core.actors import Actor
 from platform_core.townships.services import OnboardingError, onboard_township
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 plugins=plugins,
                 admin_email=opts["admin_email"],
                 admin_password=opts["admin_password"],
+                by=Actor.cli(),
             )
         except OnboardingError as exc:
             raise CommandError(str(exc)) from exc
