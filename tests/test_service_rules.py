@@ -293,3 +293,38 @@ def _county_admin(email: str, county):
     user = get_user_model().objects.create_user(username=email, email=email)
     grant_role(user, None, Role.COUNTY_ADMIN, county=county)
     return user
+
+
+# --- the township's own policy and plugins: its administrators only ----------------------
+
+
+def test_only_the_townships_administrators_change_its_policy_and_plugins(
+    jia, township_b, in_township
+):
+    from platform_core.townships.policy import (
+        Policy,
+        disable_allowed_plugin,
+        enable_allowed_plugin,
+        set_policy,
+    )
+
+    chosen = Policy(100, 70, "calendar_year", 15, False)
+    with in_township(township_b):
+        elsewhere = f.person(role=Role.TOWNSHIP_ADMIN)
+    with in_township(jia):
+        committee = f.person(role=Role.VILLAGE_COMMITTEE)
+        admin = f.person(role=Role.TOWNSHIP_ADMIN)
+        as_grid = Actor.through_token(admin.user, "0a1b2c3d", Role.GRID_WORKER)
+        for who in (committee, elsewhere, as_grid):
+            with pytest.raises(NotAllowed, match="change the township's policy"):
+                set_policy(jia, chosen, by=who)
+            with pytest.raises(NotAllowed, match="change the township's plugins"):
+                enable_allowed_plugin(jia, "garbage_sorting", by=who)
+        assert Township.objects.get(pk=jia.pk).red_below != 70
+        assert not PluginActivation.objects.filter(
+            township=jia, plugin="garbage_sorting", enabled=True
+        ).exists()
+        set_policy(jia, chosen, by=admin)
+        enable_allowed_plugin(jia, "garbage_sorting", by=admin)
+        disable_allowed_plugin(jia, "garbage_sorting", by=admin)
+    assert Township.objects.get(pk=jia.pk).red_below == 70

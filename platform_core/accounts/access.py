@@ -164,6 +164,31 @@ def actor_access(actor: Actor, township) -> Access:
     return found
 
 
+def require_held(
+    actor: Actor,
+    township,
+    roles: Iterable[str],
+    *,
+    what: str,
+    village_code: str | None = None,
+    institution: str | None = None,
+) -> None:
+    """Refuse (NotAllowed) a person without one of ``roles`` in ``township`` (and village).
+
+    The check every service makes, by the one rule: through an API token only the
+    token's role (and village) counts. An actor without a user is the operator of a
+    command (shell access to the platform) and is not checked.
+    """
+    if actor.user is None:
+        return
+    if not actor_access(actor, township).holds(roles, village_code, institution):
+        where = getattr(township, "name", None) or _("this township")
+        raise NotAllowed(
+            _("%(who)s may not %(what)s in %(where)s")
+            % {"who": actor.label, "what": what, "where": where}
+        )
+
+
 def require_county_administrator(actor: Actor, township, *, what: str) -> None:
     """Refuse a person who does not act for ``township``'s county (NotAllowed).
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from platform_core.accounts.access import REVIEWER_ROLES, STAFF_ROLES, actor_access
+from platform_core.accounts.access import REVIEWER_ROLES, STAFF_ROLES, actor_access, require_held
 from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
@@ -81,14 +81,14 @@ def require_role(
     their own institution. An actor without a user is the operator of a management
     command (shell access to the platform) and is not checked.
     """
-    if actor.user is None:
-        return
-    if not actor_access(actor, connection.tenant).holds(roles, village_code, institution):
-        where = getattr(connection.tenant, "name", None) or _("this township")
-        raise NotAllowed(
-            _("%(who)s may not %(what)s in %(where)s")
-            % {"who": actor.label, "what": what, "where": where}
-        )
+    require_held(
+        actor,
+        connection.tenant,
+        roles,
+        what=what,
+        village_code=village_code,
+        institution=institution,
+    )
 
 
 # --- covenant rules ---------------------------------------------------------

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from platform_core.accounts.access import require_county_administrator
+from platform_core.accounts.access import require_county_administrator, require_held
+from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.plugins.manager import registry
@@ -204,12 +205,17 @@ def describe(low: int | None, high: int | None) -> str:
     return _("any value")
 
 
+TOWNSHIP_ADMINS = (Role.TOWNSHIP_ADMIN,)
+
+
 # --- the township's policy ---------------------------------------------------------------
 
 
 def set_policy(township: Township, policy: Policy, *, by: Actor) -> Township:
     """Change the township's thresholds, score window, objection days and red on boards,
-    within the county's limits (checked against the stored limits, under a row lock)."""
+    within the county's limits (checked against the stored limits, under a row lock);
+    only its township administrators may."""
+    require_held(by, township, TOWNSHIP_ADMINS, what=_("change the township's policy"))
     if policy.score_window not in ScoreWindow.values:
         raise PolicyError(_("Choose a score window."), field="score_window")
     days_low, days_high = OBJECTION_DAYS_RANGE
@@ -249,7 +255,9 @@ def may_enable(township: Township) -> list[str]:
     return [key for key in installed if not allowed or key in allowed]
 
 
-def _check_allowed(township: Township, key: str) -> None:
+def _check_allowed(township: Township, key: str, by: Actor) -> None:
+    """Only the township's administrators, and only plugins the county allows."""
+    require_held(by, township, TOWNSHIP_ADMINS, what=_("change the township's plugins"))
     if key not in may_enable(township):
         raise PolicyError(
             _("The county does not let %(township)s change plugin %(plugin)s.")
@@ -264,7 +272,7 @@ def enable_allowed_plugin(
     """Enable a plugin the county allows; ``settings=None`` brings back the stored ones."""
     from platform_core.plugins.services import enable_plugin
 
-    _check_allowed(township, key)
+    _check_allowed(township, key, by)
     enable_plugin(_fresh(township), key, settings)
 
 
@@ -272,7 +280,7 @@ def configure_allowed_plugin(township: Township, key: str, settings: dict, *, by
     """Change the settings of an enabled plugin the county allows."""
     from platform_core.plugins.services import configure_plugin
 
-    _check_allowed(township, key)
+    _check_allowed(township, key, by)
     configure_plugin(_fresh(township), key, settings)
 
 
@@ -280,7 +288,7 @@ def disable_allowed_plugin(township: Township, key: str, *, by: Actor) -> None:
     """Disable a plugin the county allows; its data and rules are kept."""
     from platform_core.plugins.services import disable_plugin
 
-    _check_allowed(township, key)
+    _check_allowed(township, key, by)
     disable_plugin(_fresh(township), key)
 
 
