@@ -100,6 +100,25 @@ def _takes_village_codes(reg) -> set[str]:
     return {impl.plugin_name for impl in impls if "village_codes" in impl.argnames}
 
 
+def well_formed(plugin_key: str, declared, kind: type, what: str) -> list:
+    """The items of ``kind`` a plugin declared that pass their own ``problems()`` check,
+    each key once; the others are logged and left out, so one plugin's slip costs only
+    that item (feed sources, statistics columns)."""
+    kept, seen = [], set()
+    for item in declared:
+        problems = (
+            item.problems() if isinstance(item, kind) else [f"{item!r} is not a {kind.__name__}"]
+        )
+        if not problems and item.key in seen:
+            problems = [f"{what} key {item.key} is declared twice"]
+        if problems:
+            logger.warning("plugin %s: %s left out: %s", plugin_key, what, "; ".join(problems))
+            continue
+        seen.add(item.key)
+        kept.append(item)
+    return kept
+
+
 def feed_sources(township=None) -> list[tuple[str, FeedSource]]:
     """(plugin key, feed source) of the township's enabled plugins (default: the one served).
 
@@ -121,20 +140,7 @@ def feed_sources(township=None) -> list[tuple[str, FeedSource]]:
         if answer is not None and not isinstance(answer, list | tuple):
             logger.warning("plugin %s: %s returned %r, not a list", key, hook, answer)
             continue
-        seen: set[str] = set()
-        for source in answer or []:
-            problems = (
-                source.problems()
-                if isinstance(source, FeedSource)
-                else [f"{source!r} is not a FeedSource"]
-            )
-            if not problems and source.key in seen:
-                problems = [f"feed key {source.key} is used twice"]
-            if problems:
-                logger.warning("plugin %s: feed left out: %s", key, "; ".join(problems))
-                continue
-            seen.add(source.key)
-            found.append((key, source))
+        found += [(key, source) for source in well_formed(key, answer or [], FeedSource, "feed")]
     return found
 
 

@@ -103,6 +103,7 @@ def statistics_columns() -> list[tuple[str, StatisticsColumn]]:
     malformed column or a key declared twice is logged and left out.
     """
     from platform_core.plugins.manager import registry
+    from platform_core.plugins.selectors import well_formed
 
     hook = "township_statistics_columns"
     reg = registry()
@@ -115,20 +116,9 @@ def statistics_columns() -> list[tuple[str, StatisticsColumn]]:
         except Exception:
             logger.exception("plugin %s failed in %s", key, hook)
             continue
-        seen: set[str] = set()
-        for column in [c for answer in answers if answer for c in answer]:
-            problems = (
-                column.problems()
-                if isinstance(column, StatisticsColumn)
-                else [f"{column!r} is not a StatisticsColumn"]
-            )
-            if not problems and column.key in seen:
-                problems = [f"column key {column.key} is declared twice"]
-            if problems:
-                logger.warning("plugin %s: column left out: %s", key, "; ".join(problems))
-                continue
-            seen.add(column.key)
-            found.append((key, column))
+        declared = [column for answer in answers if answer for column in answer]
+        kept = well_formed(key, declared, StatisticsColumn, "column")
+        found += [(key, column) for column in kept]
     return found
 
 
