@@ -194,32 +194,20 @@ def _attempt(plugin_key: str, name: str, call) -> tuple[FeedOutcome | None, str]
 
 
 def _recorded_attempt(plugin_key, source, by, started, outcome, error, file_name, digest):
+    """The run of one attempt: failed with the clerk's message, or done with its counts."""
     if outcome is None:
         log.warning("feed %s/%s refused %s: %s", plugin_key, source.key, file_name, error)
-        return _record(
-            plugin_key,
-            source,
-            by,
-            started,
-            file_name=file_name,
-            sha256=digest,
-            status=FeedRun.Status.FAILED,
-            error=error,
-        )
-    return _record(
-        plugin_key,
-        source,
-        by,
-        started,
-        file_name=file_name,
-        sha256=digest,
-        status=FeedRun.Status.DONE,
-        created=max(int(outcome.created), 0),
-        unchanged=max(int(outcome.unchanged), 0),
-        summary=str(outcome.summary)
-        or _("%(created)s new, %(unchanged)s already there.")
-        % {"created": outcome.created, "unchanged": outcome.unchanged},
-    )
+        fields = {"status": FeedRun.Status.FAILED, "error": error}
+    else:
+        fields = {
+            "status": FeedRun.Status.DONE,
+            "created": max(int(outcome.created), 0),
+            "unchanged": max(int(outcome.unchanged), 0),
+            "summary": str(outcome.summary)
+            or _("%(created)s new, %(unchanged)s already there.")
+            % {"created": outcome.created, "unchanged": outcome.unchanged},
+        }
+    return _record(plugin_key, source, by, started, file_name=file_name, sha256=digest, **fields)
 
 
 def _record(plugin_key: str, source: FeedSource, by: Actor, started, **fields) -> FeedRun:
