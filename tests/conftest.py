@@ -59,6 +59,33 @@ def in_township():
     return tenant_context
 
 
+@pytest.fixture
+def sent(monkeypatch):
+    """Tasks the dispatcher sends: (schema active when sent, task name, args), recorded
+    instead of sent; the dispatcher's clock stands at 2026-05-12 03:00 (Shanghai) unless
+    the test sets ``tasks.local_now`` itself."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from platform_core import tasks
+
+    calls = []
+    for task in (
+        tasks.evaluate_township_month,
+        tasks.publish_township_boards,
+        tasks.run_plugin_task,
+        tasks.run_township_feed,
+    ):
+
+        def record(args=None, kwargs=None, _name=task.name, **options):
+            calls.append((connection.schema_name, _name, tuple(args or ())))
+
+        monkeypatch.setattr(task, "apply_async", record)
+    three_am = dt.datetime(2026, 5, 12, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(tasks, "local_now", lambda: three_am)
+    return calls
+
+
 def pytest_collection_modifyitems(items):
     """Browser tests run after the others (Playwright's event loop lives in this thread
     while they run)."""

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from platform_core import scheduling, tasks
 from platform_core.feeds import services
@@ -309,23 +308,6 @@ class SimpleTownship:
     evaluation_day = 1
     status = "active"
     code = "330502901"
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    calls = []
-    for task in (
-        tasks.evaluate_township_month,
-        tasks.publish_township_boards,
-        tasks.run_plugin_task,
-        tasks.run_township_feed,
-    ):
-
-        def record(args=None, kwargs=None, _name=task.name, **options):
-            calls.append((connection.schema_name, _name, tuple(args or ())))
-
-        monkeypatch.setattr(task, "apply_async", record)
-    return calls
 
 
 def test_the_dispatcher_sends_a_townships_feeds_only_where_enabled(

@@ -117,25 +117,6 @@ def test_plugin_tasks_run_in_the_slot_their_crontab_matches_when_enabled():
 # --- the dispatcher ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """Tasks sent by the dispatcher: (schema active when sent, task name, args)."""
-    calls = []
-    for task in (
-        tasks.evaluate_township_month,
-        tasks.publish_township_boards,
-        tasks.run_plugin_task,
-        tasks.run_township_feed,
-    ):
-
-        def record(args=None, kwargs=None, _name=task.name, **options):
-            calls.append((connection.schema_name, _name, tuple(args or ())))
-
-        monkeypatch.setattr(task, "apply_async", record)
-    monkeypatch.setattr(tasks, "local_now", lambda: at(2026, 5, 12, 3, 0))
-    return calls
-
-
 @pytest.mark.django_db
 def test_dispatch_sends_each_active_township_its_work_in_its_schema(sent, township_a, township_b):
     township_b.evaluation_day = 20
