@@ -101,6 +101,28 @@ class Township(TenantMixin):
     publish_red_on_board = models.BooleanField(
         _("show households to improve on boards"), default=False
     )
+    # Due process (docs/scoring.md, "Due process"). Working days follow the Chinese
+    # holiday calendar (platform_core.scoring.workdays); 0 switches a period off.
+    response_days = models.PositiveSmallIntegerField(
+        _("response window before a deduction counts (working days)"),
+        default=5,
+        validators=[MaxValueValidator(60)],
+    )
+    posting_days = models.PositiveSmallIntegerField(
+        _("public posting before a month is finalised (working days)"),
+        default=5,
+        validators=[MaxValueValidator(60)],
+    )
+    objection_answer_days = models.PositiveSmallIntegerField(
+        _("objections answered within (working days)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    red_publication_months = models.PositiveSmallIntegerField(
+        _("households to improve shown on boards for at most (months)"),
+        default=12,
+        validators=[MinValueValidator(3), MaxValueValidator(36)],
+    )
     # Limits the county sets (platform_core.townships.policy): the township chooses its
     # policy and its plugins within them. Empty / None: no limit.
     allowed_plugins = models.JSONField(

@@ -492,10 +492,13 @@ def test_database_keeps_ledger_references_whole(township_a, in_township):
                 connection.cursor() as cursor,
             ):
                 cursor.execute(statement, params)
-        # A household or rule nobody's ledger mentions can still go.
+        # A household or rule nobody's ledger (nor an adopted covenant) mentions can still go.
+        spare = Rule.objects.create(
+            code="SPARE", title_zh="备用", title_en="Spare", category="other", points=1
+        )
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM households_household WHERE code = 'V01-0003'")
-            cursor.execute("DELETE FROM scoring_rule WHERE code = 'CR-03'")
+            cursor.execute("DELETE FROM scoring_rule WHERE id = %s", [spare.pk])
 
 
 def test_a_proposed_entry_is_never_turned_reversed(township_a, in_township):

@@ -66,7 +66,11 @@ INDEX_SQL = (
 def scores_query(
     period: dt.date, policy: ScoringPolicy, village_ids: list[int] | None = None
 ) -> tuple[str, dict]:
-    """SQL yielding (household_id, village_id, score, deductions) as of the month's end."""
+    """SQL yielding (household_id, village_id, score, deductions) as of the month's end.
+
+    The same arithmetic as ``scoring.selectors.score_card``: entries count with their
+    effect after caps, from ``counts_from`` (the end of the response window) on.
+    """
     as_of = month_end(period)
     start = policy.window_start(as_of)
     record_start = scoring.rolling_start(as_of)
@@ -99,13 +103,15 @@ def scores_query(
         FROM households_household h
         LEFT JOIN (
             SELECT e.household_id,
-                   SUM(e.points) FILTER (WHERE e.occurred_on >= %(start)s) AS points,
+                   SUM(COALESCE(e.effect, e.points))
+                       FILTER (WHERE e.occurred_on >= %(start)s) AS points,
                    COUNT(*) FILTER (
-                       WHERE e.points < 0 AND e.status = 'approved' AND e.kind = 'normal'
-                         AND e.occurred_on >= %(record_start)s
+                       WHERE COALESCE(e.effect, e.points) < 0 AND e.status = 'approved'
+                         AND e.kind = 'normal' AND e.occurred_on >= %(record_start)s
                    ) AS deductions
             FROM scoring_scoreevent e
-            WHERE e.status IN ('approved', 'reversed') AND e.occurred_on <= %(as_of)s {lower_sql}
+            WHERE e.status IN ('approved', 'reversed', 'repaired') AND e.occurred_on <= %(as_of)s
+              AND (e.counts_from IS NULL OR e.counts_from <= %(as_of)s) {lower_sql}
             GROUP BY e.household_id
         ) t ON t.household_id = h.id
         {village_sql}

@@ -96,3 +96,22 @@ DEFAULT_COVENANT: list[tuple[str, str, str, str, int, bool]] = [
         True,
     ),
 ]
+
+# The legal basis of each default deduction (docs/scoring.md, "Due process"): the
+# covenant clause itself, and for the prohibitions the law the clause rests on.
+# Migration ``scoring.0006`` writes it on deduction rules that have none; every
+# deduction rule must name one (platform_core.scoring.services.save_rule).
+COVENANT_CLAUSE = "《村规民约》第{code}条"
+DEFAULT_BASIS: dict[str, str] = {
+    "GS-03": "《村规民约》GS-03条；《中华人民共和国固体废物污染环境防治法》第四十九条",
+    "CR-04": "《村规民约》CR-04条",
+    "P7-01": "《村规民约》P7-01条；《信访工作条例》第二十六条、第四十七条（须有权机关书面认定）",
+    "P7-02": "《村规民约》P7-02条；《信访工作条例》第二十六条（须有权机关书面认定）",
+    "P7-03": "《村规民约》P7-03条；《中华人民共和国治安管理处罚法》第二十五条",
+    "P7-04": "《村规民约》P7-04条；《中华人民共和国治安管理处罚法》第二十三条",
+    "P7-05": "《村规民约》P7-05条；《中华人民共和国城乡规划法》第六十五条",
+    "P7-06": "《村规民约》P7-06条；《中华人民共和国固体废物污染环境防治法》第四十九条",
+    "P7-07": "《村规民约》P7-07条；公安机关的处罚决定书或法院判决书",
+}
+#: Deductions recorded only on a formal finding (an unreasonable petition).
+NEEDS_FINDING = ("P7-01", "P7-02")

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household
+from platform_core.households.models import Household, Village
 
 # Links to users (public schema) carry no database constraint: a township's schema
 # must restore on its own, and users are deactivated, never deleted. Every such
@@ -42,6 +42,34 @@ class Rule(models.Model):
         _("supplied by plugin"), max_length=64, blank=True, default=CORE_PLUGIN
     )
     active = models.BooleanField(_("active"), default=True)
+    # Due process (docs/scoring.md): every deduction names its basis; an immediate rule
+    # counts without the response window, and says why; a rule that needs a formal
+    # finding (unreasonable petitions) is recorded only with one.
+    basis = models.CharField(
+        _("legal basis"),
+        max_length=300,
+        blank=True,
+        help_text=_("Covenant clause, law or document number; required for deductions."),
+    )
+    immediate = models.BooleanField(
+        _("counts at once (no response window)"),
+        default=False,
+        help_text=_("Only with a basis that allows it, written in the legal basis."),
+    )
+    requires_finding = models.BooleanField(
+        _("needs a formal finding"),
+        default=False,
+        help_text=_("Recorded only with the finding's authority, document number and date."),
+    )
+    # A village's own extra line (village variant of the covenant); empty: every village.
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_rules",
+        verbose_name=_("only in village"),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -56,6 +84,158 @@ class Rule(models.Model):
         return f"{self.code} {self.title_zh} ({self.points:+d})"
 
 
+def minutes_path(instance, filename: str) -> str:
+    """Minutes of village meetings are filed per township schema; the stored name is random."""
+    import secrets
+    from pathlib import PurePath
+
+    from django.db import connection
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"minutes/{connection.schema_name}/{secrets.token_hex(16)}{suffix}"
+
+
+class CovenantVersion(models.Model):
+    """An adopted version of the covenant: the township's, or a village's own variant.
+
+    It records the village meeting that adopted it and applies to entries that occur
+    on or after ``effective_from``; it never rescores what happened before. A
+    village variant (村规民约) lists only what it changes or adds in its terms and
+    caps; everything else follows the township version in force.
+    """
+
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="covenant_versions",
+        verbose_name=_("village (empty: the township covenant)"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    effective_from = models.DateField(_("effective from"))
+    # The adoption (村民会议). Empty only for the covenant in force before versions
+    # were recorded (migration scoring.0006 names it so).
+    meeting_date = models.DateField(_("village meeting date"), null=True, blank=True)
+    attendance = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
+    votes_for = models.PositiveIntegerField(_("votes for"), null=True, blank=True)
+    votes_against = models.PositiveIntegerField(_("votes against"), null=True, blank=True)
+    votes_abstaining = models.PositiveIntegerField(_("abstentions"), null=True, blank=True)
+    minutes = models.FileField(_("minutes"), upload_to=minutes_path, max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by (account)"),
+    )
+    recorded_by_label = models.CharField(_("recorded by"), max_length=150)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("covenant version")
+        verbose_name_plural = _("covenant versions")
+        ordering = ["village_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "number"],
+                nulls_distinct=False,
+                name="covenantversion_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "effective_from"],
+                nulls_distinct=False,
+                name="covenantversion_one_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number}, {self.effective_from})"
+
+
+class CovenantTerm(models.Model):
+    """A rule as a covenant version words it: its points, and whether it applies.
+
+    The township version holds a term for every rule of its time; a village variant
+    only for the rules it changes or adds.
+    """
+
+    version = models.ForeignKey(
+        CovenantVersion,
+        on_delete=models.PROTECT,
+        related_name="terms",
+        verbose_name=_("covenant version"),
+    )
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="terms", verbose_name=_("covenant rule")
+    )
+    points = models.IntegerField(_("points"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("covenant term")
+        verbose_name_plural = _("covenant terms")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "rule"], name="covenantterm_unique"),
+            models.CheckConstraint(condition=~Q(points=0), name="covenantterm_points_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.points:+d} in {self.version_id}"
+
+
+class Cap(models.Model):
+    """At most ``limit`` points per household per month or year, from a rule or a category.
+
+    A positive limit caps gains, a negative one caps losses. An entry over the cap
+    is recorded with zero (or reduced) effect and the reason, never dropped.
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("per month")
+        YEAR = "year", _("per year")
+
+    version = models.ForeignKey(
+        CovenantVersion,
+        on_delete=models.PROTECT,
+        related_name="caps",
+        verbose_name=_("covenant version"),
+    )
+    rule = models.ForeignKey(
+        Rule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caps",
+        verbose_name=_("covenant rule"),
+    )
+    category = models.CharField(
+        _("category"), max_length=32, choices=Rule.Category.choices, blank=True
+    )
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    limit = models.IntegerField(_("limit (points)"))
+
+    class Meta:
+        verbose_name = _("cap")
+        verbose_name_plural = _("caps")
+        constraints = [
+            models.CheckConstraint(condition=~Q(limit=0), name="cap_limit_not_zero"),
+            models.CheckConstraint(
+                condition=Q(rule__isnull=False, category="")
+                | Q(rule__isnull=True) & ~Q(category=""),
+                name="cap_of_rule_or_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.rule_id or self.category
+        return f"cap {self.limit:+d} {self.period} on {what}"
+
+
 class EntryStatus(models.TextChoices):
     """Where a ledger entry stands: proposed ones wait for the joint review."""
 
@@ -63,11 +243,13 @@ class EntryStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     REVERSED = "reversed", _("Reversed")
+    REPAIRED = "repaired", _("Repaired")
 
 
-#: Entries that count towards a score: an approved entry, and a reversed one
-#: together with its approved compensating entry (the pair sums to zero).
-COUNTED_STATUSES = (EntryStatus.APPROVED, EntryStatus.REVERSED)
+#: Entries that count towards a score: an approved entry, and a reversed or
+#: repaired one together with its approved compensating or repair entry (the pair
+#: sums to zero from the day the compensation counts).
+COUNTED_STATUSES = (EntryStatus.APPROVED, EntryStatus.REVERSED, EntryStatus.REPAIRED)
 
 
 class ScoreEvent(models.Model):
@@ -76,6 +258,7 @@ class ScoreEvent(models.Model):
     class Kind(models.TextChoices):
         NORMAL = "normal", _("Normal")
         COMPENSATION = "compensation", _("Compensating entry")
+        REPAIR = "repair", _("Credit repair")
 
     # A million-row import must stay fast, so the ledger's references are checked by
     # the database once per statement rather than once per row (migration 0002:
@@ -97,8 +280,27 @@ class ScoreEvent(models.Model):
         db_constraint=False,
         verbose_name=_("rule"),
     )
-    # Copied from the rule when recorded: editing a rule never changes entries.
+    # Copied from the covenant version in force when recorded: editing a rule or
+    # adopting a new version never changes entries.
     points = models.IntegerField(_("points"))
+    covenant_version = models.ForeignKey(
+        CovenantVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("covenant version"),
+    )
+    # What counts after caps; empty: the points in full. Set when the entry is
+    # approved (recorded approved, or in review), with the reason when a cap cut it.
+    effect = models.IntegerField(_("effect after caps"), null=True, blank=True)
+    cap_note = models.CharField(_("cap applied"), max_length=300, blank=True, db_default="")
+    # The first day the entry counts; empty: as soon as it is approved. A deduction
+    # counts after the household's response window (due process), a repair entry
+    # from the council's decision.
+    counts_from = models.DateField(_("counts from"), null=True, blank=True)
     occurred_on = models.DateField(_("occurred on"))
     source = models.CharField(_("source"), max_length=64)
     external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
@@ -186,7 +388,7 @@ class ScoreEvent(models.Model):
                 name="scoreevent_one_compensation_per_entry",
             ),
             models.CheckConstraint(
-                condition=Q(kind="compensation", corrects__isnull=False)
+                condition=Q(kind__in=["compensation", "repair"], corrects__isnull=False)
                 | Q(kind="normal", corrects__isnull=True),
                 name="scoreevent_compensation_names_its_entry",
             ),
@@ -245,6 +447,12 @@ class Objection(models.Model):
         related_name="+",
         verbose_name=_("compensating entry"),
     )
+    # Due process: answered within the township's working days; overdue ones are
+    # escalated to the township administrator once.
+    answer_due = models.DateField(_("answer due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Filed as the household's answer to the notice of a deduction.
+    answers_notice = models.BooleanField(_("answer to a notice"), default=False)
 
     class Meta:
         verbose_name = _("objection")
@@ -440,3 +648,107 @@ class Declaration(models.Model):
 
     def __str__(self) -> str:
         return f"declaration {self.pk} of {self.household_id} ({self.status})"
+
+
+class RepairApplication(models.Model):
+    """A household asks for credit repair (信用修复) of a deduction after corrective action.
+
+    The council decides with a reason. A granted repair keeps the deduction and adds
+    a repair entry that cancels it from the decision on: it stops counting towards
+    the tier, restrictions and boards.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    class Action(models.TextChoices):
+        RECTIFICATION = "rectification", _("Rectification")
+        VOLUNTEERING = "volunteering", _("Volunteering hours")
+        OTHER = "other", _("Other corrective action")
+
+    entry = models.ForeignKey(
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        related_name="repair_applications",
+        verbose_name=_("ledger entry"),
+    )
+    action = models.CharField(_("corrective action"), max_length=20, choices=Action.choices)
+    hours = models.PositiveSmallIntegerField(_("volunteering hours"), null=True, blank=True)
+    evidence = models.TextField(_("evidence"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("applied by (account)"),
+    )
+    applied_by_label = models.CharField(_("applied by"), max_length=150)
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("decided by (account)"),
+    )
+    decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    repair_entry = models.OneToOneField(
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("repair entry"),
+    )
+
+    class Meta:
+        verbose_name = _("credit repair application")
+        verbose_name_plural = _("credit repair applications")
+        ordering = ["-applied_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="pending"),
+                name="repair_one_pending_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"repair of entry {self.entry_id} ({self.status})"
+
+
+class FormalFinding(models.Model):
+    """The formal finding a deduction under a rule that needs one rests on.
+
+    An unreasonable-petition deduction (P7-01/P7-02) is lawful only on a finding by
+    the competent authority, after the petitioner was warned in advance (the seed's
+    先提醒、后扣分).
+    """
+
+    entry = models.OneToOneField(
+        ScoreEvent,
+        on_delete=models.PROTECT,
+        related_name="finding",
+        verbose_name=_("ledger entry"),
+    )
+    authority = models.CharField(_("authority"), max_length=200)
+    document_number = models.CharField(_("document number"), max_length=100)
+    found_on = models.DateField(_("date of the finding"))
+    warned_on = models.DateField(_("petitioner warned on"))
+    warning = models.TextField(_("how the petitioner was warned"))
+
+    class Meta:
+        verbose_name = _("formal finding")
+        verbose_name_plural = _("formal findings")
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.document_number}"

@@ -31,6 +31,10 @@ class ScoringPolicy:
     red_below: int = 100
     window: str = CALENDAR_YEAR
     objection_days: int = 15
+    response_days: int = 5
+    posting_days: int = 5
+    objection_answer_days: int = 20
+    red_publication_months: int = 12
 
     @classmethod
     def of(cls, township) -> ScoringPolicy:
@@ -41,6 +45,10 @@ class ScoringPolicy:
             red_below=township.red_below,
             window=township.score_window,
             objection_days=township.objection_days,
+            response_days=township.response_days,
+            posting_days=township.posting_days,
+            objection_answer_days=township.objection_answer_days,
+            red_publication_months=township.red_publication_months,
         )
 
     def tier(self, score: int) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from platform_core.households.models import Household
@@ -43,11 +44,21 @@ def rules() -> QuerySet[Rule]:
     return Rule.objects.order_by("category", "code")
 
 
+#: The points an entry contributes: its effect after caps, else its points.
+EFFECT = Coalesce("effect", "points")
+
+
+def counting_on(as_of: dt.date) -> Q:
+    """Entries that count on ``as_of``: approved (or paired), dated by then, and past
+    their response window (``counts_from``) by then."""
+    return Q(status__in=COUNTED_STATUSES, occurred_on__lte=as_of) & (
+        Q(counts_from__isnull=True) | Q(counts_from__lte=as_of)
+    )
+
+
 def counted_entries(household: Household, as_of: dt.date, policy: ScoringPolicy) -> QuerySet:
     """The entries that make up the score on ``as_of``."""
-    entries = ScoreEvent.objects.filter(
-        household=household, status__in=COUNTED_STATUSES, occurred_on__lte=as_of
-    )
+    entries = ScoreEvent.objects.filter(counting_on(as_of), household=household)
     start = policy.window_start(as_of)
     return entries.filter(occurred_on__gte=start) if start else entries
 
@@ -61,7 +72,7 @@ def score_card(
     per_rule = (
         counted_entries(household, as_of, policy)
         .values("rule__code", "rule__title_zh", "rule__title_en")
-        .annotate(points=Sum("points"), entries=Count("id"))
+        .annotate(points=Sum(EFFECT), entries=Count("id"))
         .order_by("rule__code")
     )
     lines = [
@@ -89,17 +100,22 @@ def score_card(
 def recent_deductions(household: Household, as_of: dt.date) -> int:
     """Approved deductions in the 12 months ending on ``as_of``.
 
-    Reversed deductions don't count, nor do compensating entries (a correction of a
+    Reversed and repaired deductions don't count, nor do deductions a cap cut to
+    nothing, nor compensating entries (a correction of a
     wrongly approved bonus is not misconduct).
     """
-    return ScoreEvent.objects.filter(
-        household=household,
-        status=EntryStatus.APPROVED,
-        kind=ScoreEvent.Kind.NORMAL,
-        points__lt=0,
-        occurred_on__gte=rolling_start(as_of),
-        occurred_on__lte=as_of,
-    ).count()
+    return (
+        ScoreEvent.objects.filter(
+            counting_on(as_of),
+            household=household,
+            status=EntryStatus.APPROVED,
+            kind=ScoreEvent.Kind.NORMAL,
+            occurred_on__gte=rolling_start(as_of),
+        )
+        .annotate(counted=EFFECT)
+        .filter(counted__lt=0)
+        .count()
+    )
 
 
 def ledger(household: Household) -> QuerySet[ScoreEvent]:
@@ -128,7 +144,7 @@ def earned_points(household_id: int) -> int:
         status=EntryStatus.APPROVED,
         kind=ScoreEvent.Kind.NORMAL,
         points__gt=0,
-    ).aggregate(total=Sum("points"))["total"]
+    ).aggregate(total=Sum(EFFECT))["total"]
     return total or 0
 
 
