@@ -11,9 +11,10 @@ their legal basis, and the ledger guard lets an approved entry turn ``repaired``
 import datetime
 
 import django.db.models.deletion
-import platform_core.scoring.models
 from django.conf import settings
 from django.db import migrations, models
+
+import platform_core.scoring.models
 
 
 def adopt_covenant_in_force(apps, schema_editor):
