@@ -64,3 +64,22 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         day += dt.timedelta(days=1)
         count += is_working_day(day)
     return count
+
+
+def check_calendar_coverage(app_configs=None, **kwargs) -> list:
+    """System check: warn when next year's holidays are unknown (weekdays would be used)."""
+    from django.core.checks import Warning as CheckWarning
+    from django.utils import timezone
+
+    year = timezone.localdate().year + 1
+    if calendar_covers(year):
+        return []
+    return [
+        CheckWarning(
+            f"The installed chinese-calendar knows no holidays for {year}: working days in "
+            f"{year} are counted Monday to Friday.",
+            hint="Upgrade the chinesecalendar package once the State Council's holiday "
+            "notice for that year is published.",
+            id="scoring.W001",
+        )
+    ]
