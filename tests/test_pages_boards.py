@@ -30,6 +30,10 @@ ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
 def boards(township_a, in_township):
     """甲镇, March finalised. V01 太湖村 (俞国明 green, 沈红 red, 张小英 blue) published
     without households to improve; V02 白雀村 (俞国明 green, 沈红 red) published with them."""
+    # Red households are shown for at most red_publication_months of their red run
+    # (tests/test_red_publication.py): the longest keeps 沈红 on V02's board to 2029-02.
+    township_a.red_publication_months = 36
+    township_a.save(update_fields=["red_publication_months"])
     with in_township(township_a):
         f.village()
         f.village("V02", "白雀村", size=2)

@@ -34,6 +34,7 @@ from platform_core.households.selectors import (
     visible_households,
 )
 from platform_core.publication.models import BoardEntry, HonourBoard
+from platform_core.publication.selectors import shown_entries
 from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
 
 #: A household's tier in GraphQL: ``GREEN``, ``BLUE`` or ``RED`` (a household to improve).
@@ -232,6 +233,11 @@ class RuleLineType(graphene.ObjectType):
     title_en = graphene.String(required=True)
     points = graphene.Int(required=True)
     entries = graphene.Int(required=True)
+    basis = graphene.String(
+        required=True,
+        description="The rule's legal basis (covenant clause, law or document number); "
+        "every deduction has one",
+    )
 
 
 class ExplanationType(graphene.ObjectType):
@@ -504,7 +510,7 @@ class BoardType(DjangoObjectType):
         return f"{root.based_on:%Y-%m}"
 
     def resolve_entries(root, info):
-        return root.entries.order_by("kind", "-score", "masked_name")
+        return sorted(shown_entries(root), key=lambda e: (e.kind, -e.score, e.masked_name))
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:

@@ -14,6 +14,8 @@ from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import BoardEntry, HonourBoard
+from platform_core.publication.selectors import red_publishable
+from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import require_role
 
 
@@ -35,8 +37,10 @@ def publish_board(
     """Publish the village's board from the quarter's last finalised month.
 
     Model (green) households are listed with masked names; households to improve
-    (red) only when the township's policy says so. Publishing again is refused: a
-    board, once published, never changes.
+    (red) only when the township's policy says so, and only within their publication
+    period (``selectors.red_publishable``: at most ``red_publication_months`` of a
+    red run, ended early by a repair). Publishing again is refused: a board, once
+    published, never changes (its pages leave out red listings whose period ended).
     """
     township = township or connection.tenant
     require_role(publisher, ADMIN_ROLES, village_code=village.code, what=_("publish honour boards"))
@@ -75,6 +79,10 @@ def publish_board(
     snapshots = HouseholdSnapshot.objects.filter(
         village=village, period=based_on, tier__in=tiers
     ).select_related("household")
+    if include_red:
+        red = dict(snapshots.filter(tier="red").values_list("household_id", "score"))
+        ended = set(red) - red_publishable(based_on, red, policy=ScoringPolicy.of(township))
+        snapshots = snapshots.exclude(household_id__in=ended)
     try:
         with transaction.atomic():
             board = _write_board(
