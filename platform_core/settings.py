@@ -124,6 +124,7 @@ TENANT_APPS = [
     "platform_core.publication",
     "platform_core.alliance",
     "platform_core.feeds",
+    "platform_core.notices",  # notices of deductions (docs/scoring.md, Due process)
     # Plugins with models: every installed package that declares a Django app in the
     # "township_integrity.django_apps" entry-point group (read without importing
     # them), the built-in ones too: the core names no plugin. Their tables exist in
@@ -363,6 +364,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"noreply@{BASE_DOMAIN
 SEND_SIGNIN_EMAIL = bool(EMAIL_HOST) or not PRODUCTION
 # A sign-in link works once, for this long (Django's password-reset token).
 PASSWORD_RESET_TIMEOUT = env_int("SIGNIN_LINK_DAYS", 3) * 24 * 3600
+
+# Notices of deductions (docs/operations.md, "Notices"): SMS through the class named
+# here (send(phone, text) -> reference), e-mail through EMAIL_* above. The built-in
+# file backend writes one JSON line per message under NOTIFY_SMS_DIR; a township's
+# gateway is a class of its own named in NOTIFY_SMS_BACKEND.
+NOTIFY_SMS_BACKEND = os.environ.get(
+    "NOTIFY_SMS_BACKEND", "platform_core.notices.backends.FileBackend"
+).strip()
+NOTIFY_SMS_DIR = Path(os.environ.get("NOTIFY_SMS_DIR", DATA_DIR / "sms")).resolve()
 
 LOGGING = {
     "version": 1,

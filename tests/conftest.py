@@ -21,6 +21,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The two test townships of the public fixtures (``township_integrity.testing``)."""
     with django_db_blocker.unblock():
         onboard_test_townships()
+        # Finalising a month needs its public posting period over (docs/scoring.md,
+        # "Public posting before finalising"); the suite's many finalised months are
+        # not about posting, so the test townships post nothing, as a township policy
+        # may say. Tests of posting set posting_days themselves (tests/test_posting.py).
+        # Likewise a deduction counts at once, without the household's response window
+        # (tests/test_notices.py sets response_days itself).
+        Township.objects.filter(code__in=[TOWNSHIP_A["code"], TOWNSHIP_B["code"]]).update(
+            posting_days=0, response_days=0
+        )
     yield
 
 

@@ -59,6 +59,8 @@ class Household(models.Model):
     members = models.PositiveSmallIntegerField(_("members"), default=1)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Where notices go besides SMS (docs/scoring.md, "Notice before a deduction counts").
+    email = models.EmailField(_("e-mail"), blank=True)
     # HMAC-SHA256 of the head's national ID number, keyed by settings.ID_HASH_KEY.
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

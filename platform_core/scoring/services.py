@@ -25,6 +25,13 @@ from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
+from platform_core.scoring.due_process import (
+    announce,
+    due_process_fields,
+    in_response_window,
+    is_deduction,
+    response_due,
+)
 from platform_core.scoring.models import (
     CORE_PLUGIN,
     EntryStatus,
@@ -200,9 +207,11 @@ def record_entry(
         entry.status = EntryStatus.APPROVED
         entry.reviewed_by_label = "rule needs no review"
         entry.reviewed_at = timezone.now()
+        _due_process_fields(entry, rule)
     try:
         with transaction.atomic():
             entry.save()
+            _announce_approval(entry, recorder)
     except IntegrityError:
         if external_id:  # the same event recorded at the same moment: keep the first
             existing = ScoreEvent.objects.get(source=source, external_id=external_id)
@@ -296,6 +305,7 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
         entry.reviewed_by_label = reviewer.label
         entry.reviewed_at = timezone.now()
         entry.review_note = reason
+        due_process = _due_process_fields(entry, entry.rule) if approve else []
         entry.save(
             update_fields=[
                 "status",
@@ -303,8 +313,25 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
                 "reviewed_by_label",
                 "reviewed_at",
                 "review_note",
+                *due_process,
             ]
         )
+        if approve:
+            _announce_approval(entry, reviewer)
+
+
+def _due_process_fields(entry: ScoreEvent, rule: Rule) -> list[str]:
+    """A deduction being approved today: its ``counts_from`` after the response window
+    (docs/scoring.md, "Notice before a deduction counts"), saved with the approval."""
+    policy = ScoringPolicy.of(connection.tenant)
+    return due_process_fields(entry, rule, policy, notified_on=timezone.localdate())
+
+
+def _announce_approval(entry: ScoreEvent, by: Actor) -> None:
+    """Inside the approving transaction: an approved deduction's notice is recorded (and
+    sent after the commit) by the notices app."""
+    if entry.status == EntryStatus.APPROVED and is_deduction(entry.points, entry.kind):
+        announce([entry.pk], notified_on=timezone.localdate(), by=by)
 
 
 def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> ScoreEvent:
@@ -418,6 +445,8 @@ def file_objection(
                 filed_by=by.user,
                 filed_by_label=by.label,
                 on_behalf=on_behalf,
+                # Before the deduction counts: the household's answer to its notice.
+                answers_notice=in_response_window(entry, today),
             )
     except IntegrityError:  # filed at the same moment by someone else
         raise LedgerError(pending, field="entry") from None
@@ -435,9 +464,11 @@ def _require_own_household(by: Actor, household_code: str, village_code: str) ->
 
 
 def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:
-    """Last day to object: ``objection_days`` after approval (or after the event, if later)."""
+    """Last day to object: ``objection_days`` after approval (or after the event, if later),
+    and never before the deduction's response window ends (an answer to its notice)."""
     approved_on = timezone.localdate(entry.reviewed_at) if entry.reviewed_at else entry.occurred_on
-    return max(approved_on, entry.occurred_on) + dt.timedelta(days=policy.objection_days)
+    deadline = max(approved_on, entry.occurred_on) + dt.timedelta(days=policy.objection_days)
+    return max(deadline, response_due(entry.counts_from) or deadline)
 
 
 def decide_objection(

@@ -1,0 +1,224 @@
+"""Notices of approved deductions (docs/scoring.md, "Notice before a deduction counts").
+
+``record_notices`` runs inside the transaction that approves deductions (the
+scoring app's ``deduction_approved`` signal): one notice per entry and channel
+(SMS to the household's phone, e-mail to its address; without either, a notice
+saying so, for the village to hand over a printed letter with ``record_letter``).
+``deliver`` sends them after the commit: each notice is locked, sent once and
+marked sent (with the gateway's reference) or failed (with why). Nothing is sent for
+a transaction that rolls back.
+
+The household answers on its workbench page (or staff record the answer for it):
+that is ``file_objection``, which files an answer given before the deduction counts
+as an objection answering the notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from platform_core.accounts.access import STAFF_ROLES
+from platform_core.actors import Actor
+from platform_core.errors import PlatformError
+from platform_core.households.models import Household
+from platform_core.notices.backends import sms_backend
+from platform_core.notices.models import Notice
+from platform_core.scoring.due_process import response_due
+from platform_core.scoring.models import EntryStatus, ScoreEvent
+from platform_core.scoring.services import require_role
+
+logger = logging.getLogger(__name__)
+
+NOTICE_LANGUAGE = "zh-hans"  # what households read
+
+
+class NoticeError(PlatformError):
+    """A notice refused (a letter for an entry that needs none, a bad date): says why."""
+
+
+def channels_of(household: Household) -> list[tuple[str, str]]:
+    """Where the household's notices go: (channel, address) for each contact on file."""
+    found = []
+    if household.phone.strip():
+        found.append((Notice.Channel.SMS, household.phone.strip()))
+    if household.email.strip():
+        found.append((Notice.Channel.EMAIL, household.email.strip()))
+    return found or [(Notice.Channel.NONE, "")]
+
+
+def notice_text(entry: ScoreEvent, *, township_name: str, notified_on: dt.date) -> str:
+    """The notice, in the households' language: rule, points, date, basis, how and until
+    when to answer, and from when the deduction counts."""
+    rule = entry.rule
+    due = response_due(entry.counts_from)
+    with translation.override(NOTICE_LANGUAGE):
+        parts = [
+            _(
+                "%(township)s: household %(household)s, %(points)s points under rule "
+                "%(rule)s %(title)s for %(date)s (approved on %(notified_on)s)."
+            )
+            % {
+                "township": township_name,
+                "household": entry.household.code,
+                "points": entry.points,
+                "rule": rule.code,
+                "title": rule.title_zh,
+                "date": f"{entry.occurred_on:%Y-%m-%d}",
+                "notified_on": f"{notified_on:%Y-%m-%d}",
+            },
+            _("Basis: %(basis)s.") % {"basis": rule.basis or "-"},
+        ]
+        if due:
+            parts.append(
+                _(
+                    "If you disagree, answer by %(due)s on your household's page of the "
+                    "workbench, or tell your village committee; the council decides. "
+                    "Without an answer it counts from %(counts_from)s."
+                )
+                % {"due": f"{due:%Y-%m-%d}", "counts_from": f"{entry.counts_from:%Y-%m-%d}"}
+            )
+        else:
+            parts.append(
+                _(
+                    "It counts at once. If you disagree, object on your household's page "
+                    "of the workbench or tell your village committee; the council decides."
+                )
+            )
+        return " ".join(str(p) for p in parts)
+
+
+def record_notices(entry_ids: Iterable[int], *, notified_on: dt.date, by: Actor | None) -> int:
+    """Record the notices of approved deductions (inside the approving transaction) and
+    send them after the commit. Idempotent: an entry already noticed on a channel is
+    skipped. Returns how many notices were recorded."""
+    entry_ids = list(entry_ids)
+    entries = (
+        ScoreEvent.objects.filter(pk__in=entry_ids, status=EntryStatus.APPROVED)
+        .select_related("household", "rule")
+        .order_by("pk")
+    )
+    township_name = getattr(connection.tenant, "name", "")
+    label = by.label if by is not None else "import"
+    notices = []
+    for entry in entries.iterator(chunk_size=2000):
+        text = notice_text(entry, township_name=township_name, notified_on=notified_on)
+        for channel, address in channels_of(entry.household):
+            unreachable = channel == Notice.Channel.NONE
+            notices.append(
+                Notice(
+                    entry=entry,
+                    household=entry.household,
+                    channel=channel,
+                    address=address,
+                    text=text,
+                    notified_on=notified_on,
+                    response_due=response_due(entry.counts_from),
+                    sent_by_label=label,
+                    status=Notice.Status.FAILED if unreachable else Notice.Status.PENDING,
+                    error=_("no phone or e-mail on file: hand the household a printed letter")
+                    if unreachable
+                    else "",
+                )
+            )
+    created = Notice.objects.bulk_create(notices, batch_size=2000, ignore_conflicts=True)
+    if any(n.status == Notice.Status.PENDING for n in notices):
+        transaction.on_commit(lambda: deliver(entry_ids=entry_ids))
+    return len(created)
+
+
+def deliver(*, entry_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Send the notices waiting to be sent (of these entries, or all): each once, each in
+    its own transaction; returns the count sent and failed."""
+    waiting = Notice.objects.filter(status=Notice.Status.PENDING)
+    if entry_ids is not None:
+        waiting = waiting.filter(entry_id__in=list(entry_ids))
+    counts = {"sent": 0, "failed": 0}
+    for pk in waiting.order_by("pk").values_list("pk", flat=True):
+        counts[_deliver_one(pk)] += 1
+    return counts
+
+
+def _deliver_one(pk: int) -> str:
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, status=Notice.Status.PENDING)
+            .first()
+        )
+        if notice is None:  # sent meanwhile by another worker
+            return "sent"
+        try:
+            notice.reference = _send(notice)[:128]
+            notice.status = Notice.Status.SENT
+            notice.sent_at = timezone.now()
+        except Exception as exc:  # any gateway failure is recorded, never raised
+            logger.warning("notice %s not sent: %s", notice.pk, exc)
+            notice.status = Notice.Status.FAILED
+            notice.error = (str(exc) or exc.__class__.__name__)[:500]
+        notice.save(update_fields=["reference", "status", "sent_at", "error"])
+        return notice.status
+
+
+def _send(notice: Notice) -> str:
+    if notice.channel == Notice.Channel.SMS:
+        return sms_backend().send(notice.address, notice.text)
+    if notice.channel == Notice.Channel.EMAIL:
+        with translation.override(NOTICE_LANGUAGE):
+            subject = _("Notice of a deduction (entry %(entry)s)") % {"entry": notice.entry_id}
+        send_mail(
+            subject,
+            notice.text,
+            settings.DEFAULT_FROM_EMAIL,
+            [notice.address],
+            fail_silently=False,
+        )
+        return f"email:{notice.address}"
+    raise NoticeError(
+        _("a %(channel)s notice is not sent by the platform") % {"channel": notice.channel}
+    )
+
+
+def record_letter(entry: ScoreEvent, *, by: Actor, handed_over_on: dt.date, to: str) -> Notice:
+    """Staff record that a printed notice was handed to the household (``to``: whom).
+
+    The response window stays as it was set at approval (the ledger does not change);
+    the letter is the record that the household was told."""
+    require_role(
+        by,
+        STAFF_ROLES,
+        village_code=entry.household.village.code,
+        what=_("record notices handed over"),
+    )
+    if not Notice.objects.filter(entry=entry).exists():
+        raise NoticeError(_("entry %(entry)s has no notice to hand over") % {"entry": entry.pk})
+    if handed_over_on > timezone.localdate():
+        raise NoticeError(
+            _("date %(date)s is in the future") % {"date": handed_over_on}, field="handed_over_on"
+        )
+    if not to.strip():
+        raise NoticeError(_("say to whom the letter was handed"), field="to")
+    first = Notice.objects.filter(entry=entry).order_by("pk").first()
+    notice, _created = Notice.objects.get_or_create(
+        entry=entry,
+        channel=Notice.Channel.LETTER,
+        defaults={
+            "household": entry.household,
+            "address": to.strip()[:254],
+            "text": first.text,
+            "notified_on": first.notified_on,
+            "response_due": first.response_due,
+            "status": Notice.Status.SENT,
+            "sent_at": timezone.now(),
+            "reference": f"handed over {handed_over_on:%Y-%m-%d}",
+            "sent_by_label": by.label,
+        },
+    )
+    return notice
