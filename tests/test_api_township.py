@@ -253,11 +253,13 @@ def test_an_alliance_clerk_sees_eligibility_and_own_grants_never_ledgers(two_vil
         "entries": {"totalCount": 0}
     }
     ask = """mutation($h: String!) { checkEligibility(householdCode: $h, benefit: "bank_loan") {
-      answer { householdCode eligible reason legalBasis tier member { code } checkedByLabel
-      checkedAt } errors { field code message } } }"""
+      answer { householdCode eligible reason legalBasis tier narrowed member { code }
+      checkedByLabel checkedAt } errors { field code message } } }"""
     red = gql(_anonymous(), url, ask, {"h": "V01-0001"}, token=token)["data"]["checkEligibility"]
     red = red["answer"]
-    assert red["eligible"] is False and red["tier"] == "RED" and red["member"] == {"code": "B1"}
+    assert red["eligible"] is False and red["member"] == {"code": "B1"}
+    # Without the household's consent for B1 (PIPL Art. 23): only yes or no.
+    assert red["narrowed"] and (red["tier"], red["reason"], red["legalBasis"]) == (None,) * 3
     green = gql(_anonymous(), url, ask, {"h": "V01-0002"}, token=token)["data"]
     assert green["checkEligibility"]["answer"]["eligible"] is True
     with schema_context(two_villages.schema_name):

@@ -20,6 +20,7 @@ from graphql_api.township.queries import ApiTokenType, parse_month
 from graphql_api.township.types import (
     AllianceMemberType,
     BoardType,
+    ConsentType,
     DeclarationType,
     EligibilityAnswerType,
     EntryType,
@@ -541,6 +542,75 @@ class CheckEligibility(PlatformMutation):
         return {"answer": check_eligibility(household, benefit, by=who.actor, member=member)}
 
 
+def member_by_code(code: str, field: str = "memberCode"):
+    from platform_core.alliance.models import AllianceMember
+
+    member = AllianceMember.objects.filter(code=code).first()
+    if member is None:
+        raise InputError(field, NOT_FOUND, _("No alliance member %(code)s.") % {"code": code})
+    return member
+
+
+class GrantConsent(PlatformMutation):
+    """A household consents (PIPL Art. 23) to an alliance member learning its tier, score
+    and the reasons of an eligibility answer (scope ``standing``), or also its ledger
+    history (``history``). The household itself (channel ``workbench``), or staff of its
+    village on its behalf, naming the channel (``paper``, ``sms``, ``counter``)."""
+
+    class Arguments:
+        household_code = graphene.String(required=True)
+        member_code = graphene.String(required=True)
+        scope = graphene.String(default_value="standing", description="standing or history")
+        channel = graphene.String(
+            description="paper, workbench, sms or counter (default: workbench for the "
+            "household itself; staff must name it)"
+        )
+
+    consent = graphene.Field(ConsentType)
+
+    @classmethod
+    def perform(cls, info, household_code, member_code, scope="standing", channel=None):
+        from platform_core.alliance.services import grant_consent
+
+        who = require_somewhere(info, (*STAFF_ROLES, Role.HOUSEHOLD))
+        household = household_by_code(info, household_code)
+        member = member_by_code(member_code)
+        channel = channel or _own_channel(who, household_code)
+        return {
+            "consent": grant_consent(household, member, scope=scope, channel=channel, by=who.actor)
+        }
+
+
+class WithdrawConsent(PlatformMutation):
+    """Withdraw a household's consent for an alliance member: from now on that member
+    learns only eligible or not eligible. Who may: as for ``grantConsent``."""
+
+    class Arguments:
+        household_code = graphene.String(required=True)
+        member_code = graphene.String(required=True)
+        channel = graphene.String(description="As for grantConsent")
+
+    consent = graphene.Field(ConsentType)
+
+    @classmethod
+    def perform(cls, info, household_code, member_code, channel=None):
+        from platform_core.alliance.services import withdraw_consent
+
+        who = require_somewhere(info, (*STAFF_ROLES, Role.HOUSEHOLD))
+        household = household_by_code(info, household_code)
+        member = member_by_code(member_code)
+        channel = channel or _own_channel(who, household_code)
+        return {"consent": withdraw_consent(household, member, channel=channel, by=who.actor)}
+
+
+def _own_channel(who, household_code: str) -> str:
+    """The household acting itself consents through its workbench or the API; staff name
+    the channel the household used."""
+    if household_code in who.household_codes:
+        return "workbench"
+    raise InputError("channel", BAD_INPUT, _("Say how the household gave its decision."))
+
+
 class AddAllianceMember(PlatformMutation):
     """Add (or update) a bank, shop, firm or clinic of the alliance (township admins)."""
 
@@ -667,6 +737,8 @@ class TownshipCoreMutation(graphene.ObjectType):
     finalise_month = FinaliseMonth.Field()
     publish_board = PublishBoard.Field()
     check_eligibility = CheckEligibility.Field()
+    grant_consent = GrantConsent.Field()
+    withdraw_consent = WithdrawConsent.Field()
     add_alliance_member = AddAllianceMember.Field()
     grant_benefit = GrantBenefit.Field()
     create_api_token = CreateApiToken.Field()

@@ -24,7 +24,7 @@ from graphql_api.core import (
     viewer,
 )
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
 from platform_core.evaluation.models import Assignment, EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.households.selectors import (
@@ -290,10 +290,32 @@ class HouseholdType(DjangoObjectType):
         graphene.NonNull(MonthlySnapshotType), required=True, description="Finalised months"
     )
     objections = graphene.List(graphene.NonNull(ObjectionType), required=True)
+    eligibility_checks = graphene.List(
+        graphene.NonNull(lambda: EligibilityAnswerType),
+        required=True,
+        description="Every eligibility check made about the household, newest first "
+        "(the household itself and staff of its village; empty for anyone else)",
+    )
+    consents = graphene.List(
+        graphene.NonNull(lambda: ConsentType),
+        required=True,
+        description="The household's consents per alliance member, in force and withdrawn "
+        "(the household itself and staff of its village; empty for anyone else)",
+    )
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         return queryset.filter(visible_households(viewer(info))).select_related("village")
+
+    def resolve_eligibility_checks(root, info):
+        from platform_core.alliance.selectors import checks_of
+
+        return list(checks_of(root)) if sees_personal_data(viewer(info), root) else []
+
+    def resolve_consents(root, info):
+        from platform_core.alliance.selectors import consents_of
+
+        return list(consents_of(root)) if sees_personal_data(viewer(info), root) else []
 
     def resolve_masked_name(root, info) -> str:
         return mask_name(root.head_name)
@@ -549,8 +571,51 @@ class BenefitTypeType(graphene.ObjectType):
     legal_basis = graphene.String(required=True)
 
 
+class ConsentType(DjangoObjectType):
+    """A household's consent (PIPL Art. 23) for one alliance member to learn more than yes
+    or no: scope, channel, who granted it and when, and its withdrawal."""
+
+    class Meta:
+        model = Consent
+        name = "Consent"
+        fields = (
+            "member",
+            "scope",
+            "channel",
+            "granted_at",
+            "granted_by_label",
+            "withdrawn_at",
+            "withdrawn_by_label",
+            "withdrawal_channel",
+        )
+        convert_choices_to_enum = False
+
+    household_code = graphene.String(required=True)
+    in_force = graphene.Boolean(required=True)
+
+    def resolve_household_code(root, info) -> str:
+        return root.household.code
+
+    def resolve_in_force(root, info) -> bool:
+        return root.withdrawn_at is None
+
+    @bypass_get_queryset
+    def resolve_member(root, info):
+        return root.member
+
+
+def _whole_answer(root, info) -> bool:
+    """The household and its village's staff see every check whole; the asking institution
+    sees only yes or no when it asked without the household's consent (PIPL Art. 23)."""
+    return not root.narrowed or sees_personal_data(viewer(info), root.household)
+
+
 class EligibilityAnswerType(DjangoObjectType):
-    """One logged eligibility check: who asked about whom, when, and the answer."""
+    """One logged eligibility check: who asked about whom, when, and the answer.
+
+    Asked for an institution without the household's consent (``narrowed``), the
+    institution sees only ``eligible``: ``tier``, ``reason`` and ``legalBasis`` are
+    null for it."""
 
     class Meta:
         model = EligibilityCheck
@@ -558,22 +623,37 @@ class EligibilityAnswerType(DjangoObjectType):
         fields = (
             "benefit_code",
             "eligible",
-            "reason",
-            "legal_basis",
             "answered_by",
             "member",
+            "narrowed",
             "checked_by_label",
             "checked_at",
         )
 
     household_code = graphene.String(required=True)
     tier = TierEnum(description="The household's official tier when asked")
+    reason = graphene.String(description="Why; null for an institution without consent")
+    legal_basis = graphene.String(
+        description="The basis of a restriction; null for an institution without consent"
+    )
+    consent_scope = graphene.String(
+        description="Scope of the household's consent the answer was given under (null: none)"
+    )
 
     def resolve_household_code(root, info) -> str:
         return root.household.code
 
     def resolve_tier(root, info):
-        return root.tier or None
+        return (root.tier or None) if _whole_answer(root, info) else None
+
+    def resolve_reason(root, info):
+        return root.reason if _whole_answer(root, info) else None
+
+    def resolve_legal_basis(root, info):
+        return root.legal_basis if _whole_answer(root, info) else None
+
+    def resolve_consent_scope(root, info):
+        return root.consent.scope if root.consent_id else None
 
     @bypass_get_queryset
     def resolve_member(root, info):

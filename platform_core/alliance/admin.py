@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from platform_core.admin_site import ReadOnlyAdmin, VillageScopedAdmin, township_admin_site
-from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
 
 
 @admin.register(AllianceMember, site=township_admin_site)
@@ -21,6 +21,7 @@ class EligibilityCheckAdmin(ReadOnlyAdmin):
         "benefit_code",
         "tier",
         "eligible",
+        "narrowed",
         "checked_by_label",
     ]
     list_filter = ["eligible", "benefit_code", "tier"]
@@ -35,4 +36,24 @@ class GrantAdmin(ReadOnlyAdmin):
     list_display = ["granted_at", "member", "household", "benefit_code", "granted_by_label"]
     list_filter = ["member", "benefit_code"]
     list_select_related = ["member", "household"]
+    village_path = "household__village__code"
+
+
+@admin.register(Consent, site=township_admin_site)
+class ConsentAdmin(ReadOnlyAdmin):
+    """Consents per alliance member (PIPL Art. 23): written by the household or staff on
+    its workbench pages, read here."""
+
+    list_display = [
+        "granted_at",
+        "household",
+        "member",
+        "scope",
+        "channel",
+        "granted_by_label",
+        "withdrawn_at",
+    ]
+    list_filter = ["member", "scope", "channel"]
+    list_select_related = ["member", "household"]
+    search_fields = ["household__code"]
     village_path = "household__village__code"

@@ -34,6 +34,75 @@ class AllianceMember(models.Model):
         return self.name
 
 
+class Consent(models.Model):
+    """A household's separate consent (PIPL Art. 23) for one alliance member to learn more
+    than yes or no about it: granted on a day, through a channel, and perhaps withdrawn.
+
+    A row is never deleted: withdrawing sets ``withdrawn_at``; granting again adds a row.
+    """
+
+    class Scope(models.TextChoices):
+        STANDING = "standing", _("Tier, score and the reasons of an answer")
+        HISTORY = "history", _("Tier, score, reasons and ledger history")
+
+    class Channel(models.TextChoices):
+        PAPER = "paper", _("Signed paper form")
+        WORKBENCH = "workbench", _("Household's own workbench page")
+        SMS = "sms", _("SMS reply")
+        COUNTER = "counter", _("In person at the service counter")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    member = models.ForeignKey(
+        AllianceMember,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("alliance member"),
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    granted_at = models.DateTimeField(_("granted at"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("granted by (account)"),
+    )
+    granted_by_label = models.CharField(_("granted by"), max_length=150)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by (account)"),
+    )
+    withdrawn_by_label = models.CharField(_("withdrawn by"), max_length=150, blank=True)
+    withdrawal_channel = models.CharField(
+        _("withdrawal channel"), max_length=16, choices=Channel.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "member"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_in_force_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} → {self.member_id} ({self.scope})"
+
+
 class EligibilityCheck(models.Model):
     """Every eligibility question asked, by whom, about whom, and the answer given."""
 
@@ -64,6 +133,18 @@ class EligibilityCheck(models.Model):
     )
     checked_by_label = models.CharField(_("checked by"), max_length=150)
     checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    # PIPL Art. 23: the consent under which the member learned the whole answer;
+    # ``narrowed``: asked for a member without consent, who learned only yes or no.
+    # The household and the township's staff always see the whole answer.
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checks",
+        verbose_name=_("consent applied"),
+    )
+    narrowed = models.BooleanField(_("answered only yes or no"), default=False)
 
     class Meta:
         verbose_name = _("eligibility check")

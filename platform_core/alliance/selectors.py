@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet
 
-from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
+from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
 from platform_core.evaluation.models import HouseholdSnapshot
 from platform_core.households.models import Household
 
@@ -37,7 +38,46 @@ def members(kind: str | None = None) -> QuerySet[AllianceMember]:
 
 
 def checks_of(household: Household) -> QuerySet[EligibilityCheck]:
-    return EligibilityCheck.objects.filter(household=household)
+    """Every eligibility check made about the household, newest first (PIPL: the household
+    sees each one, who asked, for which institution, and under which consent)."""
+    return (
+        EligibilityCheck.objects.filter(household=household)
+        .select_related("member", "consent")
+        .order_by("-checked_at", "-pk")
+    )
+
+
+def consent_in_force(household: Household, member: AllianceMember | None) -> Consent | None:
+    """The household's consent for ``member`` that is not withdrawn, if any."""
+    if member is None:
+        return None
+    return Consent.objects.filter(
+        household=household, member=member, withdrawn_at__isnull=True
+    ).first()
+
+
+def consents_of(household: Household) -> QuerySet[Consent]:
+    """Every consent the household granted (in force and withdrawn), newest first."""
+    return Consent.objects.filter(household=household).select_related("member")
+
+
+@dataclass(frozen=True)
+class AskerAnswer:
+    """What the one who asked learns of a check: everything, or only yes or no (narrowed:
+    asked for an institution without the household's consent; PIPL Art. 23)."""
+
+    eligible: bool
+    narrowed: bool
+    tier: str
+    reason: str
+    legal_basis: str
+
+
+def answer_for_asker(check: EligibilityCheck) -> AskerAnswer:
+    """The check as its asker sees it: without consent, no tier, reason or basis."""
+    if check.narrowed:
+        return AskerAnswer(check.eligible, True, "", "", "")
+    return AskerAnswer(check.eligible, False, check.tier, check.reason, check.legal_basis)
 
 
 def grants_of(member: AllianceMember) -> QuerySet[Grant]:

@@ -6,17 +6,19 @@ a benefit no enabled plugin offers is refused with that reason.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from platform_core.accounts.access import actor_access
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.actors import Actor
-from platform_core.alliance.models import AllianceMember, EligibilityCheck, Grant
-from platform_core.alliance.selectors import current_tier
-from platform_core.errors import PlatformError
+from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
+from platform_core.alliance.selectors import consent_in_force, current_tier
+from platform_core.errors import NotAllowed, PlatformError
 from platform_core.households.models import Household
-from platform_core.plugins.selectors import answered_eligibility
+from platform_core.plugins.selectors import answered_eligibility, benefit_types
 from platform_core.scoring.services import require_role
 
 # Who may ask whether a household may have a benefit: staff, and alliance clerks.
@@ -50,6 +52,13 @@ def check_eligibility(
     """Answer whether the household may have the benefit now, and log who asked.
 
     Staff and alliance clerks may ask; a clerk asking for an institution must work there.
+    Asked for an institution (``member``) without the household's consent in force for
+    it (PIPL Art. 23), the institution learns only eligible or not eligible: the check
+    is ``narrowed`` and ``answer_for`` gives it nothing else (no tier, score, reason or
+    basis). The log keeps the whole answer, and the consent applied, for the household
+    and the township. A refusal always names its legal basis: the plugin's, else the
+    basis its benefit type declares; a refusal with none is not applied
+    (国办发〔2020〕49号: no restriction without a legal basis).
     """
     require_role(
         by,
@@ -63,18 +72,143 @@ def check_eligibility(
         "",
         None,
     )
+    eligible = bool(answer and answer.eligible)
+    reason = answer.reason if answer else f"no enabled module offers {benefit_code!r} here"
+    basis = answer.legal_basis if answer else ""
+    if answer is not None and not eligible and not basis.strip():
+        basis = next(
+            (b.legal_basis for k, b in benefit_types(connection.tenant) if b.code == benefit_code),
+            "",
+        )
+        if not basis.strip():
+            eligible = True
+            reason = (
+                f"{key} refused without a legal basis; a restriction needs one "
+                f"(国办发〔2020〕49号), so none applies. ({reason})"
+            )
+    consent = consent_in_force(household, member) if member is not None else None
     return EligibilityCheck.objects.create(
         household=household,
         benefit_code=benefit_code,
         tier=tier,
-        eligible=bool(answer and answer.eligible),
-        reason=answer.reason if answer else f"no enabled module offers {benefit_code!r} here",
-        legal_basis=answer.legal_basis if answer else "",
+        eligible=eligible,
+        reason=reason,
+        legal_basis=basis,
         answered_by=key,
         member=member,
+        consent=consent,
+        narrowed=member is not None and consent is None,
         checked_by=by.user,
         checked_by_label=by.label,
     )
+
+
+# --- consent (PIPL Art. 23) -------------------------------------------------------------
+
+
+def grant_consent(
+    household: Household,
+    member: AllianceMember,
+    *,
+    scope: str,
+    channel: str,
+    by: Actor,
+) -> Consent:
+    """Record the household's consent for ``member`` to learn the whole answer (and, with
+    scope ``history``, its ledger history).
+
+    The household itself (its own workbench page: channel ``workbench``), or staff of its
+    village on its behalf (a signed paper form, an SMS reply, the service counter: the
+    channel says which). An alliance clerk never grants it. A consent already in force for
+    that member is replaced (withdrawn and granted anew) only when the scope changes.
+    """
+    _require_household_or_staff(by, household, _("grant consent for household %(household)s"))
+    _check_choice(scope, Consent.Scope, "scope")
+    _check_choice(channel, Consent.Channel, "channel")
+    if not member.active:
+        raise AllianceError(
+            _("alliance member %(member)s is no longer active") % {"member": member.code},
+            field="member",
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            current = (
+                Consent.objects.select_for_update()
+                .filter(household=household, member=member, withdrawn_at__isnull=True)
+                .first()
+            )
+            if current is not None and current.scope == scope:
+                return current
+            if current is not None:
+                _withdraw(current, by, channel, now)
+            return Consent.objects.create(
+                household=household,
+                member=member,
+                scope=scope,
+                channel=channel,
+                granted_at=now,
+                granted_by=by.user,
+                granted_by_label=by.label,
+            )
+    except IntegrityError:  # granted at the same moment by someone else
+        return consent_in_force(household, member)
+
+
+def withdraw_consent(
+    household: Household, member: AllianceMember, *, channel: str, by: Actor
+) -> Consent:
+    """Withdraw the household's consent for ``member``: from now on that member learns only
+    yes or no. Who may: as for ``grant_consent``. The row stays (who, when, how)."""
+    _require_household_or_staff(by, household, _("withdraw consent for household %(household)s"))
+    _check_choice(channel, Consent.Channel, "channel")
+    with transaction.atomic():
+        current = (
+            Consent.objects.select_for_update()
+            .filter(household=household, member=member, withdrawn_at__isnull=True)
+            .first()
+        )
+        if current is None:
+            raise AllianceError(
+                _("household %(household)s has no consent in force for %(member)s")
+                % {"household": household.code, "member": member.name},
+                field="member",
+            )
+        return _withdraw(current, by, channel, timezone.now())
+
+
+def _withdraw(consent: Consent, by: Actor, channel: str, when) -> Consent:
+    consent.withdrawn_at = when
+    consent.withdrawn_by = by.user
+    consent.withdrawn_by_label = by.label
+    consent.withdrawal_channel = channel
+    consent.save(
+        update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_by_label", "withdrawal_channel"]
+    )
+    return consent
+
+
+def _require_household_or_staff(by: Actor, household: Household, what: str) -> None:
+    """The household itself, or staff of its village (an operator of a command passes)."""
+    what = what % {"household": household.code}
+    if by.user is not None and actor_access(by, connection.tenant).speaks_for(household.code):
+        return
+    try:
+        require_role(by, STAFF_ROLES, village_code=household.village.code, what=what)
+    except NotAllowed:
+        raise NotAllowed(
+            _("%(who)s may not %(what)s: only the household itself or staff of its village")
+            % {"who": by.label, "what": what}
+        ) from None
+
+
+def _check_choice(value: str, choices, field: str) -> None:
+    if value not in choices.values:
+        raise AllianceError(
+            _("%(field)s %(value)s: use one of %(choices)s")
+            % {"field": field, "value": repr(value), "choices": ", ".join(choices.values)},
+            field=field,
+        )
 
 
 def grant(
@@ -94,6 +228,14 @@ def grant(
     )
     check = check_eligibility(household, benefit_code, by=by, member=member)
     if not check.eligible:
+        if check.narrowed:  # without the household's consent: no reason
+            raise AllianceError(
+                _(
+                    "household %(household)s may not have %(benefit)s (without its consent "
+                    "for %(member)s only yes or no is answered)"
+                )
+                % {"household": household.code, "benefit": benefit_code, "member": member.name}
+            )
         raise AllianceError(
             _("household %(household)s may not have %(benefit)s: %(reason)s")
             % {"household": household.code, "benefit": benefit_code, "reason": check.reason}

@@ -4,6 +4,7 @@ from django.urls import path
 
 from platform_core.workbench import screens
 from platform_core.workbench.views import (
+    consent,
     declarations,
     eligibility,
     feeds,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("households/", households.household_list, name="households"),
     path("households/<str:code>/", households.household_page, name="household"),
+    path("households/<str:code>/consent/", consent.on_behalf, name="household-consent"),
     path("record/", record.record, name="record"),
     path("record/round/", record.record_round, name="record-round"),
     path("review/", review.review, name="review"),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("rate/", rate.rate, name="rate"),
     path("mine/", mine.mine, name="mine"),
     path("mine/declare/", mine.declare, name="declare"),
+    path("mine/consent/", consent.mine, name="my-consent"),
     path("mine/entries/<int:pk>/object/", mine.object_to, name="object"),
     path("declarations/", declarations.declarations, name="declarations"),
     path("declarations/<int:pk>/", declarations.declaration, name="declaration"),

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import STAFF_ROLES
-from platform_core.alliance.selectors import checks_by, institutions_of
+from platform_core.alliance.selectors import answer_for_asker, checks_by, institutions_of
 from platform_core.alliance.services import CHECK_ROLES, check_eligibility
 from platform_core.errors import NotAllowed
 from platform_core.households.models import Household
@@ -109,11 +109,20 @@ def eligibility(request):
     context = {
         "form": form,
         "answer": answer,
+        # What the asker learns (PIPL Art. 23): without consent only yes or no.
+        "shown": answer_for_asker(answer) if answer else None,
         "recent": [
-            {"check": c, "benefit": titles.get(c.benefit_code, c.benefit_code)} for c in recent
+            {
+                "check": c,
+                "shown": answer_for_asker(c),
+                "benefit": titles.get(c.benefit_code, c.benefit_code),
+            }
+            for c in recent
         ],
         "answer_benefit": titles.get(answer.benefit_code, answer.benefit_code) if answer else "",
-        "masked_name": mask_name(answer.household.head_name) if answer else "",
+        "masked_name": (
+            mask_name(answer.household.head_name) if answer and not answer.narrowed else ""
+        ),
         "no_benefits": not form.fields["benefit"].choices,
         "menu": menu_for(viewer, request.township),
     }
