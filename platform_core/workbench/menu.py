@@ -52,6 +52,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("policy", _("Township policy"), "work:policy", ADMIN_ONLY),
     ("plugins", _("Plugins"), "work:plugins", ADMIN_ONLY),
     ("feeds", _("Feeds"), "work:feeds", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),
+    ("whatif", _("Covenant what-if"), "work:whatif", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),
 ]
 
 

@@ -18,6 +18,7 @@ from platform_core.workbench.views import (
     review,
     settings,
     staff,
+    whatif,
 )
 
 app_name = "work"
@@ -53,5 +54,6 @@ urlpatterns = [
     path("plugins/<str:key>/<str:action>/", settings.plugin_switch, name="plugin-switch"),
     path("feeds/", feeds.feeds, name="feeds"),
     path("feeds/run/", feeds.run_now, name="feed-run"),
+    path("whatif/", whatif.whatif, name="whatif"),
     *screens.urlpatterns(),
 ]

@@ -105,6 +105,7 @@ PAGES = {
     "work:plugin-switch": (lambda w: "plugins/loans/disable/", expect(post_only={"ta"})),
     "work:feeds": (lambda w: "feeds/", expect(ok={"ta", "vc1", "vc2"})),
     "work:feed-run": (lambda w: "feeds/run/", expect(post_only={"ta", "vc1", "vc2"})),
+    "work:whatif": (lambda w: "whatif/", expect(ok={"ta", "vc1", "vc2"})),
     "work:integrity_card:checks": (
         lambda w: "x/integrity_card/checks/",
         expect(ok={"ta", "vc1", "vc2", "cm", "am"}),

@@ -1,0 +1,384 @@
+"""Covenant what-if (issue 16, item 11): the ledger replayed under proposed rule changes.
+
+The ledger of ``_ledger`` is small enough to check by hand; the proposal withdraws
+GS-01, moves VO-03 from +10 to +5 and P7-03 from -5 to -8, and caps VO-01 at +3 a
+month. Scores (base 100; green above 100, red below 100):
+
+    household  entries (2026)                               before      after
+    V01-0001   GS-01 +2 (3-03)                              102 green   100 blue
+    V01-0002   P7-03 -5 (3-02), VO-03 +10 (3-03)            105 green    97 red
+    V01-0003   nothing                                      100 blue    100 blue
+    V02-0001   VO-01 +2 ×3 (3-05..07), CR-04 -5 (3-04)      101 green    98 red
+               (the cap lets 2 + 1 + 0 of the VO-01 count)
+    V02-0002   VO-01 +2 (4-02), VO-01 +2 (4-03)             Mar 100 blue, Apr 104 green
+               (after: April's cap room is fresh: 2 + 1)    Mar 100 blue, Apr 103 green
+    V02-0003   nothing                                      100 blue    100 blue
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from platform_core.actors import Actor
+from platform_core.errors import NotAllowed
+from platform_core.evaluation.selectors import preview_month
+from platform_core.evaluation.whatif import (
+    ProposedCap,
+    Tiers,
+    WhatIfRefused,
+    cap_effects,
+    covenant_whatif,
+)
+from platform_core.scoring.models import Rule, ScoreEvent
+from platform_core.tabular import TableError
+from tenants.models import Township
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+MARCH, APRIL = D(2026, 3, 1), D(2026, 4, 1)
+HEADER = "code,title_zh,title_en,category,points,needs_review,active,cap_month\n"
+PROPOSAL = HEADER + (
+    "GS-01,垃圾分类检查合格,Garbage sorted,garbage_sorting,2,true,false,\n"
+    "VO-03,获评最美,Most beautiful,volunteering,5,true,,\n"
+    "P7-03,散播谣言,Rumours,prohibition,-8,true,,\n"
+    "VO-01,参加志愿服务活动,Volunteer service,volunteering,2,true,,3\n"
+)
+
+
+def _file(tmp_path: Path, text: str, name: str = "proposal.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ledger():
+    f.village("V01", "太湖村")
+    f.village("V02", "南浔村")
+    f.approved("V01-0001", "GS-01", D(2026, 3, 3))
+    f.approved("V01-0002", "P7-03", D(2026, 3, 2))
+    f.approved("V01-0002", "VO-03", D(2026, 3, 3))
+    f.approved("V02-0001", "CR-04", D(2026, 3, 4))
+    for day in (5, 6, 7):
+        f.approved("V02-0001", "VO-01", D(2026, 3, day))
+    f.approved("V02-0002", "VO-01", D(2026, 4, 2))
+    f.approved("V02-0002", "VO-01", D(2026, 4, 3))
+
+
+@pytest.fixture
+def ledger(township_a):
+    """Deductions count at once here (response period 0): the months are in the past."""
+    Township.objects.filter(pk=township_a.pk).update(response_days=0)
+    township_a.refresh_from_db()
+    with tenant_context(township_a):
+        _ledger()
+    return township_a
+
+
+def _state():
+    return (
+        list(ScoreEvent.objects.order_by("id").values_list("id", "points", "effect", "status")),
+        list(Rule.objects.order_by("id").values_list("id", "points", "active")),
+    )
+
+
+def test_the_proposal_flips_the_hand_checked_households(ledger, tmp_path):
+    with tenant_context(ledger):
+        before = _state()
+        result = covenant_whatif(_file(tmp_path, PROPOSAL), first=MARCH, last=APRIL, by=Actor.cli())
+        assert _state() == before  # nothing written
+        rows = {(r.period, r.village_code): r for r in result.villages}
+        assert rows[(MARCH, "V01")].before == Tiers(green=2, blue=1, red=0)
+        assert rows[(MARCH, "V01")].after == Tiers(green=0, blue=2, red=1)
+        assert rows[(MARCH, "V02")].before == Tiers(green=1, blue=2, red=0)
+        assert rows[(MARCH, "V02")].after == Tiers(green=0, blue=2, red=1)
+        assert rows[(APRIL, "V02")].before == Tiers(green=2, blue=1, red=0)
+        assert rows[(APRIL, "V02")].after == Tiers(green=1, blue=1, red=1)
+        changes = {
+            (c.period, c.household_code): (
+                c.score_before,
+                c.score_after,
+                c.tier_before,
+                c.tier_after,
+            )
+            for c in result.changes
+        }
+        assert changes == {
+            (MARCH, "V01-0001"): (102, 100, "green", "blue"),
+            (MARCH, "V01-0002"): (105, 97, "green", "red"),
+            (MARCH, "V02-0001"): (101, 98, "green", "red"),
+            (APRIL, "V01-0001"): (102, 100, "green", "blue"),
+            (APRIL, "V01-0002"): (105, 97, "green", "red"),
+            (APRIL, "V02-0001"): (101, 98, "green", "red"),
+        }
+        first = next(c for c in result.changes if c.household_code == "V01-0002")
+        assert first.masked_name == "沈某"  # masked, never the full name
+        assert result.entries_cut == 3  # V02-0001's 2nd (1) and 3rd (0) VO-01; V02-0002's 2nd
+        assert result.rules_changed == ["P7-03", "VO-03"]
+        assert result.rules_withdrawn == ["GS-01"]
+        assert result.caps == ["VO-01 +3/month"]
+        totals = result.totals()
+        assert totals[0][:2] == (MARCH, 6)
+
+
+def test_before_is_the_ledger_as_it_stands_month_by_month(ledger, tmp_path):
+    """Before equals preview_month (scores_query), also with a response window: a
+    deduction notified today counts only from counts_from, in no past month."""
+    Township.objects.filter(pk=ledger.pk).update(response_days=5)
+    ledger.refresh_from_db()
+    with tenant_context(ledger):
+        f.approved("V01-0003", "P7-03", D(2026, 4, 8))  # counts from 5 working days after today
+        result = covenant_whatif(
+            _file(tmp_path, PROPOSAL), first=D(2026, 1, 1), last=D(2026, 6, 1), by=Actor.cli()
+        )
+        for period, households, before, _after in result.totals():
+            expected = preview_month(period)
+            assert (households, before) == (
+                expected.households,
+                Tiers(expected.green, expected.blue, expected.red),
+            ), period
+
+
+def test_an_unchanged_covenant_changes_nothing(ledger, tmp_path):
+    with tenant_context(ledger):
+        same = HEADER + "VO-03,获评最美,Most beautiful,volunteering,10,true,true,\n"
+        result = covenant_whatif(_file(tmp_path, same), first=MARCH, last=APRIL, by=Actor.cli())
+        assert result.changes == []
+        assert all(r.before == r.after for r in result.villages)
+
+
+def test_a_category_cap_and_a_reversed_entry(ledger, tmp_path):
+    """A ``*`` row caps the category; a reversed entry and its compensation still sum
+    to zero under the proposal."""
+    from platform_core.scoring.services import reverse_entry
+
+    with tenant_context(ledger):
+        wrong = f.approved("V01-0003", "VO-03", D(2026, 3, 10))
+        reverse_entry(
+            wrong, by=f.person("council", "council_member"), reason="wrong", source="staff"
+        )
+        text = (
+            "code,title_zh,title_en,category,points,needs_review,cap_year\n"
+            "VO-03,获评最美,Most beautiful,volunteering,20,true,\n"
+            "*,,,volunteering,,,4\n"
+        )
+        result = covenant_whatif(_file(tmp_path, text), first=MARCH, last=MARCH, by=Actor.cli())
+        changes = {c.household_code: (c.score_before, c.score_after) for c in result.changes}
+        # V01-0002: -5 + min(20, 4) = 99 (was 105); V02-0001: VO-01 2 + 2 + 0 - 5 = 99 (101)
+        assert changes == {"V01-0002": (105, 99), "V02-0001": (101, 99)}
+        assert result.caps == ["volunteering +4/year"]
+
+
+def test_cap_arithmetic_at_the_boundary():
+    cap = ProposedCap(rule_id=None, category="volunteering", period="month", limit=10)
+    loss = ProposedCap(rule_id=7, category="", period="year", limit=-6)
+    categories = {1: "volunteering", 7: "prohibition"}
+    entries = [
+        (1, 1, 1, D(2026, 3, 1), 4),
+        (2, 1, 1, D(2026, 3, 2), 6),  # exactly at the limit: counts in full
+        (3, 1, 1, D(2026, 3, 3), 1),  # one over: 0
+        (4, 1, 1, D(2026, 4, 1), 3),  # next month: fresh room
+        (5, 1, 7, D(2026, 3, 1), -5),
+        (6, 1, 7, D(2026, 12, 31), -5),  # losses capped at -6 a year: -1
+        (7, 1, 7, D(2027, 1, 1), -5),  # next year: in full
+        (8, 2, 1, D(2026, 3, 1), 11),  # another household: cut to 10
+    ]
+    assert cap_effects(entries, [cap, loss], categories) == {3: 0, 6: -1, 8: 10}
+
+
+def test_bad_months_and_bad_rows_are_refused_before_anything_runs(ledger, tmp_path):
+    with tenant_context(ledger):
+        with pytest.raises(WhatIfRefused, match="ends .2026-03. before it starts .2026-04."):
+            covenant_whatif(_file(tmp_path, PROPOSAL), first=APRIL, last=MARCH, by=Actor.cli())
+        with pytest.raises(WhatIfRefused, match="too long"):
+            covenant_whatif(
+                _file(tmp_path, PROPOSAL), first=D(2023, 1, 1), last=APRIL, by=Actor.cli()
+            )
+        with pytest.raises(WhatIfRefused, match="in the future"):
+            covenant_whatif(
+                _file(tmp_path, PROPOSAL), first=D(2099, 1, 1), last=D(2099, 2, 1), by=Actor.cli()
+            )
+        bad = HEADER + (
+            "VO-03,获评最美,Most beautiful,volunteering,-5,true,,\n"  # sign change
+            "GS-01,垃圾分类,Garbage,garbage_sorting,2,true,maybe,\n"  # active
+            "VO-01,志愿,Volunteer,volunteering,2,true,,-3\n"  # cap of the wrong sign
+            "NEW-1,新规则,New,other,2,true,,\n"  # not a rule of this township
+            "*,,,nonsense,,,,5\n"  # unknown category
+        )
+        with pytest.raises(TableError) as refused:
+            covenant_whatif(_file(tmp_path, bad), first=MARCH, last=APRIL, by=Actor.cli())
+        message = str(refused.value)
+        assert "row 2" in message and "keeps the sign of its rule" in message
+        assert "row 3" in message and "active" in message
+        assert "row 4" in message and "cap has the sign" in message
+        assert "row 5" in message and "unknown rule NEW-1" in message
+        assert "row 6" in message and "unknown category" in message
+
+
+def test_cross_township(ledger, township_b, tmp_path):
+    """A rule only the other township has is refused; the other township's ledger is
+    never read (its entries change nothing here)."""
+    with tenant_context(township_b):
+        f.village("V01", "太湖村")
+        from platform_core.scoring.services import save_rule
+
+        save_rule(
+            code="B-ONLY",
+            title_zh="乙镇规则",
+            title_en="B only",
+            category="other",
+            points=3,
+            by=Actor.cli(),
+        )
+        for _n in range(5):
+            f.approved("V01-0001", "VO-03", D(2026, 3, 3))
+    with tenant_context(ledger):
+        text = HEADER + "B-ONLY,乙镇规则,B only,other,5,true,,\n"
+        with pytest.raises(TableError, match="unknown rule B-ONLY"):
+            covenant_whatif(_file(tmp_path, text), first=MARCH, last=MARCH, by=Actor.cli())
+        result = covenant_whatif(_file(tmp_path, PROPOSAL), first=MARCH, last=MARCH, by=Actor.cli())
+        assert sum(r.households for r in result.villages) == 6
+        v01 = next(c for c in result.changes if c.household_code == "V01-0001")
+        assert v01.score_before == 102  # not the other township's +50
+
+
+def test_wrong_role_and_village_scope(ledger, tmp_path):
+    with tenant_context(ledger):
+        grid = f.person("grid", "grid_worker", "V01")
+        with pytest.raises(NotAllowed):
+            covenant_whatif(_file(tmp_path, PROPOSAL), first=MARCH, last=MARCH, by=grid)
+        committee = f.person("committee", "village_committee", "V02")
+        result = covenant_whatif(_file(tmp_path, PROPOSAL), first=MARCH, last=MARCH, by=committee)
+        assert {r.village_code for r in result.villages} == {"V02"}
+        assert {c.household_code for c in result.changes} == {"V02-0001"}
+
+
+def test_the_command_prints_and_writes_the_changes(ledger, tmp_path):
+    out = StringIO()
+    target = tmp_path / "changes.csv"
+    call_command(
+        "covenant_whatif",
+        "--township",
+        ledger.code,
+        "--from",
+        "2026-03",
+        "--to",
+        "2026-04",
+        "--output",
+        str(target),
+        str(_file(tmp_path, PROPOSAL)),
+        stdout=out,
+        stderr=StringIO(),
+    )
+    text = out.getvalue()
+    assert "2026-03  V01" in text and "2:1:0 -> 0:2:1" in text
+    assert "V01-0002" in text and "105 green -> 97 red" in text
+    assert "nothing was written" in text
+    written = target.read_text(encoding="utf-8-sig").splitlines()
+    assert written[0].startswith("month,village,household,name")
+    assert len(written) == 7
+    with pytest.raises(CommandError, match="not a month"):
+        call_command(
+            "covenant_whatif",
+            "--township",
+            ledger.code,
+            "--from",
+            "2026-3x",
+            "--to",
+            "2026-04",
+            str(_file(tmp_path, PROPOSAL)),
+            stdout=StringIO(),
+        )
+    with pytest.raises(CommandError, match="row 2"):
+        call_command(
+            "covenant_whatif",
+            "--township",
+            ledger.code,
+            "--from",
+            "2026-03",
+            "--to",
+            "2026-04",
+            str(_file(tmp_path, HEADER + "NOPE,x,x,other,2,true,,\n")),
+            stdout=StringIO(),
+        )
+
+
+def _client(township, role: str, village: str = "") -> Client:
+    with tenant_context(township):
+        actor = f.person(f"{role}{village}.{township.slug}", role, village)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(actor.user)
+    return client
+
+
+def _post(client, township, tmp_path, text=PROPOSAL, first="2026-03", last="2026-04"):
+    with open(_file(tmp_path, text), "rb") as handle:
+        return client.post(
+            f"/t/{township.code}/work/whatif/",
+            {"file": handle, "first": first, "last": last},
+        )
+
+
+def test_the_page_shows_the_same_result(ledger, tmp_path):
+    client = _client(ledger, "township_admin")
+    page = client.get(f"/t/{ledger.code}/work/whatif/")
+    assert page.status_code == 200
+    answer = _post(client, ledger, tmp_path)
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'data-row="2026-03 V01" data-before="2:1:0" data-after="0:2:1"' in html
+    assert 'data-change="2026-03 V01-0002"' in html and "沈某" in html
+    assert "沈红" not in html
+    with tenant_context(ledger):
+        assert ScoreEvent.objects.count() == 9
+
+
+def test_the_page_refuses_grid_workers_and_bad_input(ledger, township_b, tmp_path):
+    grid = _client(ledger, "grid_worker", "V01")
+    assert grid.get(f"/t/{ledger.code}/work/whatif/").status_code == 403
+    assert _post(grid, ledger, tmp_path).status_code == 403
+    other = _client(township_b, "township_admin")
+    assert other.get(f"/t/{ledger.code}/work/whatif/").status_code == 403
+    admin = _client(ledger, "township_admin")
+    backwards = _post(admin, ledger, tmp_path, first="2026-04", last="2026-03").content.decode()
+    assert "before it starts" in backwards
+    bad = _post(admin, ledger, tmp_path, text=HEADER + "NOPE,x,x,other,2,true,,\n")
+    assert "unknown rule NOPE" in bad.content.decode()
+    assert "data-row=" not in bad.content.decode()
+    committee = _client(ledger, "village_committee", "V02")
+    html = _post(committee, ledger, tmp_path).content.decode()
+    assert 'data-row="2026-03 V02"' in html and 'data-row="2026-03 V01"' not in html
+
+
+def test_nothing_is_written_even_at_the_top_level(ledger, tmp_path):
+    """The replay's transaction is read-only: a write inside it fails."""
+    from platform_core.evaluation import whatif
+
+    seen = []
+    original = whatif._run
+
+    def spy(cursor, *args):
+        cursor.execute("SHOW transaction_read_only")
+        seen.append(cursor.fetchone()[0])
+        return original(cursor, *args)
+
+    whatif._run = spy
+    try:
+        with tenant_context(ledger):
+            covenant_whatif(_file(tmp_path, PROPOSAL), first=MARCH, last=MARCH, by=Actor.cli())
+            cursor = connection.cursor()
+            cursor.execute("SHOW transaction_read_only")
+            after = cursor.fetchone()[0]
+    finally:
+        whatif._run = original
+    assert seen == ["on"]
+    assert after == "off"  # the caller's transaction is writable again
