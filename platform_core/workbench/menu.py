@@ -44,6 +44,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("declarations", _("Declarations to confirm"), "work:declarations", STAFF_ROLES),
     ("review", _("Review queue"), "work:review", REVIEWER_ROLES),
     ("objections", _("Objections"), "work:objections", REVIEWER_ROLES),
+    ("repairs", _("Credit repair"), "work:repairs", REVIEWER_ROLES),
     ("rate", _("My households to rate"), "work:rate", EVALUATOR_ROLES),
     ("month", _("This month"), "work:month", ADMIN_ROLES),
     ("mine", _("My household"), "work:mine", (Role.HOUSEHOLD,)),

@@ -21,7 +21,13 @@ from platform_core.accounts.viewer import Viewer
 from platform_core.evaluation.models import Assignment, EvaluationRound
 from platform_core.households.models import Village
 from platform_core.publication.models import HonourBoard
-from platform_core.scoring.models import Declaration, EntryStatus, Objection, ScoreEvent
+from platform_core.scoring.models import (
+    Declaration,
+    EntryStatus,
+    Objection,
+    RepairApplication,
+    ScoreEvent,
+)
 from platform_core.scoring.policy import ScoringPolicy, month_end
 from platform_core.scoring.services import objection_deadline
 from platform_core.workbench.access import holds_any
@@ -69,6 +75,36 @@ def objection_queue(viewer: Viewer) -> QuerySet[Objection]:
             filed_by_id=viewer.user.pk
         )
     return queue
+
+
+def repair_queue(viewer: Viewer) -> QuerySet[RepairApplication]:
+    """Pending repair applications this viewer may decide: their villages, never on an
+    entry they recorded nor an application they filed."""
+    where = village_filter(viewer, REVIEWER_ROLES, "entry__household__village__code")
+    if where is None:
+        return RepairApplication.objects.none()
+    queue = RepairApplication.objects.filter(where, status=RepairApplication.Status.PENDING)
+    if viewer.user is not None:
+        queue = queue.exclude(entry__recorded_by_id=viewer.user.pk).exclude(
+            applied_by_id=viewer.user.pk
+        )
+    return queue
+
+
+def repairable(household) -> set[int]:
+    """The household's deductions it may apply to repair: approved, ordinary, none pending
+    (the service's own conditions, ``scoring.repair.repairable_or_refuse``)."""
+    pending = RepairApplication.objects.filter(status=RepairApplication.Status.PENDING)
+    return set(
+        ScoreEvent.objects.filter(
+            household=household,
+            points__lt=0,
+            kind=ScoreEvent.Kind.NORMAL,
+            status=EntryStatus.APPROVED,
+        )
+        .exclude(pk__in=pending.values("entry_id"))
+        .values_list("pk", flat=True)
+    )
 
 
 def ratings_due(viewer: Viewer) -> QuerySet[Assignment]:

@@ -72,6 +72,20 @@ PAGES = {
         lambda w: f"mine/entries/{w['deduction'].pk}/object/",
         expect(ok={"hh"}, gone={"hh2"}),
     ),
+    "work:apply-repair": (
+        lambda w: f"mine/entries/{w['deduction'].pk}/repair/",
+        expect(ok={"hh"}, gone={"hh2"}),
+    ),
+    "work:my-explanation": (lambda w: "mine/explanation/", expect(ok={"hh", "hh2"})),
+    "work:household-explanation": (
+        lambda w: "households/V01-0001/explanation/",
+        expect(ok=STAFF_V1, gone=STAFF_V2),
+    ),
+    "work:repairs": (lambda w: "repairs/", expect(ok=REVIEWERS)),
+    "work:repair": (
+        lambda w: f"repairs/{w['repair'].pk}/",
+        expect(ok={"ta", "vc1", "cm"}, gone={"vc2"}),
+    ),
     "work:declarations": (lambda w: "declarations/", expect(ok=STAFF)),
     "work:declaration": (
         lambda w: f"declarations/{w['declaration'].pk}/",
@@ -165,6 +179,7 @@ def matrix_world(world, township_b):
     from platform_core.accounts.models import Membership
     from platform_core.alliance.services import add_member
     from platform_core.scoring.evidence import attach_photos, declare_good_deed
+    from platform_core.scoring.repair import apply_for_repair
     from platform_core.scoring.services import file_objection
     from plugins.loans.services import add_product, apply
     from plugins.petition.services import receive_case
@@ -198,6 +213,9 @@ def matrix_world(world, township_b):
         filed = f.approved("V01-0001", "P7-02", today, by=recorder)
         deduction = f.approved("V01-0001", "P7-04", today, by=recorder)
         objection = file_objection(filed, by=people["hh"], reason="not us")
+        repair = apply_for_repair(
+            deduction, by=people["hh"], action="rectification", evidence="wall repainted"
+        )
         attach_photos([png()], by=recorder, entry=deduction)
         declaration = declare_good_deed(
             household=f.household("V01-0001"),
@@ -235,6 +253,7 @@ def matrix_world(world, township_b):
     return {
         "people": people,
         "objection": objection,
+        "repair": repair,
         "deduction": deduction,
         "declaration": declaration,
         "photo": photo,

@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy
 from platform_core.accounts.models import Role
 from platform_core.households.models import Household
 from platform_core.scoring.evidence import declare_good_deed
-from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
+from platform_core.scoring.models import (
+    Declaration,
+    Objection,
+    RepairApplication,
+    Rule,
+    ScoreEvent,
+)
 from platform_core.scoring.services import file_objection
 from platform_core.workbench import selectors
 from platform_core.workbench.access import refuse, workbench_page
@@ -92,8 +98,16 @@ def mine_context(request, household: Household) -> dict:
     deadlines = selectors.objectionable(entries)
     for entry in entries:
         entry.object_by = deadlines.get(entry.pk)
+    repairable = selectors.repairable(household)
+    for entry in entries:
+        entry.repairable = entry.pk in repairable
     context.update(
         {
+            "repairs": RepairApplication.objects.filter(entry__household=household)
+            .select_related("entry__rule")
+            .order_by("-applied_at")[:50],
+            "explanation_url": reverse("work:my-explanation")
+            + (f"?household={household.code}" if len(request.viewer.household_codes) > 1 else ""),
             "entries": entries,
             "deadlines": deadlines,
             "objection_forms": [
