@@ -24,6 +24,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from platform_core.accounts.access import STAFF_ROLES
 from platform_core.actors import Actor
@@ -130,7 +131,13 @@ def record_notices(entry_ids: Iterable[int], *, notified_on: dt.date, by: Actor 
             )
     created = Notice.objects.bulk_create(notices, batch_size=2000, ignore_conflicts=True)
     if any(n.status == Notice.Status.PENDING for n in notices):
-        transaction.on_commit(lambda: deliver(entry_ids=entry_ids))
+        schema = connection.schema_name  # the callback may run after the township's block
+
+        def send_after_commit():
+            with schema_context(schema):
+                deliver(entry_ids=entry_ids)
+
+        transaction.on_commit(send_after_commit)
     return len(created)
 
 

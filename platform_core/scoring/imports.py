@@ -12,6 +12,7 @@ another household or rule it is a row error.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from django.utils.translation import gettext as _
 from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
+from platform_core.scoring.due_process import announce, window_end
 from platform_core.scoring.models import Rule
+from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import require_role, save_rule
 from platform_core.tabular import (
     Column,
@@ -54,6 +57,9 @@ EVENT_COLUMNS = [
     Column("points", ("分值",)),
     Column("external_id", ("外部编号",)),
     Column("note", ("备注",)),
+    # The day the household was told of the deduction, when that happened before the
+    # import (docs/scoring.md, "Notice before a deduction counts").
+    Column("notified_on", ("通知日期",)),
 ]
 IMPORT_SOURCE = "import"
 PROGRESS_EVERY = 100_000
@@ -239,7 +245,16 @@ CREATE TEMPORARY TABLE import_events (
     occurred_on date NOT NULL,
     points integer,
     external_id text,
-    note text
+    note text,
+    notified_on date
+) ON COMMIT DROP
+"""
+
+# The first day a deduction counts, per notice day (computed in Python: working days).
+_WINDOWS_TABLE = """
+CREATE TEMPORARY TABLE import_windows (
+    notified_on date PRIMARY KEY,
+    counts_from date
 ) ON COMMIT DROP
 """
 
@@ -251,22 +266,35 @@ def import_score_events(
     approve: bool = False,
     source: str = IMPORT_SOURCE,
     progress: Progress | None = None,
+    notified_on: dt.date | None = None,
 ) -> EventImport:
-    """Import ledger entries; with ``approve`` they are approved by ``operator`` (said in each)."""
+    """Import ledger entries; with ``approve`` they are approved by ``operator`` (said in each).
+
+    A deduction imported approved counts after the township's response window from
+    its notice day: the row's ``notified_on`` cell, else ``notified_on`` (one day for
+    the whole file), else today, when its notice is sent (after the commit).
+    """
     started = time.perf_counter()
     table = open_table(path, EVENT_COLUMNS)
     problems = Problems(table.file_name)
     today = timezone.localdate()
+    if notified_on is not None and notified_on > today:
+        problems.add(
+            None,
+            NOTIFIED_ON_FLAG,
+            _("%(date)s is in the future") % {"date": notified_on},
+        )
+        problems.raise_if_any()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_TEMP_TABLE)
         rows = 0
         with cursor.copy(
             "COPY import_events (row, household_code, rule_code, occurred_on, points,"
-            " external_id, note) FROM STDIN"
+            " external_id, note, notified_on) FROM STDIN"
         ) as copy:
             for number, values in table.rows:
                 rows += 1
-                parsed = _parse_event(number, values, table, problems, today)
+                parsed = _parse_event(number, values, table, problems, today, notified_on)
                 if parsed is not None and not problems:
                     copy.write_row(parsed)
                 if progress and rows % PROGRESS_EVERY == 0:
@@ -283,7 +311,8 @@ def import_score_events(
         problems.raise_if_any()
         if progress:
             progress(f"writing the ledger ({time.perf_counter() - started:.1f} s)")
-        recorded = _insert(cursor, table.file_name, operator, approve, source)
+        _response_windows(cursor, today)
+        recorded = _insert(cursor, table.file_name, operator, approve, source, today)
         if recorded < rows and "external_id" in table.headers:
             _report(
                 cursor,
@@ -305,14 +334,16 @@ def import_score_events(
                 {"source": source},
             )
             problems.raise_if_any()
-        cursor.execute("DROP TABLE import_events")  # also when called inside a longer transaction
+        _notify_now(cursor, table.file_name, operator, approve, source, today)
+        # also when called inside a longer transaction
+        cursor.execute("DROP TABLE import_events; DROP TABLE import_windows")
         if recorded >= ANALYZE_AFTER:
             cursor.execute("ANALYZE scoring_scoreevent")  # keep plans right after a bulk load
     seconds = time.perf_counter() - started
     return EventImport(table.file_name, rows, recorded, rows - recorded, approve, seconds)
 
 
-def _parse_event(number, values, table, problems, today):
+def _parse_event(number, values, table, problems, today, file_notified_on=None):
     ok = True
     household = as_text(values.get("household_code"))
     rule = as_text(values.get("rule_code"))
@@ -351,9 +382,53 @@ def _parse_event(number, values, table, problems, today):
     if external_id and len(external_id) > 128:
         problems.add(number, table.label("external_id"), _longer_than(128))
         ok = False
-    if not ok:
+    notified_on, notified_ok = _notified_on(
+        number, values, table, problems, today, occurred_on if ok else None, file_notified_on
+    )
+    if not (ok and notified_ok):
         return None
-    return (number, household, rule, occurred_on, points, external_id, as_text(values.get("note")))
+    return (
+        number,
+        household,
+        rule,
+        occurred_on,
+        points,
+        external_id,
+        as_text(values.get("note")),
+        notified_on,
+    )
+
+
+NOTIFIED_ON_FLAG = "--notified-on"
+
+
+def _notified_on(number, values, table, problems, today, occurred_on, file_notified_on):
+    """The row's notice day (its cell, else the file's flag, else None: notify now) and
+    whether it is acceptable: a date, not in the future, not before the event."""
+    cell = values.get("notified_on")
+    column = table.label("notified_on") if cell is not None else NOTIFIED_ON_FLAG
+    if cell is None:
+        day = file_notified_on
+    else:
+        try:
+            day = as_date(cell)
+        except ValueError as exc:
+            problems.add(number, column, str(exc))
+            return None, False
+    if day is None:
+        return None, True
+    if day > today:
+        problems.add(number, column, _("%(date)s is in the future") % {"date": day})
+        return None, False
+    if occurred_on is not None and day < occurred_on:
+        problems.add(
+            number,
+            column,
+            _("notice day %(date)s is before the entry's date %(occurred_on)s")
+            % {"date": day, "occurred_on": occurred_on},
+        )
+        return None, False
+    return day, True
 
 
 def _check_in_database(cursor, table, problems: Problems) -> None:
@@ -420,13 +495,30 @@ def _report(cursor, problems: Problems, column: str, sql: str, message: str, par
         problems.add(row_number, column, message % dict(zip(names, details, strict=True)))
 
 
-def _insert(cursor, file_name: str, operator: Actor, approve: bool, source: str) -> int:
+def _response_windows(cursor, today: dt.date) -> None:
+    """``import_windows``: for each notice day in the file (and today, for rows to be
+    notified now), the first day a deduction notified then counts (None: at once)."""
+    policy = ScoringPolicy.of(connection.tenant)
+    cursor.execute(_WINDOWS_TABLE)
+    cursor.execute("SELECT DISTINCT notified_on FROM import_events WHERE notified_on IS NOT NULL")
+    days = {row[0] for row in cursor.fetchall()} | {today}
+    days = sorted(days)
+    cursor.execute(
+        "INSERT INTO import_windows (notified_on, counts_from) "
+        "SELECT * FROM unnest(%s::date[], %s::date[])",
+        [days, [window_end(False, policy, day) for day in days]],
+    )
+
+
+def _insert(
+    cursor, file_name: str, operator: Actor, approve: bool, source: str, today: dt.date
+) -> int:
     cursor.execute(
         """
         INSERT INTO scoring_scoreevent (
             household_id, rule_id, points, occurred_on, source, external_id, evidence, note,
             kind, status, recorded_by_id, recorded_by_label, recorded_at,
-            reviewed_by_id, reviewed_by_label, reviewed_at, review_note
+            reviewed_by_id, reviewed_by_label, reviewed_at, review_note, counts_from
         )
         SELECT h.id, r.id, COALESCE(i.points, r.points), i.occurred_on, %(source)s::text,
                i.external_id, %(file)s::text || ', row ' || i.row, COALESCE(i.note, ''), 'normal',
@@ -437,10 +529,15 @@ def _insert(cursor, file_name: str, operator: Actor, approve: bool, source: str)
                CASE WHEN %(approve)s::boolean THEN %(label)s::text
                     WHEN NOT r.needs_review THEN 'rule needs no review' ELSE '' END,
                CASE WHEN %(approve)s::boolean OR NOT r.needs_review THEN now() END,
-               CASE WHEN %(approve)s::boolean THEN %(approval)s::text ELSE '' END
+               CASE WHEN %(approve)s::boolean THEN %(approval)s::text ELSE '' END,
+               -- an approved deduction counts after its response window (import_windows)
+               CASE WHEN (%(approve)s::boolean OR NOT r.needs_review)
+                         AND COALESCE(i.points, r.points) < 0 AND NOT r.immediate
+                    THEN w.counts_from END
         FROM import_events i
         JOIN households_household h ON h.code = i.household_code
         JOIN scoring_rule r ON r.code = i.rule_code
+        JOIN import_windows w ON w.notified_on = COALESCE(i.notified_on, %(today)s::date)
         ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
         """,
         {
@@ -450,6 +547,30 @@ def _insert(cursor, file_name: str, operator: Actor, approve: bool, source: str)
             "user": operator.user_id,
             "label": operator.label,
             "approval": f"approved at import (--approve) by {operator.label}",
+            "today": today,
         },
     )
     return cursor.rowcount
+
+
+def _notify_now(
+    cursor, file_name: str, operator: Actor, approve: bool, source: str, today: dt.date
+) -> None:
+    """Deductions imported approved without a notice day are notified now: their notices
+    are recorded in this transaction and sent after the commit (the notices app)."""
+    cursor.execute(
+        """
+        SELECT e.id FROM import_events i
+        JOIN households_household h ON h.code = i.household_code
+        JOIN scoring_rule r ON r.code = i.rule_code
+        JOIN scoring_scoreevent e
+          ON e.household_id = h.id AND e.occurred_on = i.occurred_on AND e.rule_id = r.id
+         AND e.source = %(source)s AND e.recorded_at = now()
+         AND e.evidence = %(file)s::text || ', row ' || i.row
+        WHERE i.notified_on IS NULL AND (%(approve)s::boolean OR NOT r.needs_review)
+          AND COALESCE(i.points, r.points) < 0
+        ORDER BY e.id
+        """,
+        {"source": source, "file": f"imported from {file_name}", "approve": approve},
+    )
+    announce([row[0] for row in cursor.fetchall()], notified_on=today, by=operator)
