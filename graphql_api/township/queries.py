@@ -51,6 +51,18 @@ class PolicyType(graphene.ObjectType):
     red_below = graphene.Int(required=True)
     window = graphene.String(required=True)
     objection_days = graphene.Int(required=True)
+    response_days = graphene.Int(
+        required=True, description="Working days before an approved deduction counts"
+    )
+    posting_days = graphene.Int(
+        required=True, description="Working days a month's results are posted before finalising"
+    )
+    objection_answer_days = graphene.Int(
+        required=True, description="Working days within which an objection is answered"
+    )
+    red_publication_months = graphene.Int(
+        required=True, description="Months a household to improve is shown on boards at most"
+    )
 
 
 class TownshipInfo(graphene.ObjectType):

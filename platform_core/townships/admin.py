@@ -189,6 +189,10 @@ class TownshipAdmin(CountyModelAdmin):
             "objection_days",
             "evaluation_day",
             "publish_red_on_board",
+            "response_days",
+            "posting_days",
+            "objection_answer_days",
+            "red_publication_months",
             "created_at",
         ]
 

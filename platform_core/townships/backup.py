@@ -63,6 +63,10 @@ POLICY_FIELDS = (
     "objection_days",
     "evaluation_day",
     "publish_red_on_board",
+    "response_days",
+    "posting_days",
+    "objection_answer_days",
+    "red_publication_months",
 )
 
 Progress = Callable[[str], None]

@@ -23,6 +23,15 @@ from platform_core.plugins.manager import registry
 from tenants.models import PluginActivation, ScoreWindow, Township
 
 OBJECTION_DAYS_RANGE = (1, 365)  # the model's own bounds
+# Due-process periods (docs/scoring.md, "Due process"), in working days except the last.
+# 0 switches the response window or the posting off (records that went through due
+# process elsewhere); an objection always gets an answer period.
+DUE_PROCESS_RANGES = {
+    "response_days": (0, 60),
+    "posting_days": (0, 60),
+    "objection_answer_days": (1, 60),
+    "red_publication_months": (3, 36),
+}
 
 
 class PolicyError(PlatformError):
@@ -73,6 +82,11 @@ class Policy:
     score_window: str
     objection_days: int
     publish_red_on_board: bool
+    # The due-process periods; None keeps the stored value.
+    response_days: int | None = None
+    posting_days: int | None = None
+    objection_answer_days: int | None = None
+    red_publication_months: int | None = None
 
     @classmethod
     def of(cls, township: Township) -> Policy:
@@ -82,7 +96,15 @@ class Policy:
             township.score_window,
             township.objection_days,
             township.publish_red_on_board,
+            township.response_days,
+            township.posting_days,
+            township.objection_answer_days,
+            township.red_publication_months,
         )
+
+    def chosen(self) -> dict:
+        """The fields this policy sets (the due-process periods left None are kept)."""
+        return {name: value for name, value in vars(self).items() if value is not None}
 
 
 # --- the county's limits -----------------------------------------------------------------
@@ -213,8 +235,9 @@ TOWNSHIP_ADMINS = (Role.TOWNSHIP_ADMIN,)
 
 def set_policy(township: Township, policy: Policy, *, by: Actor) -> Township:
     """Change the township's thresholds, score window, objection days and red on boards,
-    within the county's limits (checked against the stored limits, under a row lock);
-    only its township administrators may."""
+    within the county's limits (checked against the stored limits, under a row lock),
+    and its due-process periods (``DUE_PROCESS_RANGES``); only its township
+    administrators may."""
     require_held(by, township, TOWNSHIP_ADMINS, what=_("change the township's policy"))
     if policy.score_window not in ScoreWindow.values:
         raise PolicyError(_("Choose a score window."), field="score_window")
@@ -231,18 +254,43 @@ def set_policy(township: Township, policy: Policy, *, by: Actor) -> Township:
             % {"red": policy.red_below, "green": policy.green_above},
             field="red_below",
         )
+    _check_due_process(policy)
+    chosen = policy.chosen()
     with transaction.atomic():
         stored = Township.objects.select_for_update().get(pk=township.pk)
         problems = policy_problems(policy, Limits.of(stored))
         if problems:
             field, message = problems[0]
             raise PolicyError(message, field=field)
-        for name, value in vars(policy).items():
+        for name, value in chosen.items():
             setattr(stored, name, value)
-        stored.save(update_fields=list(vars(policy)))
-    for name, value in vars(policy).items():  # the request's township object too
+        stored.save(update_fields=list(chosen))
+    for name, value in chosen.items():  # the request's township object too
         setattr(township, name, value)
     return stored
+
+
+def _check_due_process(policy: Policy) -> None:
+    messages = {
+        "response_days": _(
+            "The response window is between %(low)s and %(high)s working days (0: none)."
+        ),
+        "posting_days": _(
+            "The public posting lasts between %(low)s and %(high)s working days (0: none)."
+        ),
+        "objection_answer_days": _(
+            "Objections are answered within %(low)s to %(high)s working days."
+        ),
+        "red_publication_months": _(
+            "Households to improve are shown on boards for %(low)s to %(high)s months."
+        ),
+    }
+    for name, (low, high) in DUE_PROCESS_RANGES.items():
+        value = getattr(policy, name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PolicyError(messages[name] % {"low": low, "high": high}, field=name)
 
 
 # --- the township's own plugin changes ---------------------------------------------------

@@ -43,6 +43,27 @@ class PolicyForm(WorkbenchForm):
     publish_red_on_board = forms.BooleanField(
         label=gettext_lazy("Show households to improve on the honour boards"), required=False
     )
+    # Due process (docs/scoring.md); left empty, a period keeps its stored value.
+    response_days = forms.IntegerField(
+        label=gettext_lazy("Response window before a deduction counts (working days)"),
+        help_text=gettext_lazy("0 to 60; 0: a deduction counts as soon as it is approved."),
+        required=False,
+    )
+    posting_days = forms.IntegerField(
+        label=gettext_lazy("Public posting before a month is finalised (working days)"),
+        help_text=gettext_lazy("0 to 60; 0: months are finalised without a posting."),
+        required=False,
+    )
+    objection_answer_days = forms.IntegerField(
+        label=gettext_lazy("Objections answered within (working days)"),
+        help_text=gettext_lazy("1 to 60; overdue objections go to the township administrator."),
+        required=False,
+    )
+    red_publication_months = forms.IntegerField(
+        label=gettext_lazy("Households to improve shown on boards for at most (months)"),
+        help_text=gettext_lazy("3 to 36 months."),
+        required=False,
+    )
 
     def __init__(self, *args, limits: township_policy.Limits, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +81,8 @@ class PolicyForm(WorkbenchForm):
 
 @workbench_page(ADMIN_ONLY)
 def policy(request):
-    """The township's thresholds, score window, objection days and red on boards."""
+    """The township's thresholds, score window, objection days, red on boards and the
+    due-process periods."""
     township = request.township
     limits = township_policy.Limits.of(_stored(township))
     current = township_policy.Policy.of(_stored(township))
