@@ -29,7 +29,7 @@ from platform_core.scoring.imports import (
     import_rules,
     import_score_events,
 )
-from platform_core.scoring.models import Objection, Rule, ScoreEvent
+from platform_core.scoring.models import Objection, RepairApplication, Rule, ScoreEvent
 from platform_core.scoring.services import review_entry
 
 RULES_IMPORT = admin_io.Importer(
@@ -140,3 +140,24 @@ class ObjectionAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     village_path = "entry__household__village__code"
     workbench_url_name = "work:objections"
+
+
+@admin.register(RepairApplication, site=township_admin_site)
+class RepairApplicationAdmin(ReadOnlyAdmin):
+    """Credit repair applications, read only: the council decides in the workbench."""
+
+    list_display = [
+        "entry",
+        "action",
+        "hours",
+        "status",
+        "applied_by_label",
+        "applied_at",
+        "decided_by_label",
+        "decided_at",
+    ]
+    list_filter = ["status", "action"]
+    search_fields = ["entry__household__code", "evidence", "decision_reason"]
+    list_select_related = ["entry__household", "entry__rule"]
+    village_path = "entry__household__village__code"
+    workbench_url_name = "work:repairs"

@@ -30,6 +30,7 @@ def test_admin_lists_link_to_the_workbench_page_that_does_their_work(world, sign
     for admin_path, page in (
         ("scoring/scoreevent/", "review/"),
         ("scoring/objection/", "objections/"),
+        ("scoring/repairapplication/", "repairs/"),
         ("households/household/", "households/"),
         ("evaluation/evaluationround/", "month/"),
         ("alliance/eligibilitycheck/", "eligibility/"),
