@@ -13,6 +13,7 @@ from platform_core.workbench.views import (
     households,
     mine,
     month,
+    notices,
     photos,
     rate,
     record,
@@ -29,6 +30,11 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("households/", households.household_list, name="households"),
     path("households/<str:code>/", households.household_page, name="household"),
+    path(
+        "households/<str:code>/entries/<int:pk>/answer/",
+        notices.record_answer,
+        name="household-answer",
+    ),
     path(
         "households/<str:code>/explanation/",
         explanation.household,

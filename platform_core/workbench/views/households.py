@@ -14,6 +14,7 @@ from platform_core.scoring import selectors as scoring
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
+from platform_core.workbench.selectors import objectionable
 
 
 def staff_households(viewer):
@@ -67,7 +68,14 @@ def household_page(request, code: str):
         raise Http404
     context = household_context(household)
     context["menu"] = menu_for(request.viewer, request.township)
+    context["notices"] = _notices(household, context["entries"])
     return render(request, "workbench/households/detail.html", context)
+
+
+def _notices(household: Household, entries) -> list:
+    from platform_core.workbench.views.notices import household_notices
+
+    return household_notices(household, objectionable(list(entries)))
 
 
 def household_context(household: Household) -> dict:

@@ -33,6 +33,7 @@ from platform_core.workbench.access import refuse, workbench_page
 from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.views.households import household_context
+from platform_core.workbench.views.notices import household_notices
 from platform_core.workbench.views.record import RuleChoice
 
 HOUSEHOLD = (Role.HOUSEHOLD,)
@@ -110,6 +111,7 @@ def mine_context(request, household: Household) -> dict:
             + (f"?household={household.code}" if len(request.viewer.household_codes) > 1 else ""),
             "entries": entries,
             "deadlines": deadlines,
+            "notices": household_notices(household, deadlines),
             "objection_forms": [
                 (entry, ObjectionForm(entry=entry, deadline=deadlines[entry.pk]))
                 for entry in entries
