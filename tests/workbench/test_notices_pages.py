@@ -71,7 +71,7 @@ def test_the_household_sees_its_notice_masked_and_answers_it_as_an_objection(
     page = client.get(work(window, "mine/"))
     html = page.content.decode()
     row = html.split('id="notices"')[1].split("</section>")[0]
-    assert f'data-entry="{deduction.pk}"' in row and 'data-channel="sms"' in row
+    assert f'data-notice-entry="{deduction.pk}"' in row and 'data-channel="sms"' in row
     assert "138****5678" in row and "13812345678" not in html
     assert f'data-answer="{deduction.pk}"' in row
     prefix = f"e{deduction.pk}"
@@ -87,7 +87,10 @@ def test_the_household_sees_its_notice_masked_and_answers_it_as_an_objection(
 
 def test_another_household_cannot_answer_or_see_the_notice(window, people, deduction, signed_in):
     client = signed_in(people["neighbour"])
-    assert f'data-entry="{deduction.pk}"' not in client.get(work(window, "mine/")).content.decode()
+    assert (
+        f'data-notice-entry="{deduction.pk}"'
+        not in client.get(work(window, "mine/")).content.decode()
+    )
     url = work(window, f"mine/entries/{deduction.pk}/object/")
     assert client.get(url).status_code == 404
     assert client.post(url, {f"e{deduction.pk}-reason": "x"}).status_code == 404

@@ -15,6 +15,7 @@ from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
 from platform_core.workbench.selectors import objectionable
+from platform_core.workbench.views.notices import household_notices
 
 
 def staff_households(viewer):
@@ -73,8 +74,6 @@ def household_page(request, code: str):
 
 
 def _notices(household: Household, entries) -> list:
-    from platform_core.workbench.views.notices import household_notices
-
     return household_notices(household, objectionable(list(entries)))
 
 

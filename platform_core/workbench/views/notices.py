@@ -24,7 +24,6 @@ from platform_core.workbench import selectors
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
-from platform_core.workbench.views.households import staff_households
 
 
 def household_notices(household: Household, deadlines: dict) -> list:
@@ -61,11 +60,11 @@ class AnswerForm(WorkbenchForm):
 @workbench_page(STAFF_ROLES)
 def record_answer(request, code: str, pk: int):
     """Record a household's answer to the notice of a deduction, on its behalf."""
-    household = (
-        staff_households(request.viewer)
-        .filter(visible_households(request.viewer), code=code)
-        .first()
-    )
+    villages = request.viewer.villages(STAFF_ROLES)
+    households = Household.objects.filter(visible_households(request.viewer), code=code)
+    if villages is not None:  # staff of some villages only (None: of every village)
+        households = households.filter(village__code__in=sorted(villages))
+    household = households.select_related("village").first()
     entry = (
         ScoreEvent.objects.select_related("household__village", "rule")
         .filter(pk=pk, household=household)
