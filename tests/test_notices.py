@@ -355,3 +355,27 @@ def test_a_window_longer_than_the_objection_period_keeps_answers_open(
         assert due > dt.date(2026, 10, 2)  # past the 3 days of the objection period
         answer = file_objection(entry, by=head, reason="away", today=due)
         assert answer.answers_notice is True
+
+
+def test_the_township_admin_lists_notices_masked_and_by_village(
+    five_days, in_township, today, sms_dir, client
+):
+    today(dt.date(2026, 3, 24))
+    with in_township(five_days):
+        f.village("V01", size=1)
+        f.village("V02", "南浔村", size=1)
+        f.household("V01-0001").__class__.objects.filter(code="V01-0001").update(
+            phone="13812345678"
+        )
+        ours = _deduction("V01-0001")
+        _deduction("V02-0001")
+        committee = f.person("vc", "village_committee", "V01")
+        notice = Notice.objects.get(entry=ours)
+    client.force_login(committee.user)
+    admin = f"/t/{five_days.code}/admin/notices/notice/"
+    listing = client.get(admin, HTTP_ACCEPT_LANGUAGE="en")
+    assert listing.status_code == 200
+    assert "138****5678" in listing.text and "13812345678" not in listing.text
+    assert "V01-0001" in listing.text and "V02-0001" not in listing.text
+    page = client.get(f"{admin}{notice.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "13812345678" not in page.text
