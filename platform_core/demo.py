@@ -41,7 +41,7 @@ from platform_core.plugins.manager import hooks_for, registry
 from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
 from platform_core.scoring.models import Rule, ScoreEvent
-from platform_core.scoring.services import file_objection, record_entry, review_entry
+from platform_core.scoring.services import file_objection, record_entry
 from platform_core.townships.services import onboard_township
 from tenants.models import County, Township
 
@@ -147,18 +147,13 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
         path = Path(folder) / f"{spec.slug}-history.csv"
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            # Each deduction was notified on its day (通知日期): it counts after the
-            # response window from then, as it would have (docs/scoring.md).
-            writer.writerow(
-                ["household_code", "rule_code", "occurred_on", "external_id", "note", "notified_on"]
-            )
+            writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
             for code in Household.objects.order_by("code").values_list("code", flat=True):
                 kind = rng.random()
                 for month in months:
                     for n, rule in enumerate(_demo_entries(rng, kind, positive, negative)):
                         day = month + dt.timedelta(days=rng.randrange(28))
-                        key = f"demo-{code}-{month:%Y%m}-{n}"
-                        writer.writerow([code, rule, day, key, "", min(day, today)])
+                        writer.writerow([code, rule, day, f"demo-{code}-{month:%Y%m}-{n}", ""])
         result = import_score_events(path, operator=admin, approve=True, source="demo")
         progress(f"  {spec.name}: {result.recorded} ledger entries over {len(months)} months")
     for month in months:
@@ -201,7 +196,6 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             source="staff",
             evidence="网格员走访记录 (grid worker's visit notes)",
         )
-    _notified_deduction(rng, today, grid_worker)
     deduction = ScoreEvent.objects.filter(status="approved", points__lt=0).order_by("-id").first()
     if deduction is not None:
         file_objection(
@@ -210,27 +204,6 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             reason="户主称当日不在村内 (the head says they were away that day)",
             on_behalf=True,
         )
-
-
-def _notified_deduction(rng: random.Random, today: dt.date, grid_worker: Actor) -> None:
-    """One deduction approved today: its household is notified by SMS (the file backend
-    writes it under var/sms/) and may answer until its response window ends."""
-    household = Household.objects.exclude(phone="").order_by("code").first()
-    rule = Rule.objects.filter(
-        active=True, points__lt=0, requires_finding=False, immediate=False
-    ).first()
-    if household is None or rule is None:
-        return
-    entry = record_entry(
-        household=household,
-        rule=rule,
-        occurred_on=today,
-        recorder=grid_worker,
-        source="staff",
-        evidence="网格员现场记录 (recorded on the spot by the grid worker)",
-    )
-    if entry.status == "proposed":
-        review_entry(entry, reviewer=_demo_staff("council", Role.COUNCIL_MEMBER), approve=True)
 
 
 def ensure_demo_people() -> None:

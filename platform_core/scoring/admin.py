@@ -161,3 +161,7 @@ class RepairApplicationAdmin(ReadOnlyAdmin):
     list_select_related = ["entry__household", "entry__rule"]
     village_path = "entry__household__village__code"
     workbench_url_name = "work:repairs"
+
+
+# Covenant versions, their terms and caps (read, and recorded through adopt_covenant).
+from platform_core.scoring import covenant_admin  # noqa: E402, F401

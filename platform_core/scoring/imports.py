@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
+from platform_core.scoring.caps import MONTH, YEAR, CapSpec, Entry, add_used, replay
 from platform_core.scoring.due_process import announce, window_end
-from platform_core.scoring.models import Rule
+from platform_core.scoring.models import Cap, Rule
 from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import require_role, save_rule
+from platform_core.scoring.versions import CovenantBook
 from platform_core.tabular import (
     Column,
     Problems,
@@ -49,7 +51,14 @@ RULE_COLUMNS = [
     Column("category", ("类别",), required=True),
     Column("points", ("分值",), required=True),
     Column("needs_review", ("需审核",)),
+    # The covenant file's own columns (docs/scoring.md, "Caps"): whether the rule applies,
+    # and its caps per household per month and year. A row with code * caps a category.
+    Column("active", ("启用", "有效")),
+    Column("cap_month", ("月上限", "每月上限")),
+    Column("cap_year", ("年上限", "每年上限")),
 ]
+#: The code of a row that caps a whole category (its category, cap_month, cap_year).
+CATEGORY_ROW = "*"
 EVENT_COLUMNS = [
     Column("household_code", ("户码",), required=True),
     Column("rule_code", ("规则", "规则编码"), required=True),
@@ -115,10 +124,18 @@ def import_rules(path: str | Path, *, by: Actor) -> RuleImport:
     problems = Problems(table.file_name)
     rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
+    caps: list[tuple[int, CapSpec]] = []
     for number, values in table.rows:
+        if as_text(values.get("code")) == CATEGORY_ROW:
+            caps += _category_caps(number, values, table, problems)
+            continue
         row = _rule_row(number, values, table, problems, seen)
-        if row is not None:
-            rows.append((number, row))
+        extras = _covenant_cells(number, values, table, problems, row)
+        if row is not None and extras is not None:
+            caps += extras.pop("caps")
+            rows.append((number, {**row, **extras}))
+    problems.raise_if_any()
+    _caps_unchanged(caps, table, problems)
     problems.raise_if_any()
     created = 0
     with transaction.atomic():
@@ -200,7 +217,9 @@ def within_points_limit(points: int) -> int:
 
 
 def export_rules(path: str | Path) -> int:
-    """Write the covenant in the import format (so it can be edited and imported back)."""
+    """Write the covenant in the import format (so it can be edited and imported back),
+    with the caps of the township version in force today (category caps as ``*`` rows)."""
+    caps = township_caps_today()
     rows = (
         (
             r.code,
@@ -210,9 +229,11 @@ def export_rules(path: str | Path) -> int:
             r.points,
             "true" if r.needs_review else "false",
         )
+        + _covenant_row_cells(r, caps)
         for r in Rule.objects.order_by("category", "code")
     )
-    return write_table(path, [c.name for c in RULE_COLUMNS], rows, bom=True)
+    header = [c.name for c in RULE_COLUMNS]
+    return write_table(path, header, [*rows, *_category_cap_rows(caps, len(header))], bom=True)
 
 
 # --- ledger entries -----------------------------------------------------------
@@ -312,6 +333,7 @@ def import_score_events(
         if progress:
             progress(f"writing the ledger ({time.perf_counter() - started:.1f} s)")
         _response_windows(cursor, today)
+        _cap_effects(cursor, approve, source)
         recorded = _insert(cursor, table.file_name, operator, approve, source, today)
         if recorded < rows and "external_id" in table.headers:
             _report(
@@ -462,6 +484,7 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
             ),
         ),
     ]
+    checks += covenant_checks()
     for column, sql, message in checks:
         _report(cursor, problems, table.label(column), sql, message)
 
@@ -513,14 +536,22 @@ def _response_windows(cursor, today: dt.date) -> None:
 def _insert(
     cursor, file_name: str, operator: Actor, approve: bool, source: str, today: dt.date
 ) -> int:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM scoring_cap)")
+    # With caps, ids follow the file's order: the order caps were computed in.
+    order = "ORDER BY i.row" if cursor.fetchone()[0] else ""
     cursor.execute(
-        """
+        f"""
         INSERT INTO scoring_scoreevent (
+            covenant_version_id, effect, cap_note,
             household_id, rule_id, points, occurred_on, source, external_id, evidence, note,
             kind, status, recorded_by_id, recorded_by_label, recorded_at,
             reviewed_by_id, reviewed_by_label, reviewed_at, review_note, counts_from
         )
-        SELECT h.id, r.id, COALESCE(i.points, r.points), i.occurred_on, %(source)s::text,
+        SELECT COALESCE(vv.id, tv.id),
+               CASE WHEN %(approve)s::boolean OR NOT r.needs_review
+                    THEN COALESCE(c.effect, {TERM_POINTS}) END,
+               COALESCE(c.note, ''),
+               h.id, r.id, {TERM_POINTS}, i.occurred_on, %(source)s::text,
                i.external_id, %(file)s::text || ', row ' || i.row, COALESCE(i.note, ''), 'normal',
                CASE WHEN %(approve)s::boolean OR NOT r.needs_review
                     THEN 'approved' ELSE 'proposed' END,
@@ -537,7 +568,10 @@ def _insert(
         FROM import_events i
         JOIN households_household h ON h.code = i.household_code
         JOIN scoring_rule r ON r.code = i.rule_code
+        {RESOLVE_TERMS}
+        LEFT JOIN import_caps c ON c.row = i.row
         JOIN import_windows w ON w.notified_on = COALESCE(i.notified_on, %(today)s::date)
+        {order}
         ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
         """,
         {
@@ -550,7 +584,9 @@ def _insert(
             "today": today,
         },
     )
-    return cursor.rowcount
+    recorded = cursor.rowcount
+    cursor.execute("DROP TABLE import_caps")
+    return recorded
 
 
 def _notify_now(
@@ -574,3 +610,325 @@ def _notify_now(
         {"source": source, "file": f"imported from {file_name}", "approve": approve},
     )
     announce([row[0] for row in cursor.fetchall()], notified_on=today, by=operator)
+
+
+# --- the covenant file's caps and the covenant in force ------------------------
+
+
+@dataclass(frozen=True)
+class CovenantFile:
+    """A covenant file read and checked: rule rows (``import_rules``' fields plus
+    ``active``) and caps (rule caps from a row's cap cells, category caps from ``*`` rows)."""
+
+    file: str
+    rules: list[dict]
+    caps: list[CapSpec]
+
+
+def read_covenant_file(path: str | Path) -> CovenantFile:
+    """Read a covenant file (``import_rules``' format with ``active``, ``cap_month``,
+    ``cap_year`` and ``*`` rows); a ``TableError`` names every bad row and column.
+
+    Writes nothing: ``adopt_covenant`` (and the what-if) take what it returns.
+    """
+    table = open_table(path, RULE_COLUMNS)
+    problems = Problems(table.file_name)
+    seen: dict[str, int] = {}
+    rules: list[dict] = []
+    caps: list[tuple[int, CapSpec]] = []
+    for number, values in table.rows:
+        if as_text(values.get("code")) == CATEGORY_ROW:
+            caps += _category_caps(number, values, table, problems)
+            continue
+        row = _rule_row(number, values, table, problems, seen)
+        extras = _covenant_cells(number, values, table, problems, row)
+        if row is not None and extras is not None:
+            caps += extras.pop("caps")
+            rules.append({**row, **extras})
+    _repeated_caps(caps, table, problems)
+    if not rules and not caps and not problems:
+        problems.add(None, None, _("no rules or caps in the file"))
+    problems.raise_if_any()
+    return CovenantFile(table.file_name, rules, [cap for _number, cap in caps])
+
+
+def _cap_cell(number, values, table, problems, name: str, sign: int | None) -> int | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    try:
+        limit = as_int(value)
+        if limit == 0:
+            raise ValueError(_("a cap of 0 caps nothing: leave the cell empty"))
+        within_points_limit(limit)
+    except ValueError as exc:
+        problems.add(number, table.label(name), str(exc))
+        return None
+    if sign is not None and (limit > 0) != (sign > 0):
+        problems.add(
+            number,
+            table.label(name),
+            _(
+                "%(limit)s: the rule %(kind)s points, so its cap is %(sign)s "
+                "(a positive limit caps gains, a negative one losses)"
+            )
+            % {
+                "limit": limit,
+                "kind": _("adds") if sign > 0 else _("deducts"),
+                "sign": _("positive") if sign > 0 else _("negative"),
+            },
+        )
+        return None
+    return limit
+
+
+def _covenant_cells(number, values, table, problems, row: dict | None) -> dict | None:
+    """A rule row's ``active`` and caps (None when a cell is wrong, noted in ``problems``)."""
+    ok = True
+    extras: dict = {"caps": []}
+    if values.get("active") is not None:
+        try:
+            extras["active"] = as_bool(values.get("active"))
+        except ValueError as exc:
+            problems.add(number, table.label("active"), str(exc))
+            ok = False
+    sign = row["points"] if row is not None else None
+    for name, period in (("cap_month", MONTH), ("cap_year", YEAR)):
+        if values.get(name) is None:
+            continue
+        limit = _cap_cell(number, values, table, problems, name, sign)
+        if limit is None:
+            ok = False
+        elif row is not None:
+            extras["caps"].append((number, CapSpec(period, limit, rule_code=row["code"])))
+    return extras if ok and row is not None else None
+
+
+def _category_caps(number, values, table, problems) -> list[tuple[int, CapSpec]]:
+    """A ``*`` row: the caps of its category (either sign)."""
+    try:
+        category = _category(values.get("category"))
+    except ValueError as exc:
+        problems.add(number, table.label("category"), str(exc))
+        return []
+    caps = []
+    for name, period in (("cap_month", MONTH), ("cap_year", YEAR)):
+        limit = _cap_cell(number, values, table, problems, name, None)
+        if limit is not None:
+            caps.append((number, CapSpec(period, limit, category=category)))
+    if not caps and values.get("cap_month") is None and values.get("cap_year") is None:
+        problems.add(
+            number,
+            table.label("code"),
+            _("a %(star)s row caps a category: give cap_month or cap_year")
+            % {"star": CATEGORY_ROW},
+        )
+    return caps
+
+
+def _repeated_caps(caps: list[tuple[int, CapSpec]], table, problems) -> None:
+    first: dict = {}
+    for number, cap in caps:
+        if cap.key in first:
+            problems.add(
+                number,
+                table.label("category" if cap.category else "code"),
+                _("cap %(cap)s repeats row %(row)s")
+                % {"cap": cap.describe(), "row": first[cap.key]},
+            )
+        first.setdefault(cap.key, number)
+
+
+def _caps_unchanged(caps: list[tuple[int, CapSpec]], table, problems) -> None:
+    """``import_rules`` edits rules, not caps: caps change only with an adopted version.
+    A file's caps (when it has cap columns) must be those of the version in force."""
+    if not ({"cap_month", "cap_year"} & set(table.headers)) and not caps:
+        return
+    _repeated_caps(caps, table, problems)
+    in_force = set(township_caps_today())
+    given = {cap for _number, cap in caps}
+    how = _(
+        "caps change only when the village meeting adopts a new covenant version "
+        "(manage.py adopt_covenant, or Covenant versions in the admin)"
+    )
+    for number, cap in caps:
+        if cap not in in_force:
+            problems.add(
+                number,
+                table.label("cap_month" if cap.period == MONTH else "cap_year"),
+                _("cap %(cap)s is not in the covenant in force: %(how)s")
+                % {"cap": cap.describe(), "how": how},
+            )
+    for cap in sorted(in_force - given, key=lambda c: c.key):
+        problems.add(
+            None,
+            None,
+            _("cap %(cap)s of the covenant in force is missing: %(how)s")
+            % {"cap": cap.describe(), "how": how},
+        )
+
+
+def township_caps_today() -> list[CapSpec]:
+    """The caps of the township version in force today."""
+    book = CovenantBook.load()
+    version = book.in_force(None, timezone.localdate())
+    return list(book.caps.get(version.pk, [])) if version else []
+
+
+def _covenant_row_cells(rule: Rule, caps: list[CapSpec]) -> tuple:
+    limits = {cap.period: cap.limit for cap in caps if cap.rule_code == rule.code}
+    return ("true" if rule.active else "false", limits.get(MONTH, ""), limits.get(YEAR, ""))
+
+
+def _category_cap_rows(caps: list[CapSpec], width: int) -> list[list]:
+    by_category: dict[str, dict[str, int]] = {}
+    for cap in caps:
+        if cap.category:
+            by_category.setdefault(cap.category, {})[cap.period] = cap.limit
+    rows = []
+    for category, limits in sorted(by_category.items()):
+        row: list = [""] * width
+        row[0], row[3] = CATEGORY_ROW, category
+        row[-2], row[-1] = limits.get(MONTH, ""), limits.get(YEAR, "")
+        rows.append(row)
+    return rows
+
+
+# The covenant version in force for each row: the township's, and the household's
+# village variant (its own terms first). The same resolution as
+# scoring.versions.CovenantBook, in SQL for a million rows.
+VERSIONS = """
+    SELECT id, village_id, effective_from,
+           COALESCE(lead(effective_from) OVER (PARTITION BY village_id ORDER BY effective_from),
+                    'infinity'::date) AS until
+    FROM scoring_covenantversion
+"""
+RESOLVE_TERMS = f"""
+        LEFT JOIN ({VERSIONS}) tv ON tv.village_id IS NULL
+             AND i.occurred_on >= tv.effective_from AND i.occurred_on < tv.until
+        LEFT JOIN ({VERSIONS}) vv ON vv.village_id = h.village_id
+             AND i.occurred_on >= vv.effective_from AND i.occurred_on < vv.until
+        LEFT JOIN scoring_covenantterm tt ON tt.version_id = tv.id AND tt.rule_id = r.id
+        LEFT JOIN scoring_covenantterm vt ON vt.version_id = vv.id AND vt.rule_id = r.id
+"""
+#: A row's points: its own cell, else the variant's term, the township's, the rule's.
+TERM_POINTS = "COALESCE(i.points, vt.points, tt.points, r.points)"
+
+
+def covenant_checks() -> list[tuple[str, str, str]]:
+    """Rows the covenant in force refuses: another village's rule, a rule not in force."""
+    return [
+        (
+            "rule_code",
+            "SELECT i.row, r.code AS rule, v.code AS village FROM import_events i "
+            "JOIN households_household h ON h.code = i.household_code "
+            "JOIN scoring_rule r ON r.code = i.rule_code "
+            "JOIN households_village v ON v.id = r.village_id WHERE r.village_id <> h.village_id",
+            _(
+                "rule %(rule)s belongs to the covenant of village %(village)s only; it cannot "
+                "be recorded for a household of another village"
+            ),
+        ),
+        (
+            "rule_code",
+            f"""SELECT i.row, r.code AS rule, i.occurred_on AS date FROM import_events i
+            JOIN households_household h ON h.code = i.household_code
+            JOIN scoring_rule r ON r.code = i.rule_code
+            {RESOLVE_TERMS}
+            WHERE (r.village_id IS NULL OR r.village_id = h.village_id) AND CASE
+                WHEN vt.id IS NOT NULL THEN NOT vt.active
+                WHEN tt.id IS NOT NULL THEN NOT tt.active
+                WHEN r.village_id IS NOT NULL THEN true
+                ELSE r.plugin = '' AND EXISTS (
+                    SELECT 1 FROM scoring_covenantterm ft
+                    JOIN scoring_covenantversion fv ON fv.id = ft.version_id
+                    WHERE ft.rule_id = r.id AND fv.village_id IS NULL
+                      AND fv.effective_from > i.occurred_on)
+            END""",
+            _("rule %(rule)s is not in force on %(date)s under the covenant then in force"),
+        ),
+    ]
+
+
+_CAPS_TABLE = (
+    "CREATE TEMPORARY TABLE import_caps (row integer PRIMARY KEY, effect integer NOT NULL,"
+    " note text NOT NULL) ON COMMIT DROP"
+)
+
+
+def _cap_effects(cursor, approve: bool, source: str) -> None:
+    """``import_caps``: the effect of every row a cap cuts (docs/scoring.md, "Caps").
+
+    The same arithmetic as one approval after another (``caps.replay``): what the
+    households' approved entries already used, read in one query, then the file's
+    approved rows in file order. Rows already in the ledger (skipped) use nothing.
+    The households concerned are locked until the commit.
+    """
+    cursor.execute(_CAPS_TABLE)
+    if not Cap.objects.exists():
+        return
+    book = CovenantBook.load()
+    all_caps = [cap for caps in book.caps.values() for cap in caps]
+    rules = sorted({cap.rule_code for cap in all_caps if cap.rule_code})
+    categories = sorted({cap.category for cap in all_caps if cap.category})
+    cursor.execute(
+        f"""
+        SELECT i.row, h.id, r.code, r.category, i.occurred_on, {TERM_POINTS},
+               COALESCE(vv.id, tv.id)
+        FROM import_events i
+        JOIN households_household h ON h.code = i.household_code
+        JOIN scoring_rule r ON r.code = i.rule_code
+        {RESOLVE_TERMS}
+        WHERE (%(approve)s::boolean OR NOT r.needs_review)
+          AND (r.code = ANY(%(rules)s) OR r.category = ANY(%(categories)s))
+          AND NOT EXISTS (
+              SELECT 1 FROM scoring_scoreevent e
+              WHERE e.source = %(source)s AND e.external_id = i.external_id)
+        ORDER BY i.row
+        """,
+        {"approve": approve, "rules": rules, "categories": categories, "source": source},
+    )
+    found = cursor.fetchall()
+    if not found:
+        return
+    households = sorted({row[1] for row in found})
+    cursor.execute(
+        "SELECT id FROM households_household WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+        [households],
+    )
+    since = min(row[4] for row in found).replace(month=1, day=1)
+    until = max(row[4] for row in found).replace(month=12, day=31)
+    cursor.execute(
+        """
+        SELECT e.household_id, r.code, r.category, e.occurred_on, e.points > 0,
+               SUM(COALESCE(e.effect, e.points))
+        FROM scoring_scoreevent e JOIN scoring_rule r ON r.id = e.rule_id
+        WHERE e.household_id = ANY(%(households)s) AND e.status = 'approved'
+          AND e.kind = 'normal' AND e.occurred_on BETWEEN %(since)s AND %(until)s
+          AND (r.code = ANY(%(rules)s) OR r.category = ANY(%(categories)s))
+        GROUP BY 1, 2, 3, 4, 5
+        """,
+        {
+            "households": households,
+            "since": since,
+            "until": until,
+            "rules": rules,
+            "categories": categories,
+        },
+    )
+    used: dict = {}
+    for household, code, category, day, gain, total in cursor.fetchall():
+        add_used(used, household, code, category, day, 1 if gain else -1, total)
+    entries = [
+        Entry(household, code, category, day, points, version)
+        for _row, household, code, category, day, points, version in found
+    ]
+    outcomes = replay(entries, lambda e: book.caps_of(e.version, e.occurred_on), used)
+    cut = [
+        (row[0], outcome.effect, outcome.note())
+        for row, outcome in zip(found, outcomes, strict=True)
+        if outcome.cut
+    ]
+    with cursor.copy("COPY import_caps (row, effect, note) FROM STDIN") as copy:
+        for values in cut:
+            copy.write_row(values)

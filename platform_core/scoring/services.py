@@ -43,6 +43,7 @@ from platform_core.scoring.models import (
 )
 from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.selectors import earned_points
+from platform_core.scoring.versions import CovenantBook, entry_outcome, lock_household
 
 RULE_FIELDS = ("title_zh", "title_en", "category", "points", "needs_review")
 
@@ -188,12 +189,16 @@ def record_entry(
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             return _same_entry(existing, household, rule)
-    points = rule.points if points is None else points
+    term = CovenantBook.load().term(rule, household.village_id, occurred_on)
+    points = term.points if points is None else points
     _check_entry(rule, points, occurred_on, evidence)
+    if term.refusal:
+        raise LedgerError(term.refusal, field="rule")
     entry = ScoreEvent(
         household=household,
         rule=rule,
         points=points,
+        covenant_version_id=term.version_id,
         occurred_on=occurred_on,
         source=source,
         external_id=external_id or None,
@@ -210,6 +215,8 @@ def record_entry(
         _due_process_fields(entry, rule)
     try:
         with transaction.atomic():
+            if entry.status == EntryStatus.APPROVED:
+                _apply_caps(entry)
             entry.save()
             _announce_approval(entry, recorder)
     except IntegrityError:
@@ -305,6 +312,7 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
         entry.reviewed_by_label = reviewer.label
         entry.reviewed_at = timezone.now()
         entry.review_note = reason
+        capped = _apply_caps(entry) if approve else []
         due_process = _due_process_fields(entry, entry.rule) if approve else []
         entry.save(
             update_fields=[
@@ -313,6 +321,7 @@ def review_entry(entry: ScoreEvent, *, reviewer: Actor, approve: bool, reason: s
                 "reviewed_by_label",
                 "reviewed_at",
                 "review_note",
+                *capped,
                 *due_process,
             ]
         )
@@ -332,6 +341,16 @@ def _announce_approval(entry: ScoreEvent, by: Actor) -> None:
     sent after the commit) by the notices app."""
     if entry.status == EntryStatus.APPROVED and is_deduction(entry.points, entry.kind):
         announce([entry.pk], notified_on=timezone.localdate(), by=by)
+
+
+def _apply_caps(entry: ScoreEvent) -> list[str]:
+    """An entry being approved: its ``effect`` after the caps in force and, when a cap cut
+    it, the reason (docs/scoring.md, "Caps"); the household is locked until the commit."""
+    lock_household(entry.household_id)
+    outcome = entry_outcome(entry)
+    entry.effect = outcome.effect
+    entry.cap_note = outcome.note()
+    return ["effect", "cap_note"]
 
 
 def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> ScoreEvent:
@@ -354,6 +373,9 @@ def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> 
             household_id=entry.household_id,
             rule_id=entry.rule_id,
             points=-entry.points,
+            # The pair cancels after caps too: the original's effect, negated.
+            effect=-(entry.points if entry.effect is None else entry.effect),
+            covenant_version_id=entry.covenant_version_id,
             occurred_on=entry.occurred_on,
             source=source,
             external_id=f"reversal:{entry.pk}",
