@@ -290,6 +290,15 @@ class World:
         )
 
     @cached_property
+    def repair(self):
+        """A pending repair application for ``deduction``, filed by staff for the household."""
+        from platform_core.scoring.repair import apply_for_repair
+
+        return apply_for_repair(
+            self.deduction, by=self.reviewer, action="rectification", evidence="wall repainted"
+        )
+
+    @cached_property
     def declaration(self):
         """A pending declaration of V01-0001, declared by the household principal."""
         from platform_core.scoring.evidence import declare_good_deed

@@ -228,6 +228,32 @@ TOWNSHIP: dict[str, Case] = {
         ),
         extras=(RECORDER,),
     ),
+    # Credit repair: the household (or staff for it) applies, the council decides.
+    "applyForRepair": Case(
+        lambda w, p: {
+            "entryId": gid(w, "Entry", w.deduction),
+            "action": "rectification",
+            "evidence": "the fence is rebuilt",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1 | {HH},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "decideRepair": Case(
+        lambda w, p: {
+            "repairApplicationId": gid(w, "RepairApplication", w.repair),
+            "grant": True,
+            "reason": "the fence is rebuilt",
+        },
+        rows(
+            allowed=EVERYWHERE | REVIEWERS_V1,
+            # the recorder of the deduction never decides its repair
+            forbidden={PM, GL, GW, HH, RECORDER},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+        extras=(RECORDER,),
+    ),
     # households' declarations: the household declares, staff of its village decide
     "declareGoodDeed": Case(
         lambda w, p: {

@@ -27,13 +27,20 @@ from graphql_api.township.types import (
     GrantType,
     HouseholdType,
     ObjectionType,
+    RepairApplicationType,
     RoundType,
     RuleType,
 )
 from platform_core.accounts.models import ApiToken, Role
 from platform_core.accounts.selectors import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES
 from platform_core.households.models import Grid, Household, Village
-from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
+from platform_core.scoring.models import (
+    Declaration,
+    Objection,
+    RepairApplication,
+    Rule,
+    ScoreEvent,
+)
 
 # --- lookups that name the field they came from -------------------------------------
 
@@ -219,6 +226,62 @@ class DecideObjection(PlatformMutation):
             objection, decider=viewer(info).actor, uphold=uphold, reason=reason
         )
         return {"objection": decided}
+
+
+# --- credit repair (信用修复) -------------------------------------------------------
+
+
+class ApplyForRepair(PlatformMutation):
+    """A household applies for repair of its own approved deduction after corrective
+    action (staff of its village may apply for it); one application pending per entry."""
+
+    class Arguments:
+        entry_id = graphene.ID(required=True)
+        action = graphene.String(required=True, description="rectification, volunteering or other")
+        evidence = graphene.String(
+            required=True, description="What was done, where, and who can confirm it"
+        )
+        hours = graphene.Int(description="Volunteering hours (required for volunteering)")
+
+    repair_application = graphene.Field(RepairApplicationType)
+
+    @classmethod
+    def perform(cls, info, entry_id, action, evidence, hours=None):
+        from platform_core.scoring.repair import apply_for_repair
+
+        entry = entry_by_id(info, entry_id)
+        application = apply_for_repair(
+            entry, by=viewer(info).actor, action=action, evidence=evidence, hours=hours
+        )
+        return {"repair_application": application}
+
+
+class DecideRepair(PlatformMutation):
+    """The council grants (the deduction stops counting from today) or refuses a repair,
+    with a reason; never on a deduction it recorded nor an application it filed."""
+
+    class Arguments:
+        repair_application_id = graphene.ID(required=True)
+        grant = graphene.Boolean(required=True)
+        reason = graphene.String(required=True)
+
+    repair_application = graphene.Field(RepairApplicationType)
+
+    @classmethod
+    def perform(cls, info, repair_application_id, grant, reason):
+        from platform_core.scoring.repair import decide_repair
+
+        pk = decode_id(info, repair_application_id, "RepairApplication")
+        queryset = RepairApplicationType.get_queryset(RepairApplication.objects, info)
+        application = queryset.filter(pk=pk).first()
+        if application is None:
+            raise InputError(
+                "repairApplicationId",
+                NOT_FOUND,
+                _("No repair application %(id)s.") % {"id": repair_application_id},
+            )
+        decided = decide_repair(application, by=viewer(info).actor, grant=grant, reason=reason)
+        return {"repair_application": decided}
 
 
 # --- households' declarations (村民申报) -------------------------------------------
@@ -726,6 +789,8 @@ class TownshipCoreMutation(graphene.ObjectType):
     correct_entry = CorrectEntry.Field()
     file_objection = FileObjection.Field()
     decide_objection = DecideObjection.Field()
+    apply_for_repair = ApplyForRepair.Field()
+    decide_repair = DecideRepair.Field()
     declare_good_deed = DeclareGoodDeed.Field()
     confirm_declaration = ConfirmDeclaration.Field()
     decline_declaration = DeclineDeclaration.Field()

@@ -35,7 +35,13 @@ from platform_core.households.selectors import (
 )
 from platform_core.publication.models import BoardEntry, HonourBoard
 from platform_core.publication.selectors import shown_entries
-from platform_core.scoring.models import Declaration, Objection, Rule, ScoreEvent
+from platform_core.scoring.models import (
+    Declaration,
+    Objection,
+    RepairApplication,
+    Rule,
+    ScoreEvent,
+)
 
 #: A household's tier in GraphQL: ``GREEN``, ``BLUE`` or ``RED`` (a household to improve).
 TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", "red")])
@@ -165,6 +171,47 @@ class ObjectionType(DjangoObjectType):
     @bypass_get_queryset
     def resolve_entry(root, info):
         return root.entry
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
+        q = prefixed(visible_households(viewer(info)), "entry__household")
+        return queryset.filter(q).select_related("entry__household", "entry__rule")
+
+
+class RepairApplicationType(DjangoObjectType):
+    """A credit repair application (信用修复) for a deduction, and the council's decision.
+
+    A granted repair keeps the deduction and adds ``repairEntry``, which cancels it from
+    the decision day on.
+    """
+
+    class Meta:
+        model = RepairApplication
+        name = "RepairApplication"
+        fields = (
+            "entry",
+            "action",
+            "hours",
+            "evidence",
+            "applied_by_label",
+            "applied_at",
+            "status",
+            "decided_by_label",
+            "decided_at",
+            "decision_reason",
+            "repair_entry",
+        )
+        interfaces = (TownshipNode,)
+        connection_class = CountedConnection
+        convert_choices_to_enum = False
+
+    @bypass_get_queryset
+    def resolve_entry(root, info):
+        return root.entry
+
+    @bypass_get_queryset
+    def resolve_repair_entry(root, info):
+        return root.repair_entry
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:

@@ -31,6 +31,11 @@ urlpatterns = [
     path("households/", households.household_list, name="households"),
     path("households/<str:code>/", households.household_page, name="household"),
     path(
+        "households/<str:code>/explanation/",
+        explanation.household,
+        name="household-explanation",
+    ),
+    path(
         "households/<str:code>/entries/<int:pk>/answer/",
         notices.record_answer,
         name="household-answer",
