@@ -40,11 +40,6 @@ urlpatterns = [
         notices.record_answer,
         name="household-answer",
     ),
-    path(
-        "households/<str:code>/explanation/",
-        explanation.household,
-        name="household-explanation",
-    ),
     path("households/<str:code>/consent/", consent.on_behalf, name="household-consent"),
     path("record/", record.record, name="record"),
     path("record/round/", record.record_round, name="record-round"),
