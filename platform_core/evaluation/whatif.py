@@ -116,6 +116,7 @@ class Proposal:
     caps: tuple[ProposedCap, ...] = ()
     caps_from_file: bool = False
     codes: dict[int, str] = field(default_factory=dict)
+    signs: dict[int, int] = field(default_factory=dict)  # every rule's sign (kept)
 
     def raw_points(self, rule_id: int, recorded: int) -> int:
         """What a normal entry of ``rule_id`` recorded with ``recorded`` points counts."""
@@ -200,6 +201,7 @@ def read_proposal(path: str | Path) -> Proposal:
         caps=tuple(caps),
         caps_from_file=has_caps or bool(category_caps),
         codes=codes,
+        signs={r.pk: 1 if r.points > 0 else -1 for r in rules.values()},
     )
 
 
@@ -638,24 +640,103 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
 
 def _cut_entries(cursor, proposal: Proposal, low, as_of) -> dict[int, int]:
     """Entries the proposal's caps cut: {id: effect}, over whole calendar years (a
-    year cap's room depends on every entry of its year)."""
+    year cap's room depends on every entry of its year).
+
+    Where each rule meets at most one cap of its sign, the caps are independent and
+    an entry's effect is min(|limit|, run) - min(|limit|, run - |points|), run being
+    the running sum of |points| in its cap's (household, period) in approval order:
+    one window function in SQL. Rules under two or more caps (a rule cap and its
+    category's, a month and a year cap), and the rules sharing a cap with them, go
+    through ``cap_effects`` in Python. Both give the same effects (a test compares).
+    """
     if not proposal.caps:
         return {}
-    capped_categories = {cap.category for cap in proposal.caps if cap.rule_id is None}
-    rules = {cap.rule_id for cap in proposal.caps if cap.rule_id is not None}
-    rules |= {pk for pk, cat in proposal.categories.items() if cat in capped_categories}
-    rules -= proposal.withdrawn
-    if not rules:
-        return {}
-    start = dt.date((low or dt.date(1900, 1, 1)).year, 1, 1)
-    cursor.execute(
-        _CAPPED_SQL, {"rules": list(rules), "low": start, "high": dt.date(as_of.year, 12, 31)}
-    )
-    entries = (
-        (pk, household, rule, occurred_on, proposal.raw_points(rule, points))
-        for pk, household, rule, occurred_on, points in iter(cursor.fetchall())
-    )
-    return cap_effects(entries, proposal.caps, proposal.categories)
+    window, greedy = split_caps(proposal)
+    if not SQL_CAPS:
+        greedy |= set(window)
+        window = {}
+    years = {
+        "low": dt.date((low or dt.date(1900, 1, 1)).year, 1, 1),
+        "high": dt.date(as_of.year, 12, 31),
+    }
+    cut: dict[int, int] = {}
+    if window:
+        caps = proposal.caps
+        cursor.execute(
+            _WINDOW_CAPS_SQL,
+            {
+                **years,
+                "rules": list(window),
+                "caps": list(window.values()),
+                "limits": [caps[i].limit for i in window.values()],
+                "years": [caps[i].period == Cap.Period.YEAR for i in window.values()],
+                "rule_ids": list(proposal.points),
+                "rule_points": list(proposal.points.values()),
+            },
+        )
+        cut.update(cursor.fetchall())
+    if greedy:
+        cursor.execute(_CAPPED_SQL, {**years, "rules": list(greedy)})
+        entries = (
+            (pk, household, rule, occurred_on, proposal.raw_points(rule, points))
+            for pk, household, rule, occurred_on, points in cursor.fetchall()
+        )
+        cut.update(cap_effects(entries, proposal.caps, proposal.categories))
+    return cut
+
+
+#: False: every capped rule goes through ``cap_effects`` (tests compare both ways).
+SQL_CAPS = True
+
+
+def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
+    """({rule id: index of its one cap}, {rule ids for ``cap_effects``}).
+
+    A rule matches the caps on it and on its category that have its sign; withdrawn
+    rules count 0 and need no cap.
+    """
+    matches: dict[int, list[int]] = {}
+    for rule, category in proposal.categories.items():
+        if rule in proposal.withdrawn:
+            continue
+        sign = proposal.signs.get(rule, 1)
+        found = [
+            i
+            for i, cap in enumerate(proposal.caps)
+            if (cap.rule_id == rule or (cap.rule_id is None and cap.category == category))
+            and (cap.limit > 0) == (sign > 0)
+        ]
+        if found:
+            matches[rule] = found
+    shared = {i for found in matches.values() if len(found) > 1 for i in found}
+    greedy = {rule for rule, found in matches.items() if shared.intersection(found)}
+    window = {rule: found[0] for rule, found in matches.items() if rule not in greedy}
+    return window, greedy
+
+
+_WINDOW_CAPS_SQL = """
+WITH matches AS (
+    SELECT * FROM unnest(%(rules)s::bigint[], %(caps)s::integer[], %(limits)s::integer[],
+                         %(years)s::boolean[]) AS m(rule_id, cap, lim, per_year)
+), proposal AS (
+    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_points)s::integer[]) AS p(rule_id, points)
+), runs AS (
+    SELECT e.id, m.lim, abs(COALESCE(p.points, e.points)) AS size,
+           SUM(abs(COALESCE(p.points, e.points))) OVER (
+               PARTITION BY e.household_id, m.cap,
+                            date_trunc(CASE WHEN m.per_year THEN 'year' ELSE 'month' END,
+                                       e.occurred_on)
+               ORDER BY e.reviewed_at, e.id
+           ) AS run
+    FROM scoring_scoreevent e
+    JOIN matches m ON m.rule_id = e.rule_id
+    LEFT JOIN proposal p ON p.rule_id = e.rule_id
+    WHERE e.status = 'approved' AND e.kind = 'normal'
+      AND e.occurred_on BETWEEN %(low)s AND %(high)s
+)
+SELECT id, (sign(lim) * GREATEST(0, LEAST(size, abs(lim) - (run - size))))::integer
+FROM runs WHERE run > abs(lim)
+"""
 
 
 def _changes(cursor, changed: list[tuple]) -> list[TierChange]:
