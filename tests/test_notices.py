@@ -379,3 +379,29 @@ def test_the_township_admin_lists_notices_masked_and_by_village(
     assert "V01-0001" in listing.text and "V02-0001" not in listing.text
     page = client.get(f"{admin}{notice.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "13812345678" not in page.text
+
+
+def test_send_notices_sends_what_waits_once_and_names_a_bad_township(
+    five_days, in_township, today, sms_dir
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    today(dt.date(2026, 3, 24))
+    with in_township(five_days):
+        f.village(size=1)
+        f.household("V01-0001").__class__.objects.filter(code="V01-0001").update(
+            phone="13812345678"
+        )
+        entry = _deduction()  # the commit never comes in a test: the notice waits
+        assert Notice.objects.get(entry=entry).status == "pending"
+    out = StringIO()
+    call_command("send_notices", "--township", five_days.code, stdout=out)
+    assert f"{five_days.code}: 1 notices sent, 0 failed" in out.getvalue()
+    call_command("send_notices", "--township", five_days.code, stdout=out)
+    assert "0 notices sent, 0 failed" in out.getvalue()
+    assert len(read_file_messages(sms_dir)) == 1
+    with pytest.raises(CommandError, match="no township with code '999999999'"):
+        call_command("send_notices", "--township", "999999999")
