@@ -63,6 +63,7 @@ VALUE_WORDS = {
     "approved": pgettext_lazy("status or tier in a message", "approved"),
     "rejected": pgettext_lazy("status or tier in a message", "rejected"),
     "reversed": pgettext_lazy("status or tier in a message", "reversed"),
+    "repaired": pgettext_lazy("status or tier in a message", "repaired"),
     "pending": pgettext_lazy("status or tier in a message", "pending"),
     "upheld": pgettext_lazy("status or tier in a message", "upheld"),
     "dismissed": pgettext_lazy("status or tier in a message", "dismissed"),

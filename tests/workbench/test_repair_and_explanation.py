@@ -161,6 +161,7 @@ def test_the_explanation_shows_every_counted_entry_with_its_basis_people_and_dec
     assert "grid@test.local" in text and "council@test.local" in text  # recorded, reviewed
     assert f'data-objection="{objection.pk}"' in text and "2030-01-31" in text
     assert "data-repair=" in text
+    assert "data-notice=" in text  # the deduction's notice, with its channel and status
     assert 'data-tier="red"' in text
     for pk in others:
         assert f'data-entry="{pk}"' not in text  # another household's entries never
