@@ -84,6 +84,10 @@ def test_granted_repair_keeps_the_deduction_and_cancels_it_from_the_decision_day
     assert score_card(household, D(2026, 5, 9), policy).score == 100 + deduction.points
     assert score_card(household, D(2026, 5, 10), policy).score == 100
     assert recent_deductions(household, D(2026, 5, 10)) == 0
+    # A standing recomputed after the decision for April's end applies the repair.
+    assert score_card(household, D(2026, 4, 30), policy).score == 100 + deduction.points
+    assert score_card(household, D(2026, 4, 30), policy, repaired_by=D(2026, 5, 10)).score == 100
+    assert score_card(household, D(2026, 4, 30), policy, repaired_by=D(2026, 5, 9)).score < 100
     # The deduction is kept, and never changes again: no second repair, no reversal.
     assert ScoreEvent.objects.filter(pk=deduction.pk).exists()
     with pytest.raises(LedgerError, match="repaired"):

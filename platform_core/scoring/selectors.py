@@ -56,21 +56,44 @@ def counting_on(as_of: dt.date) -> Q:
     )
 
 
-def counted_entries(household: Household, as_of: dt.date, policy: ScoringPolicy) -> QuerySet:
-    """The entries that make up the score on ``as_of``."""
-    entries = ScoreEvent.objects.filter(counting_on(as_of), household=household)
+def counted_entries(
+    household: Household,
+    as_of: dt.date,
+    policy: ScoringPolicy,
+    repaired_by: dt.date | None = None,
+) -> QuerySet:
+    """The entries that make up the score on ``as_of``.
+
+    ``repaired_by``: credit repairs granted by that day count on ``as_of`` too (a
+    repair counts from its decision day on; a standing recomputed after the
+    decision for an earlier month's end applies it, docs/scoring.md "Credit repair").
+    """
+    counting = counting_on(as_of)
+    if repaired_by is not None:
+        counting |= Q(
+            kind=ScoreEvent.Kind.REPAIR,
+            status=EntryStatus.APPROVED,
+            occurred_on__lte=as_of,
+            counts_from__lte=repaired_by,
+        )
+    entries = ScoreEvent.objects.filter(counting, household=household)
     start = policy.window_start(as_of)
     return entries.filter(occurred_on__gte=start) if start else entries
 
 
 def score_card(
-    household: Household, as_of: dt.date | None = None, policy: ScoringPolicy | None = None
+    household: Household,
+    as_of: dt.date | None = None,
+    policy: ScoringPolicy | None = None,
+    *,
+    repaired_by: dt.date | None = None,
 ) -> ScoreCard:
-    """Score, tier, index and points per rule: why the household has its tier."""
+    """Score, tier, index and points per rule: why the household has its tier
+    (``repaired_by``: see ``counted_entries``)."""
     policy = policy or ScoringPolicy.of(connection.tenant)
     as_of = as_of or timezone.localdate()
     per_rule = (
-        counted_entries(household, as_of, policy)
+        counted_entries(household, as_of, policy, repaired_by)
         .values("rule__code", "rule__title_zh", "rule__title_en")
         .annotate(points=Sum(EFFECT), entries=Count("id"))
         .order_by("rule__code")
