@@ -35,13 +35,16 @@ from platform_core.demo_spec import (
     VILLAGE_NAMES,
     DemoTownship,
 )
-from platform_core.evaluation.services import finalise_month
+from platform_core.evaluation.models import Posting
+from platform_core.evaluation.services import finalise_month, post_months
 from platform_core.households.models import Grid, Household, Village
 from platform_core.plugins.manager import hooks_for, registry
 from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
 from platform_core.scoring.models import Rule, ScoreEvent
-from platform_core.scoring.services import file_objection, record_entry
+from platform_core.scoring.policy import month_end
+from platform_core.scoring.services import file_objection, record_entry, review_entry
+from platform_core.scoring.workdays import add_working_days
 from platform_core.townships.services import onboard_township
 from tenants.models import County, Township
 
@@ -142,28 +145,55 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
     today = dt.date.today()
     months = _finished_months(today, DEMO_MONTHS)
     positive = list(Rule.objects.filter(points__gt=0).values_list("code", flat=True))
-    negative = list(Rule.objects.filter(points__lt=0).values_list("code", flat=True))
+    # Unreasonable petitions are deducted only on a formal finding: the petition
+    # plugin's demo records those, with their findings.
+    negative = list(
+        Rule.objects.filter(points__lt=0, requires_finding=False).values_list("code", flat=True)
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{spec.slug}-history.csv"
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
+            # Each deduction was notified on its day (通知日期): it counts after the
+            # response window from then, as it would have (docs/scoring.md).
+            writer.writerow(
+                ["household_code", "rule_code", "occurred_on", "external_id", "note", "notified_on"]
+            )
             for code in Household.objects.order_by("code").values_list("code", flat=True):
                 kind = rng.random()
                 for month in months:
                     for n, rule in enumerate(_demo_entries(rng, kind, positive, negative)):
                         day = month + dt.timedelta(days=rng.randrange(28))
-                        writer.writerow([code, rule, day, f"demo-{code}-{month:%Y%m}-{n}", ""])
+                        key = f"demo-{code}-{month:%Y%m}-{n}"
+                        writer.writerow([code, rule, day, key, "", min(day, today)])
         result = import_score_events(path, operator=admin, approve=True, source="demo")
         progress(f"  {spec.name}: {result.recorded} ledger entries over {len(months)} months")
     for month in months:
-        finalise_month(month, by=admin)
+        _post_and_finalise(month, admin)
     for month in months:
         if month.month % 3 == 0:
             for village in Village.objects.all():
                 publish_board(village, year=month.year, quarter=month.month // 3, publisher=admin)
     progress(f"  {spec.name}: months {months[0]:%Y-%m} to {months[-1]:%Y-%m} finalised")
     _work_in_progress(rng, today, admin)
+
+
+# The override recorded when the demo finalises its latest month during its posting.
+DEMO_OVERRIDE = "演示数据：历史月份一次性载入 (demo data: the history is loaded at once)"
+
+
+def _post_and_finalise(month: dt.date, admin: Actor) -> None:
+    """Post the month's results (公示) on the first working day after it, as a village
+    would have, then finalise it; the latest month's posting may still run today, and
+    is then overridden with the demo's recorded reason."""
+    posted_on = add_working_days(month_end(month), 1)
+    if posted_on >= timezone.localdate():  # today's posting is not backdated
+        posted_on = timezone.localdate()
+    post_months(month, by=admin, posted_on=posted_on)
+    running = Posting.objects.filter(
+        period=month, superseded_at__isnull=True, ends_on__gte=timezone.localdate()
+    ).exists()
+    finalise_month(month, by=admin, override_posting=DEMO_OVERRIDE if running else None)
 
 
 def _finished_months(today: dt.date, count: int) -> list[dt.date]:
@@ -186,7 +216,7 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
     """This month: a few ratings awaiting review and one objection before the council."""
     grid_worker = _demo_staff("grid")
     households = list(Household.objects.order_by("?")[:12])
-    rules = list(Rule.objects.filter(active=True, needs_review=True))
+    rules = list(Rule.objects.filter(active=True, needs_review=True, requires_finding=False))
     for household in households:
         record_entry(
             household=household,
@@ -196,6 +226,7 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             source="staff",
             evidence="网格员走访记录 (grid worker's visit notes)",
         )
+    _notified_deduction(rng, today, grid_worker)
     deduction = ScoreEvent.objects.filter(status="approved", points__lt=0).order_by("-id").first()
     if deduction is not None:
         file_objection(
@@ -204,6 +235,27 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             reason="户主称当日不在村内 (the head says they were away that day)",
             on_behalf=True,
         )
+
+
+def _notified_deduction(rng: random.Random, today: dt.date, grid_worker: Actor) -> None:
+    """One deduction approved today: its household is notified by SMS (the file backend
+    writes it under var/sms/) and may answer until its response window ends."""
+    household = Household.objects.exclude(phone="").order_by("code").first()
+    rule = Rule.objects.filter(
+        active=True, points__lt=0, requires_finding=False, immediate=False
+    ).first()
+    if household is None or rule is None:
+        return
+    entry = record_entry(
+        household=household,
+        rule=rule,
+        occurred_on=today,
+        recorder=grid_worker,
+        source="staff",
+        evidence="网格员现场记录 (recorded on the spot by the grid worker)",
+    )
+    if entry.status == "proposed":
+        review_entry(entry, reviewer=_demo_staff("council", Role.COUNCIL_MEMBER), approve=True)
 
 
 def ensure_demo_people() -> None:

@@ -53,12 +53,19 @@ def evaluate_township_month(period_iso: str) -> dict:
     """Finalise ``period_iso``'s month in the current township (idempotent).
 
     A month that cannot be finalised yet (entries await review, a later month is
-    final) is logged and reported, not retried: the dispatcher sends it again later.
+    final, a public posting runs) is logged and reported, not retried: the dispatcher
+    sends it again later. Villages whose results were not posted yet are posted first
+    (公示, when the township's policy posts), so the month is finalised on a later run
+    once their posting period is over.
     """
-    from platform_core.evaluation.services import EvaluationError, finalise_month
+    from platform_core.evaluation.services import EvaluationError, finalise_month, post_months
 
     period = dt.date.fromisoformat(period_iso)
     township = connection.tenant
+    if township.posting_days:
+        posted, _refused = post_months(period, by=system_actor(), only_unposted=True)
+        if posted:
+            log.info("posted %s %s: %s villages", township.code, period_iso, len(posted))
     delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
     try:
         if delay:

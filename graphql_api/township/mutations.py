@@ -514,22 +514,35 @@ class MonthResultType(graphene.ObjectType):
 
 
 class FinaliseMonth(PlatformMutation):
-    """Finalise a month (all villages, or the given ones). Idempotent."""
+    """Finalise a month (all villages, or the given ones). Idempotent.
+
+    Refused while a village's public posting (公示) of the month runs or was never
+    made, unless ``overridePosting`` gives a township administrator's reason.
+    """
 
     atomic = False  # plugin entries are committed first on purpose (see finalise_month)
 
     class Arguments:
         month = graphene.String(required=True)
         village_codes = graphene.List(graphene.NonNull(graphene.String))
+        override_posting = graphene.String(
+            description="A township administrator's reason to finalise before the public "
+            "posting period of every village concerned has ended (recorded)."
+        )
 
     result = graphene.Field(MonthResultType)
 
     @classmethod
-    def perform(cls, info, month, village_codes=None):
+    def perform(cls, info, month, village_codes=None, override_posting=None):
         from platform_core.evaluation.services import finalise_month
 
         villages = [village_by_code(c, "villageCodes") for c in village_codes or ()] or None
-        result = finalise_month(parse_month(month), by=viewer(info).actor, villages=villages)
+        result = finalise_month(
+            parse_month(month),
+            by=viewer(info).actor,
+            villages=villages,
+            override_posting=override_posting,
+        )
         return {
             "result": MonthResultType(
                 month=result.period,

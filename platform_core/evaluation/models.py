@@ -169,3 +169,119 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.period:%Y-%m} {self.old_tier or '-'} → {self.new_tier}"
+
+
+class Posting(models.Model):
+    """A village's month results posted in public (公示) before the month is finalised.
+
+    ``rows`` is a frozen copy of what was posted, one ``[household id, masked name,
+    score, tier]`` per household; the public sees masked names, scores and tiers only
+    (households to improve only where ``includes_red``). Posting again after the
+    figures changed starts a new period: the earlier posting is kept, with
+    ``superseded_at`` set.
+    """
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="postings", verbose_name=_("village")
+    )
+    period = models.DateField(_("month"))
+    posted_on = models.DateField(_("posted on"))
+    ends_on = models.DateField(_("posting ends on"))
+    working_days = models.PositiveSmallIntegerField(_("posting period (working days)"))
+    posted_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    posted_by_label = models.CharField(_("posted by"), max_length=150)
+    backdated = models.BooleanField(
+        _("posted on a past date"),
+        default=False,
+        help_text=_("Recorded afterwards for a posting that took place on posted_on."),
+    )
+    includes_red = models.BooleanField(_("names households to improve"), default=False)
+    households = models.IntegerField(_("households"))
+    green = models.IntegerField(_("green"))
+    blue = models.IntegerField(_("blue"))
+    red = models.IntegerField(_("red"))
+    rows = models.JSONField(_("posted figures"), default=list)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public posting")
+        verbose_name_plural = _("public postings")
+        ordering = ["-period", "village", "-posted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "period"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="posting_one_current_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.period:%Y-%m} ({self.posted_on} – {self.ends_on})"
+
+
+class PostingOverride(models.Model):
+    """A township administrator finalised a village's month without its full posting period."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    period = models.DateField(_("month"))
+    posting = models.ForeignKey(
+        Posting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="overrides",
+        verbose_name=_("public posting"),
+    )
+    refusal = models.TextField(_("what was overridden"))
+    reason = models.TextField(_("reason"))
+    overridden_by_label = models.CharField(_("overridden by"), max_length=150)
+    overridden_at = models.DateTimeField(_("overridden at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("posting override")
+        verbose_name_plural = _("posting overrides")
+        ordering = ["-overridden_at"]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.period:%Y-%m}: {self.reason}"
+
+
+class StandingCorrection(models.Model):
+    """A household's standing recomputed after its latest finalised month was corrected.
+
+    An upheld objection or a granted credit repair takes effect at once (docs/scoring.md,
+    "Objections on a deadline"): the finalised month's figures are recomputed on the
+    corrected ledger, as of that month's last day, and recorded here with the reason.
+    The household's official tier (``alliance.selectors.current_tier``) is the latest
+    correction of its latest finalised month; the next finalised month compares with
+    it. The month's snapshot itself is never changed.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="standing_corrections",
+        verbose_name=_("household"),
+    )
+    period = models.DateField(_("month corrected"))
+    score = models.IntegerField(_("score"))
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
+    old_tier = models.CharField(_("previous tier"), max_length=8, choices=Tier.choices)
+    deductions = models.IntegerField(_("deductions in the last 12 months"))
+    index = models.DecimalField(_("integrity index"), max_digits=4, decimal_places=1)
+    reason = models.TextField(_("reason"))
+    made_by_label = models.CharField(_("made by"), max_length=150)
+    made_at = models.DateTimeField(_("made at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("standing correction")
+        verbose_name_plural = _("standing corrections")
+        ordering = ["-made_at", "-id"]
+        indexes = [
+            models.Index(fields=["household", "period"], name="standing_correction_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period:%Y-%m} {self.old_tier} → {self.tier}"

@@ -7,8 +7,14 @@ from dataclasses import asdict, dataclass
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot, VillageSnapshot
+from platform_core.evaluation.models import (
+    EvaluationRound,
+    HouseholdSnapshot,
+    Posting,
+    VillageSnapshot,
+)
 from platform_core.households.models import Household, Village
 from platform_core.scoring import policy as scoring
 from platform_core.scoring.policy import ScoringPolicy, month_end
@@ -197,3 +203,64 @@ def month_scores(period: dt.date, policy: ScoringPolicy | None = None):
         )
         while batch := cursor.fetchmany(5000):
             yield from batch
+
+
+# --- public posting (公示) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostedLine:
+    """One household as the public posting shows it: masked name, score, tier."""
+
+    name: str
+    score: int
+    tier: str
+
+
+@dataclass(frozen=True)
+class PostedMonth:
+    """A village's current posting as the public sees it.
+
+    ``lines``: masked names, scores and tiers as posted (households to improve only
+    where the posting names them; ``unnamed_red`` counts the others).
+    """
+
+    posting: Posting
+    lines: list[PostedLine]
+    unnamed_red: int
+    running: bool
+
+
+def current_postings() -> QuerySet[Posting]:
+    """Every village's current posting (superseded ones left out), newest month first."""
+    return (
+        Posting.objects.filter(superseded_at__isnull=True)
+        .select_related("village")
+        .order_by("-period", "village__code")
+    )
+
+
+def postings_by_village(period: dt.date, village_ids=None) -> dict[int, Posting]:
+    """The current posting of each village for the month (village id -> posting)."""
+    found = Posting.objects.filter(
+        period=period.replace(day=1), superseded_at__isnull=True
+    ).select_related("village")
+    if village_ids is not None:
+        found = found.filter(village_id__in=village_ids)
+    return {p.village_id: p for p in found}
+
+
+def posted_month(village_code: str, period: dt.date) -> PostedMonth | None:
+    """The village's current posting of the month for the public; None when there is none."""
+    posting = (
+        current_postings().filter(village__code=village_code, period=period.replace(day=1)).first()
+    )
+    if posting is None:
+        return None
+    lines, unnamed = [], 0
+    for _household_id, name, score, tier in posting.rows:
+        if tier == scoring.RED and not posting.includes_red:
+            unnamed += 1
+            continue
+        lines.append(PostedLine(name, score, tier))
+    return PostedMonth(posting, lines, unnamed, posting.ends_on >= timezone.localdate())

@@ -21,6 +21,9 @@ from platform_core.errors import NotAllowed, PlatformError
 from platform_core.evaluation.models import (
     Assignment,
     EvaluationRound,
+    HouseholdSnapshot,
+    Posting,
+    PostingOverride,
     TierChange,
 )
 from platform_core.evaluation.selectors import (
@@ -32,11 +35,13 @@ from platform_core.evaluation.selectors import (
 )
 from platform_core.evaluation.signals import month_finalised, tier_changed
 from platform_core.households.models import Grid, Household, Village
+from platform_core.households.selectors import mask_name
 from platform_core.plugins.services import collect_plugin_events
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.policy import ScoringPolicy, month_end
 from platform_core.scoring.selectors import pending_entries
 from platform_core.scoring.services import record_entry, require_role
+from platform_core.scoring.workdays import add_working_days
 
 
 class EvaluationError(PlatformError):
@@ -220,6 +225,7 @@ def finalise_month(
     by: Actor,
     villages: Iterable[Village] | None = None,
     policy: ScoringPolicy | None = None,
+    override_posting: str | None = None,
 ) -> MonthResult:
     """Finalise the month for the given villages (default: all). Idempotent.
 
@@ -227,12 +233,18 @@ def finalise_month(
     ``township_score_events`` hook). Villages already finalised for the month keep
     their snapshots untouched, so finalising twice gives identical snapshots.
     Refused while entries of the month await review, before the month is over, or
-    when a later month is already final.
+    when a later month is already final; and, when the township's policy posts
+    results (``posting_days`` > 0), for a village whose month was never posted, whose
+    posting period has not ended, or whose figures changed since they were posted
+    (``post_month``). ``override_posting``, a reason, lets a township administrator
+    finalise anyway; the override is recorded per village (``PostingOverride``).
     """
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
     last_day = month_end(period)
     require_role(by, ADMIN_ROLES, village_code=None, what=_("finalise evaluation months"))
+    if override_posting is not None:
+        override_posting = _override_reason(override_posting, by)
     if last_day >= timezone.localdate():
         first_day = last_day + dt.timedelta(days=1)
         raise EvaluationError(
@@ -258,7 +270,10 @@ def finalise_month(
             with connection.cursor() as cursor:
                 cursor.execute("LOCK TABLE scoring_scoreevent IN SHARE MODE")
             _check_can_finalise(period, last_day, village_ids)
+            unposted = _posting_refusals(period, village_ids, policy)
             _write_snapshots(period, policy, village_ids)
+            refusals = {**_changed_since_posting(period, village_ids, policy), **unposted}
+            _refuse_or_override(period, refusals, override_posting, by)
             EvaluationRound.objects.filter(pk__in=[r.pk for r in to_finalise]).update(
                 status=EvaluationRound.Status.FINALISED,
                 finalised_at=timezone.now(),
@@ -359,3 +374,285 @@ def _announce(period: dt.date, village_ids: list[int]) -> None:
         for change in changes.iterator(chunk_size=2000):
             tier_changed.send(sender=TierChange, change=change)
     month_finalised.send(sender=EvaluationRound, period=period, village_ids=village_ids)
+
+
+# --- public posting (公示) before finalising --------------------------------
+
+
+def post_month(
+    village: Village,
+    period: dt.date,
+    *,
+    by: Actor,
+    posted_on: dt.date | None = None,
+    policy: ScoringPolicy | None = None,
+) -> Posting:
+    """Post the village's month results in public (公示) before the month is finalised.
+
+    Records a ``Posting``: a frozen copy of every household's score and tier with its
+    masked name, and the posting period, which ends ``policy.posting_days`` working
+    days (Chinese holiday calendar) after ``posted_on``. Refused before the month is
+    over, while entries of the village's month await review, and once the month is
+    finalised. Posting again (after entries changed) starts a new period; the earlier
+    posting is kept, marked superseded. ``posted_on`` (default: today) records a
+    posting that took place on an earlier day (migrations, the demo): the posting is
+    marked as recorded afterwards. ``by``: administrative staff of the village.
+    """
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    period = period.replace(day=1)
+    last_day = month_end(period)
+    require_role(by, ADMIN_ROLES, village_code=village.code, what=_("post month results"))
+    today = timezone.localdate()
+    month = f"{period:%Y-%m}"
+    if last_day >= today:
+        raise EvaluationError(
+            _("%(month)s is not over yet; post its results from %(date)s")
+            % {"month": month, "date": last_day + dt.timedelta(days=1)}
+        )
+    day = posted_on or today
+    if not last_day < day <= today:
+        raise EvaluationError(
+            _(
+                "a posting of %(month)s is dated after the month and no later than today "
+                "(%(first)s to %(today)s); %(date)s is not"
+            )
+            % {
+                "month": month,
+                "first": last_day + dt.timedelta(days=1),
+                "today": today,
+                "date": day,
+            },
+            field="posted_on",
+        )
+    # Committed on their own, as when finalising: the posted figures include them.
+    collect_plugin_events(period, last_day, connection.tenant)
+    with transaction.atomic():
+        EvaluationRound.objects.get_or_create(village=village, period=period)
+        round_ = EvaluationRound.objects.select_for_update().get(village=village, period=period)
+        if round_.status == EvaluationRound.Status.FINALISED:
+            raise EvaluationError(
+                _("%(round)s is finalised; a finalised month is not posted again")
+                % {"round": round_}
+            )
+        waiting = pending_entries(period, last_day, [village.pk]).count()
+        if waiting:
+            raise EvaluationError(
+                _(
+                    "%(count)s entries of %(village)s for %(month)s still await review; "
+                    "approve or reject them before posting the results"
+                )
+                % {"count": waiting, "village": village.name, "month": month}
+            )
+        current = (
+            Posting.objects.select_for_update()
+            .filter(village=village, period=period, superseded_at__isnull=True)
+            .first()
+        )
+        if current is not None and day < current.posted_on:
+            raise EvaluationError(
+                _(
+                    "%(village)s already posted %(month)s on %(posted)s; "
+                    "a new posting cannot be dated earlier (%(date)s)"
+                )
+                % {
+                    "village": village.name,
+                    "month": month,
+                    "posted": current.posted_on,
+                    "date": day,
+                },
+                field="posted_on",
+            )
+        rows = _posted_rows(period, policy, village)
+        if current is not None:
+            current.superseded_at = timezone.now()
+            current.save(update_fields=["superseded_at"])
+        tiers = [row[3] for row in rows]
+        return Posting.objects.create(
+            village=village,
+            period=period,
+            posted_on=day,
+            ends_on=add_working_days(day, policy.posting_days),
+            working_days=policy.posting_days,
+            posted_by_label=by.label,
+            backdated=day != today,
+            includes_red=connection.tenant.publish_red_on_board,
+            households=len(rows),
+            green=tiers.count("green"),
+            blue=tiers.count("blue"),
+            red=tiers.count("red"),
+            rows=rows,
+        )
+
+
+def post_months(
+    period: dt.date,
+    *,
+    by: Actor,
+    villages: Iterable[Village] | None = None,
+    posted_on: dt.date | None = None,
+    only_unposted: bool = False,
+) -> tuple[list[Posting], dict[str, str]]:
+    """``post_month`` for several villages (default: all not finalised), each on its own.
+
+    Returns the postings made and the refusals by village name. ``only_unposted``
+    leaves villages with a current posting alone (the scheduler's run).
+    """
+    period = period.replace(day=1)
+    chosen = list(villages) if villages is not None else list(Village.objects.order_by("code"))
+    finalised = set(
+        EvaluationRound.objects.filter(
+            period=period, status=EvaluationRound.Status.FINALISED
+        ).values_list("village_id", flat=True)
+    )
+    posted = set()
+    if only_unposted:
+        posted = set(
+            Posting.objects.filter(period=period, superseded_at__isnull=True).values_list(
+                "village_id", flat=True
+            )
+        )
+    postings, refused = [], {}
+    for village in chosen:
+        if village.pk in finalised or village.pk in posted:
+            continue
+        try:
+            postings.append(post_month(village, period, by=by, posted_on=posted_on))
+        except PlatformError as error:
+            refused[village.name] = str(error)
+    return postings, refused
+
+
+def _posted_rows(period: dt.date, policy: ScoringPolicy, village: Village) -> list[list]:
+    """[household id, masked name, score, tier] of the village's households, by code."""
+    scores_sql, params = scores_query(period, policy, [village.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH scores AS ({scores_sql})
+            SELECT s.household_id, h.head_name, s.score
+            FROM scores s JOIN households_household h ON h.id = s.household_id
+            ORDER BY h.code
+            """,
+            params,
+        )
+        return [
+            [household_id, mask_name(name), score, policy.tier(score)]
+            for household_id, name, score in cursor.fetchall()
+        ]
+
+
+def _override_reason(reason: str, by: Actor) -> str:
+    require_role(
+        by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("override the public posting")
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvaluationError(
+            _("an override of the public posting needs a reason; say why the month cannot wait"),
+            field="override_posting",
+        )
+    return reason
+
+
+def _posting_refusals(
+    period: dt.date, village_ids: list[int], policy: ScoringPolicy
+) -> dict[int, tuple[Posting | None, str]]:
+    """Villages whose month may not be finalised yet for want of a full posting period."""
+    if policy.posting_days == 0:
+        return {}
+    today = timezone.localdate()
+    month = f"{period:%Y-%m}"
+    current = {
+        p.village_id: p
+        for p in Posting.objects.filter(
+            period=period, village_id__in=village_ids, superseded_at__isnull=True
+        )
+    }
+    refusals = {}
+    for village in Village.objects.filter(pk__in=village_ids).order_by("code"):
+        posting = current.get(village.pk)
+        if posting is None:
+            refusals[village.pk] = (
+                None,
+                _(
+                    "%(village)s has not posted the results of %(month)s; post them and "
+                    "finalise after %(days)s working days of public posting"
+                )
+                % {"village": village.name, "month": month, "days": policy.posting_days},
+            )
+        elif posting.ends_on >= today:
+            refusals[village.pk] = (
+                posting,
+                _(
+                    "the results of %(village)s for %(month)s are posted until %(date)s; "
+                    "finalise from %(next)s"
+                )
+                % {
+                    "village": village.name,
+                    "month": month,
+                    "date": posting.ends_on,
+                    "next": posting.ends_on + dt.timedelta(days=1),
+                },
+            )
+    return refusals
+
+
+def _changed_since_posting(
+    period: dt.date, village_ids: list[int], policy: ScoringPolicy
+) -> dict[int, tuple[Posting | None, str]]:
+    """Villages whose snapshots just written differ from what their posting showed."""
+    if policy.posting_days == 0:
+        return {}
+    postings = Posting.objects.filter(
+        period=period, village_id__in=village_ids, superseded_at__isnull=True
+    ).select_related("village")
+    refusals = {}
+    for posting in postings:
+        posted = {row[0]: (row[2], row[3]) for row in posting.rows}
+        final = {
+            household_id: (score, tier)
+            for household_id, score, tier in HouseholdSnapshot.objects.filter(
+                period=period, village_id=posting.village_id
+            ).values_list("household_id", "score", "tier")
+        }
+        changed = sum(
+            1 for key in posted.keys() | final.keys() if posted.get(key) != final.get(key)
+        )
+        if changed:
+            refusals[posting.village_id] = (
+                posting,
+                _(
+                    "the figures of %(count)s households of %(village)s changed since "
+                    "%(month)s was posted on %(date)s; post the month again"
+                )
+                % {
+                    "count": changed,
+                    "village": posting.village.name,
+                    "month": f"{period:%Y-%m}",
+                    "date": posting.posted_on,
+                },
+            )
+    return refusals
+
+
+def _refuse_or_override(
+    period: dt.date,
+    refusals: dict[int, tuple[Posting | None, str]],
+    reason: str | None,
+    by: Actor,
+) -> None:
+    if not refusals:
+        return
+    if reason is None:
+        raise EvaluationError("; ".join(message for _posting, message in refusals.values()))
+    PostingOverride.objects.bulk_create(
+        PostingOverride(
+            village_id=village_id,
+            period=period,
+            posting=posting,
+            refusal=message,
+            reason=reason,
+            overridden_by_label=by.label,
+        )
+        for village_id, (posting, message) in refusals.items()
+    )

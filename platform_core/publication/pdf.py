@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from platform_core.codes.pdf import GREY, INK, TIER_COLOURS, draw_text, fit
+from platform_core.evaluation.selectors import PostedMonth
 from platform_core.publication.models import HonourBoard
 
 WIDTH, HEIGHT = A4
@@ -127,6 +128,98 @@ def board_pdf(
     _section(pages, "诚信示范户  Model households", TIER_COLOURS["green"], models)
     if to_improve is not None:
         _section(pages, "待提升户  Households to improve", TIER_COLOURS["red"], to_improve)
+    pages.finish()
+    canvas.save()
+    return buffer.getvalue()
+
+
+POSTED_TIERS = {"green": "绿 Green", "blue": "蓝 Blue", "red": "红 Red"}
+POSTING_COLUMNS = 3  # (name, score, tier) triples per line
+
+
+def posting_pdf(township_name: str, posted: PostedMonth) -> bytes:
+    """A village's month results as posted (公示): masked names, scores, tiers, the period.
+
+    Like the board, its words are fixed and bilingual: it is put up in the village.
+    """
+    posting = posted.posting
+    month = f"{posting.period:%Y-%m}"
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    head = f"{township_name} {posting.village.name} {month}"
+    canvas.setTitle(head)
+    pages = _Pages(canvas, head)
+    canvas.setFillColor(INK)
+    heading = f"{township_name} {posting.village.name}"
+    draw_text(
+        canvas,
+        heading,
+        WIDTH / 2,
+        pages.y - 8 * mm,
+        fit(heading, 22, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    title = f"{month} 月诚信积分评定结果公示  Results of {month}, posted for comment"
+    draw_text(
+        canvas,
+        title,
+        WIDTH / 2,
+        pages.y - 17 * mm,
+        fit(title, 14, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    canvas.setFillColor(GREY)
+    period = (
+        f"公示期 {posting.posted_on:%Y-%m-%d} 至 {posting.ends_on:%Y-%m-%d}"
+        f"（{posting.working_days} 个工作日）  Posted {posting.posted_on:%Y-%m-%d} "
+        f"until {posting.ends_on:%Y-%m-%d} ({posting.working_days} working days)"
+    )
+    draw_text(
+        canvas,
+        period,
+        WIDTH / 2,
+        pages.y - 25 * mm,
+        fit(period, 10, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    comment = (
+        "如有异议，请在公示期内向村委会反映  Objections to the village committee before it ends"
+    )
+    draw_text(
+        canvas,
+        comment,
+        WIDTH / 2,
+        pages.y - 30.5 * mm,
+        fit(comment, 10, WIDTH - 2 * MARGIN),
+        centred=True,
+    )
+    pages.y -= 40 * mm
+    cell = (WIDTH - 2 * MARGIN) / POSTING_COLUMNS
+    for start in range(0, len(posted.lines), POSTING_COLUMNS):
+        pages.need(ROW)
+        for column, line in enumerate(posted.lines[start : start + POSTING_COLUMNS]):
+            x = MARGIN + column * cell
+            canvas.setFillColor(HexColor(TIER_COLOURS[line.tier]))
+            canvas.rect(x + 1 * mm, pages.y - 6.5 * mm, 3 * mm, 5 * mm, stroke=0, fill=1)
+            canvas.setFillColor(INK)
+            draw_text(canvas, line.name, x + 6 * mm, pages.y - 6 * mm, fit(line.name, 12, 20 * mm))
+            draw_text(
+                canvas,
+                f"{line.score}  {POSTED_TIERS[line.tier]}",
+                x + 28 * mm,
+                pages.y - 6 * mm,
+                10,
+            )
+        pages.y -= ROW
+    if posted.unnamed_red:
+        pages.need(2 * ROW)
+        canvas.setFillColor(GREY)
+        note = (
+            f"另有待提升户 {posted.unnamed_red} 户不公开姓名  "
+            f"{posted.unnamed_red} households to improve are not named"
+        )
+        draw_text(canvas, note, MARGIN, pages.y - 8 * mm, 10)
+        pages.y -= 2 * ROW
     pages.finish()
     canvas.save()
     return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""The month page: progress per village, then finalise the month and publish the boards."""
+"""The month page: progress per village, post the results (公示), finalise the month (or, a
+township administrator, override the posting with a reason), publish the boards."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.errors import PlatformError
-from platform_core.evaluation.services import finalise_month
+from platform_core.evaluation.selectors import postings_by_village
+from platform_core.evaluation.services import finalise_month, post_months
 from platform_core.households.models import Village
 from platform_core.publication.services import publish_board
 from platform_core.scheduling import previous_month
@@ -39,7 +42,20 @@ def quarter_of(period: dt.date) -> int:
 
 
 class MonthForm(WorkbenchForm):
-    action = forms.ChoiceField(choices=[("finalise", "finalise"), ("publish", "publish")])
+    action = forms.ChoiceField(
+        choices=[
+            ("post", "post"),
+            ("finalise", "finalise"),
+            ("override", "override"),
+            ("publish", "publish"),
+        ]
+    )
+    override_posting = forms.CharField(
+        label=gettext_lazy("Reason to finalise before the posting ends"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 @workbench_page(ADMIN_ROLES)
@@ -51,12 +67,18 @@ def month(request):
         if form.is_valid():
             return _act(request, form, period)
     rows = month_progress(period, _village_codes(viewer))
+    postings = {p.village.code: p for p in postings_by_village(period).values()}
     quarter_end = period.month % 3 == 0
     context = {
         "period": period,
         "previous": previous_month(period),
         "next": month_end(period) + dt.timedelta(days=1),
         "rows": rows,
+        "lines": [(row, postings.get(row.code)) for row in rows],
+        "posting_days": request.township.posting_days,
+        "month_over": month_end(period) < timezone.localdate(),
+        "can_post": any(r.status != "finalised" for r in rows),
+        "can_override": viewer.has([Role.TOWNSHIP_ADMIN]),
         "finalised": bool(rows) and all(r.status == "finalised" for r in rows),
         "quarter": quarter_of(period),
         "quarter_end": quarter_end,
@@ -70,19 +92,51 @@ def month(request):
 
 def _act(request, form, period: dt.date):
     here = reverse("work:month") + f"?month={period:%Y-%m}"
-    if form.cleaned_data["action"] == "finalise":
+    action = form.cleaned_data["action"]
+    if action == "post":
+        return _post(request, form, period, here)
+    if action in ("finalise", "override"):
+        # An override passes the reason as typed: a blank one is refused by the service.
+        reason = form.cleaned_data["override_posting"] if action == "override" else None
         done = submit(
             request,
             form,
-            lambda: finalise_month(period, by=request.viewer.actor),
+            lambda: finalise_month(period, by=request.viewer.actor, override_posting=reason),
             lambda result: here,
         )
         if done is None:
-            messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+            messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
             return redirect(here)
         messages.success(request, _("%(month)s is finalised.") % {"month": f"{period:%Y-%m}"})
         return done
     return _publish(request, form, period, here)
+
+
+def _post(request, form, period: dt.date, here: str):
+    """Post the month's results of the viewer's villages not finalised (each on its own)."""
+    submission = Submission(request, form)
+    if not submission.claim():
+        messages.info(request, already_done_message())
+        return redirect(here)
+    codes = _village_codes(request.viewer)
+    villages = Village.objects.order_by("code")
+    if codes is not None:
+        villages = villages.filter(code__in=codes)
+    postings, refused = post_months(period, by=request.viewer.actor, villages=villages)
+    for name, message in refused.items():
+        messages.error(request, f"{name}: {message}")
+    if postings:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s village's results posted until %(date)s.",
+                "%(count)s villages' results posted until %(date)s.",
+                len(postings),
+            )
+            % {"count": len(postings), "date": max(p.ends_on for p in postings)},
+        )
+    submission.done(here)
+    return redirect(here)
 
 
 def _publish(request, form, period: dt.date, here: str):
