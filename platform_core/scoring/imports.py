@@ -854,27 +854,31 @@ _CAPS_TABLE = (
     "CREATE TEMPORARY TABLE import_caps (row integer PRIMARY KEY, effect integer NOT NULL,"
     " note text NOT NULL) ON COMMIT DROP"
 )
+CAP_ROWS_PER_BATCH = 5000  # rows of whole households replayed at a time
 
 
 def _cap_effects(cursor, approve: bool, source: str) -> None:
     """``import_caps``: the effect of every row a cap cuts (docs/scoring.md, "Caps").
 
-    The same arithmetic as one approval after another (``caps.replay``): what the
-    households' approved entries already used, read in one query, then the file's
-    approved rows in file order. Rows already in the ledger (skipped) use nothing.
-    The households concerned are locked until the commit.
+    The same arithmetic as one approval after another (``caps.replay``): per
+    household, what its approved entries already used (one query per batch of
+    households), then its approved rows of the file in file order. Rows already in
+    the ledger (skipped) use nothing. The households concerned are locked until the
+    commit. The rows are streamed household by household (a server-side cursor), so
+    a million-row file never sits in memory.
     """
     cursor.execute(_CAPS_TABLE)
     if not Cap.objects.exists():
         return
     book = CovenantBook.load()
     all_caps = [cap for caps in book.caps.values() for cap in caps]
-    rules = sorted({cap.rule_code for cap in all_caps if cap.rule_code})
-    categories = sorted({cap.category for cap in all_caps if cap.category})
-    cursor.execute(
-        f"""
-        SELECT i.row, h.id, r.code, r.category, i.occurred_on, {TERM_POINTS},
-               COALESCE(vv.id, tv.id)
+    keys = {
+        "rules": sorted({cap.rule_code for cap in all_caps if cap.rule_code}),
+        "categories": sorted({cap.category for cap in all_caps if cap.category}),
+        "approve": approve,
+        "source": source,
+    }
+    candidates = f"""
         FROM import_events i
         JOIN households_household h ON h.code = i.household_code
         JOIN scoring_rule r ON r.code = i.rule_code
@@ -884,51 +888,58 @@ def _cap_effects(cursor, approve: bool, source: str) -> None:
           AND NOT EXISTS (
               SELECT 1 FROM scoring_scoreevent e
               WHERE e.source = %(source)s AND e.external_id = i.external_id)
-        ORDER BY i.row
-        """,
-        {"approve": approve, "rules": rules, "categories": categories, "source": source},
-    )
-    found = cursor.fetchall()
-    if not found:
-        return
-    households = sorted({row[1] for row in found})
+    """
     cursor.execute(
-        "SELECT id FROM households_household WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-        [households],
+        "SELECT id FROM households_household WHERE id IN "
+        f"(SELECT DISTINCT h.id {candidates}) ORDER BY id FOR UPDATE",
+        keys,
     )
-    since = min(row[4] for row in found).replace(month=1, day=1)
-    until = max(row[4] for row in found).replace(month=12, day=31)
+    if not cursor.fetchall():
+        return
+    raw = connection.connection
+    with raw.cursor(name="import_cap_rows") as rows:
+        rows.itersize = CAP_ROWS_PER_BATCH
+        rows.execute(
+            f"SELECT h.id, i.row, r.code, r.category, i.occurred_on, {TERM_POINTS},"
+            f" COALESCE(vv.id, tv.id) {candidates} ORDER BY h.id, i.row",
+            keys,
+        )
+        batch: list[tuple] = []
+        for row in rows:
+            if len(batch) >= CAP_ROWS_PER_BATCH and row[0] != batch[-1][0]:
+                _cap_batch(cursor, book, batch, keys)
+                batch = []
+            batch.append(row)
+        if batch:
+            _cap_batch(cursor, book, batch, keys)
+
+
+def _cap_batch(cursor, book: CovenantBook, batch: list[tuple], keys: dict) -> None:
+    """Replay the rows of whole households (``batch``, ordered by household and row)."""
+    households = sorted({row[0] for row in batch})
+    since = min(row[4] for row in batch).replace(month=1, day=1)
+    until = max(row[4] for row in batch).replace(month=12, day=31)
     cursor.execute(
         """
-        SELECT e.household_id, r.code, r.category, e.occurred_on, e.points > 0,
-               SUM(COALESCE(e.effect, e.points))
+        SELECT e.household_id, r.code, r.category, date_trunc('month', e.occurred_on)::date,
+               e.points > 0, SUM(COALESCE(e.effect, e.points))
         FROM scoring_scoreevent e JOIN scoring_rule r ON r.id = e.rule_id
         WHERE e.household_id = ANY(%(households)s) AND e.status = 'approved'
           AND e.kind = 'normal' AND e.occurred_on BETWEEN %(since)s AND %(until)s
           AND (r.code = ANY(%(rules)s) OR r.category = ANY(%(categories)s))
         GROUP BY 1, 2, 3, 4, 5
         """,
-        {
-            "households": households,
-            "since": since,
-            "until": until,
-            "rules": rules,
-            "categories": categories,
-        },
+        {**keys, "households": households, "since": since, "until": until},
     )
     used: dict = {}
-    for household, code, category, day, gain, total in cursor.fetchall():
-        add_used(used, household, code, category, day, 1 if gain else -1, total)
+    for household, code, category, month, gain, total in cursor.fetchall():
+        add_used(used, household, code, category, month, 1 if gain else -1, total)
     entries = [
         Entry(household, code, category, day, points, version)
-        for _row, household, code, category, day, points, version in found
+        for household, _row, code, category, day, points, version in batch
     ]
     outcomes = replay(entries, lambda e: book.caps_of(e.version, e.occurred_on), used)
-    cut = [
-        (row[0], outcome.effect, outcome.note())
-        for row, outcome in zip(found, outcomes, strict=True)
-        if outcome.cut
-    ]
     with cursor.copy("COPY import_caps (row, effect, note) FROM STDIN") as copy:
-        for values in cut:
-            copy.write_row(values)
+        for row, outcome in zip(batch, outcomes, strict=True):
+            if outcome.cut:
+                copy.write_row((row[1], outcome.effect, outcome.note()))

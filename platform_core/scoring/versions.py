@@ -56,6 +56,7 @@ class CovenantBook:
     # The earliest township version naming each core rule (a rule a version adds
     # is not in force before it).
     first_named: dict[int, dt.date] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> CovenantBook:
@@ -109,6 +110,12 @@ class CovenantBook:
 
     def caps_of(self, version_id: int | None, day: dt.date) -> list[CapSpec]:
         """The caps in force under ``version_id`` for an entry of ``day``."""
+        key = (version_id, day)
+        if key not in self.cache:
+            self.cache[key] = self._caps_of(version_id, day)
+        return self.cache[key]
+
+    def _caps_of(self, version_id: int | None, day: dt.date) -> list[CapSpec]:
         version = next((v for v in self.versions if v.pk == version_id), None)
         if version is None:
             return []
