@@ -16,6 +16,8 @@ setting (e.g. ``evaluation_day``) takes effect at the next slot, without a resta
 * A plugin's feed (``township_feed_sources``) is due when its crontab matches a
   minute of the slot and, for a file feed, files wait in its folder; only feeds of
   plugins the township enabled are asked for.
+* The escalation of overdue objections is due while pending objections past their
+  answer deadline wait unescalated (each is escalated once).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ EVALUATE_TASK = "platform_core.evaluate_township_month"
 BOARDS_TASK = "platform_core.publish_township_boards"
 PLUGIN_TASK = "platform_core.run_plugin_task"
 FEED_TASK = "platform_core.run_feed"
+ESCALATE_TASK = "platform_core.escalate_overdue_objections"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class TownshipState:
     published_quarters: frozenset[tuple[int, int]] = frozenset()  # every village published
     enabled_plugins: frozenset[str] = frozenset()
     feeds: tuple[FeedSchedule, ...] = ()  # the enabled plugins' feeds
+    objections_to_escalate: int = 0  # overdue, pending, not escalated yet
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,14 @@ def due_work(
         and quarter not in state.published_quarters
     ):
         work.append(DueWork(BOARDS_TASK, quarter, f"boards {quarter[0]} Q{quarter[1]}"))
+    if state.objections_to_escalate:
+        work.append(
+            DueWork(
+                ESCALATE_TASK,
+                (),
+                f"escalate {state.objections_to_escalate} overdue objections",
+            )
+        )
     for feed in state.feeds:
         if feed.plugin not in state.enabled_plugins or not (feed.pull or feed.files_waiting):
             continue

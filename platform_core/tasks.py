@@ -112,6 +112,17 @@ def run_plugin_task(dotted_task_name: str):
     return app.tasks[dotted_task_name].run(connection.tenant.code)
 
 
+@app.task(name=scheduling.ESCALATE_TASK, **TENANT_TASK_OPTIONS)
+def escalate_overdue_objections() -> dict:
+    """Escalate the current township's overdue objections to its administrators (once each;
+    a second run escalates nothing)."""
+    from platform_core.scoring.escalation import escalate_overdue_objections as escalate
+
+    township = connection.tenant
+    escalated = escalate(by=system_actor())
+    return {"township": township.code, "escalated": [o.pk for o in escalated]}
+
+
 # --- plugins' feeds (township_feed_sources; platform_core.feeds) ------------------------
 
 
@@ -150,6 +161,7 @@ def township_state(township) -> scheduling.TownshipState:
     from platform_core.evaluation.models import EvaluationRound
     from platform_core.households.models import Village
     from platform_core.publication.models import HonourBoard
+    from platform_core.scoring.selectors import to_escalate
 
     open_periods = set(
         EvaluationRound.objects.exclude(status=EvaluationRound.Status.FINALISED).values_list(
@@ -172,6 +184,7 @@ def township_state(township) -> scheduling.TownshipState:
         published_quarters=frozenset(published),
         enabled_plugins=frozenset(hooks_for(township).enabled),
         feeds=feed_schedules(township),
+        objections_to_escalate=to_escalate(timezone.localdate()).count(),
     )
 
 

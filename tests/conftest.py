@@ -84,6 +84,7 @@ def sent(monkeypatch):
         tasks.publish_township_boards,
         tasks.run_plugin_task,
         tasks.run_township_feed,
+        tasks.escalate_overdue_objections,
     ):
 
         def record(args=None, kwargs=None, _name=task.name, **options):

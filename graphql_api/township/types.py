@@ -42,6 +42,7 @@ from platform_core.scoring.models import (
     Rule,
     ScoreEvent,
 )
+from platform_core.scoring.selectors import is_overdue, objection_answer_due
 
 #: A household's tier in GraphQL: ``GREEN``, ``BLUE`` or ``RED`` (a household to improve).
 TierEnum = graphene.Enum("Tier", [("GREEN", "green"), ("BLUE", "blue"), ("RED", "red")])
@@ -196,14 +197,28 @@ class RepairApplicationType(DjangoObjectType):
             "applied_by_label",
             "applied_at",
             "status",
+            "escalated_at",
+            "answers_notice",
             "decided_by_label",
             "decided_at",
             "decision_reason",
             "repair_entry",
         )
+    answer_due = graphene.Date(
+        required=True,
+        description="The last day of the council's answer (working days by the holiday calendar)",
+    )
+    overdue = graphene.Boolean(required=True, description="Still pending after its answer deadline")
+
         interfaces = (TownshipNode,)
         connection_class = CountedConnection
         convert_choices_to_enum = False
+
+    def resolve_answer_due(root, info):
+        return objection_answer_due(root)
+
+    def resolve_overdue(root, info):
+        return is_overdue(root)
 
     @bypass_get_queryset
     def resolve_entry(root, info):

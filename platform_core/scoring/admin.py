@@ -30,6 +30,7 @@ from platform_core.scoring.imports import (
     import_score_events,
 )
 from platform_core.scoring.models import Objection, RepairApplication, Rule, ScoreEvent
+from platform_core.scoring.selectors import is_overdue
 from platform_core.scoring.services import review_entry
 
 RULES_IMPORT = admin_io.Importer(
@@ -136,10 +137,23 @@ class ScoreEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Objection, site=township_admin_site)
 class ObjectionAdmin(ReadOnlyAdmin):
-    list_display = ["entry", "status", "filed_by_label", "filed_at", "decided_by_label"]
-    list_filter = ["status"]
+    list_display = [
+        "entry",
+        "status",
+        "filed_by_label",
+        "filed_at",
+        "answer_due",
+        "overdue",
+        "escalated_at",
+        "decided_by_label",
+    ]
+    list_filter = ["status", "answers_notice"]
     village_path = "entry__household__village__code"
     workbench_url_name = "work:objections"
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, obj) -> bool:
+        return is_overdue(obj)
 
 
 @admin.register(RepairApplication, site=township_admin_site)

@@ -12,8 +12,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from platform_core.households.models import Household
-from platform_core.scoring.models import COUNTED_STATUSES, EntryStatus, Rule, ScoreEvent, Wallet
+from platform_core.scoring.models import (
+    COUNTED_STATUSES,
+    EntryStatus,
+    Objection,
+    Rule,
+    ScoreEvent,
+    Wallet,
+)
 from platform_core.scoring.policy import ScoringPolicy, expires_on, integrity_index, rolling_start
+from platform_core.scoring.workdays import add_working_days
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,50 @@ def pending_entries(period_start: dt.date, period_end: dt.date, village_ids=None
     if village_ids is not None:
         entries = entries.filter(household__village_id__in=village_ids)
     return entries
+# --- objections on a deadline (docs/scoring.md, "Objections on a deadline") ----------
+
+
+def answer_due(filed_on: dt.date, policy: ScoringPolicy) -> dt.date:
+    """The last day for the council's answer to an objection filed on ``filed_on``:
+    ``objection_answer_days`` working days later by the Chinese holiday calendar."""
+    return add_working_days(filed_on, policy.objection_answer_days)
+
+
+def objection_answer_due(objection: Objection, policy: ScoringPolicy | None = None) -> dt.date:
+    """An objection's answer deadline: as recorded when filed (objections filed before
+    deadlines were recorded: counted from their filing day under today's policy)."""
+    if objection.answer_due is not None:
+        return objection.answer_due
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    return answer_due(timezone.localdate(objection.filed_at), policy)
+
+
+def is_overdue(objection: Objection, today: dt.date | None = None) -> bool:
+    """Pending after its answer deadline (the deadline day itself is still in time)."""
+    today = today or timezone.localdate()
+    return objection.status == Objection.Status.PENDING and objection_answer_due(objection) < today
+
+
+def overdue_objections(today: dt.date | None = None) -> QuerySet[Objection]:
+    """Pending objections whose answer deadline has passed, oldest deadline first."""
+    today = today or timezone.localdate()
+    return Objection.objects.filter(status=Objection.Status.PENDING, answer_due__lt=today).order_by(
+        "answer_due", "pk"
+    )
+
+
+def to_escalate(today: dt.date | None = None) -> QuerySet[Objection]:
+    """Overdue objections not yet escalated to the township administrator."""
+    return overdue_objections(today).filter(escalated_at__isnull=True)
+
+
+def escalated_objections() -> QuerySet[Objection]:
+    """Pending objections escalated to the township administrator (still unanswered)."""
+    return Objection.objects.filter(
+        status=Objection.Status.PENDING, escalated_at__isnull=False
+    ).order_by("answer_due", "pk")
+
+
 
 
 def earned_points(household_id: int) -> int:

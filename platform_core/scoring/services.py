@@ -42,7 +42,8 @@ from platform_core.scoring.models import (
     WalletSpend,
 )
 from platform_core.scoring.policy import ScoringPolicy
-from platform_core.scoring.selectors import earned_points
+from platform_core.scoring.selectors import answer_due, earned_points
+from platform_core.scoring.signals import standing_changed
 from platform_core.scoring.versions import CovenantBook, entry_outcome, lock_household
 
 RULE_FIELDS = ("title_zh", "title_en", "category", "points", "needs_review")
@@ -378,6 +379,8 @@ def reverse_entry(entry: ScoreEvent, *, by: Actor, reason: str, source: str) -> 
             effect=-(entry.points if entry.effect is None else entry.effect),
             covenant_version_id=entry.covenant_version_id,
             occurred_on=entry.occurred_on,
+            # Counts from when the original does, so the pair cancels on every day.
+            counts_from=entry.counts_from,
             source=source,
             external_id=f"reversal:{entry.pk}",
             evidence=f"reverses entry {entry.pk}",
@@ -470,6 +473,7 @@ def file_objection(
                 on_behalf=on_behalf,
                 # Before the deduction counts: the household's answer to its notice.
                 answers_notice=in_response_window(entry, today),
+                answer_due=answer_due(today, policy),
             )
     except IntegrityError:  # filed at the same moment by someone else
         raise LedgerError(pending, field="entry") from None
@@ -497,7 +501,8 @@ def objection_deadline(entry: ScoreEvent, policy: ScoringPolicy) -> dt.date:
 def decide_objection(
     objection: Objection, *, decider: Actor, uphold: bool, reason: str
 ) -> Objection:
-    """The council's decision; upholding reverses the deduction with a compensating entry."""
+    """The council's decision; upholding reverses the deduction with a compensating entry
+    and recomputes the household's standing at once (``standing_changed``)."""
     if not reason.strip():
         raise LedgerError(_("the council's decision needs a reason"))
     with transaction.atomic():
@@ -531,6 +536,17 @@ def decide_objection(
         objection.decided_at = timezone.now()
         objection.decision_reason = reason
         objection.save()
+        if uphold:  # the standing is recomputed at once (evaluation's receiver)
+            household, actor = entry.household, decider
+            transaction.on_commit(
+                lambda: standing_changed.send(
+                    sender=Objection,
+                    household=household,
+                    reason=_("objection %(objection)s upheld: %(reason)s")
+                    % {"objection": objection.pk, "reason": reason},
+                    by=actor,
+                )
+            )
         return objection
 
 

@@ -29,6 +29,11 @@ from platform_core.scoring.models import (
     ScoreEvent,
 )
 from platform_core.scoring.policy import ScoringPolicy, month_end
+from platform_core.scoring.selectors import (
+    escalated_objections,
+    is_overdue,
+    objection_answer_due,
+)
 from platform_core.scoring.services import objection_deadline
 from platform_core.workbench.access import holds_any
 
@@ -134,6 +139,16 @@ def declaration_queue(viewer: Viewer) -> QuerySet[Declaration]:
     return staff_declarations(viewer).filter(status=Declaration.Status.PENDING)
 
 
+def with_deadlines(objections, policy: ScoringPolicy | None = None) -> list[Objection]:
+    """The objections as a list, each with ``due`` (its answer deadline) and ``overdue``."""
+    policy = policy or ScoringPolicy.of(connection.tenant)
+    rows = list(objections)
+    for objection in rows:
+        objection.due = objection_answer_due(objection, policy)
+        objection.overdue = is_overdue(objection)
+    return rows
+
+
 def objectionable(entries, today=None) -> dict[int, object]:
     """Of ``entries`` (with their objections prefetched), the deductions a household may
     still object to, each with the last day to do so (the service's own deadline)."""
@@ -207,6 +222,16 @@ def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:
         )
     if holds_any(viewer, (Role.TOWNSHIP_ADMIN,)) and viewer.township is not None:
         from platform_core.accounts.selectors import staff_of
+
+        objections_url = urls.get("objections", "")
+        lines.append(
+            Waiting(
+                "escalated",
+                _("Overdue objections escalated to you"),
+                escalated_objections().count(),
+                f"{objections_url}?overdue=1" if objections_url else "",
+            )
+        )
 
         staff_url = urls.get("staff", "")
         lines.append(

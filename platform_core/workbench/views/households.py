@@ -11,10 +11,11 @@ from platform_core.evaluation.selectors import household_history
 from platform_core.households.models import Household
 from platform_core.households.selectors import mask_name, search_households, visible_households
 from platform_core.scoring import selectors as scoring
+from platform_core.scoring.models import Objection
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
-from platform_core.workbench.selectors import objectionable
+from platform_core.workbench.selectors import objectionable, with_deadlines
 from platform_core.workbench.views.notices import household_notices
 
 
@@ -87,4 +88,9 @@ def household_context(household: Household) -> dict:
         "official": household_history(household).first(),
         "entries": entries,
         "wallet": scoring.wallet_balance(household),
+        "objections": with_deadlines(
+            Objection.objects.filter(entry__household=household)
+            .select_related("entry__rule")
+            .order_by("-filed_at")[:50]
+        ),
     }

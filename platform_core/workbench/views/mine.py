@@ -22,7 +22,6 @@ from platform_core.households.models import Household
 from platform_core.scoring.evidence import declare_good_deed
 from platform_core.scoring.models import (
     Declaration,
-    Objection,
     RepairApplication,
     Rule,
     ScoreEvent,
@@ -117,9 +116,6 @@ def mine_context(request, household: Household) -> dict:
                 for entry in entries
                 if entry.pk in deadlines
             ],
-            "objections": Objection.objects.filter(entry__household=household)
-            .select_related("entry__rule")
-            .order_by("-filed_at")[:50],
             "declarations": Declaration.objects.filter(household=household)
             .select_related("rule", "entry")
             .prefetch_related("photos")

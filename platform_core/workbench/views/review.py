@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.db import connection
@@ -18,6 +16,7 @@ from platform_core.accounts.selectors import REVIEWER_ROLES
 from platform_core.errors import PlatformError
 from platform_core.scoring.models import EvidencePhoto
 from platform_core.scoring.policy import ScoringPolicy
+from platform_core.scoring.selectors import is_overdue, objection_answer_due, overdue_objections
 from platform_core.scoring.services import decide_objection, objection_deadline, review_entry
 from platform_core.workbench import selectors
 from platform_core.workbench.access import workbench_page
@@ -118,31 +117,34 @@ class DecisionForm(WorkbenchForm):
 
 @workbench_page(REVIEWER_ROLES)
 def objections(request):
-    """Pending objections of the viewer's villages, with the deadlines that apply."""
+    """Pending objections of the viewer's villages, with the deadlines that apply; overdue
+    ones flagged (``?overdue=1``: only those)."""
     policy = ScoringPolicy.of(connection.tenant)
     queue = (
         selectors.objection_queue(request.viewer)
         .select_related("entry__household__village", "entry__rule")
-        .order_by("filed_at")
+        .order_by("answer_due", "filed_at")
     )
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:
+        queue = queue.filter(pk__in=overdue_objections().values("pk"))
     page = page_of(queue, request)
     rows = [
         {
             "objection": objection,
             "window_closed_on": objection_deadline(objection.entry, policy),
-            "decide_by": decide_by(objection, policy),
+            "decide_by": objection_answer_due(objection, policy),
+            "overdue": is_overdue(objection),
         }
         for objection in page.object_list
     ]
-    context = {"page": page, "rows": rows, "menu": menu_for(request.viewer, request.township)}
+    context = {
+        "page": page,
+        "rows": rows,
+        "only_overdue": only_overdue,
+        "menu": menu_for(request.viewer, request.township),
+    }
     return render(request, "workbench/objections.html", context)
-
-
-def decide_by(objection, policy: ScoringPolicy) -> dt.date:
-    """The day the council should have decided: the objection window again from filing."""
-    from django.utils import timezone
-
-    return timezone.localdate(objection.filed_at) + dt.timedelta(days=policy.objection_days)
 
 
 @workbench_page(REVIEWER_ROLES)
@@ -178,7 +180,8 @@ def objection(request, pk: int):
         "objection": found,
         "form": form,
         "window_closed_on": objection_deadline(found.entry, policy),
-        "decide_by": decide_by(found, policy),
+        "decide_by": objection_answer_due(found, policy),
+        "overdue": is_overdue(found),
         "menu": menu_for(request.viewer, request.township),
     }
     return render(request, "workbench/objection.html", context, status=400 if form.errors else 200)
