@@ -144,6 +144,8 @@ def build_township():
     onboard_township(
         code=CODE, name="接口基准镇", admin_email=ADMIN[0], admin_password=ADMIN[1], by=Actor.cli()
     )
+    # Finalising, not the public posting (公示), is measured: no posting period here.
+    Township.objects.filter(code=CODE).update(posting_days=0)
     township = Township.objects.get(code=CODE)
     last = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     months = [last]

@@ -127,6 +127,8 @@ def main() -> None:
     from tenants.models import Township
 
     onboard_township(code="990300001", name="基准镇", by=Actor.cli())
+    # Finalising, not the public posting (公示), is measured: no posting period here.
+    Township.objects.filter(code="990300001").update(posting_days=0)
     township = Township.objects.get(code="990300001")
     period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     with tenant_context(township), tempfile.TemporaryDirectory() as folder:
@@ -242,6 +244,8 @@ def main_with_caps() -> None:
     from tenants.models import Township
 
     onboard_township(code="990300002", name="封顶镇", by=Actor.cli())
+    # Finalising, not the public posting (公示), is measured: no posting period here.
+    Township.objects.filter(code="990300002").update(posting_days=0)
     township = Township.objects.get(code="990300002")
     period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     with tenant_context(township), tempfile.TemporaryDirectory() as folder:

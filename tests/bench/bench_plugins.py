@@ -79,6 +79,8 @@ def main() -> None:
     from tenants.models import Township
 
     onboard_township(code="990300003", name="插件基准镇", plugins=[], by=Actor.cli())
+    # Finalising, not the public posting (公示), is measured: no posting period here.
+    Township.objects.filter(code="990300003").update(posting_days=0)
     township = Township.objects.get(code="990300003")
     period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     builtin = sorted(

@@ -238,6 +238,8 @@ def main() -> None:
     codes = [str(FIRST_CODE + i) for i in range(TOWNSHIPS)]
     for code in codes:
         onboard_township(code=code, name=f"基准镇{code}", by=Actor.cli())
+    # Finalising, not the public posting (公示), is measured: no posting period here.
+    Township.objects.filter(code__in=codes).update(posting_days=0)
     townships = list(Township.objects.filter(code__in=codes).order_by("code"))
     households = seed(townships, period, folder)
 
