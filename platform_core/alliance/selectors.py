@@ -9,23 +9,20 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
-from platform_core.evaluation.models import HouseholdSnapshot
+from platform_core.evaluation.selectors import official_standing
 from platform_core.households.models import Household
 
 
 def current_tier(household: Household) -> str:
-    """The tier of the household's latest finalised month (its official tier).
+    """The tier of the household's latest finalised month (its official tier), as an
+    upheld objection or a granted credit repair corrected it since (at once, not at the
+    next finalised month).
 
     A household that was never evaluated answers with its live tier from the ledger.
     """
-    latest = (
-        HouseholdSnapshot.objects.filter(household=household)
-        .order_by("-period")
-        .values_list("tier", flat=True)
-        .first()
-    )
-    if latest:
-        return latest
+    standing = official_standing(household)
+    if standing is not None:
+        return standing.tier
     from platform_core.scoring.policy import ScoringPolicy
     from platform_core.scoring.selectors import score_card
 

@@ -13,6 +13,7 @@ from platform_core.evaluation.models import (
     EvaluationRound,
     HouseholdSnapshot,
     Posting,
+    StandingCorrection,
     VillageSnapshot,
 )
 from platform_core.households.models import Household, Village
@@ -49,6 +50,39 @@ def finalised_totals(period: dt.date, village_ids: list[int]) -> MonthResult:
 def household_history(household: Household) -> QuerySet[HouseholdSnapshot]:
     """A household's finalised months, newest first."""
     return HouseholdSnapshot.objects.filter(household=household).order_by("-period")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A household's official standing: its latest finalised month, as corrected since."""
+
+    period: dt.date
+    score: int
+    tier: str
+    corrected: bool  # an upheld objection or a granted repair recomputed it
+
+
+def official_standing(household: Household) -> Standing | None:
+    """The latest finalised month's figures, or its latest standing correction (None:
+    never finalised). What ``alliance.selectors.current_tier`` answers."""
+    latest = (
+        HouseholdSnapshot.objects.filter(household=household)
+        .order_by("-period")
+        .values_list("period", "score", "tier")
+        .first()
+    )
+    if latest is None:
+        return None
+    period, score, tier = latest
+    correction = (
+        StandingCorrection.objects.filter(household=household, period=period)
+        .order_by("-made_at", "-id")
+        .values_list("score", "tier")
+        .first()
+    )
+    if correction is not None:
+        return Standing(period, *correction, corrected=True)
+    return Standing(period, score, tier, corrected=False)
 
 
 def round_progress(round_: EvaluationRound) -> dict[str, int]:

@@ -329,9 +329,17 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
                        prev.score AS previous_score, prev.tier AS previous_tier
                 FROM evaluation_month_scores s
                 LEFT JOIN LATERAL (
-                    SELECT p.score, p.tier FROM evaluation_householdsnapshot p
-                    WHERE p.household_id = s.household_id AND p.period < %(period)s
-                    ORDER BY p.period DESC LIMIT 1
+                    -- The previous finalised month, as corrected since (an upheld
+                    -- objection, a granted repair: evaluation.standing).
+                    SELECT x.score, x.tier FROM (
+                        SELECT p.period, p.score, p.tier, 0 AS seq
+                        FROM evaluation_householdsnapshot p
+                        WHERE p.household_id = s.household_id AND p.period < %(period)s
+                        UNION ALL
+                        SELECT c.period, c.score, c.tier, c.id
+                        FROM evaluation_standingcorrection c
+                        WHERE c.household_id = s.household_id AND c.period < %(period)s
+                    ) x ORDER BY x.period DESC, x.seq DESC LIMIT 1
                 ) prev ON true
             ), snapshots AS (
                 INSERT INTO evaluation_householdsnapshot

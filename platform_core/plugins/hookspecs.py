@@ -99,9 +99,12 @@ def township_tier_changed(change, settings):
     Called after the month's transaction commits, once per household whose tier
     differs from its previous finalised month (the first finalised month counts),
     with ``change`` an ``evaluation.TierChange`` (``household``, ``period``,
-    ``old_tier`` — empty for a first tier — and ``new_tier``). Return nothing. An
-    exception is logged with the plugin's key and does not stop other plugins or
-    households. Not ``firstresult``.
+    ``old_tier`` — empty for a first tier — and ``new_tier``). Called the same way,
+    at once, when an upheld objection or a granted credit repair corrects the
+    household's latest finalised month and its tier moves: ``change.period`` is that
+    month and ``change`` is not stored (the correction is an
+    ``evaluation.StandingCorrection``). Return nothing. An exception is logged with the
+    plugin's key and does not stop other plugins or households. Not ``firstresult``.
     """
 
 
