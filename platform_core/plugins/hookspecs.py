@@ -119,8 +119,10 @@ def township_tier_changes(period, changes, settings):
     finalised month included. Prefer this hook to
     ``township_tier_changed`` when a reaction is a query: one statement for the
     month instead of one per household keeps a 10,000-household evaluation fast.
-    Return nothing; exceptions are logged and do not stop other plugins. Not
-    ``firstresult``.
+    Also called at once with one change when an upheld objection or a granted credit
+    repair corrects a household's latest finalised month (``period``: that month), so
+    a freeze or a suspension is lifted the same day. Return nothing; exceptions are
+    logged and do not stop other plugins. Not ``firstresult``.
     """
 
 
