@@ -33,7 +33,12 @@ def send(client, township, **changes):
 def test_the_administrator_sets_the_due_process_periods(world, admin, signed_in):
     client = signed_in(admin)
     html = client.get(work(world, "policy/")).content.decode()
-    for name in ("response_days", "posting_days", "objection_answer_days", "red_publication_months"):
+    for name in (
+        "response_days",
+        "posting_days",
+        "objection_answer_days",
+        "red_publication_months",
+    ):
         assert f'data-field="{name}"' in html
     reply = send(
         client,
