@@ -410,3 +410,20 @@ def test_finalise_month_mutation_takes_an_override_reason(township):
     assert done["result"]["finalised"] is True
     with tenant_context(township):
         assert PostingOverride.objects.get().reason == "migration"
+
+
+# --- the scheduler ----------------------------------------------------------------
+
+
+def test_the_scheduled_evaluation_posts_first_and_reports_the_running_posting(township):
+    from platform_core import tasks
+
+    month = previous_month(timezone.localdate())
+    with tenant_context(township):
+        answer = tasks.evaluate_township_month.run(month.isoformat())
+        posting = Posting.objects.get()
+        assert posting.posted_by_label == "system:scheduler" and posting.period == month
+        assert f"are posted until {posting.ends_on:%Y-%m-%d}" in answer["refused"]
+        again = tasks.evaluate_township_month.run(month.isoformat())  # the dispatcher resends
+        assert Posting.objects.count() == 1 and "refused" in again
+        assert not EvaluationRound.objects.filter(status="finalised").exists()
