@@ -59,19 +59,33 @@ def rule(code: str) -> Rule:
 def approved(
     code: str, rule_code: str, on: dt.date, points: int | None = None, by=None, reviewer=None
 ):
-    """An approved entry recorded by one person and approved by another."""
+    """An approved entry recorded by one person and approved by another (under a rule
+    that needs a formal finding, with one found that day after a warning the day before)."""
     by = by or person()
     reviewer = reviewer or person()
+    found = rule(rule_code)
     entry = record_entry(
         household=household(code),
-        rule=rule(rule_code),
+        rule=found,
         occurred_on=on,
         recorder=by,
         source="staff",
         evidence="seen by the grid worker",
         points=points,
+        finding=finding(on) if found.requires_finding else None,
     )
     if entry.status == "proposed":
         review_entry(entry, reviewer=reviewer, approve=True)
     entry.refresh_from_db()
     return entry
+
+
+def finding(found_on: dt.date) -> dict:
+    """A formal finding of ``found_on``, the petitioner warned the day before."""
+    return {
+        "authority": "县信访局",
+        "document_number": f"信认字〔{found_on.year}〕1号",
+        "found_on": found_on,
+        "warned_on": found_on - dt.timedelta(days=1),
+        "warning": "已告知：继续无理信访将扣减诚信积分",
+    }

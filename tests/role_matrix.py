@@ -255,7 +255,7 @@ class World:
 
         return record_entry(
             household=f.household("V01-0001"),
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=TODAY,
             recorder=self.recorder,
             source="staff",
@@ -436,6 +436,15 @@ class World:
             summary="road dispute",
             received_at=timezone.now() - dt.timedelta(hours=1),
             by=self.admin,
+        )
+
+    @cached_property
+    def consent(self):
+        """V01-0001's consent for B1 (PIPL Art. 23), recorded at the counter."""
+        from platform_core.alliance.services import grant_consent
+
+        return grant_consent(
+            f.household("V01-0001"), self.bank, scope="standing", channel="counter", by=self.admin
         )
 
 

@@ -41,7 +41,7 @@ PLUGIN_FIELDS = {
     "garbage_sorting": ({"garbageInspections"}, {"recordGarbageInspection"}),
     "petition": (
         {"petitionCases", "petitionCase", "petitionVillageStatus", "petitionEarlyWarnings"},
-        {"receivePetitionCase", "advancePetitionCase", "determinePetitionCase"},
+        {"receivePetitionCase", "advancePetitionCase", "warnPetitioner", "determinePetitionCase"},
     ),
     "loans": (
         {"loanProducts", "loanApplications", "creditLines", "loanTotals"},
@@ -207,10 +207,18 @@ ADVANCE = """mutation($id: ID!, $status: String!) {
     case { status } step { status byLabel } errors { field code message }
   }
 }"""
+WARN = """mutation($id: ID!) {
+  warnPetitioner(caseId: $id, warning: "told: continuing lowers the points",
+                 at: "2026-03-06T10:00:00+08:00") {
+    case { notice notifiedAt notifiedByLabel } errors { field code message }
+  }
+}"""
 DETERMINE = """mutation($id: ID!) {
   determinePetitionCase(caseId: $id, determination: "unreasonable", reason: "settled twice",
-                        notice: "notice handed over") {
-    case { determination entry { points source } } errors { field code message }
+      finding: {authority: "县信访局", documentNumber: "信认字〔2026〕5号",
+                foundOn: "2026-03-20"}) {
+    case { determination entry { points source occurredOn finding { documentNumber warnedOn } } }
+    errors { field code message }
   }
 }"""
 CASES = """query($village: String, $status: String, $month: String) {
@@ -257,8 +265,17 @@ def test_petition_cases_move_through_the_loop_and_stay_in_their_village(villages
 
     worker = token(villages, "grid_worker", "V01")  # handles cases, does not determine
     assert codes(ask(villages, worker, DETERMINE, {"id": case_id})) == ["FORBIDDEN"]
+    unwarned = ask(villages, committee, DETERMINE, {"id": case_id})
+    assert error_codes(unwarned, "determinePetitionCase") == ["REFUSED"]
+    warned = payload(ask(villages, worker, WARN, {"id": case_id}), "warnPetitioner")
+    assert warned["case"]["notifiedAt"].startswith("2026-03-06")
     decided = payload(ask(villages, committee, DETERMINE, {"id": case_id}), "determinePetitionCase")
-    assert decided["case"]["entry"] == {"points": -10, "source": "petition"}
+    assert decided["case"]["entry"] == {
+        "points": -10,
+        "source": "petition",
+        "occurredOn": "2026-03-20",
+        "finding": {"documentNumber": "信认字〔2026〕5号", "warnedOn": "2026-03-06"},
+    }
 
     elsewhere = token(villages, "village_committee", "V02")
     assert count(villages, elsewhere, CASES, "petitionCases") == 0

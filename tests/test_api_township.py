@@ -122,7 +122,7 @@ def test_a_token_is_narrower_than_its_users_roles(two_villages):
         _anonymous(),
         url,
         RECORD,
-        {"household": "V01-0003", "rule": "P7-02", "on": "2026-03-05", "evidence": "visit"},
+        {"household": "V01-0003", "rule": "P7-03", "on": "2026-03-05", "evidence": "visit"},
         token=token,
     )
     entry = body["data"]["recordEntry"]["entry"]
@@ -198,7 +198,7 @@ def test_a_reviewer_cannot_approve_what_they_recorded(two_villages):
         _anonymous(),
         url,
         RECORD,
-        {"household": "V01-0003", "rule": "P7-02", "on": "2026-03-05", "evidence": "file 7"},
+        {"household": "V01-0003", "rule": "P7-03", "on": "2026-03-05", "evidence": "file 7"},
         token=token,
     )["data"]["recordEntry"]["entry"]
     own = gql(_anonymous(), url, REVIEW, {"id": recorded["id"], "approve": True}, token=token)
@@ -459,7 +459,7 @@ def test_mutations_validate_input_and_write_nothing_when_refused(client, two_vil
         before = ScoreEvent.objects.count()
     cases = [
         (
-            {"household": "NOPE", "rule": "P7-02", "on": "2026-03-05", "evidence": "x"},
+            {"household": "NOPE", "rule": "P7-03", "on": "2026-03-05", "evidence": "x"},
             "householdCode",
         ),
         (
@@ -467,11 +467,11 @@ def test_mutations_validate_input_and_write_nothing_when_refused(client, two_vil
             "ruleCode",
         ),
         (
-            {"household": "V01-0003", "rule": "P7-02", "on": "2999-01-01", "evidence": "x"},
+            {"household": "V01-0003", "rule": "P7-03", "on": "2999-01-01", "evidence": "x"},
             "occurredOn",
         ),
         (
-            {"household": "V01-0003", "rule": "P7-02", "on": "2026-03-05", "evidence": " "},
+            {"household": "V01-0003", "rule": "P7-03", "on": "2026-03-05", "evidence": " "},
             "evidence",
         ),
     ]

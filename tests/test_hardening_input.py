@@ -127,7 +127,7 @@ def test_finding_8_out_of_range_months_are_bad_input_naming_the_field(village, m
 # --- NUL characters ------------------------------------------------------------------
 
 RECORD = """mutation($evidence: String!) {
-  recordEntry(householdCode: "V01-0001", ruleCode: "P7-02", occurredOn: "2026-03-05",
+  recordEntry(householdCode: "V01-0001", ruleCode: "P7-03", occurredOn: "2026-03-05",
               evidence: $evidence) { entry { id } errors { field code } }
 }"""
 

@@ -158,7 +158,7 @@ def test_bad_rules_file_writes_nothing(township_a, in_township, tmp_path):
 
 EVENTS = """户码,规则,日期,分值,外部编号,备注
 V01-0001,VO-01,2026-03-02,,ev-1,巡防
-V01-0002,P7-02,2026-03-05,-3,ev-2,
+V01-0002,P7-03,2026-03-05,-3,ev-2,
 V01-0003,GS-01,2026-03-06,,,
 """
 
@@ -225,7 +225,7 @@ def test_unknown_household_rule_sign_and_repeated_ids_are_named(township_a, in_t
         "V01-0001,VO-01,2026-03-02,,x1\n"
         "V09-0001,VO-01,2026-03-02,,x2\n"
         "V01-0001,NOPE,2026-03-02,,x3\n"
-        "V01-0001,P7-02,2026-03-02,5,x4\n"
+        "V01-0001,P7-03,2026-03-02,5,x4\n"
         "V01-0002,VO-01,2026-03-02,,x1\n"
     )
     with in_township(township_a):
@@ -235,7 +235,7 @@ def test_unknown_household_rule_sign_and_repeated_ids_are_named(township_a, in_t
         message = str(caught.value)
         assert "row 3, column 户码 (household_code): unknown household V09-0001" in message
         assert "row 4, column 规则 (rule_code): unknown rule NOPE" in message
-        assert "row 5, column 分值 (points): 5 against rule P7-02 (-5)" in message
+        assert "row 5, column 分值 (points): 5 against rule P7-03 (-5)" in message
         assert not ScoreEvent.objects.exists()
 
 
@@ -263,7 +263,7 @@ def test_events_from_xlsx_with_real_dates(township_a, in_township, tmp_path):
             ["户码", "规则", "日期", "分值", "备注"],
             ["V01-0001", "VO-03", dt.datetime(2026, 3, 2), None, "最美家庭"],
             [None, None, None, None, None],
-            ["V01-0002", "P7-02", "2026-03-04", -5.0, None],
+            ["V01-0002", "P7-03", "2026-03-04", -5.0, None],
         ],
     )
     with in_township(township_a):

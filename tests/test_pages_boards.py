@@ -124,6 +124,7 @@ def test_a_board_lists_masked_model_households_and_hides_red_when_excluded(board
 def test_a_board_that_includes_red_lists_households_to_improve_masked(boards):
     text = public().get(f"/t/{boards.code}/boards/V02/2026-Q1/").content.decode()
     assert "Households to improve (1)" in text
+    assert "data-basis" in text and "村规民约" in text  # the basis of the red list
     assert "<li>沈某</li>" in text and "沈红" not in text
     assert "<li>俞*明</li>" in text and "俞国明" not in text
 

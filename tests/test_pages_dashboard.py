@@ -220,7 +220,7 @@ def test_this_months_evaluation_progress(client, township_a, in_township):
         rate_household(round_, evaluator=party, household=f.household("V01-0001"), rule=None)
         record_entry(
             household=f.household("V02-0001"),
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=today,
             recorder=f.person(),
             source="staff",

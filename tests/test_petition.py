@@ -13,12 +13,13 @@ from django.utils import timezone
 from platform_core.errors import NotAllowed
 from platform_core.households.models import Village
 from platform_core.plugins.services import PluginError, enable_plugin
-from platform_core.scoring.models import Rule, ScoreEvent
+from platform_core.scoring.models import FormalFinding, Rule, ScoreEvent
+from platform_core.scoring.services import LedgerError
 from platform_core.tabular import TableError
 from plugins.petition.imports import import_cases
 from plugins.petition.models import Case, CaseStep
 from plugins.petition.selectors import case_steps, early_warnings, three_none, village_status
-from plugins.petition.services import advance, determine, receive_case
+from plugins.petition.services import advance, determine, receive_case, warn_petitioner
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,23 @@ def test_case_numbers_are_unique_per_kind(petition_a):
 # --- determinations ---------------------------------------------------------------
 
 
+FINDING = {
+    "authority": "县信访局",
+    "document_number": "信认字〔2025〕7号",
+    "found_on": D(2025, 3, 20),
+}
+
+
+MARCH_10 = D(2025, 3, 10)
+
+
+def warned(case, on=MARCH_10):
+    """The petitioner warned in advance (先提醒), on ``on``."""
+    return warn_petitioner(
+        case, warning="告知书第3号：继续缠访将扣减诚信积分", by=f.person(), at=at(on)
+    )
+
+
 @pytest.mark.parametrize(
     ("determination", "rule"),
     [
@@ -154,28 +172,36 @@ def test_case_numbers_are_unique_per_kind(petition_a):
         ("skip_level", "PET-SKIP-LEVEL"),
     ],
 )
-def test_deducting_determination_records_entry_and_notice(petition_a, determination, rule):
-    case = new_case(kind="hotline")
+def test_deducting_determination_records_entry_with_its_finding(petition_a, determination, rule):
+    case = warned(new_case(kind="hotline"))
     reviewer = f.person("reviewer")
-    determine(case, determination, reviewer=reviewer, reason="已答复仍反复", notice="告知书第3号")
+    determine(case, determination, reviewer=reviewer, reason="已答复仍反复", finding=FINDING)
     case.refresh_from_db()
     entry = case.entry
     assert entry.rule.code == rule and entry.points == -10 and entry.status == "approved"
-    assert entry.household.code == "V01-0001" and entry.occurred_on == D(2025, 3, 5)
+    # Dated the day of the finding: nothing is deducted for a time before it.
+    assert entry.household.code == "V01-0001" and entry.occurred_on == D(2025, 3, 20)
     assert entry.source == "petition" and entry.external_id == f"case:{case.pk}"
     assert entry.recorded_by_label == "reviewer@test.local"
-    assert case.notice == "告知书第3号" and case.notified_at is not None
-    assert case.notified_by_label == case.determined_by_label == "reviewer@test.local"
+    assert case.notice.startswith("告知书第3号") and case.notified_at == at(D(2025, 3, 10))
     assert case.determined_by_id == reviewer.user.pk
+    finding = FormalFinding.objects.get(entry=entry)
+    assert (finding.authority, finding.document_number, finding.found_on) == (
+        "县信访局",
+        "信认字〔2025〕7号",
+        D(2025, 3, 20),
+    )
+    assert finding.warned_on == D(2025, 3, 10) and finding.warning == case.notice
 
 
-def test_plugin_rules_are_prohibitions_without_review(petition_a):
+def test_plugin_rules_are_prohibitions_on_a_finding_with_their_basis(petition_a):
     rules = Rule.objects.filter(plugin="petition").order_by("code")
     assert [(r.code, r.points, r.category, r.needs_review) for r in rules] == [
         ("PET-REPEATED", -10, "prohibition", False),
         ("PET-SKIP-LEVEL", -10, "prohibition", False),
         ("PET-UNREASONABLE", -10, "prohibition", False),
     ]
+    assert all(r.requires_finding and "信访工作条例" in r.basis for r in rules)
 
 
 def test_reasonable_determination_creates_no_entry(petition_a):
@@ -184,30 +210,68 @@ def test_reasonable_determination_creates_no_entry(petition_a):
     assert not deductions().exists()
 
 
-def test_deduction_needs_notice_household_reviewer_and_happens_once(petition_a):
+def test_deduction_needs_warning_finding_household_reviewer_and_happens_once(petition_a):
     case = new_case()
-    with pytest.raises(PluginError, match="needs the notice"):
-        determine(case, "unreasonable", reviewer=f.person(), reason="无理", notice=" ")
+    with pytest.raises(PluginError, match="needs the petitioner warned first"):
+        determine(case, "unreasonable", reviewer=f.person(), reason="无理", finding=FINDING)
+    warned(case)
+    with pytest.raises(PluginError, match="needs the formal finding: authority, document_number"):
+        determine(case, "unreasonable", reviewer=f.person(), reason="无理")
+    with pytest.raises(PluginError, match="needs the formal finding: found_on"):
+        determine(
+            case,
+            "unreasonable",
+            reviewer=f.person(),
+            reason="无理",
+            finding={**FINDING, "found_on": None},
+        )
+    # The warning must come before the finding (core rule, same refusal on every path).
+    with pytest.raises(LedgerError, match="warned before the finding"):
+        determine(
+            case,
+            "unreasonable",
+            reviewer=f.person(),
+            reason="无理",
+            finding={**FINDING, "found_on": D(2025, 3, 10)},
+        )
     with pytest.raises(NotAllowed, match="may not determine petitions"):
         determine(
-            case, "unreasonable", reviewer=f.person(role="grid_worker"), reason="x", notice="y"
+            case, "unreasonable", reviewer=f.person(role="grid_worker"), reason="x", finding=FINDING
         )
     with pytest.raises(PluginError, match="needs a reason"):
         determine(case, "reasonable", reviewer=f.person(), reason="")
-    determine(case, "repeated", reviewer=f.person(), reason="重复", notice="告知")
+    assert not deductions().exists() and not FormalFinding.objects.exists()
+    determine(case, "repeated", reviewer=f.person(), reason="重复", finding=FINDING)
     with pytest.raises(PluginError, match="already determined repeated"):
         determine(case, "reasonable", reviewer=f.person(), reason="再议")
     assert deductions().count() == 1
-    anonymous = new_case("R2", household=None)
+    with pytest.raises(PluginError, match="already determined"):
+        warn_petitioner(case, warning="again", by=f.person())
+    anonymous = warned(new_case("R2", household=None))
     with pytest.raises(PluginError, match="names no household"):
-        determine(anonymous, "skip_level", reviewer=f.person(), reason="越级", notice="告知")
+        determine(anonymous, "skip_level", reviewer=f.person(), reason="越级", finding=FINDING)
     assert deductions().count() == 1
+
+
+def test_a_warning_is_recorded_once_by_staff_of_the_village(petition_a):
+    case = new_case()
+    with pytest.raises(NotAllowed):
+        warn_petitioner(case, warning="x", by=f.person(role="grid_worker", village_code="V02"))
+    with pytest.raises(PluginError, match="say what the petitioner was told"):
+        warn_petitioner(case, warning=" ", by=f.person())
+    with pytest.raises(PluginError, match="before the case was received"):
+        warn_petitioner(case, warning="x", by=f.person(), at=at(D(2025, 3, 1)))
+    warned(case)
+    with pytest.raises(PluginError, match="already warned on 2025-03-10"):
+        warned(case)
 
 
 def test_only_petition_hotline_and_online_cases_are_determined(petition_a):
     lawsuit = new_case(kind="lawsuit")
     with pytest.raises(PluginError, match="only petition, hotline and online"):
-        determine(lawsuit, "unreasonable", reviewer=f.person(), reason="x", notice="y")
+        determine(lawsuit, "unreasonable", reviewer=f.person(), reason="x", finding=FINDING)
+    with pytest.raises(PluginError, match="only petition, hotline and online"):
+        warn_petitioner(lawsuit, warning="x", by=f.person())
     assert not deductions().exists()
 
 

@@ -164,7 +164,7 @@ TOWNSHIP: dict[str, Case] = {
     "recordEntry": Case(
         lambda w, p: {
             "householdCode": "V01-0001",
-            "ruleCode": "P7-02",
+            "ruleCode": "P7-03",
             "occurredOn": str(TODAY),
             "evidence": "complaint file 7",
         },
@@ -370,6 +370,25 @@ TOWNSHIP: dict[str, Case] = {
             forbidden=OTHER_VILLAGE | HOUSEHOLDS | {AM2},  # S1's clerk may not ask as B1
         ),
     ),
+    # consent (PIPL Art. 23): the household itself, or staff of its village for it
+    "grantConsent": Case(
+        lambda w, p: {"householdCode": "V01-0001", "memberCode": "B1", "channel": "paper"},
+        rows(
+            allowed=EVERYWHERE | STAFF_V1 | {HH},
+            forbidden=ALLIANCE,
+            not_found=OTHER_VILLAGE | {HH2},
+        ),
+    ),
+    "withdrawConsent": Case(
+        lambda w, p: (
+            w.consent and {"householdCode": "V01-0001", "memberCode": "B1", "channel": "sms"}
+        ),
+        rows(
+            allowed=EVERYWHERE | STAFF_V1 | {HH},
+            forbidden=ALLIANCE,
+            not_found=OTHER_VILLAGE | {HH2},
+        ),
+    ),
     "addAllianceMember": Case(
         lambda w, p: {"code": "F1", "name": "河蟹公司", "kind": "firm"},
         rows(allowed=EVERYWHERE | {TA}, forbidden=BASE - EVERYWHERE - {TA}),
@@ -483,6 +502,17 @@ TOWNSHIP: dict[str, Case] = {
         rows(
             allowed=EVERYWHERE | STAFF_V1,
             forbidden={HH},  # the petitioner sees the case, but does not handle it
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "warnPetitioner": Case(
+        lambda w, p: {
+            "caseId": gid(w, "PetitionCase", w.petition_case),
+            "warning": "told: continuing lowers the household's points",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},
             not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
         ),
     ),

@@ -46,7 +46,7 @@ def jia(township_a, in_township):
     return township_a
 
 
-def _record(township, token, household: str, ext: str | None, rule: str = "P7-02") -> dict:
+def _record(township, token, household: str, ext: str | None, rule: str = "P7-03") -> dict:
     variables = {"household": household, "rule": rule, "ext": ext}
     return gql(Client(), endpoint(township), RECORD, variables, token=token)
 
@@ -103,7 +103,7 @@ def test_finding_2_the_service_refuses_a_key_of_another_household(jia, in_townsh
     with in_township(jia):
         staff = f.person()
         common = {
-            "rule": f.rule("P7-02"),
+            "rule": f.rule("P7-03"),
             "occurred_on": D(2026, 3, 5),
             "recorder": staff,
             "source": "feed",
@@ -139,7 +139,7 @@ def test_finding_2_an_import_refuses_a_key_of_another_household(jia, in_township
         staff = f.person()
         record_entry(
             household=f.household("V05-0001"),
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=D(2026, 3, 5),
             recorder=staff,
             source="import",
@@ -149,7 +149,7 @@ def test_finding_2_an_import_refuses_a_key_of_another_household(jia, in_township
         same = tmp_path / "same.csv"
         same.write_text(
             "household_code,rule_code,occurred_on,external_id\n"
-            "V05-0001,P7-02,2026-03-05,ev-1\nV01-0001,P7-02,2026-03-05,ev-2\n",
+            "V05-0001,P7-03,2026-03-05,ev-1\nV01-0001,P7-03,2026-03-05,ev-2\n",
             encoding="utf-8",
         )
         result = import_score_events(same, operator=staff)
@@ -157,7 +157,7 @@ def test_finding_2_an_import_refuses_a_key_of_another_household(jia, in_township
         other = tmp_path / "other.csv"
         other.write_text(
             "household_code,rule_code,occurred_on,external_id\n"
-            "V01-0002,P7-02,2026-03-05,ev-1\nV01-0003,P7-02,2026-03-05,ev-3\n",
+            "V01-0002,P7-03,2026-03-05,ev-1\nV01-0003,P7-03,2026-03-05,ev-3\n",
             encoding="utf-8",
         )
         with pytest.raises(TableError) as refused:

@@ -239,23 +239,23 @@ def test_entry_checks_sign_future_dates_and_external_id_idempotency(township_a, 
             household=f.household("V01-0001"), recorder=who, source="hotline", evidence="case 7"
         )
         with pytest.raises(LedgerError, match="sign"):
-            record_entry(rule=f.rule("P7-02"), occurred_on=D(2026, 4, 2), points=5, **common)
+            record_entry(rule=f.rule("P7-03"), occurred_on=D(2026, 4, 2), points=5, **common)
         with pytest.raises(LedgerError, match="future"):
             record_entry(
-                rule=f.rule("P7-02"),
+                rule=f.rule("P7-03"),
                 occurred_on=timezone.localdate() + dt.timedelta(days=1),
                 **common,
             )
         first = record_entry(
-            rule=f.rule("P7-02"), occurred_on=D(2026, 4, 2), external_id="case-7", **common
+            rule=f.rule("P7-03"), occurred_on=D(2026, 4, 2), external_id="case-7", **common
         )
         again = record_entry(
-            rule=f.rule("P7-02"), occurred_on=D(2026, 4, 2), external_id="case-7", **common
+            rule=f.rule("P7-03"), occurred_on=D(2026, 4, 2), external_id="case-7", **common
         )
         assert first.pk == again.pk
         # Same external id from another source is another entry.
         other = record_entry(
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=D(2026, 4, 2),
             external_id="case-7",
             **{**common, "source": "petition"},
@@ -533,7 +533,7 @@ def test_only_reviewers_of_this_township_review_and_decide(township_a, township_
         grid_worker = f.person("gridworker", role="grid_worker")
         entry = record_entry(
             household=f.household("V01-0001"),
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=D(2026, 3, 1),
             recorder=grid_worker,
             source="staff",

@@ -88,7 +88,7 @@ def _record(client, township, token=None) -> str:
         client,
         endpoint(township),
         RECORD,
-        {"household": "V01-0003", "rule": "P7-02", "on": "2026-03-05", "evidence": "file 7"},
+        {"household": "V01-0003", "rule": "P7-03", "on": "2026-03-05", "evidence": "file 7"},
         token=token,
     )
     entry = body["data"]["recordEntry"]["entry"]
@@ -167,7 +167,7 @@ def test_finding_1_a_token_left_from_before_carries_no_role_its_owner_lacks(jia,
     with in_township(jia):
         entry = record_entry(
             household=f.household("V01-0001"),
-            rule=f.rule("P7-02"),
+            rule=f.rule("P7-03"),
             occurred_on=D(2026, 3, 2),
             recorder=f.person(),
             source="staff",

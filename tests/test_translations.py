@@ -75,7 +75,7 @@ def test_a_refused_service_call_answers_in_the_active_language(township_a, in_to
     with in_township(township_a):
         f.village()
         clerk = f.person()
-        household, rule = f.household("V01-0001"), f.rule("P7-02")
+        household, rule = f.household("V01-0001"), f.rule("P7-03")
 
         def future_entry():
             record_entry(
@@ -115,12 +115,12 @@ def test_a_refusal_composed_of_parts_is_translated_whole(township_a, in_township
     with in_township(township_a):
         f.village()
         stranger = f.person("stranger", role=None)
-        entry = f.approved("V01-0001", "P7-02", dt.date(2026, 3, 5))
+        entry = f.approved("V01-0001", "P7-03", dt.date(2026, 3, 5))
         with translation.override("zh-hans"):
             with pytest.raises(NotAllowed) as refused:
                 record_entry(
                     household=f.household("V01-0001"),
-                    rule=f.rule("P7-02"),
+                    rule=f.rule("P7-03"),
                     occurred_on=dt.date(2026, 3, 5),
                     recorder=stranger,
                     source="staff",
@@ -138,7 +138,7 @@ def test_a_refusal_composed_of_parts_is_translated_whole(township_a, in_township
 # --- the API ------------------------------------------------------------------------------
 
 RECORD = """mutation($points: Int) {
-  recordEntry(householdCode: "V01-0001", ruleCode: "P7-02", occurredOn: "2026-03-05",
+  recordEntry(householdCode: "V01-0001", ruleCode: "P7-03", occurredOn: "2026-03-05",
               evidence: "file 7", points: $points) {
     entry { id }
     errors { field code message }
@@ -163,11 +163,11 @@ def test_the_api_answers_refusals_in_the_requested_language(client, township_a, 
         {
             "field": "points",  # the service names the argument its refusal is about
             "code": "REFUSED",
-            "message": "分值 3 与规则 P7-02（-5）不符：积分记录的加减须与规则一致",
+            "message": "分值 3 与规则 P7-03（-5）不符：积分记录的加减须与规则一致",
         }
     ]
     assert refused["en"]["errors"][0]["message"] == (
-        "points 3 do not match rule P7-02 (-5): an entry keeps the sign of its rule"
+        "points 3 do not match rule P7-03 (-5): an entry keeps the sign of its rule"
     )
     assert refused[None]["errors"] == refused["zh-hans"]["errors"]  # the platform's default
 

@@ -105,6 +105,18 @@ def past_or_today(value: dt.date, field: str) -> dt.date:
 # --- the ledger -------------------------------------------------------------------
 
 
+class FormalFindingInput(graphene.InputObjectType):
+    """The formal finding a deduction rests on (rules with requiresFinding: unreasonable
+    petitions): the authority, its document number and date, and the advance warning to
+    the petitioner, which comes before the finding."""
+
+    authority = graphene.String(required=True)
+    document_number = graphene.String(required=True)
+    found_on = graphene.Date(required=True)
+    warned_on = graphene.Date(required=True)
+    warning = graphene.String(required=True, description="How the petitioner was warned")
+
+
 class RecordEntry(PlatformMutation):
     """Record an entry. Entries by people who cannot review are always proposed."""
 
@@ -118,6 +130,10 @@ class RecordEntry(PlatformMutation):
         external_id = graphene.String(
             description="Makes retries idempotent: the same externalId for the same household "
             "and rule returns the first entry; for another household or rule it is refused"
+        )
+        finding = FormalFindingInput(
+            description="Required for a rule with requiresFinding (unreasonable petitions); "
+            "the entry is dated on or after the finding"
         )
 
     entry = graphene.Field(EntryType)
@@ -141,6 +157,7 @@ class RecordEntry(PlatformMutation):
                 note=data.get("note") or "",
                 points=data.get("points"),
                 external_id=data.get("external_id"),
+                finding=dict(data["finding"]) if data.get("finding") else None,
             )
         except ExternalIdConflict as conflict:
             raise InputError("externalId", REFUSED, str(conflict)) from None
@@ -374,6 +391,12 @@ class SaveRule(PlatformMutation):
         points = graphene.Int()
         needs_review = graphene.Boolean()
         active = graphene.Boolean()
+        basis = graphene.String(
+            description="Legal basis: covenant clause, law or document number; required for "
+            "a deduction and an immediate rule"
+        )
+        immediate = graphene.Boolean(description="Counts at once, without the response window")
+        requires_finding = graphene.Boolean(description="Recorded only on a formal finding")
 
     rule = graphene.Field(RuleType)
     created = graphene.Boolean()

@@ -96,7 +96,18 @@ class RuleType(DjangoObjectType):
     class Meta:
         model = Rule
         name = "Rule"
-        fields = ("code", "title_zh", "title_en", "category", "points", "needs_review", "active")
+        fields = (
+            "code",
+            "title_zh",
+            "title_en",
+            "category",
+            "points",
+            "needs_review",
+            "active",
+            "basis",
+            "immediate",
+            "requires_finding",
+        )
         interfaces = (TownshipNode,)
         connection_class = CountedConnection
         convert_choices_to_enum = False
@@ -106,6 +117,20 @@ class RuleType(DjangoObjectType):
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         return queryset if viewer(info).is_authenticated else queryset.none()
+
+
+class FormalFindingType(graphene.ObjectType):
+    """The formal finding a deduction under a rule that needs one rests on (an
+    unreasonable petition), with the advance warning to the petitioner."""
+
+    class Meta:
+        name = "FormalFinding"
+
+    authority = graphene.String(required=True)
+    document_number = graphene.String(required=True)
+    found_on = graphene.Date(required=True)
+    warned_on = graphene.Date(required=True)
+    warning = graphene.String(required=True)
 
 
 class EntryType(DjangoObjectType):
@@ -135,9 +160,17 @@ class EntryType(DjangoObjectType):
         convert_choices_to_enum = False
 
     household_code = graphene.String(required=True)
+    finding = graphene.Field(
+        FormalFindingType, description="The formal finding it rests on (null: none needed)"
+    )
 
     def resolve_household_code(root, info) -> str:
         return root.household.code
+
+    def resolve_finding(root, info):
+        from platform_core.scoring.models import FormalFinding
+
+        return FormalFinding.objects.filter(entry_id=root.pk).first()
 
     @bypass_get_queryset
     def resolve_rule(root, info):

@@ -45,11 +45,14 @@ def township_covenant_rules(settings):
     """Covenant rules this plugin supplies.
 
     Called when a township enables the plugin (and by the contract kit). Return a list
-    of ``township_integrity.RuleSpec``. Rules the township does not have yet are added
-    to its covenant, marked as supplied by this plugin; rules it already has are left as
-    the township edited them. Disabling the plugin deactivates its rules; enabling it
-    again reactivates them. Not ``firstresult``: every enabled plugin's rules are
-    collected.
+    of ``township_integrity.RuleSpec``. Every deduction (``points`` < 0) and every
+    ``immediate`` rule names its legal basis in ``basis`` (a covenant clause, law or
+    document number; refused without one); ``requires_finding`` marks a deduction
+    recorded only on a formal finding (``record_entry(..., finding=...)``). Rules the
+    township does not have yet are added to its covenant, marked as supplied by this
+    plugin; rules it already has are left as the township edited them. Disabling the
+    plugin deactivates its rules; enabling it again reactivates them. Not
+    ``firstresult``: every enabled plugin's rules are collected.
     """
 
 

@@ -54,6 +54,13 @@ class RuleSpec:
     category: str  # one of RULE_CATEGORIES
     points: int
     needs_review: bool = True
+    # The legal basis (covenant clause, law or document number): required for a
+    # deduction (points < 0) and for an immediate rule (docs/scoring.md, Legal basis).
+    basis: str = ""
+    # Counts at once, without the household's response window; needs a basis.
+    immediate: bool = False
+    # Recorded only with a formal finding (an unreasonable petition's deduction).
+    requires_finding: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from platform_core.plugins.types import RULE_CATEGORIES, RuleSpec
 MAX_POINTS = 1000
 MAX_CODE = 40
 MAX_TITLE = 200
+MAX_BASIS = 300
 
 
 def rule_problems(rules) -> list[str]:
@@ -32,5 +33,20 @@ def rule_problems(rules) -> list[str]:
         if not isinstance(rule.points, int) or rule.points == 0 or abs(rule.points) > MAX_POINTS:
             problems.append(
                 f"rule {rule.code}: points must be a whole number, not 0, within ±{MAX_POINTS}"
+            )
+        basis = getattr(rule, "basis", "")
+        if not isinstance(basis, str) or len(basis) > MAX_BASIS:
+            problems.append(
+                f"rule {rule.code}: basis must be text of at most {MAX_BASIS} characters"
+            )
+        elif isinstance(rule.points, int) and rule.points < 0 and not basis.strip():
+            problems.append(
+                f"rule {rule.code}: a deduction needs its legal basis (RuleSpec.basis: "
+                "a covenant clause, law or document number)"
+            )
+        elif rule.immediate and not basis.strip():
+            problems.append(
+                f"rule {rule.code}: an immediate rule needs the basis that allows it "
+                "(RuleSpec.basis)"
             )
     return problems

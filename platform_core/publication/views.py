@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from platform_core.evaluation.selectors import current_postings, posted_month
 from platform_core.publication import pdf, selectors
+from platform_core.scoring.covenant import RED_LIST_BASIS
 from platform_core.scoring.policy import parse_period
 
 
@@ -29,7 +30,9 @@ def board_page(request: HttpRequest, village: str, year: int, quarter: int) -> H
     if found is None:
         return render(request, "publication/board_missing.html", status=404)
     return render(
-        request, "publication/board.html", {"township": request.township, "listing": found}
+        request,
+        "publication/board.html",
+        {"township": request.township, "listing": found, "red_list_basis": RED_LIST_BASIS},
     )
 
 

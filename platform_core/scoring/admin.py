@@ -8,6 +8,7 @@ entries are imported through ``import_rules`` and ``import_score_events``.
 
 from collections.abc import Iterable, Sequence
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.translation import gettext
@@ -31,7 +32,7 @@ from platform_core.scoring.imports import (
 )
 from platform_core.scoring.models import Objection, RepairApplication, Rule, ScoreEvent
 from platform_core.scoring.selectors import is_overdue
-from platform_core.scoring.services import review_entry
+from platform_core.scoring.services import basis_problem, review_entry
 
 RULES_IMPORT = admin_io.Importer(
     "rules", lambda path, actor: import_rules(path, by=actor), RULE_COLUMNS
@@ -75,8 +76,30 @@ def entry_rows(queryset: QuerySet) -> Iterable[Sequence]:
 LEDGER_EXPORT = admin_io.Exporter("ledger", list(ENTRY_FIELDS), entry_rows)
 
 
+class RuleForm(forms.ModelForm):
+    """The rule admin's form: a deduction or an immediate rule without a legal basis is
+    refused on the basis field, by the services' own check (``basis_problem``)."""
+
+    class Meta:
+        model = Rule
+        fields = "__all__"  # noqa: DJ007 (the admin's own fields decide)
+
+    def clean(self):
+        data = super().clean()
+        problem = basis_problem(
+            code=data.get("code") or self.instance.code,
+            points=data.get("points"),
+            basis=data.get("basis", ""),
+            immediate=data.get("immediate", False),
+        )
+        if problem:
+            self.add_error("basis", problem)
+        return data
+
+
 @admin.register(Rule, site=township_admin_site)
 class RuleAdmin(VillageScopedAdmin):
+    form = RuleForm
     list_display = [
         "code",
         "title_zh",
@@ -84,6 +107,7 @@ class RuleAdmin(VillageScopedAdmin):
         "category",
         "points",
         "needs_review",
+        "basis",
         "plugin",
         "active",
     ]

@@ -113,5 +113,11 @@ DEFAULT_BASIS: dict[str, str] = {
     "P7-06": "《村规民约》P7-06条；《中华人民共和国固体废物污染环境防治法》第四十九条",
     "P7-07": "《村规民约》P7-07条；公安机关的处罚决定书或法院判决书",
 }
+#: The basis of listing households to improve (red) on the public honour boards,
+#: shown on the board with the list (docs/scoring.md, "Legal basis").
+RED_LIST_BASIS = (
+    "《村规民约》诚信积分管理：红码“待提升户”按季公示；公示不超过本镇规定的月数，"
+    "信用修复后提前终止（《失信行为纠正后的信用信息修复管理办法（试行）》）"
+)
 #: Deductions recorded only on a formal finding (an unreasonable petition).
 NEEDS_FINDING = ("P7-01", "P7-02")

@@ -29,7 +29,7 @@ from platform_core.scoring.caps import MONTH, YEAR, CapSpec, Entry, add_used, re
 from platform_core.scoring.due_process import announce, window_end
 from platform_core.scoring.models import Cap, Rule
 from platform_core.scoring.policy import ScoringPolicy
-from platform_core.scoring.services import require_role, save_rule
+from platform_core.scoring.services import finding_dates_problem, require_role, save_rule
 from platform_core.scoring.versions import CovenantBook
 from platform_core.tabular import (
     Column,
@@ -51,6 +51,8 @@ RULE_COLUMNS = [
     Column("category", ("类别",), required=True),
     Column("points", ("分值",), required=True),
     Column("needs_review", ("需审核",)),
+    Column("basis", ("依据", "法律依据")),
+    Column("immediate", ("立即生效",)),
     # The covenant file's own columns (docs/scoring.md, "Caps"): whether the rule applies,
     # and its caps per household per month and year. A row with code * caps a category.
     Column("active", ("启用", "有效")),
@@ -69,7 +71,16 @@ EVENT_COLUMNS = [
     # The day the household was told of the deduction, when that happened before the
     # import (docs/scoring.md, "Notice before a deduction counts").
     Column("notified_on", ("通知日期",)),
+    # The formal finding of a deduction under a rule that needs one (unreasonable
+    # petitions; docs/scoring.md, "Unreasonable-petition deductions only on a formal
+    # finding"): all five cells, or none.
+    Column("finding_authority", ("认定机关",)),
+    Column("finding_document", ("认定文号",)),
+    Column("found_on", ("认定日期",)),
+    Column("warned_on", ("提醒日期",)),
+    Column("warning", ("提醒方式",)),
 ]
+FINDING_COLUMNS = ("finding_authority", "finding_document", "found_on", "warned_on", "warning")
 IMPORT_SOURCE = "import"
 PROGRESS_EVERY = 100_000
 ANALYZE_AFTER = 10_000
@@ -115,8 +126,10 @@ _ZH_CATEGORIES = {
 def import_rules(path: str | Path, *, by: Actor) -> RuleImport:
     """Add or update covenant rules by code; recorded entries keep their points.
 
-    For an existing rule, empty optional cells (``title_en``, ``needs_review``)
-    keep what the rule has; for a new rule they default to ``title_zh`` and true.
+    For an existing rule, empty optional cells (``title_en``, ``needs_review``,
+    ``basis``, ``immediate``) keep what the rule has; for a new rule they default to
+    ``title_zh``, true, empty and false. A deduction or an immediate rule without a
+    legal basis is a row error (``save_rule``).
     ``by`` edits the covenant as ``save_rule`` demands (checked once, before reading).
     """
     require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("edit covenant rules"))
@@ -157,14 +170,14 @@ def import_rules(path: str | Path, *, by: Actor) -> RuleImport:
 def _rule_row(number, values, table, problems, seen) -> dict | None:
     ok = True
     row: dict = {}
-    for name, limit in (("code", 40), ("title_zh", 200), ("title_en", 200)):
+    for name, limit in (("code", 40), ("title_zh", 200), ("title_en", 200), ("basis", 300)):
         text = as_text(values.get(name))
         if len(text) > limit:
             problems.add(number, table.label(name), _longer_than(limit))
             ok = False
         if text:
             row[name] = text
-        elif name != "title_en":
+        elif name not in ("title_en", "basis"):
             problems.add(number, table.label(name), _("missing value"))
             ok = False
     code = row.get("code")
@@ -181,10 +194,11 @@ def _rule_row(number, values, table, problems, seen) -> dict | None:
         ("category", _category),
         ("points", _rule_points),
         ("needs_review", as_bool),
+        ("immediate", as_bool),
     ):
         value = values.get(name)
         if value is None:
-            if name != "needs_review":
+            if name not in ("needs_review", "immediate"):
                 problems.add(number, table.label(name), _("missing value"))
                 ok = False
             continue
@@ -228,6 +242,8 @@ def export_rules(path: str | Path) -> int:
             r.category,
             r.points,
             "true" if r.needs_review else "false",
+            r.basis,
+            "true" if r.immediate else "false",
         )
         + _covenant_row_cells(r, caps)
         for r in Rule.objects.order_by("category", "code")
@@ -267,7 +283,12 @@ CREATE TEMPORARY TABLE import_events (
     points integer,
     external_id text,
     note text,
-    notified_on date
+    notified_on date,
+    finding_authority text,
+    finding_document text,
+    found_on date,
+    warned_on date,
+    warning text
 ) ON COMMIT DROP
 """
 
@@ -311,7 +332,8 @@ def import_score_events(
         rows = 0
         with cursor.copy(
             "COPY import_events (row, household_code, rule_code, occurred_on, points,"
-            " external_id, note, notified_on) FROM STDIN"
+            " external_id, note, notified_on, finding_authority, finding_document, found_on,"
+            " warned_on, warning) FROM STDIN"
         ) as copy:
             for number, values in table.rows:
                 rows += 1
@@ -356,6 +378,7 @@ def import_score_events(
                 {"source": source},
             )
             problems.raise_if_any()
+        _record_findings(cursor, table.file_name, source)
         _notify_now(cursor, table.file_name, operator, approve, source, today)
         # also when called inside a longer transaction
         cursor.execute("DROP TABLE import_events; DROP TABLE import_windows")
@@ -407,7 +430,8 @@ def _parse_event(number, values, table, problems, today, file_notified_on=None):
     notified_on, notified_ok = _notified_on(
         number, values, table, problems, today, occurred_on if ok else None, file_notified_on
     )
-    if not (ok and notified_ok):
+    finding, finding_ok = _finding(number, values, table, problems, occurred_on if ok else None)
+    if not (ok and notified_ok and finding_ok):
         return None
     return (
         number,
@@ -418,7 +442,46 @@ def _parse_event(number, values, table, problems, today, file_notified_on=None):
         external_id,
         as_text(values.get("note")),
         notified_on,
+        *finding,
     )
+
+
+def _finding(number, values, table, problems, occurred_on) -> tuple[tuple, bool]:
+    """The row's formal finding (five cells, or none) and whether it is acceptable; its
+    dates are checked by the ledger's own rule (``finding_dates_problem``)."""
+    cells = {name: values.get(name) for name in FINDING_COLUMNS}
+    if all(value is None or not as_text(value) for value in cells.values()):
+        return (None,) * 5, True
+    ok, found = True, {}
+    for name in FINDING_COLUMNS:
+        value = cells[name]
+        if value is None or not as_text(value):
+            problems.add(
+                number,
+                table.label(name),
+                _("missing value: a formal finding needs all of %(columns)s")
+                % {"columns": ", ".join(FINDING_COLUMNS)},
+            )
+            ok = False
+            continue
+        try:
+            found[name] = as_date(value) if name in ("found_on", "warned_on") else as_text(value)
+        except ValueError as exc:
+            problems.add(number, table.label(name), str(exc))
+            ok = False
+    for name, limit in (("finding_authority", 200), ("finding_document", 100)):
+        if len(found.get(name, "")) > limit:
+            problems.add(number, table.label(name), _longer_than(limit))
+            ok = False
+    if ok and occurred_on is not None:
+        problem = finding_dates_problem(found["found_on"], found["warned_on"], occurred_on)
+        if problem is not None:
+            message, field = problem
+            problems.add(number, table.label(field), message)
+            ok = False
+    if not ok:
+        return (None,) * 5, False
+    return tuple(found[name] for name in FINDING_COLUMNS), True
 
 
 NOTIFIED_ON_FLAG = "--notified-on"
@@ -472,6 +535,21 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
             "SELECT i.row, i.rule_code AS rule FROM import_events i JOIN scoring_rule r "
             "ON r.code = i.rule_code WHERE NOT r.active",
             _("rule %(rule)s is inactive"),
+        ),
+        (
+            "rule_code",
+            "SELECT i.row, i.rule_code AS rule FROM import_events i JOIN scoring_rule r "
+            "ON r.code = i.rule_code WHERE r.requires_finding AND i.finding_authority IS NULL",
+            _(
+                "rule %(rule)s is recorded only on a formal finding: fill finding_authority, "
+                "finding_document, found_on, warned_on and warning"
+            ),
+        ),
+        (
+            "finding_authority",
+            "SELECT i.row, i.rule_code AS rule FROM import_events i JOIN scoring_rule r "
+            "ON r.code = i.rule_code WHERE r.points > 0 AND i.finding_authority IS NOT NULL",
+            _("rule %(rule)s adds points: a formal finding belongs to a deduction"),
         ),
         (
             "points",
@@ -587,6 +665,29 @@ def _insert(
     recorded = cursor.rowcount
     cursor.execute("DROP TABLE import_caps")
     return recorded
+
+
+def _record_findings(cursor, file_name: str, source: str) -> None:
+    """The formal findings of the rows just recorded (those that carry one), each on its
+    entry: found like ``_notify_now`` finds them (this import's evidence names the row)."""
+    cursor.execute(
+        """
+        INSERT INTO scoring_formalfinding
+            (entry_id, authority, document_number, found_on, warned_on, warning)
+        SELECT e.id, i.finding_authority, i.finding_document, i.found_on, i.warned_on,
+               i.warning
+        FROM import_events i
+        JOIN households_household h ON h.code = i.household_code
+        JOIN scoring_rule r ON r.code = i.rule_code
+        JOIN scoring_scoreevent e
+          ON e.household_id = h.id AND e.occurred_on = i.occurred_on AND e.rule_id = r.id
+         AND e.source = %(source)s AND e.recorded_at = now()
+         AND e.evidence = %(file)s::text || ', row ' || i.row
+        WHERE i.finding_authority IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM scoring_formalfinding x WHERE x.entry_id = e.id)
+        """,
+        {"source": source, "file": f"imported from {file_name}"},
+    )
 
 
 def _notify_now(

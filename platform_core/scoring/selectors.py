@@ -31,6 +31,8 @@ class RuleLine:
     title_en: str
     points: int
     entries: int
+    # The rule's legal basis (docs/scoring.md, Legal basis): shown with every deduction.
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,18 @@ def score_card(
     as_of = as_of or timezone.localdate()
     per_rule = (
         counted_entries(household, as_of, policy, repaired_by)
-        .values("rule__code", "rule__title_zh", "rule__title_en")
+        .values("rule__code", "rule__title_zh", "rule__title_en", "rule__basis")
         .annotate(points=Sum(EFFECT), entries=Count("id"))
         .order_by("rule__code")
     )
     lines = [
         RuleLine(
-            r["rule__code"], r["rule__title_zh"], r["rule__title_en"], r["points"], r["entries"]
+            r["rule__code"],
+            r["rule__title_zh"],
+            r["rule__title_en"],
+            r["points"],
+            r["entries"],
+            r["rule__basis"],
         )
         for r in per_rule
         if r["points"]

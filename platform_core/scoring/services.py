@@ -35,6 +35,7 @@ from platform_core.scoring.due_process import (
 from platform_core.scoring.models import (
     CORE_PLUGIN,
     EntryStatus,
+    FormalFinding,
     Objection,
     Rule,
     ScoreEvent,
@@ -46,7 +47,16 @@ from platform_core.scoring.selectors import answer_due, earned_points
 from platform_core.scoring.signals import standing_changed
 from platform_core.scoring.versions import CovenantBook, entry_outcome, lock_household
 
-RULE_FIELDS = ("title_zh", "title_en", "category", "points", "needs_review")
+RULE_FIELDS = (
+    "title_zh",
+    "title_en",
+    "category",
+    "points",
+    "needs_review",
+    "basis",
+    "immediate",
+    "requires_finding",
+)
 
 
 class LedgerError(PlatformError):
@@ -133,6 +143,10 @@ def save_rule(*, code: str, by: Actor, plugin: str = CORE_PLUGIN, **fields) -> t
     else:
         for name, value in fields.items():
             setattr(rule, name, value)
+    if problem := basis_problem(
+        code=code, points=rule.points, basis=rule.basis, immediate=rule.immediate
+    ):
+        raise LedgerError(problem, field="basis")
     try:
         rule.full_clean()
     except ValidationError as exc:
@@ -144,14 +158,44 @@ def save_rule(*, code: str, by: Actor, plugin: str = CORE_PLUGIN, **fields) -> t
     return rule, created
 
 
+def basis_problem(*, code: str, points: int | None, basis: str, immediate: bool) -> str | None:
+    """Why a rule may not be saved as it is worded, or None (docs/scoring.md, Legal basis).
+
+    Every deduction names its legal basis (a covenant clause, law or document number;
+    国办发〔2020〕49号: a legal basis for every measure), and so does a rule that counts
+    at once, without the household's response window. The one check the covenant's
+    writers (save_rule, import_rules, the rule admin, plugins' rules) all pass.
+    """
+    if points is not None and points < 0 and not (basis or "").strip():
+        return _(
+            "rule %(rule)s deducts points: its legal basis (basis) is required — "
+            "a covenant clause, law or document number"
+        ) % {"rule": code}
+    if immediate and not (basis or "").strip():
+        return _(
+            "rule %(rule)s counts at once (immediate): its legal basis (basis) must name "
+            "what allows it to count without the response window"
+        ) % {"rule": code}
+    return None
+
+
 def install_rules(rules: Iterable[dict], *, plugin: str) -> int:
     """Add the rules a plugin supplies that the township does not have yet; returns how many.
 
-    Existing rules are left as the township edited them.
+    Existing rules are left as the township edited them. A deduction (or an immediate
+    rule) without a legal basis is refused (``LedgerError``, naming the rule): plugins
+    declare it in ``RuleSpec.basis``.
     """
     added = 0
     for spec in rules:
         fields = {name: spec[name] for name in RULE_FIELDS if name in spec}
+        if problem := basis_problem(
+            code=spec["code"],
+            points=fields.get("points"),
+            basis=fields.get("basis", ""),
+            immediate=fields.get("immediate", False),
+        ):
+            raise LedgerError(problem, field="basis")
         _rule, created = Rule.objects.get_or_create(
             code=spec["code"], defaults={**fields, "plugin": plugin}
         )
@@ -175,8 +219,15 @@ def record_entry(
     external_id: str | None = None,
     evaluation_round=None,
     review: bool | None = None,
+    finding: dict | None = None,
 ) -> ScoreEvent:
     """Record one entry: proposed when it needs review (default: as the rule says).
+
+    A deduction under a rule that ``requires_finding`` (an unreasonable petition) is
+    recorded only with ``finding``: a dict of ``authority``, ``document_number``,
+    ``found_on`` (a date), ``warned_on`` (a date) and ``warning`` (how the petitioner
+    was warned), written as its ``FormalFinding`` in the same transaction (see
+    ``check_finding`` for what is refused).
 
     With an ``external_id`` already recorded for ``source``, for the same household
     and rule, the existing entry is returned, so retrying a feed never duplicates;
@@ -194,6 +245,7 @@ def record_entry(
     term = CovenantBook.load().term(rule, household.village_id, occurred_on)
     points = term.points if points is None else points
     _check_entry(rule, points, occurred_on, evidence)
+    finding = check_finding(rule, finding, occurred_on)
     if term.refusal:
         raise LedgerError(term.refusal, field="rule")
     entry = ScoreEvent(
@@ -220,6 +272,8 @@ def record_entry(
             if entry.status == EntryStatus.APPROVED:
                 _apply_caps(entry)
             entry.save()
+            if finding is not None:
+                FormalFinding.objects.create(entry=entry, **finding)
             _announce_approval(entry, recorder)
     except IntegrityError:
         if external_id:  # the same event recorded at the same moment: keep the first
@@ -227,6 +281,102 @@ def record_entry(
             return _same_entry(existing, household, rule)
         raise
     return entry
+
+
+FINDING_FIELDS = ("authority", "document_number", "found_on", "warned_on", "warning")
+FINDING_LIMITS = {"authority": 200, "document_number": 100}
+
+
+def check_finding(rule: Rule, finding: dict | None, occurred_on: dt.date) -> dict | None:
+    """The formal finding an entry under ``rule`` rests on, checked; refused with the
+    reason (docs/scoring.md, "Unreasonable-petition deductions only on a formal finding").
+
+    A rule that ``requires_finding`` needs one. A finding names the authority, its
+    document number and date (``found_on``), and the advance warning to the petitioner
+    (``warned_on``, ``warning``: 先提醒、后扣分). The warning comes before the finding
+    (strictly: a warning given the day of the finding is no advance warning), and the
+    entry is dated on or after the finding (nothing is deducted for a time before the
+    finding made it lawful). Only deductions carry one.
+    """
+    if not finding:
+        if rule.requires_finding:
+            raise LedgerError(
+                _(
+                    "rule %(rule)s is recorded only on a formal finding: give the finding's "
+                    "authority, document number and date, and when and how the petitioner "
+                    "was warned in advance"
+                )
+                % {"rule": rule.code},
+                field="finding",
+            )
+        return None
+    if rule.points > 0:
+        raise LedgerError(
+            _("rule %(rule)s adds points: a formal finding belongs to a deduction")
+            % {"rule": rule.code},
+            field="finding",
+        )
+    unknown = sorted(set(finding) - set(FINDING_FIELDS))
+    missing = [
+        name
+        for name in FINDING_FIELDS
+        if finding.get(name) is None
+        or (isinstance(finding[name], str) and not finding[name].strip())
+    ]
+    if unknown or missing:
+        raise LedgerError(
+            _("the formal finding needs %(fields)s") % {"fields": ", ".join(missing)}
+            if missing
+            else _("the formal finding has no %(fields)s") % {"fields": ", ".join(unknown)},
+            field="finding",
+        )
+    found_on, warned_on = finding["found_on"], finding["warned_on"]
+    if not isinstance(found_on, dt.date) or not isinstance(warned_on, dt.date):
+        raise LedgerError(
+            _("the finding's found_on and warned_on are dates (YYYY-MM-DD)"), field="finding"
+        )
+    clean = {
+        name: finding[name].strip() if isinstance(finding[name], str) else finding[name]
+        for name in FINDING_FIELDS
+    }
+    for name, limit in FINDING_LIMITS.items():
+        if len(clean[name]) > limit:
+            raise LedgerError(
+                _("the finding's %(field)s is longer than %(limit)s characters")
+                % {"field": name, "limit": limit},
+                field="finding",
+            )
+    if problem := finding_dates_problem(found_on, warned_on, occurred_on):
+        message, field = problem
+        raise LedgerError(message, field="finding" if field != "occurred_on" else field)
+    return clean
+
+
+def finding_dates_problem(
+    found_on: dt.date, warned_on: dt.date, occurred_on: dt.date
+) -> tuple[str, str] | None:
+    """(message, field) when a finding's dates are out of order, else None: the warning
+    strictly before the finding, the entry on or after it (``check_finding``; the ledger
+    import asks it per row)."""
+    if not warned_on < found_on:
+        return (
+            _(
+                "the petitioner must be warned before the finding: warned on %(warned)s, "
+                "finding of %(found)s"
+            )
+            % {"warned": warned_on, "found": found_on},
+            "warned_on",
+        )
+    if found_on > occurred_on:
+        return (
+            _(
+                "the deduction is dated %(date)s, before the finding of %(found)s: date it "
+                "on or after the finding"
+            )
+            % {"date": occurred_on, "found": found_on},
+            "occurred_on",
+        )
+    return None
 
 
 def record_by_hand(*, household: Household, recorder: Actor, **entry) -> ScoreEvent:

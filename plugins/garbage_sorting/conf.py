@@ -17,3 +17,6 @@ RULE_FOR_RESULT = {
 
 # Correct inspections, and no fault, that make a month's model household.
 MODEL_MONTH_MIN = 3
+
+# The legal basis of the inspection's deductions (docs/scoring.md, Legal basis).
+GARBAGE_BASIS = "《村规民约》垃圾分类条；《中华人民共和国固体废物污染环境防治法》第四十九条"

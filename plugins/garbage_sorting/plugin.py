@@ -6,7 +6,13 @@ before Django's models are ready.
 
 from __future__ import annotations
 
-from plugins.garbage_sorting.conf import KEY, MODEL_MONTH_MIN, MODEL_MONTH_RULE, RULE_FOR_RESULT
+from plugins.garbage_sorting.conf import (
+    GARBAGE_BASIS,
+    KEY,
+    MODEL_MONTH_MIN,
+    MODEL_MONTH_RULE,
+    RULE_FOR_RESULT,
+)
 from township_integrity import PluginMetadata, RuleSpec, ScoreEventSpec, hookimpl
 
 SETTINGS_SCHEMA = {
@@ -63,6 +69,7 @@ def township_covenant_rules(settings):
             KEY,
             -1,
             needs_review=False,
+            basis=GARBAGE_BASIS,
         ),
         RuleSpec(
             RULE_FOR_RESULT["not_sorted"],
@@ -71,6 +78,7 @@ def township_covenant_rules(settings):
             KEY,
             -2,
             needs_review=False,
+            basis=GARBAGE_BASIS,
         ),
         RuleSpec(
             MODEL_MONTH_RULE,

@@ -11,6 +11,14 @@ RULE_FOR_DETERMINATION = {
     "skip_level": "PET-SKIP-LEVEL",
 }
 
+# The legal basis of a petition deduction: lawful only on a written finding by the
+# competent authority (信访工作条例), after the petitioner was warned (the seed: the
+# petitioner was first told the conduct would lower the household's points).
+PETITION_BASIS = (
+    "《村规民约》诚信亮灯七不准“无理信访”条；《信访工作条例》第二十六条、第四十七条"
+    "（须有权机关书面认定，并事先告知信访人）"
+)
+
 # Defaults of the early warning (used when a township leaves a key out).
 DEFAULTS = {"warning_months": 6, "warning_factor": 2.0, "warning_minimum": 3}
 

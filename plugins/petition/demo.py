@@ -8,7 +8,7 @@ import random
 from django.utils import timezone
 
 from plugins.petition.conf import DEMO_CASE_SUMMARIES
-from plugins.petition.services import advance, determine, receive_case
+from plugins.petition.services import advance, determine, receive_case, warn_petitioner
 from township_integrity.models import Household
 from township_integrity.services import Actor
 
@@ -44,13 +44,28 @@ def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> 
                     note="按期办理",
                     satisfaction="satisfied" if status == "closed" else "",
                 )
-            if kind == "petition" and rng.random() < 0.4:
+            warned = at + dt.timedelta(hours=1)
+            found_on = timezone.localdate(warned) + dt.timedelta(days=rng.randint(3, 20))
+            if (
+                kind == "petition"
+                and rng.random() < 0.4
+                and warned <= timezone.now()
+                and found_on <= timezone.localdate()
+            ):
+                # 先提醒、后扣分: the warning first, the deduction on a later formal finding.
+                warn_petitioner(
+                    case, warning="已告知信访人：继续无理上访将扣减诚信积分。", by=actor, at=warned
+                )
                 determine(
                     case,
                     "unreasonable",
                     reviewer=actor,
                     reason="诉求已依法处理完毕，仍反复上访",
-                    notice="已告知信访人：无理信访将扣减诚信积分。",
+                    finding={
+                        "authority": "县信访局",
+                        "document_number": f"信认字〔{found_on.year}〕{case.pk}号",
+                        "found_on": found_on,
+                    },
                 )
             cases += 1
     return f"{cases} petition and hotline cases"

@@ -73,6 +73,7 @@ class PetitionCaseType(DjangoObjectType):
             "determination_reason",
             "notice",
             "notified_at",
+            "notified_by_label",
             "entry",
         )
         interfaces = (TownshipNode,)
@@ -265,25 +266,57 @@ class AdvancePetitionCase(PlatformMutation):
         return {"case": case, "step": step}
 
 
+class WarnPetitioner(PlatformMutation):
+    """Record the advance warning given to the petitioner (先提醒): what they were told and
+    when. A deducting determination needs it first (staff of the case's village)."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        warning = graphene.String(required=True, description="What the petitioner was told")
+        at = graphene.DateTime(description="When (default: now)")
+
+    case = graphene.Field(PetitionCaseType)
+
+    @classmethod
+    def perform(cls, info, case_id, warning, at=None):
+        from plugins.petition.services import warn_petitioner
+
+        case = case_by_id(info, case_id)
+        return {"case": warn_petitioner(case, warning=warning, by=viewer(info).actor, at=at)}
+
+
+class PetitionFindingInput(graphene.InputObjectType):
+    """The formal finding an unreasonable, repeated or skip-level determination rests on."""
+
+    authority = graphene.String(required=True, description="The authority that found it")
+    document_number = graphene.String(required=True)
+    found_on = graphene.Date(required=True, description="After the petitioner's warning")
+
+
 class DeterminePetitionCase(PlatformMutation):
-    """A reviewer's determination; unreasonable, repeated or skip-level deducts points."""
+    """A reviewer's determination; unreasonable, repeated or skip-level deducts points, only
+    on a formal finding after the petitioner was warned (warnPetitioner)."""
 
     class Arguments:
         case_id = graphene.ID(required=True)
         determination = graphene.String(required=True)
         reason = graphene.String(required=True)
-        notice = graphene.String(default_value="", description="Given to the petitioner")
+        finding = PetitionFindingInput(
+            description="Required for unreasonable, repeated and skip-level; the deduction is "
+            "dated the day of the finding"
+        )
 
     case = graphene.Field(PetitionCaseType)
 
     @classmethod
-    def perform(cls, info, case_id, determination, reason, notice=""):
+    def perform(cls, info, case_id, determination, reason, finding=None):
         from plugins.petition.services import determine
 
         case = case_by_id(info, case_id)
         reviewer = viewer(info).actor
+        found = dict(finding) if finding else None
         return {
-            "case": determine(case, determination, reviewer=reviewer, reason=reason, notice=notice)
+            "case": determine(case, determination, reviewer=reviewer, reason=reason, finding=found)
         }
 
 
@@ -324,6 +357,7 @@ def contribution() -> GraphQLContribution:
         mutation_fields={
             "receive_petition_case": ReceivePetitionCase.Field(),
             "advance_petition_case": AdvancePetitionCase.Field(),
+            "warn_petitioner": WarnPetitioner.Field(),
             "determine_petition_case": DeterminePetitionCase.Field(),
         },
     )

@@ -54,7 +54,8 @@ class Determination(models.TextChoices):
     SKIP_LEVEL = "skip_level", _("Skip-level")
 
 
-# Determinations that cost the petitioner's household points (and need a notice).
+# Determinations that cost the petitioner's household points (and need the advance
+# warning and a formal finding).
 DEDUCTING = ("unreasonable", "repeated", "skip_level")
 
 
@@ -88,9 +89,11 @@ class Case(models.Model):
     determined_by_label = models.CharField(_("determined by"), max_length=150, blank=True)
     determined_at = models.DateTimeField(_("determined at"), null=True, blank=True)
     determination_reason = models.TextField(_("reason"), blank=True)
-    notice = models.TextField(_("notice to the petitioner"), blank=True)
-    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
-    notified_by_label = models.CharField(_("notified by"), max_length=150, blank=True)
+    # The advance warning to the petitioner (先提醒), recorded before a deducting
+    # determination; the formal finding is kept with the deduction (FormalFinding).
+    notice = models.TextField(_("advance warning to the petitioner"), blank=True)
+    notified_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    notified_by_label = models.CharField(_("warned by"), max_length=150, blank=True)
     entry = models.OneToOneField(
         ScoreEvent,
         on_delete=models.PROTECT,

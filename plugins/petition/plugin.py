@@ -6,7 +6,7 @@ module is loaded with the plugin, before Django's apps are ready).
 
 from __future__ import annotations
 
-from plugins.petition.conf import KEY, SETTINGS_SCHEMA
+from plugins.petition.conf import KEY, PETITION_BASIS, SETTINGS_SCHEMA
 from township_integrity import FeedSource, PluginMetadata, RuleSpec, StatisticsColumn, hookimpl
 
 
@@ -26,7 +26,8 @@ def township_plugin_metadata():
 
 @hookimpl
 def township_covenant_rules(settings):
-    # needs_review=False: the reviewer's determination is itself the review.
+    # needs_review=False: the reviewer's determination is itself the review; it is
+    # recorded only on a formal finding after the petitioner was warned (due process).
     return [
         RuleSpec(
             "PET-UNREASONABLE",
@@ -35,6 +36,8 @@ def township_covenant_rules(settings):
             "prohibition",
             -10,
             needs_review=False,
+            basis=PETITION_BASIS,
+            requires_finding=True,
         ),
         RuleSpec(
             "PET-REPEATED",
@@ -43,6 +46,8 @@ def township_covenant_rules(settings):
             "prohibition",
             -10,
             needs_review=False,
+            basis=PETITION_BASIS,
+            requires_finding=True,
         ),
         RuleSpec(
             "PET-SKIP-LEVEL",
@@ -51,6 +56,8 @@ def township_covenant_rules(settings):
             "prohibition",
             -10,
             needs_review=False,
+            basis=PETITION_BASIS,
+            requires_finding=True,
         ),
     ]
 

@@ -3,7 +3,10 @@
 The loop is received → assigned → handling → (transferred ↔ handling) → responded →
 closed; every step keeps its time and person, and closing records the petitioner's
 satisfaction. Only a determination of unreasonable, repeated or skip-level costs the
-petitioner's household points, and only with a notice the petitioner was given.
+petitioner's household points, and only on a formal finding by the competent
+authority after the petitioner was warned in advance (the seed: the petitioner was
+first told the conduct would lower the household's points; 先提醒、后扣分). The
+deduction goes through the core's ``record_entry`` with that finding.
 """
 
 from __future__ import annotations
@@ -189,14 +192,67 @@ def _check_step(case: Case, status: str, note: str, satisfaction: str, at: dt.da
         )
 
 
+def warn_petitioner(case: Case, *, warning: str, by: Actor, at: dt.datetime | None = None) -> Case:
+    """Record the advance warning given to the petitioner (先提醒): what they were told
+    (that continuing would lower the household's points) and when (``at``, default
+    now). A deduction can be determined only after it, on a later formal finding.
+    Staff who handle the case's village record it, once, before any determination.
+    """
+    township_settings()
+    require_role(by, HANDLER_ROLES, village_code=case.village.code, what=_("handle petition cases"))
+    at = at or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.kind not in DETERMINABLE_KINDS:
+            raise PluginError(
+                _("case %(case)s is a %(kind)s: only petition, hotline and online cases are warned")
+                % {"case": case.reference, "kind": _word(case.kind)}
+            )
+        if case.determination:
+            raise PluginError(
+                _("case %(case)s is already determined; a warning comes before the determination")
+                % {"case": case.reference}
+            )
+        if case.notified_at is not None:
+            raise PluginError(
+                _("the petitioner of case %(case)s was already warned on %(when)s by %(who)s")
+                % {
+                    "case": case.reference,
+                    "when": f"{timezone.localtime(case.notified_at):%Y-%m-%d}",
+                    "who": case.notified_by_label,
+                }
+            )
+        if not warning.strip():
+            raise PluginError(_("say what the petitioner was told (the warning)"), field="warning")
+        if at > timezone.now() or at < case.received_at:
+            raise PluginError(
+                _("the warning's time %(when)s is in the future or before the case was received")
+                % {"when": f"{timezone.localtime(at):%Y-%m-%d %H:%M}"},
+                field="at",
+            )
+        case.notice = warning.strip()
+        case.notified_at = at
+        case.notified_by_label = by.label
+        case.save(update_fields=["notice", "notified_at", "notified_by_label"])
+    return case
+
+
 def determine(
-    case: Case, determination: str, *, reviewer: Actor, reason: str, notice: str = ""
+    case: Case,
+    determination: str,
+    *,
+    reviewer: Actor,
+    reason: str,
+    finding: dict | None = None,
 ) -> Case:
-    """Record a reviewer's determination; a deducting one also records the entry and notice.
+    """Record a reviewer's determination; a deducting one also records the deduction.
 
     Unreasonable, repeated and skip-level determinations deduct points from the
-    petitioner's household under the plugin's rule (dated the day the case was
-    received) and need the notice given to the petitioner. A case is determined once.
+    petitioner's household under the plugin's rule, and only on a formal finding:
+    ``finding`` gives the ``authority``, its ``document_number`` and ``found_on`` (a
+    date after the petitioner's warning, ``warn_petitioner``). The entry is dated the
+    day of the finding and carries it (``FormalFinding``, with the warning). A case is
+    determined once.
     """
     township_settings()
     require_role(
@@ -206,24 +262,20 @@ def determine(
         case = (
             Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
         )
-        _check_determination(case, determination, reason, notice)
+        _check_determination(case, determination, reason, finding)
         now = timezone.now()
         case.determination = determination
         case.determined_by = reviewer.user
         case.determined_by_label = reviewer.label
         case.determined_at = now
         case.determination_reason = reason.strip()
-        if notice.strip():
-            case.notice = notice.strip()
-            case.notified_at = now
-            case.notified_by_label = reviewer.label
         if determination in DEDUCTING:
-            case.entry = _deduction(case, reviewer)
+            case.entry = _deduction(case, reviewer, finding)
         case.save()
     return case
 
 
-def _check_determination(case: Case, determination: str, reason: str, notice: str) -> None:
+def _check_determination(case: Case, determination: str, reason: str, finding) -> None:
     if case.determination:
         raise PluginError(
             _("case %(case)s was already determined %(determination)s by %(who)s")
@@ -258,15 +310,29 @@ def _check_determination(case: Case, determination: str, reason: str, notice: st
                 )
                 % {"case": case.reference}
             )
-        if not notice.strip():
+        if case.notified_at is None:
             raise PluginError(
-                _("a determination of %(determination)s needs the notice given to the petitioner")
+                _(
+                    "a determination of %(determination)s needs the petitioner warned first "
+                    "(先提醒、后扣分): record the warning, then the formal finding"
+                )
                 % {"determination": _word(determination)},
-                field="notice",
+                field="determination",
+            )
+        missing = [
+            name
+            for name in ("authority", "document_number", "found_on")
+            if not (finding or {}).get(name) or str(finding[name]).strip() == ""
+        ]
+        if missing:
+            raise PluginError(
+                _("a determination of %(determination)s needs the formal finding: %(fields)s")
+                % {"determination": _word(determination), "fields": ", ".join(missing)},
+                field="finding",
             )
 
 
-def _deduction(case: Case, reviewer: Actor):
+def _deduction(case: Case, reviewer: Actor, finding: dict):
     code = RULE_FOR_DETERMINATION[case.determination]
     rule = Rule.objects.filter(code=code).first()
     if rule is None:
@@ -275,18 +341,27 @@ def _deduction(case: Case, reviewer: Actor):
             % {"rule": code}
         )
     received_on = timezone.localdate(case.received_at)
+    found_on = finding["found_on"]
     return record_entry(
         household=case.household,
         rule=rule,
-        occurred_on=received_on,
+        occurred_on=found_on,  # the deduction is lawful from the finding on
         recorder=reviewer,
         source=KEY,
         external_id=f"case:{case.pk}",
         evidence=(
             f"{KIND_ZH[case.kind]} case {case.reference} received {received_on}, "
-            f"determined {case.determination}: {case.determination_reason}"
+            f"determined {case.determination}: {case.determination_reason}; "
+            f"finding {finding['authority']} {finding['document_number']} of {found_on}"
         ),
-        note=f"notice given {timezone.localtime(case.notified_at):%Y-%m-%d %H:%M}",
+        note=f"petitioner warned {timezone.localtime(case.notified_at):%Y-%m-%d %H:%M}",
+        finding={
+            "authority": str(finding["authority"]).strip(),
+            "document_number": str(finding["document_number"]).strip(),
+            "found_on": found_on,
+            "warned_on": timezone.localdate(case.notified_at),
+            "warning": case.notice,
+        },
     )
 
 

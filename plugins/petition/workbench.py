@@ -8,11 +8,14 @@ API and this plugin's own services. Staff of a case's village advance it
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +27,7 @@ from plugins.petition.services import (
     NEXT,
     advance,
     determine,
+    warn_petitioner,
 )
 from township_integrity import WorkbenchScreen
 from township_integrity.workbench import WorkbenchForm, page_of, render_page, submit
@@ -71,15 +75,61 @@ class DetermineForm(WorkbenchForm):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    notice = forms.CharField(
-        label=gettext_lazy("Notice given to the petitioner"),
+    authority = forms.CharField(
+        label=gettext_lazy("Finding: authority"),
         required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "Unreasonable, repeated and skip-level deduct the household's points: only on a "
+            "formal finding, after the petitioner was warned."
+        ),
+    )
+    document_number = forms.CharField(
+        label=gettext_lazy("Finding: document number"), required=False, max_length=100
+    )
+    found_on = forms.DateField(
+        label=gettext_lazy("Finding: date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def finding(self) -> dict | None:
+        data = self.cleaned_data
+        found = {
+            "authority": data.get("authority") or "",
+            "document_number": data.get("document_number") or "",
+            "found_on": data.get("found_on"),
+        }
+        return found if any(found.values()) else None
+
+
+class WarnForm(WorkbenchForm):
+    warning = forms.CharField(
+        label=gettext_lazy("Warning given to the petitioner"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
-            "Needed for unreasonable, repeated and skip-level: they deduct the household's points."
+            "What the petitioner was told: continuing would lower the household's points."
         ),
     )
+    warned_on = forms.DateField(
+        label=gettext_lazy("Warned on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Leave empty for now; the day it was given, if earlier."),
+    )
+
+    def warned_at(self, case):
+        """When the warning was given: now, or midday of an earlier day (not before the
+        case was received); the service refuses a future or too early time."""
+        day = self.cleaned_data.get("warned_on")
+        if day is None or day >= timezone.localdate():
+            return None if day is None or day == timezone.localdate() else _at_noon(day)
+        return max(_at_noon(day), case.received_at)
+
+
+def _at_noon(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
 def cases(request):
@@ -98,7 +148,7 @@ def case(request, pk: int):
     if found is None:  # another village's (or no such) case: nothing says which
         raise Http404
     posted = request.POST.get("form") if request.method == "POST" else None
-    if request.method == "POST" and posted not in ("advance", "determine"):
+    if request.method == "POST" and posted not in ("advance", "warn", "determine"):
         return redirect(request.path)
     step_form = AdvanceForm(
         request.POST if posted == "advance" else None, case=found, prefix="advance"
@@ -106,6 +156,7 @@ def case(request, pk: int):
     determine_form = DetermineForm(
         request.POST if posted == "determine" else None, prefix="determine"
     )
+    warn_form = WarnForm(request.POST if posted == "warn" else None, prefix="warn")
     back = reverse("work:petition:case", args=[found.pk])
     if posted == "advance" and step_form.is_valid():
         data = step_form.cleaned_data
@@ -123,6 +174,20 @@ def case(request, pk: int):
         )
         if done is not None:
             return done
+    if posted == "warn" and warn_form.is_valid():
+        done = submit(
+            request,
+            warn_form,
+            lambda: warn_petitioner(
+                found,
+                warning=warn_form.cleaned_data["warning"],
+                by=viewer.actor,
+                at=warn_form.warned_at(found),
+            ),
+            lambda warned: _said(request, _("Warning on case %(case)s recorded."), found, back),
+        )
+        if done is not None:
+            return done
     if posted == "determine" and determine_form.is_valid():
         data = determine_form.cleaned_data
         done = submit(
@@ -133,7 +198,7 @@ def case(request, pk: int):
                 data["determination"],
                 reviewer=viewer.actor,
                 reason=data["reason"],
-                notice=data["notice"],
+                finding=determine_form.finding(),
             ),
             lambda determined: _said(request, _("Case %(case)s determined."), found, back),
         )
@@ -144,13 +209,18 @@ def case(request, pk: int):
         and found.kind in DETERMINABLE_KINDS
         and not found.determination
     )
+    may_warn = (
+        found.kind in DETERMINABLE_KINDS and not found.determination and found.notified_at is None
+    )
     context = {
         "case": found,
+        "warn_form": warn_form if may_warn or warn_form.errors else None,
+        "finding": getattr(found.entry, "finding", None) if found.entry_id else None,
         "steps": case_steps(found),
         "step_form": step_form if NEXT[found.status] or step_form.errors else None,
         "determine_form": determine_form if may_determine or determine_form.errors else None,
     }
-    status = 400 if step_form.errors or determine_form.errors else 200
+    status = 400 if step_form.errors or determine_form.errors or warn_form.errors else 200
     return render_page(request, "petition/workbench/case.html", context, status=status)
 
 

@@ -32,3 +32,6 @@ SETTINGS_SCHEMA = {
     },
     "additionalProperties": False,
 }
+
+# The legal basis of the crab-farming deduction (docs/scoring.md, Legal basis).
+VIOLATION_BASIS = "《村规民约》河蟹养殖条；《中华人民共和国农产品质量安全法》；《兽药管理条例》"

@@ -9,7 +9,13 @@ Entries (recorded as inspections are recorded, see ``services.record_inspection`
 
 from __future__ import annotations
 
-from plugins.river_crab.conf import COMPLIANT_RULE, KEY, SETTINGS_SCHEMA, VIOLATION_RULE
+from plugins.river_crab.conf import (
+    COMPLIANT_RULE,
+    KEY,
+    SETTINGS_SCHEMA,
+    VIOLATION_BASIS,
+    VIOLATION_RULE,
+)
 from township_integrity import PluginMetadata, RuleSpec, hookimpl
 
 
@@ -47,6 +53,7 @@ def township_covenant_rules(settings):
             "other",
             -5,
             needs_review=False,
+            basis=VIOLATION_BASIS,
         ),
     ]
 

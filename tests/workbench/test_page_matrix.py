@@ -68,6 +68,11 @@ PAGES = {
     "work:rate": (lambda w: "rate/", expect(ok={"pm", "gl"})),
     "work:mine": (lambda w: "mine/", expect(ok={"hh", "hh2"})),
     "work:declare": (lambda w: "mine/declare/", expect(ok={"hh", "hh2"})),
+    "work:my-consent": (lambda w: "mine/consent/", expect(ok={"hh", "hh2"})),
+    "work:household-consent": (
+        lambda w: "households/V01-0001/consent/",
+        expect(ok=STAFF_V1, gone=STAFF_V2),
+    ),
     "work:object": (
         lambda w: f"mine/entries/{w['deduction'].pk}/object/",
         expect(ok={"hh"}, gone={"hh2"}),

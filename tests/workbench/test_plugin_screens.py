@@ -426,7 +426,9 @@ def test_a_handler_moves_a_case_of_their_village_along_the_loop(world, cases, si
     )
 
 
-def test_a_reviewer_determines_with_the_notice_a_deduction_needs(world, cases, signed_in):
+def test_a_reviewer_determines_a_deduction_only_after_a_warning_and_on_a_finding(
+    world, cases, signed_in
+):
     from plugins.petition.models import Case
 
     v01 = cases["cases"]["V01"]
@@ -439,21 +441,43 @@ def test_a_reviewer_determines_with_the_notice_a_deduction_needs(world, cases, s
     assert refused.status_code == 400 and "may not determine petitions" in refused.content.decode()
     client = signed_in(cases["council"])
     assert 'data-form="determine"' in client.get(url).content.decode()
-    no_notice = step(client, url, "determine", determination="unreasonable", reason="third time")
-    assert no_notice.status_code == 400
-    assert "needs the notice" in field(no_notice, "notice")
-    done = step(
-        client,
+    today = timezone.localdate()
+    finding = {
+        "authority": "县信访局",
+        "document_number": "信认字〔2026〕3号",
+        "found_on": f"{today:%Y-%m-%d}",
+    }
+    unwarned = step(
+        client, url, "determine", determination="unreasonable", reason="third time", **finding
+    )
+    assert unwarned.status_code == 400
+    assert "needs the petitioner warned first" in field(unwarned, "determination")
+    # The grid worker records the warning given yesterday (先提醒).
+    yesterday = today - dt.timedelta(days=1)
+    warned = step(
+        signed_in(cases["grid"]),
         url,
-        "determine",
-        determination="unreasonable",
-        reason="third time",
-        notice="notice handed over on site",
+        "warn",
+        warning="told on site: continuing lowers the household's points",
+        warned_on=f"{yesterday:%Y-%m-%d}",
+    )
+    assert warned.status_code == 302
+    page = client.get(url).content.decode()
+    assert f'data-warned="{yesterday:%Y-%m-%d}"' in page and 'data-form="warn"' not in page
+    no_finding = step(client, url, "determine", determination="unreasonable", reason="third time")
+    assert (
+        no_finding.status_code == 400 and "needs the formal finding" in no_finding.content.decode()
+    )
+    done = step(
+        client, url, "determine", determination="unreasonable", reason="third time", **finding
     )
     assert done.status_code == 302
     with tenant_context(world):
         case = Case.objects.get(pk=v01.pk)
         assert case.determination == "unreasonable" and case.entry.points < 0
+        assert case.entry.finding.document_number == "信认字〔2026〕3号"
+        assert case.entry.finding.warned_on == yesterday
+    assert "data-finding" in client.get(url).content.decode()
 
 
 def test_cases_of_other_villages_roles_and_townships_are_not_found(

@@ -21,3 +21,6 @@ SETTINGS_SCHEMA = {
     },
     "additionalProperties": False,
 }
+
+# The legal basis of the rule's deductions (the platform requires one per deduction).
+RULE_BASIS = "《中华人民共和国治安管理处罚法》；公安机关的处罚决定书"

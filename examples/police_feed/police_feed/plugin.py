@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from police_feed.conf import FEED_KEY, KEY, RULE_CODE, SETTINGS_SCHEMA
+from police_feed.conf import FEED_KEY, KEY, RULE_BASIS, RULE_CODE, SETTINGS_SCHEMA
 from township_integrity import FeedSource, PluginMetadata, RuleSpec, hookimpl
 
 
@@ -33,6 +33,7 @@ def township_covenant_rules(settings):
             "public_safety",
             settings.get("points", -5),
             needs_review=True,
+            basis=RULE_BASIS,
         )
     ]
 

@@ -73,11 +73,63 @@ class RecordForm(EntryFields):
         max_value=POINTS_LIMIT,
         help_text=gettext_lazy("Leave empty for the rule's points; the sign must be the rule's."),
     )
-    field_order = ["household", "rule", "occurred_on", "points", "evidence", "note", "photo"]
+    # The formal finding, for rules that need one (unreasonable petitions).
+    finding_authority = forms.CharField(
+        label=gettext_lazy("Finding: authority"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Only for rules recorded on a formal finding (petitions)."),
+    )
+    finding_document = forms.CharField(
+        label=gettext_lazy("Finding: document number"), max_length=100, required=False
+    )
+    found_on = forms.DateField(
+        label=gettext_lazy("Finding: date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    warned_on = forms.DateField(
+        label=gettext_lazy("Petitioner warned on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The advance warning comes before the finding."),
+    )
+    warning = forms.CharField(
+        label=gettext_lazy("How the petitioner was warned"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    field_order = [
+        "household",
+        "rule",
+        "occurred_on",
+        "points",
+        "evidence",
+        "note",
+        "photo",
+        "finding_authority",
+        "finding_document",
+        "found_on",
+        "warned_on",
+        "warning",
+    ]
 
     def __init__(self, *args, viewer, **kwargs):
         self.viewer = viewer
         super().__init__(*args, **kwargs)
+
+    def finding(self) -> dict | None:
+        """The formal finding typed in (None: none); the ledger service checks it."""
+        data = self.cleaned_data
+        values = {
+            "authority": data.get("finding_authority") or "",
+            "document_number": data.get("finding_document") or "",
+            "found_on": data.get("found_on"),
+            "warned_on": data.get("warned_on"),
+            "warning": data.get("warning") or "",
+        }
+        return values if any(values.values()) else None
 
     def clean_household(self):
         code = self.cleaned_data["household"].strip()
@@ -111,6 +163,7 @@ def record(request):
                 source=SOURCE,
                 external_id=f"wb-{data['submission']}" if data["submission"] else None,
                 photos=[data["photo"]] if data["photo"] else [],
+                finding=form.finding(),
             ),
             lambda entry: (
                 reverse("work:household", args=[entry.household.code]) + f"#entry-{entry.pk}"
