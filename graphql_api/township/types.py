@@ -197,14 +197,28 @@ class ObjectionType(DjangoObjectType):
             "decided_by_label",
             "decided_at",
             "decision_reason",
+            "escalated_at",
+            "answers_notice",
         )
         interfaces = (TownshipNode,)
         connection_class = CountedConnection
         convert_choices_to_enum = False
 
+    answer_due = graphene.Date(
+        required=True,
+        description="The last day of the council's answer (working days by the holiday calendar)",
+    )
+    overdue = graphene.Boolean(required=True, description="Still pending after its answer deadline")
+
     @bypass_get_queryset
     def resolve_entry(root, info):
         return root.entry
+
+    def resolve_answer_due(root, info):
+        return objection_answer_due(root)
+
+    def resolve_overdue(root, info):
+        return is_overdue(root)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
@@ -230,28 +244,14 @@ class RepairApplicationType(DjangoObjectType):
             "applied_by_label",
             "applied_at",
             "status",
-            "escalated_at",
-            "answers_notice",
             "decided_by_label",
             "decided_at",
             "decision_reason",
             "repair_entry",
         )
-    answer_due = graphene.Date(
-        required=True,
-        description="The last day of the council's answer (working days by the holiday calendar)",
-    )
-    overdue = graphene.Boolean(required=True, description="Still pending after its answer deadline")
-
         interfaces = (TownshipNode,)
         connection_class = CountedConnection
         convert_choices_to_enum = False
-
-    def resolve_answer_due(root, info):
-        return objection_answer_due(root)
-
-    def resolve_overdue(root, info):
-        return is_overdue(root)
 
     @bypass_get_queryset
     def resolve_entry(root, info):
