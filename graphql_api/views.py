@@ -24,6 +24,7 @@ from graphql import ExecutionResult, OperationType, get_operation_ast
 
 from graphql_api import limits
 from graphql_api.errors import UNAUTHENTICATED, format_error
+from platform_core import action_context
 from platform_core.accounts import lockout
 from platform_core.accounts.models import Role
 from platform_core.accounts.services import TokenError, authenticate_token
@@ -62,6 +63,7 @@ class PlatformGraphQLView(GraphQLView):
                 return _refusal(_token_elsewhere())
             request.user = token.user
             request.viewer = Viewer.of(token.user, township, token=token)
+            action_context.attribute(request.viewer.actor)  # "e-mail (token 1a2b3c4d)"
         self.schema = self.schema_for(request)
         self.graphiql = settings.DEBUG  # the demo; read per request so tests can switch it
         if request.method in ("GET", "HEAD"):  # a link must not make a browser write anything

@@ -5,10 +5,14 @@ import os
 from celery.schedules import crontab
 from tenant_schemas_celery.app import CeleryApp
 
+from platform_core import action_context
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_core.settings")
 
 app = CeleryApp("township_integrity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# The action log names who queued a task (else the scheduler) and the task's name.
+action_context.connect_tasks()
 app.autodiscover_tasks(["platform_core", "platform_core.townships"])
 
 app.conf.beat_schedule = {

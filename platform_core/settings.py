@@ -19,6 +19,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from pghistory import config as pghistory_config
 
 from platform_core.env import env_bool, env_int, env_list
 
@@ -107,12 +108,18 @@ SHARED_APPS = [
     # where the county and the townships have admin sites of their own).
     "django_tenants",
     "graphene_django",
+    # The action log (docs/scoring.md, "Action log"): triggers record changes in
+    # PostgreSQL itself. Its event tables live in the apps of the models they track
+    # (scoring, tenants, accounts), each with its context (who, which path) on the row.
+    "pgtrigger",
+    "pghistory",
     "django_htmx",  # the workbench: htmx served from the package's static files
     # Sign-in lockouts live in the public schema: one count per account for every township.
     "axes",
     "platform_core",
     "platform_core.accounts",
     "platform_core.plugins",
+    "platform_core.actionlog",  # no models: the action log's pages (docs/scoring.md)
     "graphql_api",  # no models: its management command and the schema snapshots
     "township_integrity",  # the plugin API; no models: its api_docs command
 ]
@@ -167,6 +174,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the authentication: names the person and the address in the action log.
+    "platform_core.action_context.ActionLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -192,6 +201,18 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "platform_core.wsgi.application"
+
+# --- Action log (django-pghistory; docs/scoring.md, "Action log") ----------------
+
+# Who and which path are kept on each event row (a JSON column), not in a shared context
+# table: a township's log is whole inside its own schema (a backup, a restore, a clone),
+# and a change to a public table (policy, memberships) done from a township's page is
+# never recorded in that township's schema.
+PGHISTORY_CONTEXT_FIELD = pghistory_config.ContextJSONField()
+PGHISTORY_CONTEXT_ID_FIELD = pghistory_config.ContextUUIDField()
+# The log itself cannot be changed or deleted (a trigger refuses UPDATE and DELETE).
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # --- Cache (every key carries the township's schema) ------------------------
 

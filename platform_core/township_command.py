@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from platform_core import action_context
 from platform_core.accounts.selectors import STAFF_ROLES, has_role
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
@@ -41,8 +42,9 @@ class TownshipCommand(BaseCommand):
         township = Township.objects.filter(code=code).first()
         if township is None:
             raise CommandError(f"no township with code {code!r} (see `manage.py status`)")
+        name = type(self).__module__.rsplit(".", 1)[-1]
         try:
-            with tenant_context(township):
+            with action_context.command(name), tenant_context(township):
                 rest = {k: v for k, v in options.items() if k != "township"}
                 return self.handle_township(township, **rest)
         except PlatformError as exc:
@@ -63,6 +65,7 @@ class TownshipCommand(BaseCommand):
         township = connection.tenant
         if actor.user is not None and not has_role(actor.user, township, STAFF_ROLES):
             raise CommandError(f"{actor.label} has no staff role in {township.name}")
+        action_context.attribute(actor)  # the action log names the operator
         return actor
 
     def progress(self, message: str) -> None:

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -53,14 +54,47 @@ def clone(template: str, schema: str) -> None:
     quoted = connection.ops.quote_name(schema)
     with connection.cursor() as cursor:
         cursor.execute(copy.ddl.replace(_PLACEHOLDER, quoted))
-        for table in copy.tables_with_rows:
-            cursor.execute(f"INSERT INTO {quoted}.{table} SELECT * FROM {template}.{table}")
+        with _action_log_paused(cursor, schema):
+            for table in copy.tables_with_rows:
+                cursor.execute(f"INSERT INTO {quoted}.{table} SELECT * FROM {template}.{table}")
         for table, column in copy.identity_columns:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, %s), "
                 f"(SELECT coalesce(max({column}), 0) + 1 FROM {quoted}.{table}), false)",
                 [f"{quoted}.{table}", column],
             )
+
+
+def action_log_tables() -> set[str]:
+    """The action log's event tables (django-pghistory): a new township's log starts empty."""
+    from django.apps import apps
+    from pghistory.models import Event
+
+    return {
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, Event) and not model._meta.proxy
+    }
+
+
+@contextmanager
+def _action_log_paused(cursor, schema: str):
+    """Copying the template's rows is no change anyone made: the action log's triggers
+    (django-pgtrigger's, named ``pgtrigger_*``) skip it through pgtrigger's own switch."""
+    cursor.execute(
+        "SELECT coalesce(array_agg(t.tgname::text), '{}') FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND t.tgname LIKE 'pgtrigger\\_%%'",
+        [schema],
+    )
+    names = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT set_config('pgtrigger.ignore', %s, false)", ["{" + ",".join(names) + "}"]
+    )
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', false)")
 
 
 def forget() -> None:
@@ -134,7 +168,8 @@ def _with_data(template: str, ddl: str) -> TemplateCopy:
             "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
             [template],
         )
-        tables = [row[0] for row in cursor.fetchall()]
+        skipped = action_log_tables()
+        tables = [row[0] for row in cursor.fetchall() if row[0] not in skipped]
         with_rows = []
         for table in tables:
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {template}.{table})")
@@ -158,4 +193,5 @@ def _clone_with_sql_function(template: str, schema: str) -> None:
     cloner = CloneSchema()
     if not installed:
         cloner._create_clone_schema_function()
-    cloner.clone_schema(template, schema, "DATA", set_connection=False)
+    with connection.cursor() as cursor, _action_log_paused(cursor, template):
+        cloner.clone_schema(template, schema, "DATA", set_connection=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pghistory
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -243,3 +244,53 @@ class TownshipStatistics(models.Model):
     def __str__(self) -> str:
         month = f"{self.month:%Y-%m}" if self.month else "-"
         return f"{self.township} {month}"
+
+
+# --- The action log (django-pghistory) ----------------------------------------
+# The public schema's part of the action log: township policy and plugin activations.
+#
+# Filled by PostgreSQL triggers (django-pghistory; see the end of ``platform_core/scoring/models.py``).
+# Policy: an UPDATE of the township that changes a policy field (not its status, name or
+# the county's limits, which are the county's own). Plugin activations: every change.
+
+#: The township's own score and due-process policy (what its administrator sets).
+LOGGED_POLICY_FIELDS = [
+    "score_base",
+    "green_above",
+    "red_below",
+    "score_window",
+    "objection_days",
+    "evaluation_day",
+    "publish_red_on_board",
+    "response_days",
+    "posting_days",
+    "objection_answer_days",
+    "red_publication_months",
+]
+
+TownshipPolicyEvent = pghistory.create_event_model(
+    Township,
+    pghistory.UpdateEvent("policy", condition=pghistory.AnyChange(*LOGGED_POLICY_FIELDS)),
+    fields=["code", *LOGGED_POLICY_FIELDS],
+    model_name="TownshipPolicyEvent",
+    abstract=False,
+    meta={
+        "verbose_name": _("action log: township policy"),
+        "verbose_name_plural": _("action log: township policy"),
+        "ordering": ["-pgh_id"],
+    },
+)
+PluginActivationEvent = pghistory.create_event_model(
+    PluginActivation,
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["updated_at"],
+    model_name="PluginActivationEvent",
+    abstract=False,
+    meta={
+        "verbose_name": _("action log: plugin activations"),
+        "verbose_name_plural": _("action log: plugin activations"),
+        "ordering": ["-pgh_id"],
+    },
+)

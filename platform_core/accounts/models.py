@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -139,3 +140,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.label}"
+
+
+# --- The action log (django-pghistory) ----------------------------------------
+# The action log of memberships (public schema): who granted or revoked which role.
+#
+# Filled by PostgreSQL triggers (django-pghistory; see the end of ``platform_core/scoring/models.py``).
+
+MembershipEvent = pghistory.create_event_model(
+    Membership,
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    model_name="MembershipEvent",
+    abstract=False,
+    meta={
+        "verbose_name": _("action log: memberships"),
+        "verbose_name_plural": _("action log: memberships"),
+        "ordering": ["-pgh_id"],
+    },
+)

@@ -7,6 +7,7 @@ database itself refuses to change or delete an approved entry (see migration
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -752,3 +753,78 @@ class FormalFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} {self.document_number}"
+
+
+# --- The action log (django-pghistory) ----------------------------------------
+# The township's part of the action log: event tables filled by PostgreSQL triggers.
+#
+# django-pghistory installs one trigger per tracked change (migrations of this app), so
+# a change is recorded whichever path made it (admin, workbench, API, command, task,
+# even SQL) in the same transaction, with the context of ``platform_core.action_context``
+# (who, which path) on the row. The tables are append-only (a trigger refuses UPDATE and
+# DELETE) and live in each township's own schema, like what they track.
+#
+# Ledger entries record only status changes (an UPDATE that changes ``status``): an
+# entry's insert is the entry itself (who recorded it and when are on it), and a
+# million-row import must not write a million log rows.
+
+
+def _changes():
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+def _meta(name):
+    return {"verbose_name": name, "verbose_name_plural": name, "ordering": ["-pgh_id"]}
+
+
+RuleEvent = pghistory.create_event_model(
+    Rule,
+    *_changes(),
+    exclude=["updated_at"],
+    model_name="RuleEvent",
+    abstract=False,
+    meta=_meta(_("action log: covenant rules")),
+)
+CovenantVersionEvent = pghistory.create_event_model(
+    CovenantVersion,
+    *_changes(),
+    model_name="CovenantVersionEvent",
+    abstract=False,
+    meta=_meta(_("action log: covenant versions")),
+)
+CovenantTermEvent = pghistory.create_event_model(
+    CovenantTerm,
+    *_changes(),
+    model_name="CovenantTermEvent",
+    abstract=False,
+    meta=_meta(_("action log: covenant terms")),
+)
+CapEvent = pghistory.create_event_model(
+    Cap,
+    *_changes(),
+    model_name="CapEvent",
+    abstract=False,
+    meta=_meta(_("action log: caps")),
+)
+EntryStatusEvent = pghistory.create_event_model(
+    ScoreEvent,
+    pghistory.UpdateEvent("status", condition=pghistory.AnyChange("status")),
+    fields=["household", "rule", "points", "status", "reviewed_by_label", "review_note"],
+    model_name="EntryStatusEvent",
+    abstract=False,
+    meta=_meta(_("action log: ledger entry status")),
+)
+ObjectionEvent = pghistory.create_event_model(
+    Objection,
+    *_changes(),
+    model_name="ObjectionEvent",
+    abstract=False,
+    meta=_meta(_("action log: objections")),
+)
+RepairApplicationEvent = pghistory.create_event_model(
+    RepairApplication,
+    *_changes(),
+    model_name="RepairApplicationEvent",
+    abstract=False,
+    meta=_meta(_("action log: credit repair applications")),
+)

@@ -54,6 +54,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("plugins", _("Plugins"), "work:plugins", ADMIN_ONLY),
     ("feeds", _("Feeds"), "work:feeds", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),
     ("whatif", _("Covenant what-if"), "work:whatif", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),
+    ("action_log", _("Action log"), "work:action-log", ADMIN_ONLY),
 ]
 
 

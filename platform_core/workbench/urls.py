@@ -4,6 +4,7 @@ from django.urls import path
 
 from platform_core.workbench import screens
 from platform_core.workbench.views import (
+    actionlog,
     consent,
     declarations,
     eligibility,
@@ -72,5 +73,6 @@ urlpatterns = [
     path("feeds/", feeds.feeds, name="feeds"),
     path("feeds/run/", feeds.run_now, name="feed-run"),
     path("whatif/", whatif.whatif, name="whatif"),
+    path("log/", actionlog.action_log, name="action-log"),
     *screens.urlpatterns(),
 ]

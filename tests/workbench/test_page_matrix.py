@@ -124,6 +124,7 @@ PAGES = {
     "work:plugin-switch": (lambda w: "plugins/loans/disable/", expect(post_only={"ta"})),
     "work:feeds": (lambda w: "feeds/", expect(ok={"ta", "vc1", "vc2"})),
     "work:feed-run": (lambda w: "feeds/run/", expect(post_only={"ta", "vc1", "vc2"})),
+    "work:action-log": (lambda w: "log/", expect(ok={"ta"})),
     "work:whatif": (lambda w: "whatif/", expect(ok={"ta", "vc1", "vc2"})),
     "work:integrity_card:checks": (
         lambda w: "x/integrity_card/checks/",

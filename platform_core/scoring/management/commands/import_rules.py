@@ -1,7 +1,7 @@
-"""``import_rules --township CODE FILE``: add or update covenant rules by code."""
+"""``import_rules --township CODE FILE [--operator EMAIL]``: add or update covenant rules."""
 
 from platform_core.scoring.imports import import_rules
-from platform_core.township_command import TownshipCommand
+from platform_core.township_command import TownshipCommand, add_operator_argument
 
 
 class Command(TownshipCommand):
@@ -13,6 +13,7 @@ class Command(TownshipCommand):
 
     def add_township_arguments(self, parser):
         parser.add_argument("file")
+        add_operator_argument(parser)  # named in the action log
 
     def handle_township(self, township, **options):
         self.done(import_rules(options["file"], by=self.operator(options)).summary())

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.core.management.commands import makemigrations
 from django.db import connection
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
@@ -50,6 +51,10 @@ FAILURES_FILE = "migrate_schemas-failures.txt"
 
 
 class Command(MigrateSchemasCommand):
+    # makemigrations' (django-pgtrigger adds the triggers of the action log to it, at
+    # start-up): Django checks that the two commands detect changes alike.
+    autodetector = makemigrations.Command.autodetector
+
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument(
