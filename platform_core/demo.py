@@ -43,6 +43,7 @@ from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.scoring.policy import month_end
+from platform_core.scoring.repair import apply_for_repair, decide_repair
 from platform_core.scoring.services import file_objection, record_entry, review_entry
 from platform_core.scoring.workdays import add_working_days
 from platform_core.townships.services import onboard_township
@@ -235,6 +236,31 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
             reason="户主称当日不在村内 (the head says they were away that day)",
             on_behalf=True,
         )
+    _credit_repairs(admin)
+
+
+def _credit_repairs(admin: Actor) -> None:
+    """Credit repair (信用修复): one granted today after volunteering (the deduction
+    stops counting from today), one awaiting the council."""
+    deductions = ScoreEvent.objects.filter(
+        status="approved", points__lt=0, kind="normal", source="demo"
+    ).order_by("occurred_on", "id")[:2]
+    council = _demo_staff("council", Role.COUNCIL_MEMBER)
+    for n, deduction in enumerate(deductions):
+        application = apply_for_repair(
+            deduction,
+            by=admin,
+            action="volunteering",
+            hours=12 + 4 * n,
+            evidence="村志愿服务队签到表 (the village volunteers' sign-in sheets)",
+        )
+        if n == 0:
+            decide_repair(
+                application,
+                by=council,
+                grant=True,
+                reason="志愿服务时长属实 (the hours are confirmed)",
+            )
 
 
 def _notified_deduction(rng: random.Random, today: dt.date, grid_worker: Actor) -> None:

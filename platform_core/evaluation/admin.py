@@ -23,7 +23,13 @@ from platform_core.admin_site import (
     VillageScopedAdmin,
     township_admin_site,
 )
-from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot, VillageSnapshot
+from platform_core.evaluation.models import (
+    EvaluationRound,
+    HouseholdSnapshot,
+    Posting,
+    PostingOverride,
+    VillageSnapshot,
+)
 from platform_core.evaluation.selectors import month_scores
 from platform_core.households.models import Household
 from platform_core.scoring.policy import parse_period
@@ -49,6 +55,33 @@ class HouseholdSnapshotAdmin(ReadOnlyAdmin):
 @admin.register(VillageSnapshot, site=township_admin_site)
 class VillageSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["period", "village", "households", "green", "blue", "red", "index"]
+    list_filter = ["period"]
+    village_path = "village__code"
+
+
+@admin.register(Posting, site=township_admin_site)
+class PostingAdmin(ReadOnlyAdmin):
+    """Month results posted in public (公示); made on the month page or ``evaluate --post``."""
+
+    list_display = [
+        "village",
+        "period",
+        "posted_on",
+        "ends_on",
+        "posted_by_label",
+        "backdated",
+        "superseded_at",
+    ]
+    list_filter = ["period", "backdated"]
+    village_path = "village__code"
+    workbench_url_name = "work:month"
+
+
+@admin.register(PostingOverride, site=township_admin_site)
+class PostingOverrideAdmin(ReadOnlyAdmin):
+    """Months finalised before their posting ended: who, when and why."""
+
+    list_display = ["village", "period", "overridden_by_label", "overridden_at", "reason"]
     list_filter = ["period"]
     village_path = "village__code"
 

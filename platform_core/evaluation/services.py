@@ -406,6 +406,18 @@ def post_month(
     posting that took place on an earlier day (migrations, the demo): the posting is
     marked as recorded afterwards. ``by``: administrative staff of the village.
     """
+    return _post_month(village, period, by=by, posted_on=posted_on, policy=policy, collect=True)
+
+
+def _post_month(
+    village: Village,
+    period: dt.date,
+    *,
+    by: Actor,
+    posted_on: dt.date | None,
+    policy: ScoringPolicy | None,
+    collect: bool,
+) -> Posting:
     policy = policy or ScoringPolicy.of(connection.tenant)
     period = period.replace(day=1)
     last_day = month_end(period)
@@ -432,8 +444,8 @@ def post_month(
             },
             field="posted_on",
         )
-    # Committed on their own, as when finalising: the posted figures include them.
-    collect_plugin_events(period, last_day, connection.tenant)
+    if collect:  # committed on their own, as when finalising: the figures include them
+        collect_plugin_events(period, last_day, connection.tenant)
     with transaction.atomic():
         EvaluationRound.objects.get_or_create(village=village, period=period)
         round_ = EvaluationRound.objects.select_for_update().get(village=village, period=period)
@@ -519,12 +531,16 @@ def post_months(
                 "village_id", flat=True
             )
         )
+    chosen = [v for v in chosen if v.pk not in finalised and v.pk not in posted]
     postings, refused = [], {}
+    last_day = month_end(period)
+    if chosen and last_day < timezone.localdate():
+        collect_plugin_events(period, last_day, connection.tenant)  # once for all villages
     for village in chosen:
-        if village.pk in finalised or village.pk in posted:
-            continue
         try:
-            postings.append(post_month(village, period, by=by, posted_on=posted_on))
+            postings.append(
+                _post_month(village, period, by=by, posted_on=posted_on, policy=None, collect=False)
+            )
         except PlatformError as error:
             refused[village.name] = str(error)
     return postings, refused
