@@ -612,6 +612,10 @@ def test_adopt_covenant_command_refuses_bad_input(township_a, township_b, in_tow
 # --- the township admin ---------------------------------------------------------------
 
 
+def post(client, base: str, data: dict):
+    return client.post(base + "add/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+
 def _adoption(**changes) -> dict:
     return {
         "title": "2026年修订",
@@ -634,7 +638,7 @@ def test_the_admin_lists_versions_and_records_an_adoption(
         f.village()
     base = f"/t/{township_a.code}/admin/scoring/covenantversion/"
     assert client.login(username="admin@jia.test", password="pw-jia")
-    listing = client.get(base)
+    listing = client.get(base, HTTP_ACCEPT_LANGUAGE="en")
     assert listing.status_code == 200 and "村规民约（版本记录前施行）" in listing.text
     assert client.get(base + "add/").status_code == 200
     covenant = SimpleUploadedFile(
@@ -642,7 +646,7 @@ def test_the_admin_lists_versions_and_records_an_adoption(
         "code,title_zh,category,points,cap_month\n"
         "VO-01,参加志愿服务活动,volunteering,3,6\n".encode(),
     )
-    reply = client.post(base + "add/", _adoption(rules_file=covenant))
+    reply = post(client, base, _adoption(rules_file=covenant))
     assert reply.status_code == 302, reply.text
     with in_township(township_a):
         version = CovenantVersion.objects.get(number=2)
@@ -664,12 +668,12 @@ def test_the_admin_adoption_form_refuses_bad_input_and_writes_nothing(
         f.village()
     base = f"/t/{township_a.code}/admin/scoring/covenantversion/"
     assert client.login(username="admin@jia.test", password="pw-jia")
-    reply = client.post(base + "add/", _adoption(votes_for="30"))
+    reply = post(client, base, _adoption(votes_for="30"))
     assert reply.status_code == 200 and "not more than half" in reply.text
     bad_file = SimpleUploadedFile("covenant.csv", b"code,title_zh,category,points\nX,x,gossip,3\n")
-    reply = client.post(base + "add/", _adoption(rules_file=bad_file))
+    reply = post(client, base, _adoption(rules_file=bad_file))
     assert reply.status_code == 200 and "unknown category" in reply.text
-    reply = client.post(base + "add/", _adoption(minutes=minutes("minutes.exe")))
+    reply = post(client, base, _adoption(minutes=minutes("minutes.exe")))
     assert reply.status_code == 200 and "use one of .pdf" in reply.text
     with in_township(township_a):
         assert CovenantVersion.objects.count() == 1
@@ -685,6 +689,6 @@ def test_only_a_township_administrator_records_a_version_in_the_admin(
     client.force_login(council)
     assert client.get(base).status_code == 200  # seen by the township's administrative roles
     assert client.get(base + "add/").status_code == 403
-    assert client.post(base + "add/", _adoption()).status_code == 403
+    assert post(client, base, _adoption()).status_code == 403
     with in_township(township_a):
         assert CovenantVersion.objects.count() == 1
