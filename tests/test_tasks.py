@@ -470,6 +470,57 @@ def test_a_real_worker_imports_a_plugins_feed_once(platform, tmp_path):
     }
 
 
+ESCALATION_CALL = """
+import django, datetime as dt, json, sys, time
+django.setup()
+from django_tenants.utils import tenant_context
+from tenants.models import Township
+from platform_core import tasks
+from platform_core.scoring.models import Objection
+from platform_core.scoring.services import file_objection
+from tests import factories as f
+
+township = Township.objects.get(code=sys.argv[1])
+with tenant_context(township):
+    # Named people: the seed's process already used the factories' numbered names.
+    recorder, reviewer = f.person("esc-recorder"), f.person("esc-reviewer")
+    day = dt.date(2026, 2, 10)
+    deduction = f.approved("V01-0003", "P7-04", day, by=recorder, reviewer=reviewer)
+    head = f.person("esc-head", role="household", household_code="V01-0003")
+    # Filed on 11 February 2026: its answer was due on 17 March, long past.
+    objection = file_objection(deduction, by=head, reason="not me", today=dt.date(2026, 2, 11))
+    f.person("escalation-boss", "township_admin")
+first = tasks.dispatch_due_work()["sent"].get(township.code, [])
+end = time.monotonic() + 40
+with tenant_context(township):
+    while Objection.objects.get(pk=objection.pk).escalated_at is None:
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.2)
+    escalated_at = Objection.objects.get(pk=objection.pk).escalated_at
+again = tasks.dispatch_due_work()["sent"].get(township.code, [])
+time.sleep(2)
+with tenant_context(township):
+    unchanged = Objection.objects.get(pk=objection.pk).escalated_at == escalated_at
+print(json.dumps({"first": first, "again": again, "unchanged": unchanged,
+                  "due": str(objection.answer_due)}))
+"""
+
+
+@pytest.mark.embedded
+@pytest.mark.worker
+def test_a_real_worker_escalates_an_overdue_objection_once(platform):
+    """The dispatcher sends the escalation to the township with an overdue objection; a
+    real worker sets escalated_at; the next dispatch sends nothing more for it."""
+    platform.stop_workers()
+    platform.worker()
+    result = json.loads(platform.run("-c", ESCALATION_CALL, CLEAN))
+    platform.stop_workers()
+    assert result["due"] == "2026-03-17"
+    assert "escalate 1 overdue objections" in result["first"]
+    assert not any(reason.startswith("escalate") for reason in result["again"])
+    assert result["unchanged"]
+
+
 @pytest.mark.django_db
 def test_a_task_finds_its_township_without_a_query_once_cached(
     township_a, django_assert_num_queries
