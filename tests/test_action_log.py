@@ -353,3 +353,48 @@ def test_every_kind_has_a_table_the_admin_lists(township_a, admin_client):
             continue
         url = f"/t/{township_a.code}/admin/scoring/{kind.model._meta.model_name}/"
         assert admin_client.get(url).status_code == 200, key
+
+
+# --- the county admin: the public schema's part, its own county's townships only ----------
+
+
+def _county_administrator(email: str, county) -> Client:
+    from django.contrib.auth import get_user_model
+
+    from platform_core.accounts.services import grant_role
+
+    user = get_user_model().objects.create_user(username=email, email=email, password="pw")
+    grant_role(user, None, Role.COUNTY_ADMIN, county=county)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_county_administrators_read_the_public_log_of_their_own_townships(township_a):
+    from tenants.models import County
+
+    with action_context.acting(user=None, label="cli:county-test", via="cli"):
+        policy.set_policy(
+            township_a,
+            policy.Policy(**{**vars(policy.Policy.of(township_a)), "green_above": 130}),
+            by=Actor.cli(),
+        )
+    ours = _county_administrator("county@jia.test", township_a.county)
+    page = ours.get("/admin/tenants/townshippolicyevent/")
+    assert page.status_code == 200 and "cli:county-test" in page.content.decode()
+    assert ours.get("/admin/accounts/membershipevent/").status_code == 200
+    assert ours.get("/admin/tenants/pluginactivationevent/").status_code == 200
+    # Nobody edits or deletes the log, not even here.
+    event = TownshipPolicyEvent.objects.filter(pgh_obj_id=township_a.pk).latest("pgh_id")
+    change = ours.get(f"/admin/tenants/townshippolicyevent/{event.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert ours.get(f"/admin/tenants/townshippolicyevent/{event.pk}/delete/").status_code == 403
+
+    elsewhere = County.objects.create(code="330999", name="别县")
+    theirs = _county_administrator("county@bie.test", elsewhere)
+    page = theirs.get("/admin/tenants/townshippolicyevent/")
+    assert page.status_code == 200 and "cli:county-test" not in page.content.decode()
+    # A township administrator does not enter the county admin at all.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.login(username=ADMIN_EMAIL, password="pw-jia")
+    assert client.get("/admin/tenants/townshippolicyevent/").status_code == 302
