@@ -130,22 +130,28 @@ def test_the_proposal_flips_the_hand_checked_households(ledger, tmp_path):
         assert totals[0][:2] == (MARCH, 6)
 
 
-def test_before_is_the_ledger_as_it_stands_month_by_month(ledger, tmp_path):
-    """Before equals preview_month (scores_query), also with a response window: a
-    deduction notified today counts only from counts_from, in no past month."""
-    Township.objects.filter(pk=ledger.pk).update(response_days=5)
+@pytest.mark.parametrize("window", ["calendar_year", "rolling_12_months", "lifetime"])
+def test_before_is_the_ledger_as_it_stands_month_by_month(ledger, tmp_path, window):
+    """Before equals preview_month (scores_query) in every score window, also with a
+    response window: a deduction notified today counts only from counts_from, in no
+    past month; an entry of May 2025 leaves the rolling window after April 2026."""
+    Township.objects.filter(pk=ledger.pk).update(response_days=5, score_window=window)
     ledger.refresh_from_db()
     with tenant_context(ledger):
         f.approved("V01-0003", "P7-03", D(2026, 4, 8))  # counts from 5 working days after today
+        f.approved("V01-0003", "VO-03", D(2025, 5, 10))
         result = covenant_whatif(
-            _file(tmp_path, PROPOSAL), first=D(2026, 1, 1), last=D(2026, 6, 1), by=Actor.cli()
+            _file(tmp_path, PROPOSAL), first=D(2025, 12, 1), last=D(2026, 6, 1), by=Actor.cli()
         )
+        assert len(result.totals()) == 7
         for period, households, before, _after in result.totals():
             expected = preview_month(period)
             assert (households, before) == (
                 expected.households,
                 Tiers(expected.green, expected.blue, expected.red),
             ), period
+        may = [c for c in result.changes if c.household_code == "V01-0003"]
+        assert may == []  # VO-03 +10 -> +5 keeps V01-0003 green while it counts
 
 
 def test_an_unchanged_covenant_changes_nothing(ledger, tmp_path):
@@ -410,10 +416,9 @@ def test_window_caps_in_sql_equal_the_python_arithmetic(ledger, tmp_path, monkey
         window, greedy = whatif.split_caps(proposal)
         assert len(window) == 6 and not greedy  # VO-01..03, PS-01, P7-03, CR-04
         policy = ScoringPolicy.of(ledger)
-        with connection.cursor() as cursor:
-            in_sql = whatif._cut_entries(cursor, proposal, D(2026, 1, 1), D(2026, 6, 30))
-            monkeypatch.setattr(whatif, "SQL_CAPS", False)
-            in_python = whatif._cut_entries(cursor, proposal, D(2026, 1, 1), D(2026, 6, 30))
+        in_sql = whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 6, 30))
+        monkeypatch.setattr(whatif, "SQL_CAPS", False)
+        in_python = whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 6, 30))
         assert in_sql == in_python and len(in_sql) > 5
         slow = covenant_whatif(path, first=D(2026, 1, 1), last=D(2026, 6, 1), by=Actor.cli())
         monkeypatch.setattr(whatif, "SQL_CAPS", True)

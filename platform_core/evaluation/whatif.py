@@ -21,10 +21,10 @@ every counted entry as if the proposal had been in force throughout:
   of ``cap_effects``: per household, in the order entries were approved
   (reviewed_at, id), an entry counts at most the room its caps have left.
 
-The replay is one pass over the ledger: each entry counts from the month it first
-counts to the last month its window keeps it, so its points enter a household's
-running sum once and leave it once; per-household monthly sums then give every
-month's score at once (``_REPLAY_SQL``).
+The replay is one statement and one pass over the ledger for all the months
+(``_REPLAY_SQL``): per household, a sum per month of the entries that count in it,
+before and after; the caps that meet a rule alone are a window function in the same
+statement, overlapping caps go through ``cap_effects`` first.
 """
 
 from __future__ import annotations
@@ -499,6 +499,9 @@ def _replay(proposal: Proposal, first, last, policy: ScoringPolicy, village_code
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION READ ONLY")
+            # Room to sort and group a township's ledger in memory; no JIT warm-up.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
             found.append(_run(cursor, proposal, first, last, policy, village_codes))
             raise _Rollback
     except _Rollback:
@@ -515,174 +518,8 @@ def _scan_start(window: str, first: dt.date) -> dt.date | None:
     return None
 
 
-# The last month an entry counts, by the score window (docs/scoring.md, "Score
-# window"): the December of its year; eleven months after its own; never ending.
-_LAST_MONTH = {
-    scoring.CALENDAR_YEAR: "make_date(extract(year FROM e.occurred_on)::int, 12, 1)",
-    scoring.ROLLING_12_MONTHS: "(date_trunc('month', e.occurred_on) + interval '11 months')::date",
-    scoring.LIFETIME: "DATE '9999-12-01'",
-}
-
-_CAPPED_SQL = """
-SELECT e.id, e.household_id, e.rule_id, e.occurred_on, e.points
-FROM scoring_scoreevent e
-WHERE e.status = 'approved' AND e.kind = 'normal' AND e.rule_id = ANY(%(rules)s)
-  AND e.occurred_on BETWEEN %(low)s AND %(high)s
-ORDER BY e.household_id, e.reviewed_at NULLS LAST, e.id
-"""
-
-_REPLAY_SQL = """
-WITH proposal AS (
-    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_points)s::integer[]) AS p(rule_id, points)
-), cut AS (
-    SELECT * FROM unnest(%(cut_ids)s::bigint[], %(cut_effects)s::integer[]) AS c(id, effect)
-), entries AS (
-    SELECT e.household_id,
-           COALESCE(e.effect, e.points) AS before,
-           CASE WHEN e.rule_id = ANY(%(withdrawn)s::bigint[]) THEN 0
-                WHEN e.kind = 'normal' THEN COALESCE(c.effect, p.points, e.points)
-                ELSE COALESCE(-p.points, e.points) END AS after,
-           date_trunc('month', GREATEST(e.occurred_on, e.counts_from))::date AS first,
-           {last_month} AS last
-    FROM scoring_scoreevent e
-    LEFT JOIN proposal p ON p.rule_id = e.rule_id
-    LEFT JOIN cut c ON c.id = e.id
-    WHERE e.status IN ('approved', 'reversed', 'repaired')
-      AND e.occurred_on <= %(as_of)s AND e.occurred_on >= %(low)s
-      AND (e.counts_from IS NULL OR e.counts_from <= %(as_of)s)
-), spans AS (
-    SELECT household_id, first, last, SUM(before) AS before, SUM(after) AS after
-    FROM entries
-    WHERE first <= last AND first <= %(last)s AND last >= %(first)s
-    GROUP BY household_id, first, last
-), deltas AS (
-    SELECT household_id, month, SUM(before) AS before, SUM(after) AS after FROM (
-        SELECT household_id, GREATEST(first, %(first)s) AS month, before, after FROM spans
-        UNION ALL
-        SELECT household_id, (last + interval '1 month')::date, -before, -after FROM spans
-        WHERE last < %(last)s
-    ) d
-    GROUP BY household_id, month
-), months AS (
-    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 month')::date AS month
-), scores AS (
-    SELECT h.id, h.village_id, m.month,
-           %(base)s + SUM(COALESCE(d.before, 0)) OVER w AS before,
-           %(base)s + SUM(COALESCE(d.after, 0)) OVER w AS after
-    FROM households_household h
-    CROSS JOIN months m
-    LEFT JOIN deltas d ON d.household_id = h.id AND d.month = m.month
-    {village_filter}
-    WINDOW w AS (PARTITION BY h.id ORDER BY m.month)
-), tiers AS (
-    SELECT s.*, {tier_before} AS tier_before, {tier_after} AS tier_after FROM scores s
-)
-SELECT 'n' AS kind, village_id, month, COUNT(*)::bigint AS n,
-       COUNT(*) FILTER (WHERE tier_before = 'green') AS a,
-       COUNT(*) FILTER (WHERE tier_before = 'blue') AS b,
-       COUNT(*) FILTER (WHERE tier_before = 'red') AS c,
-       COUNT(*) FILTER (WHERE tier_after = 'green') AS d,
-       COUNT(*) FILTER (WHERE tier_after = 'blue') AS e,
-       COUNT(*) FILTER (WHERE tier_after = 'red') AS f,
-       NULL AS tier_before, NULL AS tier_after
-FROM tiers GROUP BY village_id, month
-UNION ALL
-SELECT 'c', village_id, month, id, before, after, 0, 0, 0, 0, tier_before, tier_after
-FROM tiers WHERE tier_before <> tier_after
-"""
-
-
-def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village_codes):
-    as_of = month_end(last)
-    low = _scan_start(policy.window, first)
-    cut = _cut_entries(cursor, proposal, low, as_of)
-    villages = {v.pk: v for v in Village.objects.order_by("code")}
-    village_ids = None
-    village_filter = ""
-    params = {
-        "rule_ids": list(proposal.points),
-        "rule_points": list(proposal.points.values()),
-        "cut_ids": list(cut),
-        "cut_effects": list(cut.values()),
-        "withdrawn": list(proposal.withdrawn),
-        "as_of": as_of,
-        "low": low or dt.date.min,
-        "first": first,
-        "last": last,
-        "base": policy.base,
-        "g": policy.green_above,
-        "r": policy.red_below,
-    }
-    if village_codes is not None:
-        village_ids = [pk for pk, v in villages.items() if v.code in village_codes]
-        village_filter = "WHERE h.village_id = ANY(%(villages)s)"
-        params["villages"] = village_ids
-    sql = _REPLAY_SQL.format(
-        last_month=_LAST_MONTH[policy.window],
-        village_filter=village_filter,
-        tier_before=TIER_SQL.replace("s.score", "s.before"),
-        tier_after=TIER_SQL.replace("s.score", "s.after"),
-    )
-    cursor.execute(sql, params)
-    rows: list[VillageMonth] = []
-    changed: list[tuple] = []
-    for kind, village_id, month, n, a, b, c, d, e, f, tier_before, tier_after in cursor.fetchall():
-        village = villages[village_id]
-        if kind == "n":
-            rows.append(
-                VillageMonth(month, village.code, village.name, n, Tiers(a, b, c), Tiers(d, e, f))
-            )
-        else:
-            changed.append((month, village.code, n, a, b, tier_before, tier_after))
-    rows.sort(key=lambda r: (r.period, r.village_code))
-    return rows, _changes(cursor, changed), len(cut)
-
-
-def _cut_entries(cursor, proposal: Proposal, low, as_of) -> dict[int, int]:
-    """Entries the proposal's caps cut: {id: effect}, over whole calendar years (a
-    year cap's room depends on every entry of its year).
-
-    Where each rule meets at most one cap of its sign, the caps are independent and
-    an entry's effect is min(|limit|, run) - min(|limit|, run - |points|), run being
-    the running sum of |points| in its cap's (household, period) in approval order:
-    one window function in SQL. Rules under two or more caps (a rule cap and its
-    category's, a month and a year cap), and the rules sharing a cap with them, go
-    through ``cap_effects`` in Python. Both give the same effects (a test compares).
-    """
-    if not proposal.caps:
-        return {}
-    window, greedy = split_caps(proposal)
-    if not SQL_CAPS:
-        greedy |= set(window)
-        window = {}
-    years = {
-        "low": dt.date((low or dt.date(1900, 1, 1)).year, 1, 1),
-        "high": dt.date(as_of.year, 12, 31),
-    }
-    cut: dict[int, int] = {}
-    if window:
-        caps = proposal.caps
-        cursor.execute(
-            _WINDOW_CAPS_SQL,
-            {
-                **years,
-                "rules": list(window),
-                "caps": list(window.values()),
-                "limits": [caps[i].limit for i in window.values()],
-                "years": [caps[i].period == Cap.Period.YEAR for i in window.values()],
-                "rule_ids": list(proposal.points),
-                "rule_points": list(proposal.points.values()),
-            },
-        )
-        cut.update(cursor.fetchall())
-    if greedy:
-        cursor.execute(_CAPPED_SQL, {**years, "rules": list(greedy)})
-        entries = (
-            (pk, household, rule, occurred_on, proposal.raw_points(rule, points))
-            for pk, household, rule, occurred_on, points in cursor.fetchall()
-        )
-        cut.update(cap_effects(entries, proposal.caps, proposal.categories))
-    return cut
+def _month_index(period: dt.date) -> int:
+    return period.year * 12 + period.month - 1
 
 
 #: False: every capped rule goes through ``cap_effects`` (tests compare both ways).
@@ -693,7 +530,12 @@ def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
     """({rule id: index of its one cap}, {rule ids for ``cap_effects``}).
 
     A rule matches the caps on it and on its category that have its sign; withdrawn
-    rules count 0 and need no cap.
+    rules count 0 and need no cap. Where each rule meets at most one cap, the caps
+    are independent and an entry's effect is min(|limit|, run) - min(|limit|, run -
+    |points|), run being the running sum of |points| in its cap's (household,
+    period) in approval order: a window function in SQL (``_WINDOW_CUT``). Rules under
+    two or more caps (a rule cap and its category's, a month and a year cap), and
+    the rules sharing a cap with them, go through ``cap_effects`` in Python.
     """
     matches: dict[int, list[int]] = {}
     for rule, category in proposal.categories.items():
@@ -711,32 +553,257 @@ def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
     shared = {i for found in matches.values() if len(found) > 1 for i in found}
     greedy = {rule for rule, found in matches.items() if shared.intersection(found)}
     window = {rule: found[0] for rule, found in matches.items() if rule not in greedy}
+    if not SQL_CAPS:
+        return {}, greedy | set(window)
     return window, greedy
 
 
-_WINDOW_CAPS_SQL = """
-WITH matches AS (
-    SELECT * FROM unnest(%(rules)s::bigint[], %(caps)s::integer[], %(limits)s::integer[],
-                         %(years)s::boolean[]) AS m(rule_id, cap, lim, per_year)
-), proposal AS (
-    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_points)s::integer[]) AS p(rule_id, points)
-), runs AS (
-    SELECT e.id, m.lim, abs(COALESCE(p.points, e.points)) AS size,
-           SUM(abs(COALESCE(p.points, e.points))) OVER (
-               PARTITION BY e.household_id, m.cap,
-                            date_trunc(CASE WHEN m.per_year THEN 'year' ELSE 'month' END,
-                                       e.occurred_on)
-               ORDER BY e.reviewed_at, e.id
-           ) AS run
-    FROM scoring_scoreevent e
-    JOIN matches m ON m.rule_id = e.rule_id
-    LEFT JOIN proposal p ON p.rule_id = e.rule_id
-    WHERE e.status = 'approved' AND e.kind = 'normal'
-      AND e.occurred_on BETWEEN %(low)s AND %(high)s
+# The proposed points by rule (a withdrawn rule: 0). Subqueries rather than common
+# table expressions throughout, so that PostgreSQL scans the ledger in parallel.
+_PROPOSAL = (
+    "(SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_points)s::integer[])"
+    " AS p(rule_id, points))"
 )
-SELECT id, (sign(lim) * GREATEST(0, LEAST(size, abs(lim) - (run - size))))::integer
-FROM runs WHERE run > abs(lim)
+
+# Entries the window caps cut: (id, household_id, occurred_on, counts_from, delta),
+# delta being what the cap takes off (effect - points). Over whole calendar years: a
+# year cap's room depends on every entry of its year.
+_WINDOW_CUT = f"""(
+    SELECT id, household_id, occurred_on, counts_from,
+           (sign(lim) * (GREATEST(0, LEAST(size, abs(lim) - (run - size))) - size))::integer
+           AS delta
+    FROM (
+        SELECT c.*, SUM(size) OVER (
+                   PARTITION BY household_id, cap, period ORDER BY reviewed_at, id
+               ) AS run
+        FROM (
+            SELECT e.id, e.household_id, e.occurred_on, e.counts_from, e.reviewed_at,
+                   m.cap, m.lim, abs(COALESCE(p.points, e.points)) AS size,
+                   extract(year FROM e.occurred_on)::integer * 100
+                   + CASE WHEN m.per_year THEN 0
+                          ELSE extract(month FROM e.occurred_on)::integer END AS period
+            FROM scoring_scoreevent e
+            JOIN unnest(%(cap_rules)s::bigint[], %(cap_ids)s::integer[],
+                        %(cap_limits)s::integer[], %(cap_years)s::boolean[])
+                 AS m(rule_id, cap, lim, per_year) ON m.rule_id = e.rule_id
+            LEFT JOIN {_PROPOSAL} p ON p.rule_id = e.rule_id
+            WHERE e.status = 'approved' AND e.kind = 'normal'
+              AND e.occurred_on BETWEEN %(cap_low)s AND %(cap_high)s
+        ) c
+    ) r
+    WHERE run > abs(lim)
+)"""
+
+# Approved normal entries of the rules ``cap_effects`` handles, in approval order.
+_GREEDY_ENTRIES = """
+SELECT e.id, e.household_id, e.rule_id, e.occurred_on, e.points, e.counts_from
+FROM scoring_scoreevent e
+WHERE e.status = 'approved' AND e.kind = 'normal' AND e.rule_id = ANY(%(rules)s)
+  AND e.occurred_on BETWEEN %(cap_low)s AND %(cap_high)s
+ORDER BY e.household_id, e.reviewed_at NULLS LAST, e.id
 """
+
+# The entries that count in some month up to ``as_of``, as in ``scores_query``.
+_COUNTED = """e.occurred_on <= %(as_of)s AND e.occurred_on >= %(low)s
+      AND (e.counts_from IS NULL OR e.counts_from <= %(as_of)s)"""
+
+# One scan of the ledger grouped by household: per month of the period, the sum of
+# the entries that count in it (first <= month <= last), before and after; the
+# entries the caps cut add what the caps take off. Then each household's months
+# (unnest) and their tiers.
+_REPLAY_SQL = """
+WITH totals AS (
+    SELECT household_id, SUM(cut) AS cut, {sum_columns} FROM (
+        SELECT e.household_id, 0 AS cut, {month_sums}
+        FROM scoring_scoreevent e
+        LEFT JOIN {proposal} p ON p.rule_id = e.rule_id
+        WHERE e.status IN ('approved', 'reversed', 'repaired') AND {counted}
+        GROUP BY e.household_id
+        UNION ALL
+        -- what the caps take off the entries they cut (approved, normal, not withdrawn)
+        SELECT e.household_id, COUNT(*), {cut_sums}
+        FROM (
+            SELECT household_id, occurred_on, counts_from, delta FROM {window_cut} w
+            UNION ALL
+            SELECT * FROM unnest(%(cut_households)s::bigint[], %(cut_occurred)s::date[],
+                                 %(cut_counts_from)s::date[], %(cut_deltas)s::integer[])
+        ) e
+        WHERE {counted}
+        GROUP BY e.household_id
+    ) parts
+    GROUP BY household_id
+), scores AS (
+    SELECT h.id, h.village_id, %(first)s + u.i - 1 AS month,
+           %(base)s + COALESCE(u.before, 0) AS before,
+           %(base)s + COALESCE(u.after, 0) AS after
+    FROM households_household h
+    LEFT JOIN totals t ON t.household_id = h.id
+    CROSS JOIN LATERAL unnest(ARRAY[{before_array}], ARRAY[{after_array}])
+         WITH ORDINALITY AS u(before, after, i)
+    {village_filter}
+), tiers AS (
+    SELECT s.*, {tier_before} AS tier_before, {tier_after} AS tier_after FROM scores s
+)
+SELECT 'n' AS kind, village_id, month, COUNT(*)::bigint AS n,
+       COUNT(*) FILTER (WHERE tier_before = 'green') AS a,
+       COUNT(*) FILTER (WHERE tier_before = 'blue') AS b,
+       COUNT(*) FILTER (WHERE tier_before = 'red') AS c,
+       COUNT(*) FILTER (WHERE tier_after = 'green') AS d,
+       COUNT(*) FILTER (WHERE tier_after = 'blue') AS e,
+       COUNT(*) FILTER (WHERE tier_after = 'red') AS f,
+       NULL AS tier_before, NULL AS tier_after
+FROM tiers GROUP BY village_id, month
+UNION ALL
+SELECT 'c', village_id, month, id, before, after, 0, 0, 0, 0, tier_before, tier_after
+FROM tiers WHERE tier_before <> tier_after
+UNION ALL
+SELECT 'k', NULL, NULL, COALESCE(SUM(cut), 0), 0, 0, 0, 0, 0, 0, NULL, NULL FROM totals
+"""
+
+
+# What an entry counts before (its effect after caps, else its points) and after
+# (the proposed points; minus them for a compensating or repair entry; 0 for a
+# withdrawn rule, whose proposed points are 0).
+_BEFORE = "COALESCE(e.effect, e.points)"
+_AFTER = (
+    "CASE WHEN p.rule_id IS NULL THEN e.points WHEN e.kind = 'normal' THEN p.points "
+    "ELSE -p.points END"
+)
+
+
+def _counts_in(period: dt.date, window: str) -> str:
+    """The condition of ``scores_query`` for an entry counting in month ``period``:
+    dated by its end, past ``counts_from`` by then, within the score window."""
+    as_of = month_end(period)
+    start = scoring.window_start(window, as_of)
+    lower = f" AND e.occurred_on >= DATE '{start}'" if start else ""
+    return (
+        f"e.occurred_on <= DATE '{as_of}'{lower}"
+        f" AND (e.counts_from IS NULL OR e.counts_from <= DATE '{as_of}')"
+    )
+
+
+def _replay_sql(months: list[dt.date], window: str, village_filter: str) -> str:
+    def sums(before: str, after: str) -> str:
+        return ", ".join(
+            f"SUM({value}) FILTER (WHERE {_counts_in(month, window)}) AS {name}{i}"
+            for i, month in enumerate(months)
+            for name, value in (("b", before), ("a", after))
+        )
+
+    names = [f"{name}{i}" for i in range(len(months)) for name in ("b", "a")]
+    return _REPLAY_SQL.format(
+        proposal=_PROPOSAL,
+        window_cut=_WINDOW_CUT,
+        month_sums=sums(_BEFORE, _AFTER),
+        cut_sums=sums("0", "e.delta"),
+        sum_columns=", ".join(f"SUM({name}) AS {name}" for name in names),
+        before_array=", ".join(f"t.b{i}" for i in range(len(months))),
+        after_array=", ".join(f"t.a{i}" for i in range(len(months))),
+        counted=_COUNTED,
+        village_filter=village_filter,
+        tier_before=TIER_SQL.replace("s.score", "s.before"),
+        tier_after=TIER_SQL.replace("s.score", "s.after"),
+    )
+
+
+def _cap_params(proposal: Proposal, window: dict[int, int], low, as_of) -> dict:
+    caps = proposal.caps
+    proposed = {**proposal.points, **dict.fromkeys(proposal.withdrawn, 0)}
+    return {
+        "rule_ids": list(proposed),
+        "rule_points": list(proposed.values()),
+        "cap_rules": list(window),
+        "cap_ids": list(window.values()),
+        "cap_limits": [caps[i].limit for i in window.values()],
+        "cap_years": [caps[i].period == Cap.Period.YEAR for i in window.values()],
+        "cap_low": dt.date((low or dt.date(1900, 1, 1)).year, 1, 1),
+        "cap_high": dt.date(as_of.year, 12, 31),
+    }
+
+
+def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village_codes):
+    as_of = month_end(last)
+    low = _scan_start(policy.window, first)
+    window, greedy = split_caps(proposal)
+    params = _cap_params(proposal, window, low, as_of)
+    cut = _greedy_cut(cursor, proposal, greedy, params)
+    villages = {v.pk: v for v in Village.objects.order_by("code")}
+    months = [
+        dt.date(i // 12, i % 12 + 1, 1) for i in range(_month_index(first), _month_index(last) + 1)
+    ]
+    params.update(
+        {
+            "cut_households": [c[0] for c in cut.values()],
+            "cut_occurred": [c[1] for c in cut.values()],
+            "cut_counts_from": [c[2] for c in cut.values()],
+            "cut_deltas": [c[3] for c in cut.values()],
+            "as_of": as_of,
+            "low": low or dt.date.min,
+            "first": _month_index(first),
+            "base": policy.base,
+            "g": policy.green_above,
+            "r": policy.red_below,
+        }
+    )
+    village_filter = ""
+    if village_codes is not None:
+        village_filter = "WHERE h.village_id = ANY(%(villages)s)"
+        params["villages"] = [pk for pk, v in villages.items() if v.code in village_codes]
+    cursor.execute(_replay_sql(months, policy.window, village_filter), params)
+    rows: list[VillageMonth] = []
+    changed: list[tuple] = []
+    entries_cut = 0
+    for kind, village_id, month, n, a, b, c, d, e, f, tier_before, tier_after in cursor.fetchall():
+        if kind == "k":
+            entries_cut = n
+            continue
+        village = villages[village_id]
+        month = dt.date(month // 12, month % 12 + 1, 1)
+        if kind == "n":
+            rows.append(
+                VillageMonth(month, village.code, village.name, n, Tiers(a, b, c), Tiers(d, e, f))
+            )
+        else:
+            changed.append((month, village.code, n, a, b, tier_before, tier_after))
+    rows.sort(key=lambda r: (r.period, r.village_code))
+    return rows, _changes(cursor, changed), entries_cut
+
+
+def _greedy_cut(cursor, proposal: Proposal, greedy: set[int], params: dict) -> dict[int, tuple]:
+    """The entries of rules under overlapping caps that ``cap_effects`` cuts:
+    {id: (household id, occurred_on, counts_from, effect - points)}."""
+    if not greedy:
+        return {}
+    cursor.execute(_GREEDY_ENTRIES, {**params, "rules": list(greedy)})
+    entries = {
+        pk: (household, rule, occurred_on, proposal.raw_points(rule, points), counts_from)
+        for pk, household, rule, occurred_on, points, counts_from in cursor.fetchall()
+    }
+    effects = cap_effects(
+        ((pk, *entry[:4]) for pk, entry in entries.items()), proposal.caps, proposal.categories
+    )
+    cut = {}
+    for pk, effect in effects.items():
+        household, _rule, occurred_on, raw, counts_from = entries[pk]
+        cut[pk] = (household, occurred_on, counts_from, effect - raw)
+    return cut
+
+
+def cut_entries(proposal: Proposal, low: dt.date | None, as_of: dt.date) -> dict[int, tuple]:
+    """What the proposal's caps cut (for checks): {id: (household id, occurred_on,
+    counts_from, effect - points)}, the window caps in SQL and the rest in Python."""
+    window, greedy = split_caps(proposal)
+    params = _cap_params(proposal, window, low, as_of)
+    with connection.cursor() as cursor:
+        cut = _greedy_cut(cursor, proposal, greedy, params)
+        if window:
+            cursor.execute(
+                f"SELECT id, household_id, occurred_on, counts_from, delta FROM {_WINDOW_CUT} w",
+                params,
+            )
+            cut.update((row[0], row[1:]) for row in cursor.fetchall())
+    return cut
 
 
 def _changes(cursor, changed: list[tuple]) -> list[TierChange]:
