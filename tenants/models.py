@@ -249,7 +249,7 @@ class TownshipStatistics(models.Model):
 # --- The action log (django-pghistory) ----------------------------------------
 # The public schema's part of the action log: township policy and plugin activations.
 #
-# Filled by PostgreSQL triggers (django-pghistory; see the end of ``platform_core/scoring/models.py``).
+# Filled by PostgreSQL triggers (django-pghistory; see the end of scoring/models.py).
 # Policy: an UPDATE of the township that changes a policy field (not its status, name or
 # the county's limits, which are the county's own). Plugin activations: every change.
 

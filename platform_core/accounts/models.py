@@ -145,7 +145,7 @@ class ApiToken(models.Model):
 # --- The action log (django-pghistory) ----------------------------------------
 # The action log of memberships (public schema): who granted or revoked which role.
 #
-# Filled by PostgreSQL triggers (django-pghistory; see the end of ``platform_core/scoring/models.py``).
+# Filled by PostgreSQL triggers (django-pghistory; see the end of scoring/models.py).
 
 MembershipEvent = pghistory.create_event_model(
     Membership,
