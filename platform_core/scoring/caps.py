@@ -61,8 +61,10 @@ class CapSpec:
             what = _("rule %(rule)s") % {"rule": self.rule_code}
         else:
             what = _("category %(category)s") % {"category": self.category}
-        per = _("per month") if self.period == MONTH else _("per year")
-        return f"{self.limit:+d} {per} {_('on')} {what}"
+        figures = {"limit": f"{self.limit:+d}", "what": what}
+        if self.period == MONTH:
+            return _("%(limit)s per month on %(what)s") % figures
+        return _("%(limit)s per year on %(what)s") % figures
 
 
 def period_of(period: str, day: dt.date) -> tuple[int, int]:
