@@ -116,7 +116,7 @@ def _banner(env: dict, port: str) -> None:
             f"  {t.name} GraphiQL   {base}/t/{t.code}/graphql/   "
             f"(sign in at {base}/t/{t.code}/accounts/login/)",
             f"  {t.name} dashboard  {base}/t/{t.code}/dashboard/   "
-            f"boards {base}/t/{t.code}/boards/",
+            f"boards {base}/t/{t.code}/boards/   postings {base}/t/{t.code}/postings/",
         ]
     people = ", ".join(f"{kind}@<slug>.demo ({role})" for kind, role, *_ in DEMO_PEOPLE)
     lines += [f"  Role logins        {people}; password {DEMO_ROLE_PASSWORD}"]
