@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from platform_core.actors import Actor
 from platform_core.alliance.models import EligibilityCheck
-from platform_core.alliance.services import add_member, check_eligibility
+from platform_core.alliance.services import add_member, check_eligibility, grant_consent
 from platform_core.errors import NotAllowed
 from platform_core.evaluation.services import finalise_month
 from platform_core.plugins.manager import hooks_for
@@ -125,16 +125,21 @@ def test_red_households_get_no_loan_and_a_rejection_needs_a_reason(
         f.approved("V01-0001", "P7-04", D(2026, 3, 2))  # 90: red
         _finalise(MARCH, django_capture_on_commit_callbacks)
 
-        with pytest.raises(PluginError, match="may not have an integrity loan: 红码"):
+        # Without the household's consent for the bank, the clerk learns no reason (PIPL).
+        with pytest.raises(PluginError, match="only yes or no is answered") as narrowed:
             decide(application, approve=True, by=clerk)
+        assert "红码" not in str(narrowed.value)
         refused = EligibilityCheck.objects.get(household=household)  # logged all the same
         assert not refused.eligible and refused.member == bank and refused.legal_basis
+        grant_consent(household, bank, scope="standing", channel="paper", by=f.person())
+        with pytest.raises(PluginError, match="may not have an integrity loan: 红码"):
+            decide(application, approve=True, by=clerk)
         with pytest.raises(PluginError, match="a rejection needs a reason"):
             decide(application, approve=False, by=clerk)
         decide(application, approve=False, by=clerk, reason="household is red (待提升户)")
         application.refresh_from_db()
         assert application.status == "rejected" and not CreditLine.objects.exists()
-        assert EligibilityCheck.objects.filter(household=household).count() == 2
+        assert EligibilityCheck.objects.filter(household=household).count() == 3
         with pytest.raises(PluginError, match="household to improve \\(red\\): integrity loans"):
             apply(household, product, 1000, by=f.person(role="grid_worker"))
 

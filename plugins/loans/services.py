@@ -187,6 +187,14 @@ def decide(
     check = check_eligibility(application.household, BENEFIT, by=by, member=product.bank)
     granted = None
     if approve:
+        if not check.eligible and check.narrowed:  # no consent for the bank: no reason
+            raise PluginError(
+                _(
+                    "household %(household)s may not have an integrity loan (without its "
+                    "consent for the bank only yes or no is answered)"
+                )
+                % {"household": application.household.code}
+            )
         if not check.eligible:
             raise PluginError(
                 _("household %(household)s may not have an integrity loan: %(reason)s")
