@@ -17,6 +17,7 @@ from platform_core.evaluation.models import StandingCorrection
 from platform_core.evaluation.services import finalise_month
 from platform_core.evaluation.standing import recompute_standing
 from platform_core.plugins.services import enable_plugin
+from platform_core.scoring.repair import apply_for_repair, decide_repair
 from platform_core.scoring.services import decide_objection, file_objection
 from plugins.integrity_card.models import Card
 from plugins.integrity_card.services import issue_card
@@ -161,3 +162,35 @@ def test_a_correction_in_one_township_leaves_the_other_alone(
     with in_township(township_b):
         assert not StandingCorrection.objects.exists()
         assert current_tier(b_household) == "red"  # live: B never finalised
+
+
+def test_a_granted_repair_lifts_the_loan_freeze_the_same_day(
+    plain, in_township, django_capture_on_commit_callbacks
+):
+    enable_plugin(plain, "loans")
+    with in_township(plain):
+        f.village(size=1)
+        household = f.household("V01-0001")
+        bank = add_member(code="B1", name="湖州农商银行", kind="bank", by=Actor.cli())
+        clerk = f.person(role="alliance_member", alliance_member_code="B1")
+        product = add_product(
+            bank, name="鸿信贷", limit_green=200000, limit_blue=50000, annual_rate="4.35", by=clerk
+        )
+        application = apply(household, product, 40000, by=Actor.cli())
+        decide(application, approve=True, by=clerk)
+        line = CreditLine.objects.get(application=application)
+        deduction = f.approved("V01-0001", "P7-04", D(2026, 3, 3))  # 90: red
+        _finalise(MARCH, django_capture_on_commit_callbacks)
+        line.refresh_from_db()
+        assert line.frozen
+        head = f.person(role="household", household_code="V01-0001")
+        repair = apply_for_repair(
+            deduction, by=head, action="volunteering", hours=20, evidence="20 hours, canal"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            decide_repair(repair, by=f.person(), grant=True, reason="hours confirmed")
+        line.refresh_from_db()
+        assert current_tier(household) == "blue"
+        assert not line.frozen
+        correction = StandingCorrection.objects.get()
+        assert (correction.old_tier, correction.tier, correction.score) == ("red", "blue", 100)

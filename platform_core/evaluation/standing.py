@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.access import REVIEWER_ROLES
@@ -64,7 +65,13 @@ def recompute_standing(
         before = official_standing(household)
         if before is None:
             return None
-        card = score_card(household, as_of=month_end(before.period), policy=policy)
+        # Repairs granted by today count too (a repair counts from its decision day).
+        card = score_card(
+            household,
+            as_of=month_end(before.period),
+            policy=policy,
+            repaired_by=timezone.localdate(),
+        )
         correction = StandingCorrection.objects.create(
             household=household,
             period=before.period,
