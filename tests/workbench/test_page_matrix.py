@@ -56,6 +56,10 @@ PAGES = {
     "work:home": (lambda w: "", expect(ok=set(PRINCIPALS) - {"anon", "ot"})),
     "work:households": (lambda w: "households/", expect(ok=STAFF)),
     "work:household": (lambda w: "households/V01-0001/", expect(ok=STAFF_V1, gone=STAFF_V2)),
+    "work:household-answer": (
+        lambda w: f"households/V01-0001/entries/{w['deduction'].pk}/answer/",
+        expect(ok=STAFF_V1, gone=STAFF_V2),
+    ),
     "work:record": (lambda w: "record/", expect(ok=STAFF)),
     "work:record-round": (lambda w: "record/round/", expect(ok=STAFF)),
     "work:review": (lambda w: "review/", expect(ok=REVIEWERS)),
