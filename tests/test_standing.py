@@ -194,3 +194,36 @@ def test_a_granted_repair_lifts_the_loan_freeze_the_same_day(
         assert not line.frozen
         correction = StandingCorrection.objects.get()
         assert (correction.old_tier, correction.tier, correction.score) == ("red", "blue", 100)
+
+
+def test_the_township_admin_lists_the_corrections_within_the_village_scope(
+    plain, in_township, django_capture_on_commit_callbacks, client
+):
+    from tests.api import member
+
+    with in_township(plain):
+        f.village("V01", size=1)
+        f.village("V02", "青山村", size=1)
+        first = f.approved("V01-0001", "P7-04", D(2026, 3, 3))
+        f.approved("V02-0001", "P7-04", D(2026, 3, 3))
+        _finalise(MARCH, django_capture_on_commit_callbacks)
+        head = f.person(role="household", household_code="V01-0001")
+        objection = file_objection(first, by=head, reason="not me")
+        with django_capture_on_commit_callbacks(execute=True):
+            decide_objection(objection, decider=f.person(), uphold=True, reason="not him")
+    member(plain, "vc2@jia.test", "village_committee", "V02")
+    reply = client.post(
+        f"/t/{plain.code}/admin/login/",
+        {"username": "vc2@jia.test", "password": "pw", "next": f"/t/{plain.code}/admin/"},
+    )
+    assert reply.status_code == 302
+    page = client.get(f"/t/{plain.code}/admin/evaluation/standingcorrection/")
+    assert page.status_code == 200 and "V01-0001" not in page.text  # another village's
+    client.logout()
+    member(plain, "vc1@jia.test", "village_committee", "V01")
+    client.post(f"/t/{plain.code}/admin/login/", {"username": "vc1@jia.test", "password": "pw"})
+    page = client.get(f"/t/{plain.code}/admin/evaluation/standingcorrection/")
+    assert page.status_code == 200 and "V01-0001" in page.text
+    assert (
+        client.get(f"/t/{plain.code}/admin/evaluation/standingcorrection/add/").status_code == 403
+    )

@@ -28,6 +28,7 @@ from platform_core.evaluation.models import (
     HouseholdSnapshot,
     Posting,
     PostingOverride,
+    StandingCorrection,
     VillageSnapshot,
 )
 from platform_core.evaluation.selectors import month_scores
@@ -84,6 +85,26 @@ class PostingOverrideAdmin(ReadOnlyAdmin):
     list_display = ["village", "period", "overridden_by_label", "overridden_at", "reason"]
     list_filter = ["period"]
     village_path = "village__code"
+
+
+@admin.register(StandingCorrection, site=township_admin_site)
+class StandingCorrectionAdmin(ReadOnlyAdmin):
+    """Standings recomputed at once after an upheld objection or a granted repair."""
+
+    list_display = [
+        "household",
+        "period",
+        "old_tier",
+        "tier",
+        "score",
+        "made_by_label",
+        "made_at",
+        "reason",
+    ]
+    list_filter = ["period", "tier"]
+    list_select_related = ["household"]
+    search_fields = ["household__code"]
+    village_path = "household__village__code"
 
 
 # --- the month's scores, exported from the household list --------------------------------
