@@ -997,6 +997,10 @@ def _cap_effects(cursor, approve: bool, source: str) -> None:
     )
     if not cursor.fetchall():
         return
+    # The whole result is read: plan for all of it (a cursor plans for its first
+    # tenth, which over an unindexed temporary table means a scan per household).
+    cursor.execute("ANALYZE import_events")
+    cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     raw = connection.connection
     with raw.cursor(name="import_cap_rows") as rows:
         rows.itersize = CAP_ROWS_PER_BATCH

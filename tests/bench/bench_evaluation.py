@@ -286,5 +286,11 @@ def main_with_caps() -> None:
 
 
 if __name__ == "__main__":
-    main()
-    main_with_caps()
+    # BENCH_EVALUATION_CASES=caps runs only the second case (each prints its own ratio).
+    cases = os.environ.get("BENCH_EVALUATION_CASES", "bare,caps").split(",")
+    if "bare" in cases:
+        main()
+    if "caps" in cases:
+        if "bare" not in cases:
+            harness.setup("evaluation")
+        main_with_caps()
