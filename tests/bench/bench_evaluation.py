@@ -61,11 +61,14 @@ def make_households() -> list[str]:
 
 def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:
     """120 entries per household over the two years before ``period_end``; streamed."""
-    from platform_core.scoring.covenant import DEFAULT_COVENANT
+    from platform_core.scoring.covenant import DEFAULT_COVENANT, NEEDS_FINDING
 
     rng = random.Random(20261127)
     positive = [rule[0] for rule in DEFAULT_COVENANT if rule[4] > 0]
-    negative = [rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0]
+    # Petition deductions need a formal finding each (docs/scoring.md): not in this ledger.
+    negative = [
+        rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0 and rule[0] not in NEEDS_FINDING
+    ]
     span = 730
     rows = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
