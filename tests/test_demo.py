@@ -11,7 +11,7 @@ from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import HonourBoard
-from platform_core.scoring.models import Objection, ScoreEvent
+from platform_core.scoring.models import Objection, RepairApplication, ScoreEvent
 from plugins.garbage_sorting.models import Inspection
 from plugins.petition.models import Case
 from tenants.models import Township
@@ -42,6 +42,9 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert HonourBoard.objects.count() == 2 * 2  # two quarter-ends in any six months
         assert ScoreEvent.objects.filter(status="proposed").count() == 12
         assert Objection.objects.filter(status="pending").count() == 1
+        # Credit repair: one granted today (its deduction repaired), one before the council.
+        repairs = dict(RepairApplication.objects.values_list("status", "entry__status"))
+        assert repairs == {"granted": "repaired", "pending": "approved"}
         assert ScoreEvent.objects.filter(source="demo").exists()
         # The demo county enables the built-in plugins, and they have data.
         assert Inspection.objects.exists() and Case.objects.filter(status="closed").exists()
