@@ -476,7 +476,16 @@ def test_household_exports_follow_the_scope_and_carry_no_id_numbers(
     reply = committee.get(page + "export/csv/")
     assert reply.status_code == 200 and reply["Content-Disposition"].startswith("attachment")
     rows = _csv(reply)
-    assert rows[0] == ["code", "village", "grid", "head_name", "address", "members", "phone"]
+    assert rows[0] == [
+        "code",
+        "village",
+        "grid",
+        "head_name",
+        "address",
+        "members",
+        "phone",
+        "email",
+    ]
     assert [row[0] for row in rows[1:]] == ["V01-0001", "V01-0002", "V01-0003"]
     assert all(ID_HASH not in cell for row in rows for cell in row)
     sheet = _xlsx(committee.get(page + "export/xlsx/"))

@@ -168,3 +168,27 @@ def test_a_bad_flag_is_refused_before_reading(township, in_township, tmp_path):
                 approve=True,
                 notified_on=dt.date(2026, 4, 1),
             )
+
+
+def test_households_bring_their_e_mail_and_keep_it_when_the_column_is_absent(
+    township_a, in_township, tmp_path
+):
+    from platform_core.households.imports import import_households
+    from platform_core.households.models import Household
+
+    with_email = _csv(
+        tmp_path, "户码,村,户主,电子邮箱\nE-1,太湖村,俞国明,yu@example.cn\n", "h1.csv"
+    )
+    without = _csv(tmp_path, "户码,村,户主,电话\nE-1,太湖村,俞国明,13800000001\n", "h2.csv")
+    bad = _csv(tmp_path, "户码,村,户主,电子邮箱\nE-2,太湖村,沈红,not-an-address\n", "h3.csv")
+    with in_township(township_a):
+        import_households(with_email)
+        assert Household.objects.get(code="E-1").email == "yu@example.cn"
+        import_households(without)
+        household = Household.objects.get(code="E-1")
+        assert household.email == "yu@example.cn" and household.phone == "13800000001"
+        with pytest.raises(TableError) as refused:
+            import_households(bad)
+        assert "row 2" in str(refused.value) and "电子邮箱" in str(refused.value)
+        assert "not-an-address is not an e-mail address" in str(refused.value)
+        assert not Household.objects.filter(code="E-2").exists()

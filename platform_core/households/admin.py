@@ -21,7 +21,16 @@ HOUSEHOLDS_IMPORT = admin_io.Importer(
     "households", lambda path, actor: import_households(path), COLUMNS
 )
 
-HOUSEHOLD_COLUMNS = ["code", "village", "grid", "head_name", "address", "members", "phone"]
+HOUSEHOLD_COLUMNS = [
+    "code",
+    "village",
+    "grid",
+    "head_name",
+    "address",
+    "members",
+    "phone",
+    "email",
+]
 
 
 def household_rows(queryset: QuerySet) -> Iterable[Sequence]:
@@ -29,7 +38,14 @@ def household_rows(queryset: QuerySet) -> Iterable[Sequence]:
     return (
         queryset.order_by("code")
         .values_list(
-            "code", "village__name", "grid__name", "head_name", "address", "members", "phone"
+            "code",
+            "village__name",
+            "grid__name",
+            "head_name",
+            "address",
+            "members",
+            "phone",
+            "email",
         )
         .iterator(chunk_size=admin_io.CHUNK)
     )

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -35,9 +37,18 @@ COLUMNS = [
     Column("address", ("地址",)),
     Column("members", ("人口", "家庭人口")),
     Column("phone", ("电话", "联系电话")),
+    # Where notices of deductions are e-mailed (besides SMS to the phone).
+    Column("email", ("电子邮箱", "邮箱")),
 ]
 # Longest values the database holds (the models' max_length).
-LIMITS = {"village": 100, "grid": 100, "head_name": 50, "address": 200, "phone": 32}
+LIMITS = {
+    "village": 100,
+    "grid": 100,
+    "head_name": 50,
+    "address": 200,
+    "phone": 32,
+    "email": 254,
+}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 Progress = Callable[[int], None]
@@ -98,6 +109,18 @@ def _check_row(number, values, table, problems, seen_codes) -> dict | None:
     row = {name: as_text(values.get(name)) for name in ("code", "village", "grid", "head_name")}
     row["address"] = as_text(values.get("address"))
     row["phone"] = as_text(values.get("phone"))
+    # Without the column, households keep the e-mail they have (set in the admin).
+    row["email"] = as_text(values.get("email")) if "email" in table.headers else None
+    if row["email"]:
+        try:
+            validate_email(row["email"])
+        except ValidationError:
+            problems.add(
+                number,
+                table.label("email"),
+                _("%(value)s is not an e-mail address") % {"value": row["email"]},
+            )
+            ok = False
     for required in ("village", "head_name"):
         if not row[required]:
             problems.add(number, table.label(required), _("missing value"))
@@ -131,7 +154,7 @@ def _check_row(number, values, table, problems, seen_codes) -> dict | None:
             problems.add(number, table.label("members"), str(exc))
             ok = False
     for name, limit in LIMITS.items():
-        if len(row[name]) > limit:
+        if len(row[name] or "") > limit:
             problems.add(
                 number,
                 table.label(name),
@@ -172,6 +195,8 @@ def _write(file_name: str, rows: list[tuple[int, dict]]) -> HouseholdImport:
             "address": row["address"],
             "phone": row["phone"],
         }
+        if row["email"] is not None:
+            fields["email"] = row["email"]
         household = existing.get(row["code"]) if row["code"] else None
         if household is None:
             code = row["code"] or _generated_code(village, next_number, file_codes)
@@ -182,7 +207,9 @@ def _write(file_name: str, rows: list[tuple[int, dict]]) -> HouseholdImport:
             updated.append(household)
     Household.objects.bulk_create(created, batch_size=2000)
     Household.objects.bulk_update(
-        updated, ["village", "grid", "head_name", "members", "address", "phone"], batch_size=2000
+        updated,
+        ["village", "grid", "head_name", "members", "address", "phone", "email"],
+        batch_size=2000,
     )
     return HouseholdImport(
         file_name, len(rows), len(created), len(updated), villages_created, grids_created
