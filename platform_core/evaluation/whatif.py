@@ -579,9 +579,9 @@ _WINDOW_CUT = f"""(
         FROM (
             SELECT e.id, e.household_id, e.occurred_on, e.counts_from, e.reviewed_at,
                    m.cap, m.lim, abs(COALESCE(p.points, e.points)) AS size,
-                   extract(year FROM e.occurred_on)::integer * 100
-                   + CASE WHEN m.per_year THEN 0
-                          ELSE extract(month FROM e.occurred_on)::integer END AS period
+                   -- the day before the cap's month or year (a key; date_part is cheap)
+                   e.occurred_on - date_part(CASE WHEN m.per_year THEN 'doy' ELSE 'day' END,
+                                             e.occurred_on)::integer AS period
             FROM scoring_scoreevent e
             JOIN unnest(%(cap_rules)s::bigint[], %(cap_ids)s::integer[],
                         %(cap_limits)s::integer[], %(cap_years)s::boolean[])
@@ -651,13 +651,15 @@ SELECT 'n' AS kind, village_id, month, COUNT(*)::bigint AS n,
        COUNT(*) FILTER (WHERE tier_after = 'green') AS d,
        COUNT(*) FILTER (WHERE tier_after = 'blue') AS e,
        COUNT(*) FILTER (WHERE tier_after = 'red') AS f,
-       NULL AS tier_before, NULL AS tier_after
+       NULL AS tier_before, NULL AS tier_after, NULL AS code, NULL AS name
 FROM tiers GROUP BY village_id, month
 UNION ALL
-SELECT 'c', village_id, month, id, before, after, 0, 0, 0, 0, tier_before, tier_after
-FROM tiers WHERE tier_before <> tier_after
+SELECT 'c', t.village_id, t.month, t.id, t.before, t.after, 0, 0, 0, 0, t.tier_before,
+       t.tier_after, h.code, h.head_name
+FROM tiers t JOIN households_household h ON h.id = t.id WHERE t.tier_before <> t.tier_after
 UNION ALL
-SELECT 'k', NULL, NULL, COALESCE(SUM(cut), 0), 0, 0, 0, 0, 0, 0, NULL, NULL FROM totals
+SELECT 'k', NULL, NULL, COALESCE(SUM(cut), 0), 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL
+FROM totals
 """
 
 
@@ -754,7 +756,7 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
     rows: list[VillageMonth] = []
     changed: list[tuple] = []
     entries_cut = 0
-    for kind, village_id, month, n, a, b, c, d, e, f, tier_before, tier_after in cursor.fetchall():
+    for kind, village_id, month, n, a, b, c, d, e, f, *change in cursor.fetchall():
         if kind == "k":
             entries_cut = n
             continue
@@ -765,9 +767,15 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
                 VillageMonth(month, village.code, village.name, n, Tiers(a, b, c), Tiers(d, e, f))
             )
         else:
-            changed.append((month, village.code, n, a, b, tier_before, tier_after))
+            tier_before, tier_after, code, name = change
+            changed.append((month, village.code, code, name, a, b, tier_before, tier_after))
     rows.sort(key=lambda r: (r.period, r.village_code))
-    return rows, _changes(cursor, changed), entries_cut
+    changed.sort()
+    changes = [
+        TierChange(month, village, code, mask_name(name), *scores_and_tiers)
+        for month, village, code, name, *scores_and_tiers in changed
+    ]
+    return rows, changes, entries_cut
 
 
 def _greedy_cut(cursor, proposal: Proposal, greedy: set[int], params: dict) -> dict[int, tuple]:
@@ -804,31 +812,6 @@ def cut_entries(proposal: Proposal, low: dt.date | None, as_of: dt.date) -> dict
             )
             cut.update((row[0], row[1:]) for row in cursor.fetchall())
     return cut
-
-
-def _changes(cursor, changed: list[tuple]) -> list[TierChange]:
-    if not changed:
-        return []
-    cursor.execute(
-        "SELECT id, code, head_name FROM households_household WHERE id = ANY(%s)",
-        [list({row[2] for row in changed})],
-    )
-    households = {pk: (code, name) for pk, code, name in cursor.fetchall()}
-    found = [
-        TierChange(
-            period=month,
-            village_code=village,
-            household_code=households[pk][0],
-            masked_name=mask_name(households[pk][1]),
-            score_before=before,
-            score_after=after,
-            tier_before=tier_before,
-            tier_after=tier_after,
-        )
-        for month, village, pk, before, after, tier_before, tier_after in changed
-    ]
-    found.sort(key=lambda c: (c.period, c.village_code, c.household_code))
-    return found
 
 
 CHANGE_HEADER = [
