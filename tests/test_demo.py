@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 from django.test import override_settings
 
 from platform_core import demo
@@ -10,6 +11,7 @@ from platform_core.demo_spec import DEMO_TOWNSHIPS, DemoTownship
 from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
 from platform_core.households.models import Household, Village
 from platform_core.households.selectors import mask_name
+from platform_core.notices.models import Notice
 from platform_core.publication.models import HonourBoard
 from platform_core.scoring.models import Objection, RepairApplication, ScoreEvent
 from plugins.garbage_sorting.models import Inspection
@@ -46,6 +48,12 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         repairs = dict(RepairApplication.objects.values_list("status", "entry__status"))
         assert repairs == {"granted": "repaired", "pending": "approved"}
         assert ScoreEvent.objects.filter(source="demo").exists()
+        # Deductions count after the response window from their notice; today's one is
+        # notified by SMS (the file backend, once the seed commits).
+        history = ScoreEvent.objects.filter(source="demo", points__lt=0)
+        assert history.exists()
+        assert not history.filter(counts_from__isnull=True, rule__immediate=False).exists()
+        assert Notice.objects.filter(channel="sms", entry__counts_from__gt=F("notified_on"))
         # The demo county enables the built-in plugins, and they have data.
         assert Inspection.objects.exists() and Case.objects.filter(status="closed").exists()
 
