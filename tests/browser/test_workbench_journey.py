@@ -238,8 +238,19 @@ def _month(browser, live_url, day, tmp_path):
     shot(page, "journey-06-admin-grants-a-role")
     fits_the_phone(page)
     page.goto(work(live_url, f"month/?month={MONTH:%Y-%m}"))
+    # The month's results are posted (公示) first. Finalising is refused while the
+    # posting runs; the administrator finalises anyway with a recorded reason
+    # (docs/scoring.md, "Public posting before finalising").
+    with page.expect_navigation():
+        page.click("button[value=post]")
+    assert page.locator("td.posting", has_text="until").count() == 2
     with page.expect_navigation():
         page.click("button[value=finalise]")
+    assert page.locator("li.error", has_text="are posted until").count() == 1
+    assert page.locator("tr[data-status=finalised]").count() == 0
+    page.fill("#id_override_posting", "县里要求本周上报 (the county needs the figures this week)")
+    with page.expect_navigation():
+        page.click("button[value=override]")
     assert page.locator("tr[data-status=finalised]").count() == 2
     with page.expect_navigation():
         page.click("button[value=publish]")
