@@ -27,7 +27,7 @@ from contextlib import contextmanager
 import pghistory
 from django.db import DatabaseError, connection
 from pghistory.middleware import HistoryMiddleware
-from pghistory.runtime import _tracker
+from pghistory.runtime import _is_ignored_statement, _tracker
 
 HEADER = "actionlog"  # the Celery message header carrying the sender's context
 SCHEDULER = "system:scheduler"
@@ -85,8 +85,17 @@ class ActionLogMiddleware(HistoryMiddleware):
         }
 
     def __call__(self, request):
-        response = super().__call__(request)
-        forget()
+        wrote = []
+
+        def note(execute, sql, params, many, context):
+            if not wrote and not _is_ignored_statement(sql):
+                wrote.append(True)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note):
+            response = super().__call__(request)
+        if wrote:  # a request that only read leaves nothing to clear (and costs no query)
+            forget()
         return response
 
 
