@@ -106,7 +106,8 @@ def test_finding_5_check_eligibility_is_a_logged_mutation(jia):
     )
     answer = reply.json()["data"]["checkEligibility"]
     assert answer["errors"] == [] and answer["answer"]["eligible"] is False
-    assert answer["answer"]["member"] == {"code": "B1"} and answer["answer"]["tier"] == "RED"
+    # Without the household's consent for B1, the clerk learns only the answer (PIPL Art. 23).
+    assert answer["answer"]["member"] == {"code": "B1"} and answer["answer"]["tier"] is None
     assert _logged(jia) == 1
 
 

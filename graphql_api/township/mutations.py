@@ -106,15 +106,15 @@ def past_or_today(value: dt.date, field: str) -> dt.date:
 
 
 class FormalFindingInput(graphene.InputObjectType):
-    """The formal finding a deduction rests on (rules with requiresFinding: unreasonable
-    petitions): the authority, its document number and date, and the advance warning to
-    the petitioner, which comes before the finding."""
+    """The formal finding a deduction rests on (rules with requiresFinding, e.g. P7-01,
+    P7-02): the authority, its document number and date, and the advance warning to the
+    person concerned, which comes before the finding."""
 
     authority = graphene.String(required=True)
     document_number = graphene.String(required=True)
     found_on = graphene.Date(required=True)
     warned_on = graphene.Date(required=True)
-    warning = graphene.String(required=True, description="How the petitioner was warned")
+    warning = graphene.String(required=True, description="How the person was warned")
 
 
 class RecordEntry(PlatformMutation):
@@ -132,7 +132,7 @@ class RecordEntry(PlatformMutation):
             "and rule returns the first entry; for another household or rule it is refused"
         )
         finding = FormalFindingInput(
-            description="Required for a rule with requiresFinding (unreasonable petitions); "
+            description="Required for a rule with requiresFinding (P7-01, P7-02); "
             "the entry is dated on or after the finding"
         )
 

@@ -120,8 +120,8 @@ class RuleType(DjangoObjectType):
 
 
 class FormalFindingType(graphene.ObjectType):
-    """The formal finding a deduction under a rule that needs one rests on (an
-    unreasonable petition), with the advance warning to the petitioner."""
+    """The formal finding a deduction under a rule that needs one rests on (P7-01,
+    P7-02), with the advance warning to the person concerned."""
 
     class Meta:
         name = "FormalFinding"

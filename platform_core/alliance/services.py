@@ -54,11 +54,10 @@ def check_eligibility(
     Staff and alliance clerks may ask; a clerk asking for an institution must work there.
     Asked for an institution (``member``) without the household's consent in force for
     it (PIPL Art. 23), the institution learns only eligible or not eligible: the check
-    is ``narrowed`` and ``answer_for`` gives it nothing else (no tier, score, reason or
+    is ``narrowed`` and ``answer_for_asker`` gives it nothing else (no tier, score, reason or
     basis). The log keeps the whole answer, and the consent applied, for the household
-    and the township. A refusal always names its legal basis: the plugin's, else the
-    basis its benefit type declares; a refusal with none is not applied
-    (国办发〔2020〕49号: no restriction without a legal basis).
+    and the township. A refusal names its legal basis: the plugin's, else the basis its
+    benefit type declares (国办发〔2020〕49号: a legal basis for every restriction).
     """
     require_role(
         by,
@@ -80,12 +79,6 @@ def check_eligibility(
             (b.legal_basis for k, b in benefit_types(connection.tenant) if b.code == benefit_code),
             "",
         )
-        if not basis.strip():
-            eligible = True
-            reason = (
-                f"{key} refused without a legal basis; a restriction needs one "
-                f"(国办发〔2020〕49号), so none applies. ({reason})"
-            )
     consent = consent_in_force(household, member) if member is not None else None
     return EligibilityCheck.objects.create(
         household=household,
