@@ -669,7 +669,13 @@ def _insert(
 
 def _record_findings(cursor, file_name: str, source: str) -> None:
     """The formal findings of the rows just recorded (those that carry one), each on its
-    entry: found like ``_notify_now`` finds them (this import's evidence names the row)."""
+    entry: found like ``_notify_now`` finds them (this import's evidence names the row).
+    A file without findings costs one probe of the import table."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM import_events WHERE finding_authority IS NOT NULL)"
+    )
+    if not cursor.fetchone()[0]:
+        return
     cursor.execute(
         """
         INSERT INTO scoring_formalfinding
@@ -694,7 +700,11 @@ def _notify_now(
     cursor, file_name: str, operator: Actor, approve: bool, source: str, today: dt.date
 ) -> None:
     """Deductions imported approved without a notice day are notified now: their notices
-    are recorded in this transaction and sent after the commit (the notices app)."""
+    are recorded in this transaction and sent after the commit (the notices app).
+    A file whose deductions all carry their notice day costs one probe."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM import_events WHERE notified_on IS NULL)")
+    if not cursor.fetchone()[0]:
+        return
     cursor.execute(
         """
         SELECT e.id FROM import_events i
