@@ -73,12 +73,18 @@ def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:
     rows = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
+        # A historical ledger: each entry carries the day its household was told (the
+        # day of the event), as a township migrating its records writes it (README).
+        writer.writerow(
+            ["household_code", "rule_code", "occurred_on", "external_id", "note", "notified_on"]
+        )
         for code in codes:
             for n in range(ENTRIES):
                 rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
                 day = period_end - dt.timedelta(days=rng.randrange(span))
-                writer.writerow([code, rule, day.isoformat(), f"bench-{code}-{n}", ""])
+                writer.writerow(
+                    [code, rule, day.isoformat(), f"bench-{code}-{n}", "", day.isoformat()]
+                )
                 rows += 1
     return rows
 

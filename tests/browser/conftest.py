@@ -181,6 +181,11 @@ def _fill_pages_township(township) -> None:
     from platform_core.scoring.models import Rule
     from platform_core.scoring.services import record_entry, review_entry
 
+    # These pages show months and boards, not due process: deductions count at once and
+    # months need no public posting (tests/browser/test_due_process_journey.py and
+    # test_workbench_journey.py walk those steps).
+    type(township).objects.filter(pk=township.pk).update(posting_days=0, response_days=0)
+    township.refresh_from_db()
     v01 = f.village("V01", "太湖村", size=6)
     f.village("V02", "白雀村", size=4)
     for code, rule, day in [
