@@ -30,13 +30,8 @@ from django_tenants.utils import tenant_context
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed
 from platform_core.evaluation.selectors import preview_month
-from platform_core.evaluation.whatif import (
-    ProposedCap,
-    Tiers,
-    WhatIfRefused,
-    cap_effects,
-    covenant_whatif,
-)
+from platform_core.evaluation.whatif import Tiers, WhatIfRefused, covenant_whatif
+from platform_core.scoring.caps import CapSpec, Entry, replay
 from platform_core.scoring.models import Rule, ScoreEvent
 from platform_core.tabular import TableError
 from tenants.models import Township
@@ -125,7 +120,7 @@ def test_the_proposal_flips_the_hand_checked_households(ledger, tmp_path):
         assert result.entries_cut == 3  # V02-0001's 2nd (1) and 3rd (0) VO-01; V02-0002's 2nd
         assert result.rules_changed == ["P7-03", "VO-03"]
         assert result.rules_withdrawn == ["GS-01"]
-        assert result.caps == ["VO-01 +3/month"]
+        assert result.caps == ["+3 per month on rule VO-01"]
         totals = result.totals()
         assert totals[0][:2] == (MARCH, 6)
 
@@ -181,24 +176,25 @@ def test_a_category_cap_and_a_reversed_entry(ledger, tmp_path):
         changes = {c.household_code: (c.score_before, c.score_after) for c in result.changes}
         # V01-0002: -5 + min(20, 4) = 99 (was 105); V02-0001: VO-01 2 + 2 + 0 - 5 = 99 (101)
         assert changes == {"V01-0002": (105, 99), "V02-0001": (101, 99)}
-        assert result.caps == ["volunteering +4/year"]
+        assert result.caps == ["+4 per year on category volunteering"]
 
 
 def test_cap_arithmetic_at_the_boundary():
-    cap = ProposedCap(rule_id=None, category="volunteering", period="month", limit=10)
-    loss = ProposedCap(rule_id=7, category="", period="year", limit=-6)
-    categories = {1: "volunteering", 7: "prohibition"}
+    """The what-if's caps are ``scoring.caps``' (``replay``), at the edges of the room."""
+    cap = CapSpec("month", 10, category="volunteering")
+    loss = CapSpec("year", -6, rule_code="P7-03")
     entries = [
-        (1, 1, 1, D(2026, 3, 1), 4),
-        (2, 1, 1, D(2026, 3, 2), 6),  # exactly at the limit: counts in full
-        (3, 1, 1, D(2026, 3, 3), 1),  # one over: 0
-        (4, 1, 1, D(2026, 4, 1), 3),  # next month: fresh room
-        (5, 1, 7, D(2026, 3, 1), -5),
-        (6, 1, 7, D(2026, 12, 31), -5),  # losses capped at -6 a year: -1
-        (7, 1, 7, D(2027, 1, 1), -5),  # next year: in full
-        (8, 2, 1, D(2026, 3, 1), 11),  # another household: cut to 10
+        Entry(1, "VO-01", "volunteering", D(2026, 3, 1), 4),
+        Entry(1, "VO-01", "volunteering", D(2026, 3, 2), 6),  # at the limit: in full
+        Entry(1, "VO-01", "volunteering", D(2026, 3, 3), 1),  # one over: 0
+        Entry(1, "VO-01", "volunteering", D(2026, 4, 1), 3),  # next month: fresh room
+        Entry(1, "P7-03", "prohibition", D(2026, 3, 1), -5),
+        Entry(1, "P7-03", "prohibition", D(2026, 12, 31), -5),  # losses capped at -6: -1
+        Entry(1, "P7-03", "prohibition", D(2027, 1, 1), -5),  # next year: in full
+        Entry(2, "VO-01", "volunteering", D(2026, 3, 1), 11),  # another household: 10
     ]
-    assert cap_effects(entries, [cap, loss], categories) == {3: 0, 6: -1, 8: 10}
+    effects = [o.effect for o in replay(entries, lambda _entry: [cap, loss])]
+    assert effects == [4, 6, 0, 3, -5, -1, -5, 10]
 
 
 def test_bad_months_and_bad_rows_are_refused_before_anything_runs(ledger, tmp_path):
@@ -225,7 +221,7 @@ def test_bad_months_and_bad_rows_are_refused_before_anything_runs(ledger, tmp_pa
         message = str(refused.value)
         assert "row 2" in message and "keeps the sign of its rule" in message
         assert "row 3" in message and "active" in message
-        assert "row 4" in message and "cap has the sign" in message
+        assert "row 4" in message and "so its cap is positive" in message
         assert "row 5" in message and "unknown rule NEW-1" in message
         assert "row 6" in message and "unknown category" in message
 
@@ -392,7 +388,8 @@ def test_nothing_is_written_even_at_the_top_level(ledger, tmp_path):
 
 def test_window_caps_in_sql_equal_the_python_arithmetic(ledger, tmp_path, monkeypatch):
     """Rules under one cap each are cut by a window function in SQL; the same entries
-    through ``cap_effects`` give the same effects, month and year caps, gains and losses."""
+    through ``caps.replay`` (the cap arithmetic of docs/scoring.md, "Caps") give the
+    same effects, month and year caps, gains and losses."""
     import random
 
     from platform_core.evaluation import whatif
@@ -420,6 +417,23 @@ def test_window_caps_in_sql_equal_the_python_arithmetic(ledger, tmp_path, monkey
         monkeypatch.setattr(whatif, "SQL_CAPS", False)
         in_python = whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 6, 30))
         assert in_sql == in_python and len(in_sql) > 5
+        # ... and both are caps.replay over the approved normal entries, in approval order
+        rows = list(
+            ScoreEvent.objects.filter(status="approved", kind="normal")
+            .order_by("reviewed_at", "id")
+            .values_list("id", "household_id", "rule_id", "rule__code", "occurred_on", "points")
+        )
+        entries = [
+            Entry(h, code, proposal.categories[rule], day, proposal.raw_points(rule, points))
+            for _pk, h, rule, code, day, points in rows
+        ]
+        outcomes = replay(entries, lambda _entry: proposal.caps)
+        direct = {
+            row[0]: (row[1], row[4], o.effect - o.points)
+            for row, o in zip(rows, outcomes, strict=True)
+            if o.cut
+        }
+        assert {pk: (c[0], c[1], c[3]) for pk, c in in_sql.items()} == direct
         slow = covenant_whatif(path, first=D(2026, 1, 1), last=D(2026, 6, 1), by=Actor.cli())
         monkeypatch.setattr(whatif, "SQL_CAPS", True)
         fast = covenant_whatif(path, first=D(2026, 1, 1), last=D(2026, 6, 1), by=Actor.cli())
@@ -447,3 +461,26 @@ def test_overlapping_caps_go_through_python(ledger, tmp_path):
         # V02-0001: VO-01 2 + 1 + 0 (rule cap 3) - 5 = 98 (red; was green)
         assert changes[(MARCH, "V01-0002")] == 100
         assert changes[(MARCH, "V02-0001")] == 98
+
+
+def test_no_caps_no_cap_pass(ledger, tmp_path):
+    """A proposal without caps (and no caps in force): the statement has no cap part;
+    with a cap, entries after the last month's end are not read."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from platform_core.evaluation import whatif
+
+    text = (
+        "code,title_zh,title_en,category,points,needs_review\n"
+        "VO-03,获评最美,Most beautiful,volunteering,5,true\n"
+    )
+    with tenant_context(ledger), CaptureQueriesContext(db) as queries:
+        result = covenant_whatif(_file(tmp_path, text), first=MARCH, last=MARCH, by=Actor.cli())
+    assert result.caps == [] and result.entries_cut == 0
+    assert not any("OVER (" in q["sql"] for q in queries.captured_queries)
+    with tenant_context(ledger):
+        proposal = whatif.read_proposal(_file(tmp_path, PROPOSAL))
+        # V02-0002's April VO-01 entries are past March's end: only V02-0001's 2 cuts
+        assert len(whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 3, 31))) == 2
+        assert len(whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 4, 30))) == 3

@@ -1,12 +1,12 @@
 """Covenant what-if: the ledger of some months replayed under proposed rule changes.
 
-A proposal is a file in the ``import_rules`` format (code, title_zh, title_en,
-category, points, needs_review) with three optional columns: ``active`` (false:
-the rule is withdrawn), ``cap_month`` and ``cap_year`` (a cap on the rule per
-household per calendar month or year; positive caps gains, negative caps losses).
-A row whose code is ``*`` caps a whole category (its ``category`` cell) and needs
-only the category and a cap. Nothing is written: the replay runs in a read-only
-transaction that is rolled back (docs/scoring.md, "Covenant what-if").
+A proposal is a covenant file, read by ``scoring.imports.read_covenant_file``: the
+``import_rules`` format with ``active`` (false: the rule is withdrawn), ``cap_month``
+and ``cap_year`` (a cap on the rule per household per calendar month or year;
+positive caps gains, negative caps losses) and ``*`` rows capping a category. On
+top, the what-if refuses codes the township has no rule for and changed signs.
+Nothing is written: the replay runs in a read-only transaction that is rolled back
+(docs/scoring.md, "Covenant what-if").
 
 "Before" is the ledger as it stands (``evaluation.selectors.scores_query``: each
 counted entry's effect after caps, from ``counts_from`` on). "After" re-scores
@@ -18,21 +18,22 @@ every counted entry as if the proposal had been in force throughout:
   (the pair still sums to zero);
 - the proposal's caps (if the file has no cap columns: the caps of the township's
   covenant version in force today) cut approved normal entries with the arithmetic
-  of ``cap_effects``: per household, in the order entries were approved
-  (reviewed_at, id), an entry counts at most the room its caps have left.
+  of ``scoring.caps`` (``replay``): per household, in the order entries were
+  approved (reviewed_at, id), an entry counts at most the room its caps have left.
 
 The replay is one statement and one pass over the ledger for all the months
 (``_REPLAY_SQL``): per household, a sum per month of the entries that count in it,
 before and after; the caps that meet a rule alone are a window function in the same
-statement, overlapping caps go through ``cap_effects`` first.
+statement, overlapping caps go through ``caps.replay`` first (a test ties the window
+function to ``caps.replay``). Nothing of the caps is computed when no cap matches a
+rule, and only entries from the start of the cap period holding the first counted
+day up to the last month's end are read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,38 +49,17 @@ from platform_core.evaluation.selectors import TIER_SQL
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.scoring import policy as scoring
-from platform_core.scoring.imports import (
-    RULE_COLUMNS,
-    _category,
-    _rule_row,
-    within_points_limit,
-)
-from platform_core.scoring.models import Cap, CovenantVersion, Rule
+from platform_core.scoring.caps import YEAR, CapSpec, Entry, replay
+from platform_core.scoring.imports import read_covenant_file, township_caps_today
+from platform_core.scoring.models import Rule
 from platform_core.scoring.policy import ScoringPolicy, month_end
-from platform_core.tabular import (
-    Column,
-    Problems,
-    as_bool,
-    as_int,
-    as_text,
-    open_table,
-    write_table,
-)
+from platform_core.tabular import write_table
 
 #: Who may run a what-if: township administrators (every village) and village
 #: committees (their villages' figures).
 WHATIF_ROLES = (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)
 #: The longest period one replay covers.
 MAX_MONTHS = 36
-#: The code of a row that caps a whole category.
-CATEGORY_ROW = "*"
-
-PROPOSAL_COLUMNS = [
-    *RULE_COLUMNS,
-    Column("active", ("启用", "有效")),
-    Column("cap_month", ("月上限", "每月上限")),
-    Column("cap_year", ("年上限", "每年上限")),
-]
 
 
 class WhatIfRefused(PlatformError):
@@ -92,20 +72,6 @@ class WhatIfRefused(PlatformError):
 
 
 @dataclass(frozen=True)
-class ProposedCap:
-    """A cap of the proposal: on a rule (``rule_id``) or a category, per month or year."""
-
-    rule_id: int | None
-    category: str
-    period: str  # Cap.Period: "month" or "year"
-    limit: int
-
-    def describe(self, codes: dict[int, str]) -> str:
-        what = codes.get(self.rule_id, "") if self.rule_id else self.category
-        return f"{what} {self.limit:+d}/{self.period}"
-
-
-@dataclass(frozen=True)
 class Proposal:
     """Proposed changes: new points by rule id, withdrawn rules, and the caps."""
 
@@ -113,7 +79,7 @@ class Proposal:
     points: dict[int, int] = field(default_factory=dict)
     withdrawn: frozenset[int] = frozenset()
     categories: dict[int, str] = field(default_factory=dict)  # every rule's category after
-    caps: tuple[ProposedCap, ...] = ()
+    caps: tuple[CapSpec, ...] = ()
     caps_from_file: bool = False
     codes: dict[int, str] = field(default_factory=dict)
     signs: dict[int, int] = field(default_factory=dict)  # every rule's sign (kept)
@@ -128,24 +94,14 @@ class Proposal:
 def read_proposal(path: str | Path) -> Proposal:
     """Parse and check a proposal file; a ``TableError`` names every bad row and column.
 
-    Every rule code must be a rule of this township (a what-if replays recorded
-    entries: a rule the township does not have has none); a proposal keeps each
-    rule's sign (a bonus stays a bonus) and a cap has the sign of what it caps.
+    The file is a covenant file (``scoring.imports.read_covenant_file``: its format,
+    caps and checks); on top, every rule code must be a rule of this township (a
+    what-if replays recorded entries: a rule the township does not have has none)
+    and a proposal keeps each rule's sign (a bonus stays a bonus).
     """
-    table = open_table(path, PROPOSAL_COLUMNS)
-    problems = Problems(table.file_name)
     rules = {r.code: r for r in Rule.objects.all()}
-    has_caps = "cap_month" in table.headers or "cap_year" in table.headers
-    seen: dict[str, int] = {}
-    rule_rows: list[tuple[int, dict, Rule]] = []
-    category_caps: list[ProposedCap] = []
-    for number, values in table.rows:
-        if as_text(values.get("code")) == CATEGORY_ROW:
-            category_caps += _category_caps(number, values, table, problems)
-            continue
-        row = _rule_row(number, values, table, problems, seen)
-        if row is None:
-            continue
+
+    def check(number, row, table, problems) -> bool:
         rule = rules.get(row["code"])
         if rule is None:
             problems.add(
@@ -157,7 +113,7 @@ def read_proposal(path: str | Path) -> Proposal:
                 )
                 % {"code": row["code"]},
             )
-            continue
+            return False
         if (row["points"] > 0) != (rule.points > 0):
             problems.add(
                 number,
@@ -168,183 +124,31 @@ def read_proposal(path: str | Path) -> Proposal:
                 )
                 % {"points": row["points"], "code": rule.code, "rule_points": rule.points},
             )
-            continue
-        extra = _rule_extras(number, values, table, problems, row["points"])
-        if extra is None:
-            continue
-        rule_rows.append((number, {**row, **extra}, rule))
-    if not rule_rows and not category_caps and not problems:
-        problems.add(None, None, _("no rules or caps in the file"))
-    problems.raise_if_any()
-    categories = dict(Rule.objects.values_list("id", "category"))
+            return False
+        return True
+
+    covenant = read_covenant_file(path, check=check)
+    categories = {r.pk: r.category for r in rules.values()}
     points: dict[int, int] = {}
     withdrawn: set[int] = set()
-    caps: list[ProposedCap] = list(category_caps)
-    for _number, row, rule in rule_rows:
+    for row in covenant.rules:
+        rule = rules[row["code"]]
         categories[rule.pk] = row["category"]
         if row["points"] != rule.points:
             points[rule.pk] = row["points"]
         if not row.get("active", rule.active):
             withdrawn.add(rule.pk)
-        for period in (Cap.Period.MONTH, Cap.Period.YEAR):
-            limit = row.get(f"cap_{period}")
-            if limit is not None:
-                caps.append(ProposedCap(rule.pk, "", str(period), limit))
-    codes = {r.pk: r.code for r in rules.values()}
-    if not has_caps and not category_caps:
-        caps = caps_in_force()
+    from_file = covenant.cap_columns or bool(covenant.caps)
     return Proposal(
-        table.file_name,
+        covenant.file,
         points=points,
         withdrawn=frozenset(withdrawn),
         categories=categories,
-        caps=tuple(caps),
-        caps_from_file=has_caps or bool(category_caps),
-        codes=codes,
+        caps=tuple(covenant.caps if from_file else township_caps_today()),
+        caps_from_file=from_file,
+        codes={r.pk: r.code for r in rules.values()},
         signs={r.pk: 1 if r.points > 0 else -1 for r in rules.values()},
     )
-
-
-def _rule_extras(number, values, table, problems, points: int) -> dict | None:
-    ok = True
-    extra: dict = {}
-    if values.get("active") is not None:
-        try:
-            extra["active"] = as_bool(values["active"])
-        except ValueError as exc:
-            problems.add(number, table.label("active"), str(exc))
-            ok = False
-    for period in ("month", "year"):
-        name = f"cap_{period}"
-        if values.get(name) is None:
-            continue
-        try:
-            limit = _cap_limit(values[name])
-            if (limit > 0) != (points > 0):
-                raise ValueError(
-                    _(
-                        "a cap has the sign of what it caps: %(limit)s on a rule of "
-                        "%(points)s points"
-                    )
-                    % {"limit": limit, "points": points}
-                )
-            extra[name] = limit
-        except ValueError as exc:
-            problems.add(number, table.label(name), str(exc))
-            ok = False
-    return extra if ok else None
-
-
-def _category_caps(number, values, table, problems) -> list[ProposedCap]:
-    found: list[ProposedCap] = []
-    ok = True
-    category = ""
-    if values.get("category") is None:
-        problems.add(number, table.label("category"), _("missing value"))
-        ok = False
-    else:
-        try:
-            category = _category(values["category"])
-        except ValueError as exc:
-            problems.add(number, table.label("category"), str(exc))
-            ok = False
-    for period in ("month", "year"):
-        name = f"cap_{period}"
-        if values.get(name) is None:
-            continue
-        try:
-            found.append(ProposedCap(None, category, period, _cap_limit(values[name])))
-        except ValueError as exc:
-            problems.add(number, table.label(name), str(exc))
-            ok = False
-    if ok and not found:
-        problems.add(
-            number,
-            table.label("code"),
-            _("a %(star)s row caps a category: give cap_month or cap_year")
-            % {"star": CATEGORY_ROW},
-        )
-    return found if ok else []
-
-
-def _cap_limit(value) -> int:
-    limit = as_int(value)
-    if limit == 0:
-        raise ValueError(_("a cap of 0 would cancel the rule: withdraw it with active = false"))
-    return within_points_limit(limit)
-
-
-def caps_in_force(on: dt.date | None = None) -> list[ProposedCap]:
-    """The caps of the township's covenant version in force on ``on`` (default today)."""
-    on = on or timezone.localdate()
-    version = (
-        CovenantVersion.objects.filter(village__isnull=True, effective_from__lte=on)
-        .order_by("-effective_from", "-number")
-        .first()
-    )
-    if version is None:
-        return []
-    return [
-        ProposedCap(cap.rule_id, cap.category, cap.period, cap.limit)
-        for cap in Cap.objects.filter(version=version).order_by("id")
-    ]
-
-
-# --- cap arithmetic -----------------------------------------------------------------
-
-
-def cap_effects(
-    entries: Iterable[tuple[int, int, int, dt.date, int]],
-    caps: Iterable[ProposedCap],
-    categories: dict[int, str],
-) -> dict[int, int]:
-    """Effects of ``entries`` under ``caps``: {entry id: effect} where a cap cut it.
-
-    ``entries``: (id, household_id, rule_id, occurred_on, points), in the order they
-    were approved (per household: reviewed_at, id). An entry counts
-    sign * min(|points|, room), where room is, over the caps that match its rule or
-    its rule's category and have its sign, the least of max(0, |limit| - used) and
-    used is what the household's earlier matching entries of the same sign count in
-    the cap's calendar month or year. The cap semantics of docs/scoring.md, "Caps".
-    """
-    by_rule: dict[int, list[ProposedCap]] = defaultdict(list)
-    by_category: dict[str, list[ProposedCap]] = defaultdict(list)
-    for cap in caps:
-        if cap.rule_id is not None:
-            by_rule[cap.rule_id].append(cap)
-        else:
-            by_category[cap.category].append(cap)
-    used: dict[tuple, int] = defaultdict(int)
-    cut: dict[int, int] = {}
-    for entry_id, household_id, rule_id, occurred_on, points in entries:
-        if not points:
-            continue
-        sign = 1 if points > 0 else -1
-        matching = [
-            cap
-            for cap in (*by_rule.get(rule_id, ()), *by_category.get(categories.get(rule_id), ()))
-            if (cap.limit > 0) == (sign > 0)
-        ]
-        if not matching:
-            continue
-        keys = [
-            (
-                household_id,
-                cap,
-                occurred_on.year,
-                occurred_on.month if cap.period == Cap.Period.MONTH else 0,
-            )
-            for cap in matching
-        ]
-        room = min(
-            max(0, abs(cap.limit) - used[key]) for cap, key in zip(matching, keys, strict=True)
-        )
-        counted = min(abs(points), room)
-        for key in keys:
-            used[key] += counted
-        if counted != abs(points):
-            cut[entry_id] = sign * counted
-    return cut
 
 
 # --- the result ---------------------------------------------------------------------
@@ -482,7 +286,7 @@ def covenant_whatif(path: str | Path, *, first: dt.date, last: dt.date, by: Acto
         changes=result[1],
         rules_changed=sorted(proposal.codes[pk] for pk in proposal.points),
         rules_withdrawn=sorted(proposal.codes[pk] for pk in proposal.withdrawn),
-        caps=[cap.describe(proposal.codes) for cap in proposal.caps],
+        caps=[cap.describe() for cap in proposal.caps],
         caps_from_file=proposal.caps_from_file,
         entries_cut=result[2],
         seconds=time.perf_counter() - started,
@@ -522,12 +326,12 @@ def _month_index(period: dt.date) -> int:
     return period.year * 12 + period.month - 1
 
 
-#: False: every capped rule goes through ``cap_effects`` (tests compare both ways).
+#: False: every capped rule goes through ``caps.replay`` (tests compare both ways).
 SQL_CAPS = True
 
 
 def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
-    """({rule id: index of its one cap}, {rule ids for ``cap_effects``}).
+    """({rule id: index of its one cap}, {rule ids for ``caps.replay``}).
 
     A rule matches the caps on it and on its category that have its sign; withdrawn
     rules count 0 and need no cap. Where each rule meets at most one cap, the caps
@@ -535,18 +339,19 @@ def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
     |points|), run being the running sum of |points| in its cap's (household,
     period) in approval order: a window function in SQL (``_WINDOW_CUT``). Rules under
     two or more caps (a rule cap and its category's, a month and a year cap), and
-    the rules sharing a cap with them, go through ``cap_effects`` in Python.
+    the rules sharing a cap with them, go through ``caps.replay`` in Python.
     """
     matches: dict[int, list[int]] = {}
     for rule, category in proposal.categories.items():
         if rule in proposal.withdrawn:
             continue
         sign = proposal.signs.get(rule, 1)
+        code = proposal.codes.get(rule, "")
         found = [
             i
             for i, cap in enumerate(proposal.caps)
-            if (cap.rule_id == rule or (cap.rule_id is None and cap.category == category))
-            and (cap.limit > 0) == (sign > 0)
+            if cap.sign == sign
+            and (cap.rule_code == code if cap.rule_code else cap.category == category)
         ]
         if found:
             matches[rule] = found
@@ -566,8 +371,9 @@ _PROPOSAL = (
 )
 
 # Entries the window caps cut: (id, household_id, occurred_on, counts_from, delta),
-# delta being what the cap takes off (effect - points). Over whole calendar years: a
-# year cap's room depends on every entry of its year.
+# delta being what the cap takes off (effect - points). From the start of the cap's
+# period (month or year) that holds the first day any month counts from, to the last
+# month's end: a cap's room depends on the entries of its period before.
 _WINDOW_CUT = f"""(
     SELECT id, household_id, occurred_on, counts_from,
            (sign(lim) * (GREATEST(0, LEAST(size, abs(lim) - (run - size))) - size))::integer
@@ -588,18 +394,20 @@ _WINDOW_CUT = f"""(
                  AS m(rule_id, cap, lim, per_year) ON m.rule_id = e.rule_id
             LEFT JOIN {_PROPOSAL} p ON p.rule_id = e.rule_id
             WHERE e.status = 'approved' AND e.kind = 'normal'
-              AND e.occurred_on BETWEEN %(cap_low)s AND %(cap_high)s
+              AND e.occurred_on <= %(cap_high)s
+              AND e.occurred_on >= CASE WHEN m.per_year THEN %(cap_low_year)s::date
+                                        ELSE %(cap_low_month)s::date END
         ) c
     ) r
     WHERE run > abs(lim)
 )"""
 
-# Approved normal entries of the rules ``cap_effects`` handles, in approval order.
+# Approved normal entries of the rules ``caps.replay`` handles, in approval order.
 _GREEDY_ENTRIES = """
 SELECT e.id, e.household_id, e.rule_id, e.occurred_on, e.points, e.counts_from
 FROM scoring_scoreevent e
 WHERE e.status = 'approved' AND e.kind = 'normal' AND e.rule_id = ANY(%(rules)s)
-  AND e.occurred_on BETWEEN %(cap_low)s AND %(cap_high)s
+  AND e.occurred_on BETWEEN %(cap_low_year)s AND %(cap_high)s
 ORDER BY e.household_id, e.reviewed_at NULLS LAST, e.id
 """
 
@@ -619,17 +427,7 @@ WITH totals AS (
         LEFT JOIN {proposal} p ON p.rule_id = e.rule_id
         WHERE e.status IN ('approved', 'reversed', 'repaired') AND {counted}
         GROUP BY e.household_id
-        UNION ALL
-        -- what the caps take off the entries they cut (approved, normal, not withdrawn)
-        SELECT e.household_id, COUNT(*), {cut_sums}
-        FROM (
-            SELECT household_id, occurred_on, counts_from, delta FROM {window_cut} w
-            UNION ALL
-            SELECT * FROM unnest(%(cut_households)s::bigint[], %(cut_occurred)s::date[],
-                                 %(cut_counts_from)s::date[], %(cut_deltas)s::integer[])
-        ) e
-        WHERE {counted}
-        GROUP BY e.household_id
+        {cut_part}
     ) parts
     GROUP BY household_id
 ), scores AS (
@@ -662,6 +460,20 @@ SELECT 'k', NULL, NULL, COALESCE(SUM(cut), 0), 0, 0, 0, 0, 0, 0, NULL, NULL, NUL
 FROM totals
 """
 
+# What the caps take off the entries they cut (approved, normal, not withdrawn): the
+# window caps' cuts and those ``caps.replay`` made; left out when nothing is capped.
+_CUT_PART = """
+        UNION ALL
+        SELECT e.household_id, COUNT(*), {cut_sums}
+        FROM (
+            {window_rows}
+            SELECT * FROM unnest(%(cut_households)s::bigint[], %(cut_occurred)s::date[],
+                                 %(cut_counts_from)s::date[], %(cut_deltas)s::integer[])
+                 AS c(household_id, occurred_on, counts_from, delta)
+        ) e
+        WHERE {counted}
+        GROUP BY e.household_id"""
+
 
 # What an entry counts before (its effect after caps, else its points) and after
 # (the proposed points; minus them for a compensating or repair entry; 0 for a
@@ -685,7 +497,9 @@ def _counts_in(period: dt.date, window: str) -> str:
     )
 
 
-def _replay_sql(months: list[dt.date], window: str, village_filter: str) -> str:
+def _replay_sql(
+    months: list[dt.date], window: str, village_filter: str, window_caps: bool, cuts: bool
+) -> str:
     def sums(before: str, after: str) -> str:
         return ", ".join(
             f"SUM({value}) FILTER (WHERE {_counts_in(month, window)}) AS {name}{i}"
@@ -694,11 +508,21 @@ def _replay_sql(months: list[dt.date], window: str, village_filter: str) -> str:
         )
 
     names = [f"{name}{i}" for i in range(len(months)) for name in ("b", "a")]
+    cut_part = ""
+    if window_caps or cuts:
+        window_rows = ""
+        if window_caps:
+            window_rows = (
+                f"SELECT household_id, occurred_on, counts_from, delta FROM {_WINDOW_CUT} w"
+                " UNION ALL"
+            )
+        cut_part = _CUT_PART.format(
+            cut_sums=sums("0", "e.delta"), window_rows=window_rows, counted=_COUNTED
+        )
     return _REPLAY_SQL.format(
         proposal=_PROPOSAL,
-        window_cut=_WINDOW_CUT,
+        cut_part=cut_part,
         month_sums=sums(_BEFORE, _AFTER),
-        cut_sums=sums("0", "e.delta"),
         sum_columns=", ".join(f"SUM({name}) AS {name}" for name in names),
         before_array=", ".join(f"t.b{i}" for i in range(len(months))),
         after_array=", ".join(f"t.a{i}" for i in range(len(months))),
@@ -718,9 +542,11 @@ def _cap_params(proposal: Proposal, window: dict[int, int], low, as_of) -> dict:
         "cap_rules": list(window),
         "cap_ids": list(window.values()),
         "cap_limits": [caps[i].limit for i in window.values()],
-        "cap_years": [caps[i].period == Cap.Period.YEAR for i in window.values()],
-        "cap_low": dt.date((low or dt.date(1900, 1, 1)).year, 1, 1),
-        "cap_high": dt.date(as_of.year, 12, 31),
+        "cap_years": [caps[i].period == YEAR for i in window.values()],
+        # the first day counted (None: the lifetime window) opens a month and a year
+        "cap_low_month": (low or dt.date(1900, 1, 1)).replace(day=1),
+        "cap_low_year": dt.date((low or dt.date(1900, 1, 1)).year, 1, 1),
+        "cap_high": as_of,
     }
 
 
@@ -752,7 +578,8 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
     if village_codes is not None:
         village_filter = "WHERE h.village_id = ANY(%(villages)s)"
         params["villages"] = [pk for pk, v in villages.items() if v.code in village_codes]
-    cursor.execute(_replay_sql(months, policy.window, village_filter), params)
+    sql = _replay_sql(months, policy.window, village_filter, bool(window), bool(cut))
+    cursor.execute(sql, params)
     rows: list[VillageMonth] = []
     changed: list[tuple] = []
     entries_cut = 0
@@ -779,23 +606,30 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
 
 
 def _greedy_cut(cursor, proposal: Proposal, greedy: set[int], params: dict) -> dict[int, tuple]:
-    """The entries of rules under overlapping caps that ``cap_effects`` cuts:
-    {id: (household id, occurred_on, counts_from, effect - points)}."""
+    """The entries of rules under overlapping caps that ``caps.replay`` cuts:
+    {id: (household id, occurred_on, counts_from, effect - points)}. Reads only those
+    rules' entries in the caps' periods."""
     if not greedy:
         return {}
     cursor.execute(_GREEDY_ENTRIES, {**params, "rules": list(greedy)})
-    entries = {
-        pk: (household, rule, occurred_on, proposal.raw_points(rule, points), counts_from)
-        for pk, household, rule, occurred_on, points, counts_from in cursor.fetchall()
+    rows = cursor.fetchall()
+    entries = [
+        Entry(
+            household,
+            proposal.codes[rule],
+            proposal.categories[rule],
+            occurred_on,
+            proposal.raw_points(rule, points),
+        )
+        for _pk, household, rule, occurred_on, points, _counts_from in rows
+    ]
+    caps = proposal.caps
+    outcomes = replay(entries, lambda _entry: caps)
+    return {
+        row[0]: (row[1], row[3], row[5], outcome.effect - outcome.points)
+        for row, outcome in zip(rows, outcomes, strict=True)
+        if outcome.cut
     }
-    effects = cap_effects(
-        ((pk, *entry[:4]) for pk, entry in entries.items()), proposal.caps, proposal.categories
-    )
-    cut = {}
-    for pk, effect in effects.items():
-        household, _rule, occurred_on, raw, counts_from = entries[pk]
-        cut[pk] = (household, occurred_on, counts_from, effect - raw)
-    return cut
 
 
 def cut_entries(proposal: Proposal, low: dt.date | None, as_of: dt.date) -> dict[int, tuple]:

@@ -734,13 +734,21 @@ class CovenantFile:
     file: str
     rules: list[dict]
     caps: list[CapSpec]
+    cap_columns: bool = False  # whether the file has a cap_month or cap_year column
 
 
-def read_covenant_file(path: str | Path) -> CovenantFile:
+#: A further check of a rule row (number, row, table, problems) -> whether it is kept;
+#: it notes what is wrong in ``problems`` (the what-if: known codes, signs kept).
+RowCheck = Callable[[int, dict, object, Problems], bool]
+
+
+def read_covenant_file(path: str | Path, check: RowCheck | None = None) -> CovenantFile:
     """Read a covenant file (``import_rules``' format with ``active``, ``cap_month``,
     ``cap_year`` and ``*`` rows); a ``TableError`` names every bad row and column.
 
-    Writes nothing: ``adopt_covenant`` (and the what-if) take what it returns.
+    ``check``: a caller's own check of each well-formed rule row, reported with the
+    file's other problems. Writes nothing: ``adopt_covenant`` (and the what-if) take
+    what it returns.
     """
     table = open_table(path, RULE_COLUMNS)
     problems = Problems(table.file_name)
@@ -753,14 +761,16 @@ def read_covenant_file(path: str | Path) -> CovenantFile:
             continue
         row = _rule_row(number, values, table, problems, seen)
         extras = _covenant_cells(number, values, table, problems, row)
-        if row is not None and extras is not None:
+        kept = row is not None and (check is None or check(number, row, table, problems))
+        if kept and extras is not None:
             caps += extras.pop("caps")
             rules.append({**row, **extras})
     _repeated_caps(caps, table, problems)
     if not rules and not caps and not problems:
         problems.add(None, None, _("no rules or caps in the file"))
     problems.raise_if_any()
-    return CovenantFile(table.file_name, rules, [cap for _number, cap in caps])
+    cap_columns = bool({"cap_month", "cap_year"} & set(table.headers))
+    return CovenantFile(table.file_name, rules, [cap for _number, cap in caps], cap_columns)
 
 
 def _cap_cell(number, values, table, problems, name: str, sign: int | None) -> int | None:
