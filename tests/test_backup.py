@@ -93,6 +93,7 @@ def _fill() -> None:
         title_en="Unused",
         category=Rule.Category.OTHER,
         points=-1,
+        basis="《村规民约》BK-02条",
         by=Actor.cli(),
     )
     for v in range(2):

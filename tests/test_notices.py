@@ -171,7 +171,8 @@ def test_an_immediate_rule_and_a_township_without_response_period_count_at_once(
             immediate = _deduction("V01-0001", rule="P7-04")
         assert immediate.counts_from is None
         notice = Notice.objects.get(entry=immediate)
-        assert notice.response_due is None and "counts at once" in notice.text
+        # Notices are written in Chinese, the language households read them in.
+        assert notice.response_due is None and "即时计入" in notice.text
         five_days.response_days = 0
         ordinary = _deduction("V01-0002")
         assert ordinary.counts_from is None

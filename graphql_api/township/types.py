@@ -113,6 +113,20 @@ class RuleType(DjangoObjectType):
         convert_choices_to_enum = False
 
     plugin = graphene.String(required=True, description='"core" or the key of the plugin')
+    # Described here, not from the model's (translated) help texts: graphene-django reads
+    # those once, in whatever language is active when this module is imported.
+    basis = graphene.String(
+        required=True,
+        description="Covenant clause, law or document number; required for deductions.",
+    )
+    immediate = graphene.Boolean(
+        required=True,
+        description="Only with a basis that allows it, written in the legal basis.",
+    )
+    requires_finding = graphene.Boolean(
+        required=True,
+        description="Recorded only with the finding's authority, document number and date.",
+    )
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
