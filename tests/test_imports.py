@@ -133,7 +133,8 @@ def test_rules_import_export_round_trip(township_a, in_township, tmp_path):
     _run("export_rules", township_a, exported)
     lines = exported.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("code,title_zh,title_en,category,points,needs_review")
-    assert any(line.startswith("LOCAL-1,孝老爱亲,Caring for elders,other,3,true,") for line in lines)
+    local = "LOCAL-1,孝老爱亲,Caring for elders,other,3,true,"
+    assert any(line.startswith(local) for line in lines)
     with in_township(township_a):
         assert (
             import_rules(exported, by=Actor.cli()).created == 0

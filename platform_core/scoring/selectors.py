@@ -173,6 +173,8 @@ def pending_entries(period_start: dt.date, period_end: dt.date, village_ids=None
     if village_ids is not None:
         entries = entries.filter(household__village_id__in=village_ids)
     return entries
+
+
 # --- objections on a deadline (docs/scoring.md, "Objections on a deadline") ----------
 
 
@@ -215,8 +217,6 @@ def escalated_objections() -> QuerySet[Objection]:
     return Objection.objects.filter(
         status=Objection.Status.PENDING, escalated_at__isnull=False
     ).order_by("answer_due", "pk")
-
-
 
 
 def earned_points(household_id: int) -> int:
