@@ -65,7 +65,7 @@ def test_discovery_reports_and_skips_broken_plugins(samples):
         reg.plugins
     )
     assert "cannot be imported: ModuleNotFoundError" in reg.failed["sample_broken"]
-    assert "needs platform <0.1, this is 0.4.0" in reg.failed["sample_old"]
+    assert "needs platform <0.1, this is 0.5.0" in reg.failed["sample_old"]
     assert "does not match the hookspecs" in reg.failed["sample_wrong_args"]
     out = StringIO()
     call_command("plugins", stdout=out)
