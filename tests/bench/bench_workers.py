@@ -59,20 +59,28 @@ def make_households(township_code: str) -> list[str]:
 
 def write_ledger_file(path: Path, codes: list[str], period_end: dt.date, seed: int) -> int:
     """ENTRIES approved entries per household over the year up to ``period_end``."""
-    from platform_core.scoring.covenant import DEFAULT_COVENANT
+    from platform_core.scoring.covenant import DEFAULT_COVENANT, NEEDS_FINDING
 
     rng = random.Random(seed)
     positive = [rule[0] for rule in DEFAULT_COVENANT if rule[4] > 0]
-    negative = [rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0]
+    # Petition deductions need a formal finding each (docs/scoring.md): not in this ledger.
+    negative = [
+        rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0 and rule[0] not in NEEDS_FINDING
+    ]
     rows = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["household_code", "rule_code", "occurred_on", "external_id", "note"])
+        # Each entry carries the day its household was told, as a migrated history does.
+        writer.writerow(
+            ["household_code", "rule_code", "occurred_on", "external_id", "note", "notified_on"]
+        )
         for code in codes:
             for n in range(ENTRIES):
                 rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
                 day = period_end - dt.timedelta(days=rng.randrange(365))
-                writer.writerow([code, rule, day.isoformat(), f"bench-{code}-{n}", ""])
+                writer.writerow(
+                    [code, rule, day.isoformat(), f"bench-{code}-{n}", "", day.isoformat()]
+                )
                 rows += 1
     return rows
 
