@@ -143,7 +143,7 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
     the mix the seed reports for Hongqiao (3,363 model, 967 to improve of 10,800).
     """
     rng = random.Random(int(spec.code) + 1)
-    today = dt.date.today()
+    today = timezone.localdate()
     months = _finished_months(today, DEMO_MONTHS)
     positive = list(Rule.objects.filter(points__gt=0).values_list("code", flat=True))
     # Unreasonable petitions are deducted only on a formal finding: the petition
@@ -348,7 +348,7 @@ def populate_plugins(spec: DemoTownship, admin: Actor, progress: Callable[[str],
     """Each enabled plugin's demo data (the township_demo_data hook), in the order of
     their keys, from one random generator: the same demo every time."""
     rng = random.Random(int(spec.code) + 2)
-    months = _finished_months(dt.date.today(), DEMO_MONTHS)
+    months = _finished_months(timezone.localdate(), DEMO_MONTHS)
     for key, summary in hooks_for(connection.tenant).call(
         "township_demo_data", actor=admin, rng=rng, months=months
     ):

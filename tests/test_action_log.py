@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from platform_core import action_context
@@ -280,7 +281,7 @@ def test_the_page_filters_by_kind_person_and_date_and_pages(township_a, admin_cl
     assert second.decode().count('data-kind="rule"') == 5
     one_person = admin_client.get(work(township_a, "log/"), {"person": "batch1"})
     assert "15 changes" in one_person.content.decode()
-    today = dt.date.today()
+    today = timezone.localdate()
     later = admin_client.get(work(township_a, "log/"), {"since": today + dt.timedelta(days=2)})
     assert "No change matches." in later.content.decode()
     # What changed: before → after.

@@ -5,9 +5,8 @@ staff objecting for a household are recorded as objecting on its behalf."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 
 from platform_core.actors import Actor
 from platform_core.evaluation.models import Assignment
@@ -28,7 +27,7 @@ def test_only_an_evaluator_of_the_village_is_assigned(township_a, in_township):
     with in_township(township_a):
         f.village("V01")
         f.village("V02", "南浔村")
-        round_ = open_round(f.household("V01-0001").village, dt.date.today(), by=Actor.cli())
+        round_ = open_round(f.household("V01-0001").village, timezone.localdate(), by=Actor.cli())
         elsewhere = f.person("pm-v02", "party_member", "V02").user
         grid = f.person("grid", "grid_worker", "V01").user
         evaluator = f.person("pm-v01", "party_member", "V01").user
@@ -47,7 +46,7 @@ def test_the_api_answers_unknown_and_role_less_people_alike(client, township_a, 
 
     with in_township(township_a):
         f.village("V01")
-        round_ = open_round(f.household("V01-0001").village, dt.date.today(), by=Actor.cli())
+        round_ = open_round(f.household("V01-0001").village, timezone.localdate(), by=Actor.cli())
         round_id = TownshipGlobalID.to_global_id("EvaluationRound", round_.pk)
     client.force_login(member(township_a, "admin-x@jia.test", "township_admin"))
     replies = []
@@ -63,6 +62,6 @@ def test_staff_objecting_for_a_household_do_so_on_its_behalf(township_a, in_town
     with in_township(township_a):
         f.village("V01")
         grid = f.person("grid", "grid_worker", "V01")
-        deduction = f.approved("V01-0001", "P7-02", dt.date.today())
+        deduction = f.approved("V01-0001", "P7-02", timezone.localdate())
         objection = file_objection(deduction, by=grid, reason="the head was away")
         assert objection.on_behalf  # not recorded as the household's own objection

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from platform_core import scheduling, tasks
 from platform_core.feeds import services
@@ -78,7 +79,7 @@ def pull_remote(actor) -> FeedOutcome:
     record_entry(
         household=Household.objects.get(code="V01-0001"),
         rule=Rule.objects.get(code="VO-03"),
-        occurred_on=dt.date.today(),
+        occurred_on=timezone.localdate(),
         recorder=actor,
         source=KEY,
         evidence="pulled",

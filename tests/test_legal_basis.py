@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.actors import Actor
@@ -120,8 +121,8 @@ def test_built_in_plugins_declare_a_basis_for_every_deduction():
 def test_the_explanation_and_the_api_show_the_basis_of_each_deduction(township_a):
     with tenant_context(township_a):
         f.village()
-        f.approved("V01-0001", "P7-04", dt.date.today())
-        f.approved("V01-0001", "VO-01", dt.date.today())
+        f.approved("V01-0001", "P7-04", timezone.localdate())
+        f.approved("V01-0001", "VO-01", timezone.localdate())
         card = score_card(f.household("V01-0001"))
         lines = {line.rule_code: line for line in card.lines}
         assert "治安管理处罚法" in lines["P7-04"].basis

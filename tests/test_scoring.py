@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed
@@ -375,7 +376,7 @@ def test_objections_only_within_the_window_and_only_against_deductions(township_
         deduction = f.approved("V01-0001", "P7-03", D(2026, 4, 1))
         bonus = f.approved("V01-0001", "VO-01", D(2026, 4, 1))
         head = f.person()
-        approved_on = deduction.reviewed_at.date()
+        approved_on = timezone.localdate(deduction.reviewed_at)
         policy = ScoringPolicy(objection_days=15)
         with pytest.raises(LedgerError, match="closed"):
             file_objection(
@@ -563,7 +564,7 @@ def test_only_reviewers_of_this_township_review_and_decide(township_a, township_
                 by=neighbour,
                 reason="x",
                 policy=ScoringPolicy(),
-                today=entry.reviewed_at.date(),
+                today=timezone.localdate(entry.reviewed_at),
             )
         with pytest.raises(NotAllowed, match="on a household's behalf"):
             file_objection(
@@ -572,14 +573,14 @@ def test_only_reviewers_of_this_township_review_and_decide(township_a, township_
                 reason="x",
                 on_behalf=True,
                 policy=ScoringPolicy(),
-                today=entry.reviewed_at.date(),
+                today=timezone.localdate(entry.reviewed_at),
             )
         objection = file_objection(
             entry,
             by=household_member,
             reason="I was away",
             policy=ScoringPolicy(),
-            today=entry.reviewed_at.date(),
+            today=timezone.localdate(entry.reviewed_at),
         )
         with pytest.raises(NotAllowed, match="may not decide"):
             decide_objection(objection, decider=grid_worker, uphold=True, reason="x")

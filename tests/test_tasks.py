@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from platform_core import scheduling, tasks
 from platform_core.scheduling import DueWork, PluginSchedule, TownshipState, due_work
@@ -462,7 +463,7 @@ def test_a_real_worker_imports_a_plugins_feed_once(platform, tmp_path):
     )
     platform.stop_workers()  # only a worker that has the sample plugin takes the tasks
     platform.worker(PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     csv = f"household,date,id\nV01-0001,{today},W-1\n"
     result = json.loads(platform.run("-c", FEED_CALL, str(tmp_path), CLEAN, csv))
     platform.stop_workers()

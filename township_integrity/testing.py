@@ -86,6 +86,7 @@ from contextlib import AbstractContextManager
 import pluggy
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 
 def contract_problems(
@@ -351,7 +352,7 @@ def _flatten(results) -> list:
 
 def last_month() -> tuple[dt.date, dt.date]:
     """(first day, last day) of the previous month: a convenient period for hook tests."""
-    end = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
 
 

@@ -6,6 +6,8 @@ before Django's models are ready.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from plugins.garbage_sorting.conf import (
     GARBAGE_BASIS,
     KEY,
@@ -120,7 +122,6 @@ def township_graphql_fields(settings):
 @hookimpl
 def township_demo_data(actor, rng, months):
     """This month's inspections of one household in fifty (at least ten), for ``make demo``."""
-    import datetime as dt
 
     from plugins.garbage_sorting.services import record_inspection
     from township_integrity.models import Household
@@ -129,7 +130,7 @@ def township_demo_data(actor, rng, months):
     for household in sample:
         record_inspection(
             household,
-            inspected_on=dt.date.today().replace(day=1),
+            inspected_on=timezone.localdate().replace(day=1),
             result=rng.choices(["correct", "wrong", "not_sorted"], [8, 2, 1])[0],
             inspector=actor,
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.actors import Actor
@@ -32,8 +31,8 @@ def alliance(world):
     with tenant_context(world):
         add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
         add_member(code="B2", name="邮储银行", kind="bank", by=Actor.cli())
-        f.approved("V01-0001", "P7-04", dt.date.today())
-        f.approved("V01-0002", "VO-03", dt.date.today())
+        f.approved("V01-0001", "P7-04", timezone.localdate())
+        f.approved("V01-0002", "VO-03", timezone.localdate())
         clerk = f.person("clerk", "alliance_member", alliance_member_code="B1")
     return {"clerk": clerk}
 

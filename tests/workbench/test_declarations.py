@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
@@ -55,7 +55,7 @@ def declared(township, by, code: str = "V01-0001", photos=()) -> Declaration:
         return declare_good_deed(
             household=f.household(code),
             rule=f.rule("VO-01"),
-            occurred_on=dt.date.today(),
+            occurred_on=timezone.localdate(),
             note="helped clear the lane after the storm",
             by=by,
             photos=list(photos),
@@ -70,7 +70,7 @@ def test_a_household_declares_a_good_deed_with_a_photo_once(world, people, signe
     data = {
         "submission": key(page),
         "rule": rule_id(world),
-        "occurred_on": dt.date.today().isoformat(),
+        "occurred_on": timezone.localdate().isoformat(),
         "note": "helped an old neighbour with the harvest",
         "photo": png(),
     }
@@ -110,7 +110,7 @@ def test_bad_declarations_are_shown_at_their_field_and_nothing_is_written(
     data = {
         "submission": key(page),
         "rule": rule_id(world),
-        "occurred_on": dt.date.today().isoformat(),
+        "occurred_on": timezone.localdate().isoformat(),
         "note": "helped clear the lane",
     }
     data.update(change)
@@ -271,7 +271,7 @@ def test_the_api_declares_confirms_and_declines_as_the_pages_do(world, people, s
     variables = {
         "code": "V01-0001",
         "rule": "VO-01",
-        "on": dt.date.today().isoformat(),
+        "on": timezone.localdate().isoformat(),
         "note": "helped at the flood",
     }
     reply = gql(home, api, DECLARE, {**variables, "on": "2999-01-01"})

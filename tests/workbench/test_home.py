@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.scoring.services import record_entry
@@ -25,7 +24,7 @@ def test_a_council_member_sees_entries_to_review_but_not_their_own(world, signed
             record_entry(
                 household=f.household(code),
                 rule=f.rule("PS-01"),
-                occurred_on=dt.date.today(),
+                occurred_on=timezone.localdate(),
                 recorder=recorder,
                 source="staff",
                 evidence="seen",

@@ -44,14 +44,14 @@ def deduction(world, people):
     """An approved deduction of V01-0001, recorded by the grid worker, approved by the council."""
     with tenant_context(world):
         return f.approved(
-            "V01-0001", "P7-02", dt.date.today(), by=people["grid"], reviewer=people["council"]
+            "V01-0001", "P7-02", timezone.localdate(), by=people["grid"], reviewer=people["council"]
         )
 
 
 def test_a_household_sees_its_standing_and_why(world, people, deduction, signed_in):
     with tenant_context(world):
-        bonus = f.approved("V01-0001", "VO-01", dt.date.today(), by=people["grid"])
-        f.approved("V01-0002", "P7-04", dt.date.today(), by=people["grid"])  # the neighbour's
+        bonus = f.approved("V01-0001", "VO-01", timezone.localdate(), by=people["grid"])
+        f.approved("V01-0002", "P7-04", timezone.localdate(), by=people["grid"])  # the neighbour's
     page = signed_in(people["home"]).get(work(world, "mine/"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -64,7 +64,7 @@ def test_a_household_sees_its_standing_and_why(world, people, deduction, signed_
     assert "council@test.local" in row and "Approved" in row
     assert "Wallet: 2" in html  # earned +2 from the bonus, nothing spent
     assert f'data-object="{deduction.pk}"' in html  # offered, with its last day
-    last_day = (dt.date.today() + dt.timedelta(days=15)).isoformat()
+    last_day = (timezone.localdate() + dt.timedelta(days=15)).isoformat()
     assert f"Last day to object: {last_day}" in html
 
 
@@ -177,8 +177,8 @@ def test_objecting_to_someone_elses_entry_by_its_id_is_not_found(
     world, township_b, people, signed_in
 ):
     with tenant_context(world):
-        theirs = f.approved("V01-0002", "P7-02", dt.date.today(), by=people["grid"])
-        bonus = f.approved("V01-0001", "VO-01", dt.date.today(), by=people["grid"])
+        theirs = f.approved("V01-0002", "P7-02", timezone.localdate(), by=people["grid"])
+        bonus = f.approved("V01-0001", "VO-01", timezone.localdate(), by=people["grid"])
     client = signed_in(people["home"])
     prefix = f"e{theirs.pk}"
     reply = client.post(

@@ -4,10 +4,9 @@ phone or letter on its behalf; nobody else can."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.scoring.models import Objection
@@ -53,14 +52,14 @@ def deduction(window, people, django_capture_on_commit_callbacks):
             entry = record_entry(
                 household=f.household("V01-0001"),
                 rule=f.rule("CR-04"),
-                occurred_on=dt.date.today(),
+                occurred_on=timezone.localdate(),
                 recorder=people["grid"],
                 source="staff",
                 evidence="a banquet of 40 tables",
             )
             review_entry(entry, reviewer=people["council"], approve=True)
         entry.refresh_from_db()
-        assert entry.counts_from > dt.date.today()
+        assert entry.counts_from > timezone.localdate()
         return entry
 
 

@@ -184,7 +184,7 @@ def banks(world):
 
     enable_plugin(world, "loans")
     with tenant_context(world):
-        f.approved("V01-0002", "VO-03", dt.date.today())  # 110: green
+        f.approved("V01-0002", "VO-03", timezone.localdate())  # 110: green
         admin = f.person("admin", "township_admin")
         b1, b2 = (add_member(code=c, name=c, kind="bank", by=Actor.cli()) for c in ("B1", "B2"))
         product = add_product(
@@ -298,7 +298,7 @@ def cards(world):
 
     enable_plugin(world, "integrity_card")
     with tenant_context(world):
-        f.approved("V01-0002", "VO-03", dt.date.today())  # green
+        f.approved("V01-0002", "VO-03", timezone.localdate())  # green
         admin = f.person("admin", "township_admin")
         b1 = add_member(code="B1", name="农商银行", kind="bank", by=Actor.cli())
         add_member(code="S2", name="超市", kind="shop", by=Actor.cli())

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.actors import Actor
@@ -30,7 +29,7 @@ def people(world):
     with tenant_context(world):
         party = f.person("party", "party_member", "V01")
         other = f.person("party2", "party_member", "V02")
-        month = dt.date.today().replace(day=1)
+        month = timezone.localdate().replace(day=1)
         v01 = open_round(Village.objects.get(code="V01"), month, by=Actor.cli())
         v02 = open_round(Village.objects.get(code="V02"), month, by=Actor.cli())
         assign_linked_households(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
@@ -27,7 +27,7 @@ def entry_form(page, **fields) -> dict:
     data = {
         "submission": key,
         "household": "V01-0001",
-        "occurred_on": dt.date.today().isoformat(),
+        "occurred_on": timezone.localdate().isoformat(),
         "evidence": "sorted correctly, seen at 8:00",
         "note": "",
     }

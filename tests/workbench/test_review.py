@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.scoring.models import Objection, ScoreEvent
@@ -32,7 +31,7 @@ def pending(world):
             record_entry(
                 household=f.household(code),
                 rule=f.rule("PS-01"),
-                occurred_on=dt.date.today(),
+                occurred_on=timezone.localdate(),
                 recorder=by,
                 source="staff",
                 evidence="seen",
@@ -108,7 +107,7 @@ def test_an_objection_is_upheld_with_a_reason_and_the_deduction_reversed(world, 
         grid = f.person("grid", "grid_worker", "V01")
         council = f.person("council", "council_member")
         home = f.person("home", "household", "V01", household_code="V01-0001")
-        deduction = f.approved("V01-0001", "P7-02", dt.date.today(), by=grid)
+        deduction = f.approved("V01-0001", "P7-02", timezone.localdate(), by=grid)
         objection = file_objection(deduction, by=home, reason="it was the neighbour")
     client = signed_in(council)
     listing = client.get(work(world, "objections/"))
