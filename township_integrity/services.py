@@ -9,8 +9,15 @@ page or an API call), with the checks ``has`` and ``villages``.
 
 For county-wide reads over several townships: ``plugin_enabled(key, township)``
 and ``in_township(township)``, in which querysets see that township's schema.
+
+Deadlines count whole working days by the Chinese holiday calendar (public holidays
+off, 调休 make-up weekend days on): ``is_working_day``, ``add_working_days``,
+``working_days_between`` and ``working_deadline``.
 """
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from platform_core.accounts.viewer import Viewer
@@ -28,6 +35,11 @@ from platform_core.scoring.services import (
     spend_points,
     value_word,
 )
+from platform_core.scoring.workdays import (
+    add_working_days,
+    is_working_day,
+    working_days_between,
+)
 
 
 def plugin_enabled(key: str, township) -> bool:
@@ -40,12 +52,27 @@ def in_township(township):
     return tenant_context(township)
 
 
+def working_deadline(received_at: dt.datetime, days: int) -> dt.datetime:
+    """The end (23:59:59 local time) of the ``days``-th working day after ``received_at``.
+
+    Deadlines are whole working days: a case received on day D with a 1-working-day
+    deadline is due at the end of the next working day, whatever the hour it came in.
+    ``received_at`` is aware; the local day is the platform's time zone (TIME_ZONE).
+    """
+    if timezone.is_naive(received_at):
+        raise ValueError("received_at must be an aware datetime")
+    due = add_working_days(timezone.localtime(received_at).date(), days)
+    return timezone.make_aware(dt.datetime.combine(due, dt.time(23, 59, 59)))
+
+
 __all__ = [
     "Actor",
     "Viewer",
+    "add_working_days",
     "check_eligibility",
     "current_tier",
     "in_township",
+    "is_working_day",
     "may_review",
     "month_end",
     "parse_period",
@@ -56,4 +83,6 @@ __all__ = [
     "spend_points",
     "value_word",
     "wallet_balance",
+    "working_days_between",
+    "working_deadline",
 ]
