@@ -39,6 +39,12 @@ class Status(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred")
     RESPONDED = "responded", _("Responded")
     CLOSED = "closed", _("Closed")
+    # Issue 17: a case merged into another (not closed: it never carries a
+    # satisfaction), reopened after a dissatisfied closing, and waiting for its
+    # follow-up call (回访).
+    REOPENED = "reopened", _("Reopened")
+    MERGED = "merged", _("Merged")
+    FOLLOW_UP = "follow_up", _("Follow-up")
 
 
 class Satisfaction(models.TextChoices):
@@ -103,6 +109,33 @@ class Case(models.Model):
         verbose_name=_("ledger entry"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Deadlines (whole working days from received_at, per kind in the settings) and
+    # the times the case met them; overdue_since/escalated_at are set by the hourly
+    # escalation task.
+    acknowledge_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    handling_due = models.DateTimeField(_("answer by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Repeats, reopening and the follow-up call (回访).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    topic = models.CharField(_("topic"), max_length=64, blank=True)
+    follow_up_due = models.DateTimeField(_("follow up by"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    follow_up_result = models.TextField(_("follow-up result"), blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(
+        _("satisfaction score"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("petition or hotline case")
@@ -123,6 +156,19 @@ class Case(models.Model):
                 condition=~Q(determination__in=DEDUCTING)
                 | (Q(household__isnull=False) & Q(notice__gt="") & Q(notified_at__isnull=False)),
                 name="petition_deduction_has_household_and_notice",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction_score__isnull=True)
+                | Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="petition_satisfaction_score_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="petition_merged_names_its_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("pk")),
+                name="petition_not_merged_into_itself",
             ),
         ]
 
@@ -149,3 +195,35 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class EarlyWarning(models.Model):
+    """A village's spike of cases in a month (an early warning), kept until someone
+    acknowledges it with a note of what is being done; one per village and month."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    cases = models.PositiveIntegerField(_("cases in the month"))
+    average = models.FloatField(_("average per month before"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = person_field(verbose_name=_("acknowledged by (account)"))
+    acknowledged_by_label = models.CharField(_("acknowledged by"), max_length=150, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("early warning")
+        verbose_name_plural = _("early warnings")
+        ordering = ["-month", "village__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="petition_warning_unique"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(note__gt=""),
+                name="petition_warning_ack_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month:%Y-%m}"
