@@ -227,3 +227,35 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village} {self.month:%Y-%m}"
+
+
+class FollowUp(models.Model):
+    """One follow-up call (回访) of a case: when it was due, when it was made, by whom,
+    its result and the citizen's satisfaction. Kept for every follow-up, so a case
+    reopened after a dissatisfied call still counts that call in the satisfaction
+    rate (the case's own fields hold only its latest round)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
+    )
+    due = models.DateTimeField(_("follow up by"), null=True, blank=True)
+    at = models.DateTimeField(_("followed up at"))
+    by = person_field(verbose_name=_("by (account)"))
+    by_label = models.CharField(_("by"), max_length=150)
+    result = models.TextField(_("follow-up result"))
+    score = models.PositiveSmallIntegerField(_("satisfaction score"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="petition_follow_up_score_1_to_5"
+            ),
+            models.CheckConstraint(condition=Q(result__gt=""), name="petition_follow_up_result"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.at:%Y-%m-%d}"
