@@ -484,3 +484,47 @@ def test_no_caps_no_cap_pass(ledger, tmp_path):
         # V02-0002's April VO-01 entries are past March's end: only V02-0001's 2 cuts
         assert len(whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 3, 31))) == 2
         assert len(whatif.cut_entries(proposal, D(2026, 1, 1), D(2026, 4, 30))) == 3
+
+
+def test_an_entry_cut_by_todays_cap_counts_in_full_under_a_proposal_without_it(
+    township_a, tmp_path
+):
+    """An entry a cap of the covenant in force cut counts its effect before and, under a
+    proposal whose file has cap columns but no cap on its rule, its points after (the
+    what-if reads such rules' entries through the index of cut entries)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from platform_core.scoring.caps import MONTH
+    from platform_core.scoring.covenants import adopt_covenant
+
+    Township.objects.filter(pk=township_a.pk).update(response_days=0)
+    with tenant_context(township_a):
+        f.village("V01", "太湖村")
+        adopt_covenant(
+            by=Actor.cli(),
+            village=None,
+            effective_from=D(2026, 1, 1),
+            rules=[],
+            caps=[CapSpec(MONTH, 3, rule_code="VO-01")],
+            title="村规民约（2026年修订）",
+            meeting_date=D(2025, 12, 20),
+            attendance=120,
+            votes_for=100,
+            votes_against=12,
+            votes_abstaining=8,
+            minutes=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes"),
+        )
+        f.approved("V01-0001", "P7-03", D(2026, 3, 2))
+        for day in (5, 6, 7):
+            f.approved("V01-0001", "VO-01", D(2026, 3, day))
+        effects = ScoreEvent.objects.filter(rule__code="VO-01").order_by("id")
+        assert [e.effect for e in effects] == [2, 1, 0]
+        same_points = HEADER + "VO-03,获评最美,Most beautiful,volunteering,10,true,,\n"
+        result = covenant_whatif(
+            _file(tmp_path, same_points), first=MARCH, last=MARCH, by=Actor.cli()
+        )
+        # before: 100 - 5 + 3 = 98 red; after, without the cap: 100 - 5 + 6 = 101 green
+        assert [(c.household_code, c.score_before, c.score_after) for c in result.changes] == [
+            ("V01-0001", 98, 101)
+        ]
+        assert result.caps == [] and result.entries_cut == 0

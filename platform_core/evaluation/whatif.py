@@ -22,12 +22,13 @@ every counted entry as if the proposal had been in force throughout:
   approved (reviewed_at, id), an entry counts at most the room its caps have left.
 
 The replay is one statement and one pass over the ledger for all the months
-(``_REPLAY_SQL``): per household, a sum per month of the entries that count in it,
-before and after; the caps that meet a rule alone are a window function in the same
-statement, overlapping caps go through ``caps.replay`` first (a test ties the window
-function to ``caps.replay``). Nothing of the caps is computed when no cap matches a
-rule, and only entries from the start of the cap period holding the first counted
-day up to the last month's end are read.
+(``_REPLAY_SQL``): per household, a sum per month of the entries that count in it
+before, and of what the proposal changes in them; then per village the tier counts,
+and the households whose tier changes in some month. The caps that meet a rule alone
+are a window function in the same statement, overlapping caps go through
+``caps.replay`` first (a test ties the window function to ``caps.replay``). Nothing
+of the caps is computed when no cap matches a rule, and only entries from the start
+of the cap period holding the first counted day up to the last month's end are read.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -45,7 +47,6 @@ from platform_core.accounts.access import actor_access
 from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
-from platform_core.evaluation.selectors import TIER_SQL
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.scoring import policy as scoring
@@ -180,9 +181,9 @@ class VillageMonth:
         return self.before != self.after
 
 
-@dataclass(frozen=True)
-class TierChange:
-    """A household whose tier the proposal changes in a month."""
+class TierChange(NamedTuple):
+    """A household whose tier the proposal changes in a month (a tuple: a replay
+    returns tens of thousands)."""
 
     period: dt.date
     village_code: str
@@ -363,7 +364,8 @@ def split_caps(proposal: Proposal) -> tuple[dict[int, int], set[int]]:
     return window, greedy
 
 
-# The proposed points by rule (a withdrawn rule: 0). Subqueries rather than common
+# The proposed points by rule (a withdrawn rule: 0; a rule the proposal leaves alone
+# whose entries a cap cut today: NULL). Subqueries rather than common
 # table expressions throughout, so that PostgreSQL scans the ledger in parallel.
 _PROPOSAL = (
     "(SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_points)s::integer[])"
@@ -383,6 +385,7 @@ _WINDOW_CUT = f"""(
     FROM (
         SELECT c.*, SUM(size) OVER (
                    PARTITION BY household_id, cap, period ORDER BY reviewed_at, id
+                   ROWS UNBOUNDED PRECEDING
                ) AS run
         FROM (
             SELECT e.id, e.household_id, e.occurred_on, e.counts_from, e.reviewed_at,
@@ -433,33 +436,20 @@ WITH totals AS (
     ) parts
     GROUP BY household_id
 ), scores AS (
-    SELECT h.id, h.village_id, %(first)s + u.i - 1 AS month,
-           %(base)s + COALESCE(u.before, 0) AS before,
-           %(base)s + COALESCE(u.after, 0) AS after
+    SELECT h.id, h.village_id, h.code, h.head_name, {score_columns}
     FROM households_household h
     LEFT JOIN totals t ON t.household_id = h.id
-    CROSS JOIN LATERAL unnest(ARRAY[{before_array}], ARRAY[{after_array}])
-         WITH ORDINALITY AS u(before, after, i)
     {village_filter}
-), tiers AS (
-    SELECT s.*, {tier_before} AS tier_before, {tier_after} AS tier_after FROM scores s
 )
-SELECT 'n' AS kind, village_id, month, COUNT(*)::bigint AS n,
-       COUNT(*) FILTER (WHERE tier_before = 'green') AS a,
-       COUNT(*) FILTER (WHERE tier_before = 'blue') AS b,
-       COUNT(*) FILTER (WHERE tier_before = 'red') AS c,
-       COUNT(*) FILTER (WHERE tier_after = 'green') AS d,
-       COUNT(*) FILTER (WHERE tier_after = 'blue') AS e,
-       COUNT(*) FILTER (WHERE tier_after = 'red') AS f,
-       NULL AS tier_before, NULL AS tier_after, NULL AS code, NULL AS name
-FROM tiers GROUP BY village_id, month
+SELECT 'n' AS kind, village_id, COUNT(*)::bigint AS n,
+       ARRAY[{tier_counts}]::integer[] AS figures,
+       NULL::integer[] AS after, NULL AS code, NULL AS name
+FROM scores s GROUP BY village_id
 UNION ALL
-SELECT 'c', t.village_id, t.month, t.id, t.before, t.after, 0, 0, 0, 0, t.tier_before,
-       t.tier_after, h.code, h.head_name
-FROM tiers t JOIN households_household h ON h.id = t.id WHERE t.tier_before <> t.tier_after
+SELECT 'c', s.village_id, s.id, ARRAY[{before_array}], ARRAY[{after_array}], s.code, s.head_name
+FROM scores s WHERE {tier_changes}
 UNION ALL
-SELECT 'k', NULL, NULL, COALESCE(SUM(cut), 0), 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL
-FROM totals
+SELECT 'k', NULL, COALESCE(SUM(cut), 0)::bigint, NULL, NULL, NULL, NULL FROM totals
 """
 
 # What the caps take off the entries they cut (approved, normal, not withdrawn): the
@@ -477,14 +467,19 @@ _CUT_PART = """
         GROUP BY e.household_id"""
 
 
-# What an entry counts before (its effect after caps, else its points) and after
-# (the proposed points; minus them for a compensating or repair entry; 0 for a
-# withdrawn rule, whose proposed points are 0).
+# What an entry counts before (its effect after caps, else its points), and what the
+# proposal changes in it. After, an entry counts the proposed points (minus them for a
+# compensating or repair entry; 0 for a withdrawn rule, whose proposed points are 0),
+# else its recorded points, before the proposal's own caps. Only the entries joined to
+# the proposal can change (``_PROPOSAL`` also holds, with no points, the rules whose
+# entries a cap cut today: after, they count their points), so only they test a
+# month's condition for the change: one null test for the rest of the ledger.
 _BEFORE = "COALESCE(e.effect, e.points)"
-_AFTER = (
-    "CASE WHEN p.rule_id IS NULL THEN e.points WHEN e.kind = 'normal' THEN p.points "
-    "ELSE -p.points END"
+_DIFF = (
+    "CASE WHEN p.points IS NULL THEN e.points WHEN e.kind = 'normal' THEN p.points "
+    "ELSE -p.points END - COALESCE(e.effect, e.points)"
 )
+_CHANGED = "p.rule_id IS NOT NULL"
 
 
 def _counts_in(period: dt.date, window: str) -> str:
@@ -502,14 +497,17 @@ def _counts_in(period: dt.date, window: str) -> str:
 def _replay_sql(
     months: list[dt.date], window: str, village_filter: str, window_caps: bool, cuts: bool
 ) -> str:
-    def sums(before: str, after: str) -> str:
+    def sums(before: str, diff: str, changed: str) -> str:
+        # Per month: what counts before, and what the proposal changes (an entry without
+        # a change skips the month's condition: most of the ledger).
         return ", ".join(
-            f"SUM({value}) FILTER (WHERE {_counts_in(month, window)}) AS {name}{i}"
+            f"SUM({before}) FILTER (WHERE {_counts_in(month, window)}) AS b{i}, "
+            f"SUM({diff}) FILTER (WHERE {changed} AND {_counts_in(month, window)})"
+            f" AS d{i}"
             for i, month in enumerate(months)
-            for name, value in (("b", before), ("a", after))
         )
 
-    names = [f"{name}{i}" for i in range(len(months)) for name in ("b", "a")]
+    names = [f"{name}{i}" for i in range(len(months)) for name in ("b", "d")]
     cut_part = ""
     if window_caps or cuts:
         window_rows = ""
@@ -519,25 +517,54 @@ def _replay_sql(
                 " UNION ALL"
             )
         cut_part = _CUT_PART.format(
-            cut_sums=sums("0", "e.delta"), window_rows=window_rows, counted=_COUNTED
+            cut_sums=sums("0", "e.delta", "TRUE"), window_rows=window_rows, counted=_COUNTED
         )
+    count = len(months)
+    green, red = "%(g)s", "%(r)s"
+
+    def is_red(column: str) -> str:  # as policy.tier: green first
+        return f"({column} < {red} AND {column} <= {green})"
+
     return _REPLAY_SQL.format(
         proposal=_PROPOSAL,
         cut_part=cut_part,
-        month_sums=sums(_BEFORE, _AFTER),
+        month_sums=sums(_BEFORE, _DIFF, _CHANGED),
         sum_columns=", ".join(f"SUM({name}) AS {name}" for name in names),
-        before_array=", ".join(f"t.b{i}" for i in range(len(months))),
-        after_array=", ".join(f"t.a{i}" for i in range(len(months))),
         counted=_COUNTED,
         village_filter=village_filter,
-        tier_before=TIER_SQL.replace("s.score", "s.before"),
-        tier_after=TIER_SQL.replace("s.score", "s.after"),
+        # each household's score per month before (b0..) and after (a0..)
+        score_columns=", ".join(
+            f"(%(base)s + COALESCE(t.b{i}, 0))::integer AS b{i}, "
+            f"(%(base)s + COALESCE(t.b{i}, 0) + COALESCE(t.d{i}, 0))::integer AS a{i}"
+            for i in range(count)
+        ),
+        # per village and month: green and red before, green and red after (blue: the rest)
+        tier_counts=", ".join(
+            f"COUNT(*) FILTER (WHERE s.{x}{i} > {green}), "
+            f"COUNT(*) FILTER (WHERE {is_red(f's.{x}{i}')})"
+            for i in range(count)
+            for x in ("b", "a")
+        ),
+        before_array=", ".join(f"s.b{i}" for i in range(count)),
+        after_array=", ".join(f"s.a{i}" for i in range(count)),
+        # a household whose tier the proposal changes in some month
+        tier_changes=" OR ".join(
+            f"(s.b{i} > {green}) <> (s.a{i} > {green}) "
+            f"OR {is_red(f's.b{i}')} <> {is_red(f's.a{i}')}"
+            for i in range(count)
+        ),
     )
 
 
 def _cap_params(proposal: Proposal, window: dict[int, int], low, as_of) -> dict:
     caps = proposal.caps
-    proposed = {**proposal.points, **dict.fromkeys(proposal.withdrawn, 0)}
+    with connection.cursor() as cursor:  # an index of the few cut entries answers it
+        cursor.execute(
+            "SELECT rule_id FROM scoring_scoreevent"
+            " WHERE (effect < points OR effect > points) GROUP BY rule_id"
+        )
+        cut_today = dict.fromkeys((rule for (rule,) in cursor.fetchall()), None)
+    proposed = {**cut_today, **proposal.points, **dict.fromkeys(proposal.withdrawn, 0)}
     return {
         "rule_ids": list(proposed),
         "rule_points": list(proposed.values()),
@@ -570,7 +597,6 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
             "cut_deltas": [c[3] for c in cut.values()],
             "as_of": as_of,
             "low": low or dt.date.min,
-            "first": _month_index(first),
             "base": policy.base,
             "g": policy.green_above,
             "r": policy.red_below,
@@ -583,28 +609,45 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
     sql = _replay_sql(months, policy.window, village_filter, bool(window), bool(cut))
     cursor.execute(sql, params)
     rows: list[VillageMonth] = []
-    changed: list[tuple] = []
+    changed: list[TierChange] = []
     entries_cut = 0
-    for kind, village_id, month, n, a, b, c, d, e, f, *change in cursor.fetchall():
+    for kind, village_id, n, figures, after, code, name in cursor.fetchall():
         if kind == "k":
             entries_cut = n
-            continue
-        village = villages[village_id]
-        month = dt.date(month // 12, month % 12 + 1, 1)
-        if kind == "n":
-            rows.append(
-                VillageMonth(month, village.code, village.name, n, Tiers(a, b, c), Tiers(d, e, f))
-            )
-        else:
-            tier_before, tier_after, code, name = change
-            changed.append((month, village.code, code, name, a, b, tier_before, tier_after))
+        elif kind == "n":
+            village = villages[village_id]
+            for i, month in enumerate(months):
+                green, red, green_after, red_after = figures[4 * i : 4 * i + 4]
+                rows.append(
+                    VillageMonth(
+                        month,
+                        village.code,
+                        village.name,
+                        n,
+                        Tiers(green, n - green - red, red),
+                        Tiers(green_after, n - green_after - red_after, red_after),
+                    )
+                )
+        else:  # a household changing tier in some month: "n" is its id, "figures" before
+            village_code, masked = villages[village_id].code, mask_name(name)
+            for month, score_before, score_after in zip(months, figures, after, strict=True):
+                tier_before, tier_after = policy.tier(score_before), policy.tier(score_after)
+                if tier_before != tier_after:
+                    changed.append(
+                        TierChange(
+                            month,
+                            village_code,
+                            code,
+                            masked,
+                            score_before,
+                            score_after,
+                            tier_before,
+                            tier_after,
+                        )
+                    )
     rows.sort(key=lambda r: (r.period, r.village_code))
     changed.sort()
-    changes = [
-        TierChange(month, village, code, mask_name(name), *scores_and_tiers)
-        for month, village, code, name, *scores_and_tiers in changed
-    ]
-    return rows, changes, entries_cut
+    return rows, changed, entries_cut
 
 
 def _greedy_cut(cursor, proposal: Proposal, greedy: set[int], params: dict) -> dict[int, tuple]:

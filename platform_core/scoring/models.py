@@ -10,7 +10,7 @@ from __future__ import annotations
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.households.models import Household, Village
@@ -374,6 +374,13 @@ class ScoreEvent(models.Model):
                 fields=["evaluation_round"],
                 condition=Q(evaluation_round__isnull=False),
                 name="scoreevent_round",
+            ),
+            # Entries a cap cut (their effect is not their points): few; the covenant
+            # what-if looks up their rules.
+            models.Index(
+                fields=["rule"],
+                condition=Q(effect__lt=F("points")) | Q(effect__gt=F("points")),
+                name="scoreevent_cut",
             ),
         ]
         constraints = [
