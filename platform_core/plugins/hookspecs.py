@@ -282,3 +282,82 @@ def township_workbench_screens():
     ``WorkbenchScreen`` is logged and left out. Not ``firstresult``: every plugin's
     screens are mounted, in the order of the plugins' keys.
     """
+
+
+@hookspec
+def township_urls():
+    """Public addresses this plugin serves at the top of the township's site.
+
+    Called once per process for every loaded plugin, when the URLconfs are built
+    (township and county). Takes no arguments: read your settings inside the views
+    with ``township_integrity.enabled_settings``. Return a list of
+    ``township_integrity.PluginUrls`` (a ``prefix`` such as ``"open311/v2/"``, its
+    ``django.urls.path()`` patterns, and optionally a ``county_parameter`` and a
+    ``county_error``), or ``None``. The patterns are served at ``/<prefix>`` on the
+    township's site (``/t/<code>/<prefix>`` in path routing) and reversed as
+    ``<plugin key>:<name>``. Before a view runs the platform answers 404 where the
+    township has not enabled the plugin. The views are public — no sign-in is asked:
+    check a credential yourself (``township_integrity.services.actor_for_api_key``),
+    mark a view that other machines POST to with ``csrf_exempt``, and never show a
+    household's personal data to the public.
+
+    With ``county_parameter`` the same patterns are also served on the county site:
+    that GET (or POST) parameter names the township by its code and the view runs in
+    its schema; a request without it is answered 400, one naming a township that is
+    unknown or has not enabled the plugin 404 — through ``county_error(request,
+    status, message)`` when given, so an API answers in its own error format.
+
+    A prefix that is malformed, overlaps another plugin's (the plugin later in key
+    order loses it) or a platform address (``admin/``, ``work/``, ``graphql/``,
+    ``accounts/``, ``health/``, ``i18n/``, ``open-data/``, ...) is refused when the
+    URLconf loads: logged as the plugin's problem, listed by ``manage.py plugins`` and
+    the system check ``plugins.W001``, and left out. Not ``firstresult``. For example::
+
+        @hookimpl
+        def township_urls():
+            return [
+                PluginUrls(
+                    prefix="open311/v2/",
+                    patterns=(path("services.json", services_view, name="services"),),
+                    county_parameter="jurisdiction_id",
+                    county_error=open311_error,  # (request, status, message) -> response
+                )
+            ]
+    """
+
+
+@hookspec
+def township_open_datasets(settings):
+    """Open datasets this plugin publishes: figures per village and month, as CSV and JSON.
+
+    Called by ``platform_core.opendata.registry.datasets(township)`` inside the
+    township's schema — for its open-data page (``/open-data/``), each download
+    (``/open-data/<key>.csv`` and ``.json``) and the county's exports across
+    townships. Return a list of ``township_integrity.OpenDataset`` (a key, titles in
+    both languages, documented ``OpenColumn`` s and a ``rows(first, last)`` function
+    returning one dict per row for the months ``first`` .. ``last``, given as their
+    first days), or ``None``. Aggregates, codes and labels of places only, never a
+    household's or a person's data: a column whose name looks personal (``name``,
+    ``phone``, ``address``, ``household``, ``petitioner``, ...) is refused like any
+    malformed dataset (logged, left out), and on export every value is checked
+    against its column's kind; a row holding a household head's name, a household
+    code, a phone number, an e-mail address or an ID number is left out and logged.
+    A row may carry ``published`` (a ``date``: when its figures were published);
+    rows without it carry the export's date. Not ``firstresult``. For example::
+
+        @hookimpl
+        def township_open_datasets(settings):
+            return [
+                OpenDataset(
+                    key="cases",
+                    title_zh="案件数",
+                    title_en="Cases",
+                    columns=(
+                        OpenColumn("month", "月份", "Month (YYYY-MM)", "month"),
+                        OpenColumn("village_code", "村代码", "Village code", "code"),
+                        OpenColumn("received", "受理件数", "Cases received", "count"),
+                    ),
+                    rows=case_rows,  # (first, last) -> Iterable[dict]
+                )
+            ]
+    """

@@ -336,6 +336,61 @@ class WorkbenchScreen:
         return self.title_zh if zh else self.title_en
 
 
+# --- public addresses (township_urls) ---------------------------------------------------
+
+_URL_PREFIX = re.compile(r"^(?:[a-z0-9][a-z0-9._-]*/)+$")
+_PARAMETER = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class PluginUrls:
+    """Public addresses a plugin serves at the top of the township's site (an open API, a
+    public page), mounted from ``township_urls``.
+
+    ``patterns`` (``django.urls.path()`` patterns, relative to ``prefix``) are served at
+    ``/<prefix>`` on the township's site (``/t/<code>/<prefix>`` in path routing); each is
+    reversed as ``<plugin key>:<name>``. The platform answers 404 where the township has
+    not enabled the plugin, before the view runs; the views are public (no sign-in: a
+    view checks any credential itself, and a view taking POST from other machines is
+    marked ``csrf_exempt`` by the plugin). With ``county_parameter`` the same patterns are
+    also served on the county site, where that GET or POST parameter names the township
+    by its code and the view runs in that township's schema: without it the answer is
+    400, for a township that is unknown or has not enabled the plugin 404. Those
+    answers come from ``county_error(request, status, message)`` when given (the plugin's
+    own error format), else the platform's error page.
+    """
+
+    prefix: str  # e.g. "open311/v2/": lower-case path segments, each ending in "/"
+    patterns: tuple  # django.urls.path() patterns under the prefix
+    county_parameter: str = ""  # e.g. "jurisdiction_id": also served on the county site
+    county_error: object = None  # (request, status: int, message: str) -> HttpResponse
+
+    def problems(self) -> list[str]:
+        """What is wrong with the addresses ([] when the platform can mount them)."""
+        from django.urls import URLPattern
+
+        problems = []
+        if not isinstance(self.prefix, str) or not _URL_PREFIX.match(self.prefix):
+            problems.append(
+                f"prefix {self.prefix!r} must be lower-case path segments ending in '/', "
+                "like 'open311/v2/'"
+            )
+        if not isinstance(self.patterns, list | tuple) or not self.patterns:
+            problems.append(f"{self.prefix}: patterns must be a non-empty tuple of path()s")
+        elif any(not isinstance(p, URLPattern) for p in self.patterns):
+            problems.append(f"{self.prefix}: patterns must be django.urls.path() patterns")
+        if not isinstance(self.county_parameter, str) or (
+            self.county_parameter and not _PARAMETER.match(self.county_parameter)
+        ):
+            problems.append(
+                f"{self.prefix}: county_parameter {self.county_parameter!r} must be a "
+                "lower_snake parameter name or empty"
+            )
+        if self.county_error is not None and not callable(self.county_error):
+            problems.append(f"{self.prefix}: county_error is not callable")
+        return problems
+
+
 # --- external feeds (township_feed_sources) --------------------------------------------
 
 _FEED_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -399,3 +454,148 @@ class FeedSource:
             except ValueError as exc:
                 problems.append(f"feed {self.key}: crontab {self.crontab!r}: {exc}")
         return problems
+
+
+# --- open data (township_open_datasets) -------------------------------------------------
+
+OPEN_COLUMN_KINDS = ("month", "date", "code", "label", "count", "rate")
+_DATASET_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Words of a column name that point at a person (the name split at "_"): such a column is
+# refused, whatever its kind. "households" (a count) is not "household" (one of them).
+PERSONAL_WORDS = frozenset(
+    {
+        "name",
+        "names",
+        "phone",
+        "phones",
+        "mobile",
+        "tel",
+        "telephone",
+        "email",
+        "mail",
+        "address",
+        "addresses",
+        "id",
+        "idcard",
+        "identity",
+        "household",
+        "head",
+        "petitioner",
+        "petitioners",
+        "person",
+        "citizen",
+        "member",
+        "birth",
+        "birthday",
+        "born",
+        "gender",
+        "sex",
+        "age",
+        "wechat",
+        "qq",
+        "contact",
+        "passport",
+        "plate",
+        "summary",
+        "reference",
+    }
+)
+# Names of places or categories that end in "_name" and are no one's name.
+NAMED_THINGS = frozenset(
+    {"village_name", "township_name", "county_name", "kind_name", "category_name"}
+)
+# Columns the platform adds itself: a dataset may not declare them.
+RESERVED_COLUMNS = frozenset({"published", "township_code", "township_name"})
+
+
+@dataclass(frozen=True)
+class OpenColumn:
+    """A documented column of an open dataset: aggregates, labels and codes of places only.
+
+    ``kind`` says what the values are and how the platform checks them: ``month``
+    (``"YYYY-MM"`` or a ``date``), ``date``, ``code`` (of a village, kind or category),
+    ``label`` (its readable name), ``count`` (an integer, not negative) or ``rate``
+    (a number from 0 to 1, or ``None`` when there is nothing to divide by).
+    """
+
+    name: str  # lower_snake: "village_code"
+    description_zh: str
+    description_en: str
+    kind: str  # one of OPEN_COLUMN_KINDS
+
+    def problems(self) -> list[str]:
+        """What is wrong with the column ([] when the platform can publish it)."""
+        if not isinstance(self.name, str) or not _DATASET_KEY.match(self.name):
+            return [f"column name {self.name!r} is not lower-case letters, digits and _"]
+        problems = []
+        if looks_personal(self.name):
+            problems.append(f"column {self.name} looks like personal data; open data is never")
+        if self.name in RESERVED_COLUMNS:
+            problems.append(f"column {self.name} is added by the platform")
+        if self.kind not in OPEN_COLUMN_KINDS:
+            problems.append(
+                f"column {self.name}: kind {self.kind!r} is not one of "
+                + ", ".join(OPEN_COLUMN_KINDS)
+            )
+        if not self.description_zh or not self.description_en:
+            problems.append(f"column {self.name}: needs description_zh and description_en")
+        return problems
+
+    def description(self, zh: bool) -> str:
+        """The column's description in Chinese (``zh``) or English."""
+        return self.description_zh if zh else self.description_en
+
+
+def looks_personal(column_name: str) -> bool:
+    """Whether a column's name points at a person (a name, phone, address, household...)."""
+    if column_name in NAMED_THINGS:
+        return False
+    return any(word in PERSONAL_WORDS for word in column_name.split("_"))
+
+
+@dataclass(frozen=True)
+class OpenDataset:
+    """An open dataset of a township: figures per month, published as CSV and JSON.
+
+    ``rows(first, last)`` is called with the first days of the first and the last month
+    asked for and returns an iterable of dicts, one value per column (keys: the
+    columns' names), plus optionally ``published`` (a ``date``: when the row's figures
+    were published, e.g. the day its month was finalised); a row without it carries
+    the export's date (live figures). A dataset has a column ``month`` of kind
+    ``month``. Aggregates only: never a household's or a person's data.
+    """
+
+    key: str  # lower-case letters, digits and "_", unique in the township
+    title_zh: str
+    title_en: str
+    columns: tuple  # OpenColumn, in the order of the file's columns
+    rows: object  # (first: date, last: date) -> Iterable[dict]
+
+    def problems(self) -> list[str]:
+        """What is wrong with the dataset ([] when the platform can publish it)."""
+        problems = []
+        if not isinstance(self.key, str) or not _DATASET_KEY.match(self.key):
+            problems.append(f"dataset key {self.key!r} is not lower-case letters, digits and _")
+        if not self.title_zh or not self.title_en:
+            problems.append(f"dataset {self.key}: needs title_zh and title_en")
+        if not callable(self.rows):
+            problems.append(f"dataset {self.key}: rows is not callable")
+        if not isinstance(self.columns, list | tuple) or not self.columns:
+            return [*problems, f"dataset {self.key}: needs at least one OpenColumn"]
+        names = set()
+        for column in self.columns:
+            if not isinstance(column, OpenColumn):
+                problems.append(f"dataset {self.key}: {column!r} is not an OpenColumn")
+                continue
+            problems += [f"dataset {self.key}: {p}" for p in column.problems()]
+            if column.name in names:
+                problems.append(f"dataset {self.key}: column {column.name} is declared twice")
+            names.add(column.name)
+        month = [c for c in self.columns if isinstance(c, OpenColumn) and c.name == "month"]
+        if not month or month[0].kind != "month":
+            problems.append(f"dataset {self.key}: needs a column 'month' of kind 'month'")
+        return problems
+
+    def title(self, zh: bool) -> str:
+        """The dataset's title in Chinese (``zh``) or English."""
+        return self.title_zh if zh else self.title_en
