@@ -6,6 +6,7 @@ from django.urls import include, path
 from graphql_api.views import county_graphql_view
 from platform_core import views
 from platform_core.accounts.views import SigninLinkView
+from platform_core.plugins import urls as plugin_urls
 from platform_core.townships.admin import county_admin_site
 
 urlpatterns = [
@@ -26,4 +27,9 @@ urlpatterns = [
     path("admin/", county_admin_site.urls),
     path("work/", include("platform_core.workbench.county_urls")),
     path("", include("platform_core.dashboard.county_urls")),
+    path("", include("platform_core.opendata.county_urls")),
 ]
+
+# Plugins' public addresses (township_urls), after the platform's own: a prefix that
+# overlaps one of these is refused (platform_core/plugins/urls.py).
+urlpatterns += plugin_urls.county_patterns(urlpatterns)

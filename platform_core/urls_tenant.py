@@ -7,6 +7,7 @@ from graphql_api.views import township_graphql_view
 from platform_core import views
 from platform_core.accounts.views import SigninLinkView
 from platform_core.admin_site import township_admin_site
+from platform_core.plugins import urls as plugin_urls
 
 urlpatterns = [
     path("", views.township_home, name="township-home"),
@@ -28,4 +29,9 @@ urlpatterns = [
     path("", include("platform_core.codes.urls")),
     path("", include("platform_core.publication.urls")),
     path("", include("platform_core.dashboard.urls")),
+    path("", include("platform_core.opendata.urls")),
 ]
+
+# Plugins' public addresses (township_urls), after the platform's own: a prefix that
+# overlaps one of these is refused (platform_core/plugins/urls.py).
+urlpatterns += plugin_urls.township_patterns(urlpatterns)

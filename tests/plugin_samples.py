@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from django.urls import path
+
 from township_integrity import (
     BenefitType,
     Eligibility,
@@ -10,6 +13,7 @@ from township_integrity import (
     GraphQLContribution,
     PeriodicTask,
     PluginMetadata,
+    PluginUrls,
     RuleSpec,
     ScoreEventSpec,
     hookimpl,
@@ -107,6 +111,11 @@ class Recorder:
     def township_feed_sources(self, settings):
         self._note("township_feed_sources")
         return [FeedSource("sample", "Sample feed", pull=lambda actor: FeedOutcome(0))]
+
+    @hookimpl
+    def township_urls(self):
+        page = path("", lambda request: HttpResponse("recorder"), name="page")
+        return [PluginUrls("sample-recorder/", (page,))]
 
 
 recorder = Recorder()

@@ -255,6 +255,7 @@ def test_every_hook_is_exercised_by_the_suite(
     from platform_core.demo import populate_plugins
     from platform_core.demo_spec import DemoTownship
     from platform_core.plugins import selectors
+    from platform_core.plugins import urls as plugin_urls
     from platform_core.townships.statistics import plugin_figures, statistics_columns
     from platform_core.workbench.screens import enabled_screens
 
@@ -312,6 +313,7 @@ def test_every_hook_is_exercised_by_the_suite(
         ),
         (["township_dashboard_panels"], in_a(lambda: selectors.dashboard_panels(township_a))),
         (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),
+        (["township_urls"], plugin_urls.all_urls),
     ]
     triggered = [hook for hooks, _ in triggers for hook in hooks]
     assert sorted(triggered) == sorted(manager.HOOK_NAMES), "give each new hook a trigger here"
@@ -326,9 +328,11 @@ def test_every_hook_is_exercised_by_the_suite(
         manager.CALLED_HOOKS.update(saved)
     noted = {hook for schema, hook in samples.calls if schema == township_a.schema_name}
     # The recorder's implementations were reached, not only the platform's call sites
-    # (it does not note its metadata or periodic tasks; built-in plugins answer the rest).
+    # (it does not note its metadata, periodic tasks or addresses, asked once per process
+    # outside any township; built-in plugins answer the rest).
     implemented = {name for name in manager.HOOK_NAMES if hasattr(type(samples), name)}
-    assert noted == implemented - {"township_plugin_metadata", "township_periodic_tasks"}
+    once = {"township_plugin_metadata", "township_periodic_tasks", "township_urls"}
+    assert noted == implemented - once
 
 
 def test_cross_township_plugin_state(samples, township_a, township_b, in_township):

@@ -129,6 +129,7 @@ def contract_problems(
     problems += _check_results(pm, settings)
     screens, screen_problems = _workbench_screens(pm)
     problems += screen_problems
+    problems += _plugin_urls_problems(pm)
     if township is not None:
         problems += _check_township_results(pm, settings, township)
     for place in (township, elsewhere):
@@ -261,6 +262,35 @@ def _workbench_screens(pm) -> tuple[list, list[str]]:
         for k in sorted({k for k in keys if keys.count(k) > 1})
     ]
     return screens, problems
+
+
+def _plugin_urls_problems(pm) -> list[str]:
+    """Each ``PluginUrls`` well-formed, its prefix clear of the platform's and of the others."""
+    from platform_core.plugins.types import PluginUrls
+    from platform_core.plugins.urls import RESERVED
+
+    hook = pm.hook.township_urls
+    if not hook.get_hookimpls():
+        return []
+    try:
+        answers = _flatten(hook())
+    except Exception as exc:
+        return [f"township_urls failed: {type(exc).__name__}: {exc}"]
+    problems, prefixes = [], []
+    for urls in answers:
+        if not isinstance(urls, PluginUrls):
+            problems.append(f"township_urls returned {type(urls).__name__}, not PluginUrls")
+            continue
+        found = urls.problems()
+        problems += [f"township_urls: {p}" for p in found]
+        if found:
+            continue
+        for taken in (*RESERVED, *prefixes):
+            if urls.prefix.startswith(taken) or taken.startswith(urls.prefix):
+                problems.append(f"township_urls: prefix {urls.prefix} overlaps {taken}")
+                break
+        prefixes.append(urls.prefix)
+    return problems
 
 
 def _open_screens(key: str, screens: list, township) -> list[str]:

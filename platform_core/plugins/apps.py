@@ -6,3 +6,10 @@ class PluginsConfig(AppConfig):
     name = "platform_core.plugins"
     label = "platform_plugins"
     verbose_name = _("Plugins")
+
+    def ready(self):
+        from django.core import checks
+
+        from platform_core.plugins.urls import check_plugin_urls
+
+        checks.register(check_plugin_urls)

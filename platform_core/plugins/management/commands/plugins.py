@@ -53,6 +53,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _list(self):
+        from platform_core.plugins.urls import check_plugin_urls, problems
+
+        check_plugin_urls()  # mounts the URLconfs, so clashes with platform paths are known
+        refused = problems()
         reg = registry()
         townships = list(Township.objects.order_by("code"))
         states = {(a.township_id, a.plugin): a.enabled for a in PluginActivation.objects.all()}
@@ -64,6 +68,8 @@ class Command(BaseCommand):
             if meta.depends_on:
                 self.stdout.write(f"  depends on: {', '.join(meta.depends_on)}")
             self.stdout.write(f"  hooks: {', '.join(plugin.hooks)}")
+            for problem in refused.get(key, []):
+                self.stdout.write(self.style.WARNING(f"  {key}: address refused: {problem}"))
             for township in townships:
                 state = states.get((township.pk, key))
                 label = "enabled" if state else "disabled" if state is False else "-"
