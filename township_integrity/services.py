@@ -42,6 +42,43 @@ from platform_core.scoring.workdays import (
 )
 
 
+def actor_for_api_key(key: str) -> Actor:
+    """The Actor of a live API token of the township being served (an open API's api_key).
+
+    A public endpoint of a plugin (``township_urls``) has no signed-in person: the
+    caller sends one of the township's API tokens, and writes are recorded in the
+    name of the token's person, narrowed to its one role (and village), as the
+    GraphQL API does. Raises ``NotAllowed`` saying why when the key is unknown,
+    revoked or expired, its person deactivated or no longer holding the role, or
+    the token is another township's (or the county's).
+    """
+    from django.db import connection
+    from django.utils.translation import gettext as _
+
+    from platform_core.accounts.services import TokenError, authenticate_token
+    from platform_core.errors import NotAllowed
+
+    township = getattr(connection, "tenant", None)
+    if connection.schema_name == "public" or township is None:
+        raise NotAllowed(_("An API key is checked inside a township."))
+    if not isinstance(key, str) or not key.strip():
+        raise NotAllowed(_("An API key is required."), field="api_key")
+    try:
+        record = authenticate_token(key.strip())
+    except TokenError as error:
+        raise NotAllowed(str(error), field="api_key") from None
+    if record.township_id != township.pk:
+        raise NotAllowed(
+            _("This API key belongs to another township or to the county."), field="api_key"
+        )
+    viewer = Viewer.of(record.user, township, token=record)
+    if not viewer.has_somewhere((record.role,)):
+        raise NotAllowed(
+            _("The person of this API key no longer holds its role here."), field="api_key"
+        )
+    return viewer.actor
+
+
 def plugin_enabled(key: str, township) -> bool:
     """Whether ``township`` has enabled plugin ``key`` (the township need not be served)."""
     return key in hooks_for(township).enabled
@@ -68,6 +105,7 @@ def working_deadline(received_at: dt.datetime, days: int) -> dt.datetime:
 __all__ = [
     "Actor",
     "Viewer",
+    "actor_for_api_key",
     "add_working_days",
     "check_eligibility",
     "current_tier",
