@@ -1,0 +1,113 @@
+"""Reads behind the Open311 GeoReport v2 endpoint: services and service requests.
+
+Only what a public response may carry is read: the case's kind, status, times, village
+and the last step's time and note (scrubbed of the case's personal data). Names,
+households, summaries and determinations are never selected for the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from plugins.petition.conf import CHANNEL_KINDS
+from plugins.petition.models import Case, CaseStep
+from township_integrity.models import Village
+
+# The service codes: the kinds that reach the township through a channel (a lawsuit or
+# a criminal case is registered only for the three-none status; never served here).
+SERVICE_CODES = CHANNEL_KINDS
+# Open311 knows two statuses: a merged case is answered through its main case.
+CLOSED_STATUSES = ("closed", "merged")
+# The spec's default query volume: 90 days or the first 1000 requests.
+MAX_DAYS = 90
+MAX_REQUESTS = 1000
+
+# What a staff note may carry that a public answer must not: phone numbers, ID card
+# numbers and other long digit runs (7 digits or more, spaces and dashes allowed).
+_DIGITS = re.compile(r"\d[\d \-]{5,}\d")
+HIDDEN = "***"
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """The parsed query of ``GET requests`` (``ids`` overrides everything else)."""
+
+    ids: tuple[int, ...] | None = None
+    codes: tuple[str, ...] = SERVICE_CODES
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None  # exclusive
+    statuses: tuple[str, ...] = ("open", "closed")
+    limit: int = MAX_REQUESTS
+    offset: int = 0
+
+
+def villages() -> list[Village]:
+    """The township's villages by code: the values of the ``village`` attribute."""
+    return list(Village.objects.order_by("code"))
+
+
+def _rows() -> QuerySet:
+    last = CaseStep.objects.filter(case=OuterRef("pk")).order_by("-at", "-pk")
+    return (
+        Case.objects.filter(kind__in=SERVICE_CODES)
+        .annotate(
+            last_at=Subquery(last.values("at")[:1]), last_note=Subquery(last.values("note")[:1])
+        )
+        .values(
+            "pk",
+            "kind",
+            "status",
+            "received_at",
+            "handling_due",
+            "village__code",
+            "village__name",
+            "petitioner_name",
+            "household__code",
+            "last_at",
+            "last_note",
+        )
+    )
+
+
+def service_requests(query: RequestFilter) -> list[dict]:
+    """The rows of the matching requests, newest received first (one statement)."""
+    found = _rows()
+    if query.ids is not None:
+        found = found.filter(pk__in=query.ids)
+    else:
+        found = found.filter(kind__in=query.codes)
+        if query.start is not None:
+            found = found.filter(received_at__gte=query.start)
+        if query.end is not None:
+            found = found.filter(received_at__lt=query.end)
+        if set(query.statuses) == {"closed"}:
+            found = found.filter(status__in=CLOSED_STATUSES)
+        elif set(query.statuses) == {"open"}:
+            found = found.exclude(status__in=CLOSED_STATUSES)
+    found = found.order_by("-received_at", "-pk")
+    return [public_row(row) for row in found[query.offset : query.offset + query.limit]]
+
+
+def service_request(pk: int) -> dict | None:
+    """One request's row, or None when no such request (or not a served kind) is here."""
+    row = _rows().filter(pk=pk).first()
+    return public_row(row) if row is not None else None
+
+
+def public_row(row: dict) -> dict:
+    """The row with the note scrubbed and the personal fields dropped."""
+    name, household = row.pop("petitioner_name"), row.pop("household__code")
+    row["last_note"] = scrub(row["last_note"] or "", name, household)
+    return row
+
+
+def scrub(note: str, *personal: str | None) -> str:
+    """``note`` without the case's own personal values and any phone-like digit run."""
+    for value in personal:
+        if value and value.strip():
+            note = note.replace(value.strip(), HIDDEN)
+    return _DIGITS.sub(HIDDEN, note).strip()
