@@ -807,3 +807,18 @@ def test_a_request_posted_through_open311_is_worked_in_the_workbench_and_read_ba
     request = dict(tree[0][1])
     assert request["status"] == "closed" and request["status_notes"] == "已清运并回访"
     assert ids(get(township, "requests.json", status="closed")) >= {request_id}
+
+
+def test_other_machines_post_without_a_csrf_token(world):
+    township = world["a"]
+    machine = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    answer = machine.post(
+        address(township, "requests.json"),
+        {
+            "api_key": world[township.code]["token"],
+            "service_code": "petition",
+            "attribute[village]": "V02",
+            "description": "反映村道破损",
+        },
+    )
+    assert answer.status_code == 200, answer.content
