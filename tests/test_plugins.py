@@ -254,6 +254,7 @@ def test_every_hook_is_exercised_by_the_suite(
     new hook without a trigger below, fails here in any run, not only a full one."""
     from platform_core.demo import populate_plugins
     from platform_core.demo_spec import DemoTownship
+    from platform_core.opendata.registry import datasets as open_datasets
     from platform_core.plugins import selectors
     from platform_core.plugins import urls as plugin_urls
     from platform_core.townships.statistics import plugin_figures, statistics_columns
@@ -314,6 +315,7 @@ def test_every_hook_is_exercised_by_the_suite(
         (["township_dashboard_panels"], in_a(lambda: selectors.dashboard_panels(township_a))),
         (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),
         (["township_urls"], plugin_urls.all_urls),
+        (["township_open_datasets"], in_a(lambda: open_datasets(township_a))),
     ]
     triggered = [hook for hooks, _ in triggers for hook in hooks]
     assert sorted(triggered) == sorted(manager.HOOK_NAMES), "give each new hook a trigger here"

@@ -7,7 +7,14 @@ module is loaded with the plugin, before Django's apps are ready).
 from __future__ import annotations
 
 from plugins.petition.conf import KEY, PETITION_BASIS, SETTINGS_SCHEMA
-from township_integrity import FeedSource, PluginMetadata, RuleSpec, StatisticsColumn, hookimpl
+from township_integrity import (
+    FeedSource,
+    PeriodicTask,
+    PluginMetadata,
+    RuleSpec,
+    StatisticsColumn,
+    hookimpl,
+)
 
 
 @hookimpl
@@ -88,6 +95,12 @@ def township_evaluation_finalised(period, village_ids, settings):
 
 
 @hookimpl
+def township_periodic_tasks():
+    """Hourly: escalate overdue cases to the township's administrators (``tasks.py``)."""
+    return [PeriodicTask("overdue cases", "petition.escalate_overdue", "0 * * * *")]
+
+
+@hookimpl
 def township_feed_sources(settings):
     """The 12345 hotline's case files (CSV, XLSX or JSON), as ``import_cases`` reads them."""
     from django.utils.translation import gettext_lazy as _
@@ -129,3 +142,22 @@ def township_demo_data(actor, rng, months):
     from plugins.petition.demo import seed_demo_cases
 
     return seed_demo_cases(actor, rng, months)
+
+
+@hookimpl
+def township_urls():
+    """Public addresses: Open311 GeoReport v2 at ``open311/v2/`` (also on the county's
+    address with ``jurisdiction_id``; ``plugins.petition.open311``) and the public
+    progress tracker at ``cases/`` (``plugins.petition.public``)."""
+    from plugins.petition.open311 import plugin_urls as open311_urls
+    from plugins.petition.public import urls as tracker_urls
+
+    return [open311_urls(), tracker_urls()]
+
+
+@hookimpl
+def township_open_datasets(settings):
+    """Cases per village, kind and month; overdue and satisfaction rates (open data)."""
+    from plugins.petition.opendata import datasets
+
+    return datasets()
