@@ -19,8 +19,45 @@ PETITION_BASIS = (
     "（须有权机关书面认定，并事先告知信访人）"
 )
 
-# Defaults of the early warning (used when a township leaves a key out).
-DEFAULTS = {"warning_months": 6, "warning_factor": 2.0, "warning_minimum": 3}
+# Deadlines per kind, in whole working days from the day a case is received (due at
+# the end of the N-th working day; township_integrity.services.working_deadline):
+# acknowledge (签收: the case is assigned) and answer (responded). Hotline and online:
+# the FixMyStreet Zurich anchor, acknowledged in 1 working day and answered in 6.
+# Petitions: 信访工作条例 Art. 31 (accept or not within 15 days) and Art. 35 (handle
+# within 60 days). Lawsuits and criminal cases run elsewhere: no deadline here.
+DEFAULT_DEADLINES = {
+    "hotline": {"acknowledge_days": 1, "handling_days": 6},
+    "online": {"acknowledge_days": 1, "handling_days": 6},
+    "petition": {"acknowledge_days": 15, "handling_days": 60},
+}
+
+# Defaults of the settings (used when a township leaves a key out; a township's
+# ``deadlines`` replaces the default of each kind it names and keeps the others).
+DEFAULTS = {
+    "warning_months": 6,
+    "warning_factor": 2.0,
+    "warning_minimum": 3,
+    "deadlines": DEFAULT_DEADLINES,
+    "repeat_days": 30,
+    "reopen_days": 15,
+    "follow_up_days": 3,
+}
+
+_DAYS = {"type": "integer", "minimum": 1, "maximum": 365}
+_KIND_DEADLINES = {
+    "type": "object",
+    "properties": {
+        "acknowledge_days": {
+            **_DAYS,
+            "description": "Working days to acknowledge (assign) a case; leave out for none",
+        },
+        "handling_days": {
+            **_DAYS,
+            "description": "Working days to answer (respond to) a case; leave out for none",
+        },
+    },
+    "additionalProperties": False,
+}
 
 SETTINGS_SCHEMA = {
     "type": "object",
@@ -41,6 +78,37 @@ SETTINGS_SCHEMA = {
             "type": "integer",
             "minimum": 1,
             "description": "Never warn for fewer cases than this in a month (default 3)",
+        },
+        "deadlines": {
+            "type": "object",
+            "description": "Deadlines per case kind in working days from receipt "
+            "(default hotline and online 1/6, petition 15/60; lawsuit and criminal none)",
+            "properties": {
+                kind: _KIND_DEADLINES
+                for kind in ("petition", "hotline", "online", "lawsuit", "criminal")
+            },
+            "additionalProperties": False,
+        },
+        "repeat_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 365,
+            "description": "Offer for merging a case of the same household and topic received "
+            "within this many days (default 30)",
+        },
+        "reopen_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 365,
+            "description": "A dissatisfied citizen's case may be reopened within this many "
+            "days of closing (default 15)",
+        },
+        "follow_up_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 60,
+            "description": "The follow-up call is due within this many working days of the "
+            "response (default 3)",
         },
     },
     "additionalProperties": False,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from plugins.petition.models import KIND_ZH, Case, CaseStep, Kind, Status
 from plugins.petition.selectors import township_settings
+from plugins.petition.services import case_deadlines
 from township_integrity import FeedOutcome
 from township_integrity.errors import PluginError
 from township_integrity.models import Household, Village
@@ -281,6 +282,7 @@ def _check_households(source, problems, parsed) -> None:
 
 
 def _write(file_name: str, parsed: list[tuple[int, dict]], operator: Actor) -> CaseImport:
+    settings = township_settings()
     references = {row["reference"] for _number, row in parsed}
     with transaction.atomic():
         existing = set(
@@ -297,6 +299,8 @@ def _write(file_name: str, parsed: list[tuple[int, dict]], operator: Actor) -> C
                     petitioner_name=row["petitioner"],
                     summary=row["summary"],
                     received_at=row["received_at"],
+                    # Deadlines as receive_case sets them, in the same bulk insert.
+                    **case_deadlines(row["kind"], row["received_at"], settings),
                 )
                 for row in new
             )

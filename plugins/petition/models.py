@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from township_integrity.models import Household, ScoreEvent, Village, person_field
@@ -58,6 +59,13 @@ class Determination(models.TextChoices):
     UNREASONABLE = "unreasonable", _("Unreasonable")
     REPEATED = "repeated", _("Repeated")
     SKIP_LEVEL = "skip_level", _("Skip-level")
+
+
+# Statuses in which a case still waits for its answer (its handling deadline runs), and
+# those of a finished case (no deadline runs any more; a merged case is finished but
+# not closed: it carries no satisfaction, its main case does).
+UNANSWERED = ("received", "assigned", "handling", "transferred", "reopened")
+FINISHED = ("closed", "merged")
 
 
 # Determinations that cost the petitioner's household points (and need the advance
@@ -174,6 +182,22 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+    def is_overdue(self, now=None) -> bool:
+        """Past its acknowledge deadline unacknowledged, or past its handling deadline
+        unanswered, and not finished (the same rule as ``selectors.overdue_q``)."""
+        now = now or timezone.now()
+        if self.status in FINISHED:
+            return False
+        late_ack = self.acknowledge_due is not None and self.acknowledged_at is None
+        late_answer = self.handling_due is not None and self.status in UNANSWERED
+        return (late_ack and self.acknowledge_due < now) or (
+            late_answer and self.handling_due < now
+        )
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
 
 
 class CaseStep(models.Model):

@@ -10,10 +10,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plugins.petition.conf import CHANNEL_KINDS, DEFAULTS, KEY
-from plugins.petition.models import Case, CaseStep, Status
+from plugins.petition.conf import CHANNEL_KINDS, DEFAULT_DEADLINES, DEFAULTS, KEY
+from plugins.petition.models import FINISHED, UNANSWERED, Case, CaseStep, Status
+from plugins.petition.models import EarlyWarning as WarningRecord
 from township_integrity import enabled_settings
 from township_integrity.models import Village
+from township_integrity.roles import STAFF_ROLES
 from township_integrity.services import month_end
 
 # The "three-none" village (三无村): no petition, no lawsuit, no criminal case.
@@ -21,8 +23,14 @@ THREE_NONE_KINDS = ("petition", "lawsuit", "criminal")
 
 
 def township_settings() -> dict:
-    """The township's settings with defaults filled in; PluginError when not enabled."""
-    return enabled_settings(KEY, DEFAULTS, refusal=_("petitions and hotline are not enabled"))
+    """The township's settings with defaults filled in; PluginError when not enabled.
+
+    ``deadlines`` is merged per kind: a township that names only ``hotline`` keeps the
+    default deadlines of the other kinds.
+    """
+    found = enabled_settings(KEY, DEFAULTS, refusal=_("petitions and hotline are not enabled"))
+    found["deadlines"] = {**DEFAULT_DEADLINES, **(found.get("deadlines") or {})}
+    return found
 
 
 def case_steps(case: Case) -> QuerySet[CaseStep]:
@@ -38,7 +46,7 @@ def channel_figures(period: dt.date) -> dict[str, int]:
     )
     return {
         "hotline_cases": channel.filter(received_at__gte=_midnight(period)).count(),
-        "hotline_open": channel.exclude(status=Status.CLOSED).count(),
+        "hotline_open": channel.exclude(status__in=(Status.CLOSED, Status.MERGED)).count(),
     }
 
 
@@ -84,7 +92,9 @@ def village_status(period_start: dt.date, period_end: dt.date) -> list[VillageSt
 
 
 @dataclass(frozen=True)
-class EarlyWarning:
+class Spike:
+    """A village's month well above its own average (an early warning, as computed)."""
+
     village: Village
     month: dt.date
     cases: int  # received in the month
@@ -98,7 +108,7 @@ class EarlyWarning:
         )
 
 
-def early_warnings(month: dt.date) -> list[EarlyWarning]:
+def early_warnings(month: dt.date) -> list[Spike]:
     """Villages whose case count rose well above their own recent average.
 
     With the township's settings ``warning_months`` (N), ``warning_factor`` (F) and
@@ -120,7 +130,7 @@ def early_warnings(month: dt.date) -> list[EarlyWarning]:
     for village_id, cases in current.items():
         average = previous.get(village_id, 0) / months
         if cases >= settings["warning_minimum"] and cases > factor * average:
-            warnings.append(EarlyWarning(villages[village_id], first, cases, average, months))
+            warnings.append(Spike(villages[village_id], first, cases, average, months))
     return sorted(warnings, key=lambda w: w.village.code)
 
 
@@ -150,3 +160,63 @@ def cases_in(village_codes: Iterable[str] | None) -> QuerySet[Case]:
     if village_codes is not None:
         found = found.filter(village__code__in=sorted(village_codes))
     return found.order_by("received_at", "pk")
+
+
+# --- deadlines and overdue cases (docs/plugins/petition.md, "Deadlines") -------------
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """Cases overdue at ``now`` (default: now): not closed or merged, and past their
+    acknowledge deadline unacknowledged or past their handling deadline unanswered
+    (received, assigned, handling, transferred or reopened). ``Case.is_overdue`` is
+    the same rule for one case."""
+    now = now or timezone.now()
+    late_ack = Q(acknowledge_due__lt=now, acknowledged_at__isnull=True) & ~Q(status__in=FINISHED)
+    late_answer = Q(handling_due__lt=now, status__in=UNANSWERED)
+    return late_ack | late_answer
+
+
+def overdue_cases(viewer, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """Overdue cases of the villages where ``viewer`` handles cases (a township-wide role:
+    every village), the longest overdue first."""
+    township_settings()
+    return (
+        cases_in(viewer.villages(STAFF_ROLES))
+        .filter(overdue_q(now))
+        .order_by("handling_due", "acknowledge_due", "received_at", "pk")
+    )
+
+
+def to_escalate(now: dt.datetime | None = None) -> QuerySet[Case]:
+    """Overdue cases not escalated yet (the escalation task's work)."""
+    return Case.objects.filter(overdue_q(now), escalated_at__isnull=True).order_by("pk")
+
+
+def overdue_by_village(now: dt.datetime | None = None) -> dict[int, int]:
+    """Village id -> how many of its cases are overdue at ``now``."""
+    rows = Case.objects.filter(overdue_q(now)).values_list("village_id").annotate(n=Count("pk"))
+    return dict(rows.order_by())
+
+
+# --- early warnings kept for acknowledgement ("Early warnings") --------------------------
+
+
+def open_warnings(viewer) -> QuerySet[WarningRecord]:
+    """Early warnings not acknowledged yet, of the villages where ``viewer`` handles
+    cases (a township-wide role: every village), oldest month first."""
+    township_settings()
+    found = WarningRecord.objects.filter(acknowledged_at__isnull=True).select_related("village")
+    villages = viewer.villages(STAFF_ROLES)
+    if villages is not None:
+        found = found.filter(village__code__in=sorted(villages))
+    return found.order_by("month", "village__code")
+
+
+def warnings_of(viewer) -> QuerySet[WarningRecord]:
+    """Every kept early warning the viewer may see (acknowledged or not), newest first."""
+    township_settings()
+    found = WarningRecord.objects.select_related("village")
+    villages = viewer.villages(STAFF_ROLES)
+    if villages is not None:
+        found = found.filter(village__code__in=sorted(villages))
+    return found.order_by("-month", "village__code")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from plugins.petition.conf import KEY, RULE_FOR_DETERMINATION
+from plugins.petition.loop import follow_up_due
 from plugins.petition.models import (
     DEDUCTING,
     DETERMINABLE_KINDS,
@@ -31,11 +32,12 @@ from plugins.petition.models import (
     Satisfaction,
     Status,
 )
-from plugins.petition.selectors import early_warnings, township_settings
+from plugins.petition.models import EarlyWarning as WarningRecord
+from plugins.petition.selectors import early_warnings, to_escalate, township_settings
 from township_integrity.errors import PluginError
 from township_integrity.models import Household, Rule, Village
-from township_integrity.roles import REVIEWER_ROLES, STAFF_ROLES
-from township_integrity.services import Actor, record_entry, require_role
+from township_integrity.roles import REVIEWER_ROLES, STAFF_ROLES, Role
+from township_integrity.services import Actor, record_entry, require_role, working_deadline
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ NEXT = {
     Status.TRANSFERRED: (Status.HANDLING, Status.RESPONDED),
     Status.RESPONDED: (Status.CLOSED,),
     Status.CLOSED: (),
+    # A merged case is finished (plugins.petition.loop: merge_case); a closed one is
+    # reopened and followed up there, not here.
+    Status.MERGED: (),
 }
 # Statuses, determinations and kinds in a message (English: the value itself).
 WORDS = {
@@ -59,6 +64,7 @@ WORDS = {
     "transferred": pgettext_lazy("petition case value in a message", "transferred"),
     "responded": pgettext_lazy("petition case value in a message", "responded"),
     "closed": pgettext_lazy("petition case value in a message", "closed"),
+    "merged": pgettext_lazy("petition case value in a message", "merged"),
     "reasonable": pgettext_lazy("petition case value in a message", "reasonable"),
     "unreasonable": pgettext_lazy("petition case value in a message", "unreasonable"),
     "repeated": pgettext_lazy("petition case value in a message", "repeated"),
@@ -117,11 +123,29 @@ def receive_case(
             petitioner_name=petitioner_name.strip(),
             summary=summary,
             received_at=received_at,
+            **case_deadlines(kind, received_at),
         )
         CaseStep.objects.create(
             case=case, status=Status.RECEIVED, at=received_at, by=by.user, by_label=by.label
         )
     return case
+
+
+def case_deadlines(
+    kind: str, received_at: dt.datetime, settings: dict | None = None
+) -> dict[str, dt.datetime | None]:
+    """``acknowledge_due`` and ``handling_due`` of a case of ``kind`` received at
+    ``received_at``: the end of the N-th working day after the day it came in (the
+    township's ``deadlines`` setting; a kind without one has no deadline)."""
+    days = (settings or township_settings())["deadlines"].get(kind) or {}
+    return {
+        "acknowledge_due": _due(received_at, days.get("acknowledge_days")),
+        "handling_due": _due(received_at, days.get("handling_days")),
+    }
+
+
+def _due(received_at: dt.datetime, days: int | None) -> dt.datetime | None:
+    return working_deadline(received_at, days) if days else None
 
 
 def advance(
@@ -149,7 +173,22 @@ def advance(
         )
         case.status = status
         case.satisfaction = satisfaction if status == Status.CLOSED else ""
-        case.save(update_fields=["status", "satisfaction"])
+        changed = ["status", "satisfaction"]
+        # The times the case met its deadlines: acknowledged (签收) when first assigned,
+        # answered when responded, and closed.
+        if status == Status.ASSIGNED and case.acknowledged_at is None:
+            case.acknowledged_at = at
+            changed.append("acknowledged_at")
+        elif status == Status.RESPONDED:
+            case.responded_at = at
+            changed.append("responded_at")
+            # The follow-up call (回访) is due from the response (plugins.petition.loop).
+            case.follow_up_due = follow_up_due(at)
+            changed.append("follow_up_due")
+        elif status == Status.CLOSED:
+            case.closed_at = at
+            changed.append("closed_at")
+        case.save(update_fields=changed)
     return step
 
 
@@ -366,13 +405,144 @@ def _deduction(case: Case, reviewer: Actor, finding: dict):
 
 
 def announce_early_warnings(period: dt.date, village_ids) -> list[str]:
-    """Log the month's early warnings of the villages just finalised (a warning each).
+    """Keep and announce the month's early warnings of the villages just finalised.
 
-    Called when a month is finalised (``township_evaluation_finalised``): the
-    township's staff see the warnings on the dashboard, the operators in the log.
+    Called when a month is finalised (``township_evaluation_finalised``): each warning
+    is kept (``EarlyWarning``, once per village and month: finalising again creates
+    nothing new), logged for the operators, and sent to the staff who handle the
+    village's cases (``notify_staff``, once per village and month), who acknowledge it
+    with a note on the workbench (``acknowledge_warning``).
     """
+    from township_integrity.services import notify_staff
+
     township = connection.tenant
     warned = [w for w in early_warnings(period) if w.village.pk in set(village_ids)]
     for warning in warned:
         log.warning("early warning in %s: %s", township.code, warning.describe())
+        record, _created = WarningRecord.objects.get_or_create(
+            village=warning.village,
+            month=warning.month,
+            defaults={"cases": warning.cases, "average": warning.average},
+        )
+        notify_staff(
+            roles=HANDLER_ROLES,
+            village_code=warning.village.code,
+            subject=_("Early warning: %(village)s, %(month)s")
+            % {"village": warning.village.name, "month": f"{warning.month:%Y-%m}"},
+            text=_(
+                "%(village)s received %(cases)s petition and hotline cases in %(month)s, "
+                "against %(average)s a month before. Acknowledge the warning on the "
+                "workbench with a note of what is being done."
+            )
+            % {
+                "village": warning.village.name,
+                "cases": warning.cases,
+                "month": f"{warning.month:%Y-%m}",
+                "average": f"{warning.average:.1f}",
+            },
+            key=f"petition-warning-{warning.village.code}-{warning.month:%Y-%m}",
+        )
     return [warning.describe() for warning in warned]
+
+
+def acknowledge_warning(
+    warning: WarningRecord, *, by: Actor, note: str, at: dt.datetime | None = None
+) -> WarningRecord:
+    """Record that ``by`` saw the village's early warning and what is being done about
+    it (``note``, required): who and when, once. Staff who handle the village's cases."""
+    township_settings()
+    require_role(
+        by,
+        HANDLER_ROLES,
+        village_code=warning.village.code,
+        what=_("acknowledge early warnings"),
+    )
+    if not note.strip():
+        raise PluginError(_("say what is being done about the warning (note)"), field="note")
+    with transaction.atomic():
+        warning = (
+            WarningRecord.objects.select_for_update().select_related("village").get(pk=warning.pk)
+        )
+        if warning.acknowledged_at is not None:
+            raise PluginError(
+                _("the warning of %(village)s for %(month)s was already acknowledged by %(who)s")
+                % {
+                    "village": warning.village.name,
+                    "month": f"{warning.month:%Y-%m}",
+                    "who": warning.acknowledged_by_label,
+                }
+            )
+        warning.acknowledged_at = at or timezone.now()
+        warning.acknowledged_by = by.user
+        warning.acknowledged_by_label = by.label
+        warning.note = note.strip()
+        warning.save(
+            update_fields=["acknowledged_at", "acknowledged_by", "acknowledged_by_label", "note"]
+        )
+    return warning
+
+
+def escalate_overdue(*, by: Actor, now: dt.datetime | None = None) -> list[Case]:
+    """Escalate every overdue case not escalated yet, once, to the township's
+    administrators (the hourly task ``petition.escalate_overdue``).
+
+    Sets ``overdue_since`` and ``escalated_at`` and sends the administrators one notice
+    per case (``notify_staff``, key ``petition-overdue-<case id>``: never twice).
+    Returns the cases escalated by this call (none when called again). Cases another
+    run holds at the moment are left to it. ``by``: a township administrator or the
+    scheduler.
+    """
+    from township_integrity.services import notify_staff
+
+    township_settings()
+    require_role(
+        by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=_("escalate overdue petition cases")
+    )
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            to_escalate(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("village")
+        )
+        if not due:
+            return []
+        Case.objects.filter(pk__in=[c.pk for c in due], overdue_since__isnull=True).update(
+            overdue_since=now
+        )
+        Case.objects.filter(pk__in=[c.pk for c in due]).update(escalated_at=now)
+        for case in due:
+            case.overdue_since = case.overdue_since or now
+            case.escalated_at = now
+            notify_staff(
+                roles=(Role.TOWNSHIP_ADMIN,),
+                village_code=case.village.code,
+                subject=_("Overdue case %(case)s (%(village)s)")
+                % {"case": case.reference, "village": case.village.name},
+                text=_overdue_text(case, now),
+                key=f"petition-overdue-{case.pk}",
+                by=by,
+            )
+    log.info("%s: %s overdue petition cases escalated", connection.tenant.code, len(due))
+    return due
+
+
+def _overdue_text(case: Case, now: dt.datetime) -> str:
+    late_ack = (
+        case.acknowledge_due is not None
+        and case.acknowledged_at is None
+        and case.acknowledge_due < now
+    )
+    due = case.acknowledge_due if late_ack else case.handling_due
+    what = _("acknowledged") if late_ack else _("answered")
+    return _(
+        "%(kind)s case %(case)s of %(village)s, received %(received)s, was to be %(what)s "
+        "by %(due)s and is overdue."
+    ) % {
+        "kind": KIND_ZH[case.kind],
+        "case": case.reference,
+        "village": case.village.name,
+        "received": f"{timezone.localtime(case.received_at):%Y-%m-%d %H:%M}",
+        "what": what,
+        "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}",
+    }
