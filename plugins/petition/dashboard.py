@@ -12,7 +12,13 @@ from django.utils.translation import get_language, override
 
 from plugins.petition.conf import KIND_COLOURS, TREND_MONTHS
 from plugins.petition.models import KIND_ZH, Case, Kind
-from plugins.petition.selectors import add_months, early_warnings, received_between, village_status
+from plugins.petition.selectors import (
+    add_months,
+    early_warnings,
+    overdue_by_village,
+    received_between,
+    village_status,
+)
 from township_integrity import Chart, ChartSeries, DashboardPanel, PanelTable
 from township_integrity.services import month_end
 
@@ -69,12 +75,22 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
         status = [s for s in status if s.village.code in village_codes]
         warnings = [w for w in warnings if w.village.code in village_codes]
     yes, no = ("是", "否") if zh else ("yes", "no")
+    overdue = overdue_by_village()  # now, whatever the month they were received
     return DashboardPanel(
         key="villages",
         title_zh=f"三无村与预警（{this_month:%Y-%m}）",
         title_en=f"Three-none villages and early warnings, {this_month:%Y-%m}",
         table=PanelTable(
-            headers_zh=("村", "信访", "12345热线", "网信件", "诉讼", "刑事案件", "三无村"),
+            headers_zh=(
+                "村",
+                "信访",
+                "12345热线",
+                "网信件",
+                "诉讼",
+                "刑事案件",
+                "三无村",
+                "逾期案件",
+            ),
             headers_en=(
                 "Village",
                 "Petitions",
@@ -87,6 +103,7 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
             rows=tuple(
                 (
                     s.village.name,
+                "Overdue cases",
                     s.cases.get("petition", 0),
                     s.cases.get("hotline", 0),
                     s.cases.get("online", 0),
@@ -97,6 +114,7 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
                 for s in status
             ),
         ),
+                    overdue.get(s.village.pk, 0),
         warnings=tuple(
             f"{w.village.name}：{w.month:%Y-%m}收到{w.cases}件，"
             f"前{w.months}个月平均每月{w.average:.1f}件"

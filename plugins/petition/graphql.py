@@ -99,6 +99,20 @@ class PetitionCaseType(DjangoObjectType):
 
         return case_steps(root)
 
+    # Deadlines (B1; docs/plugins/petition.md, "Deadlines").
+    acknowledge_due = graphene.DateTime(description="Acknowledge (assign) by; null: none")
+    handling_due = graphene.DateTime(description="Answer (respond) by; null: none")
+    acknowledged_at = graphene.DateTime()
+    responded_at = graphene.DateTime()
+    closed_at = graphene.DateTime()
+    escalated_at = graphene.DateTime(description="When the overdue case was escalated")
+    overdue = graphene.Boolean(
+        required=True, description="Past a deadline unacknowledged or unanswered, now"
+    )
+
+    def resolve_overdue(root, info) -> bool:
+        return root.is_overdue()
+
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         return queryset.filter(visible_cases(viewer(info))).select_related(
@@ -203,6 +217,71 @@ def resolve_early_warnings(root, info, month):
 
 
 # --- writes --------------------------------------------------------------------------
+
+
+# Early-warning acknowledgement (B1; docs/plugins/petition.md, "Early warnings").
+class PetitionWarningRecordType(graphene.ObjectType):
+    """A kept early warning of a village and month, and its acknowledgement."""
+
+    class Meta:
+        name = "PetitionWarningRecord"
+
+    village_code = graphene.String(required=True)
+    month = graphene.String(required=True, description="YYYY-MM")
+    cases = graphene.Int(required=True)
+    average = graphene.Float(required=True)
+    created_at = graphene.DateTime(required=True)
+    acknowledged_at = graphene.DateTime()
+    acknowledged_by_label = graphene.String(required=True)
+    note = graphene.String(required=True)
+
+    @staticmethod
+    def of(record) -> PetitionWarningRecordType:
+        return PetitionWarningRecordType(
+            village_code=record.village.code,
+            month=f"{record.month:%Y-%m}",
+            cases=record.cases,
+            average=record.average,
+            created_at=record.created_at,
+            acknowledged_at=record.acknowledged_at,
+            acknowledged_by_label=record.acknowledged_by_label,
+            note=record.note,
+        )
+
+
+class AcknowledgePetitionWarning(PlatformMutation):
+    """Acknowledge a village's early warning with a note of what is being done (staff
+    who handle the village's cases); who and when are recorded, once."""
+
+    class Arguments:
+        village_code = graphene.String(required=True)
+        month = graphene.String(required=True, description="YYYY-MM")
+        note = graphene.String(required=True, description="What is being done")
+
+    warning = graphene.Field(PetitionWarningRecordType)
+
+    @classmethod
+    def perform(cls, info, village_code, month, note):
+        from plugins.petition.models import EarlyWarning
+        from plugins.petition.services import acknowledge_warning
+
+        villages = _staff_villages(info)
+        first = parse_month(month)
+        record = None
+        if villages is None or village_code in villages:
+            record = (
+                EarlyWarning.objects.select_related("village")
+                .filter(village__code=village_code, month=first)
+                .first()
+            )
+        if record is None:  # another village's, or no such warning: nothing says which
+            message = _("No early warning of %(village)s for %(month)s.") % {
+                "village": village_code,
+                "month": month,
+            }
+            raise InputError("villageCode", NOT_FOUND, message)
+        done = acknowledge_warning(record, by=viewer(info).actor, note=note)
+        return {"warning": PetitionWarningRecordType.of(done)}
 
 
 def case_by_id(info, global_id: str, field: str = "caseId") -> Case:
@@ -359,5 +438,6 @@ def contribution() -> GraphQLContribution:
             "advance_petition_case": AdvancePetitionCase.Field(),
             "warn_petitioner": WarnPetitioner.Field(),
             "determine_petition_case": DeterminePetitionCase.Field(),
+            "acknowledge_petition_warning": AcknowledgePetitionWarning.Field(),
         },
     )

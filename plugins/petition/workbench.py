@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plugins.petition.models import DETERMINABLE_KINDS, Determination, Satisfaction, Status
-from plugins.petition.selectors import case_steps, cases_in
+from plugins.petition.selectors import case_steps, cases_in, open_warnings, overdue_cases
 from plugins.petition.services import (
     DETERMINER_ROLES,
     HANDLER_ROLES,
     NEXT,
     advance,
     determine,
+    acknowledge_warning,
     warn_petitioner,
 )
 from township_integrity import WorkbenchScreen
@@ -237,9 +238,100 @@ def screens() -> list[WorkbenchScreen]:
             title_en="Petition and hotline cases",
             roles=HANDLER_ROLES,
             view=cases,
+# --- deadlines and early warnings (docs/plugins/petition.md) -------------------------
+
+
+def overdue(request):
+    """Overdue cases of the viewer's villages (administrators: every village), the
+    longest overdue first."""
+    page = page_of(overdue_cases(request.viewer), request)
+    return render_page(request, "petition/workbench/overdue.html", {"page": page})
+
+
+def overdue_waiting(viewer) -> int:
+    return overdue_cases(viewer).count()
+
+
+class AcknowledgeForm(WorkbenchForm):
+    note = forms.CharField(
+        label=gettext_lazy("What is being done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Required: how the village follows up the rise in cases."),
+    )
+
+
+def warnings(request):
+    """Early warnings of the viewer's villages not acknowledged yet; each acknowledged
+    with a note (who and when are recorded)."""
+    viewer = request.viewer
+    found = open_warnings(viewer)
+    forms_by_pk = {}
+    if request.method == "POST":
+        warning = found.filter(pk=_int(request.POST.get("warning"))).first()
+        if warning is None:  # another village's, acknowledged or no such warning
+            raise Http404
+        form = AcknowledgeForm(request.POST, prefix=f"w{warning.pk}")
+        if form.is_valid():
+            done = submit(
+                request,
+                form,
+                lambda: acknowledge_warning(
+                    warning, by=viewer.actor, note=form.cleaned_data["note"]
+                ),
+                lambda acknowledged: _acknowledged(request, acknowledged),
+            )
+            if done is not None:
+                return done
+        forms_by_pk[warning.pk] = form
+    rows = [(w, forms_by_pk.get(w.pk) or AcknowledgeForm(prefix=f"w{w.pk}")) for w in found]
+    status = 400 if forms_by_pk else 200
+    return render_page(request, "petition/workbench/warnings.html", {"rows": rows}, status=status)
+
+
+def warnings_waiting(viewer) -> int:
+    return open_warnings(viewer).count()
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _acknowledged(request, warning) -> str:
+    messages.success(
+        request,
+        _("Early warning of %(village)s for %(month)s acknowledged.")
+        % {"village": warning.village.name, "month": f"{warning.month:%Y-%m}"},
+    )
+    return reverse("work:petition:warnings")
+
+
             urls=(path("<int:pk>/", case, name="case"),),
             waiting=waiting,
             waiting_zh="本村未办结的信访与热线案件",
             waiting_en="Open petition and hotline cases of your villages",
-        )
+        ),
+        WorkbenchScreen(
+            key="overdue",
+            title_zh="逾期案件",
+            title_en="Overdue cases",
+            roles=HANDLER_ROLES,
+            view=overdue,
+            waiting=overdue_waiting,
+            waiting_zh="本村逾期未签收或未答复的案件",
+            waiting_en="Overdue cases of your villages (not acknowledged or not answered)",
+        ),
+        WorkbenchScreen(
+            key="warnings",
+            title_zh="信访预警",
+            title_en="Early warnings",
+            roles=HANDLER_ROLES,
+            view=warnings,
+            waiting=warnings_waiting,
+            waiting_zh="待确认的信访预警",
+            waiting_en="Early warnings to acknowledge",
+        ),
     ]
