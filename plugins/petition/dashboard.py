@@ -71,11 +71,11 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
     zh = (get_language() or "").startswith("zh")
     status = village_status(this_month, month_end(this_month))
     warnings = early_warnings(this_month)
+    overdue = overdue_by_village()  # now, whatever the month they were received
     if village_codes is not None:
         status = [s for s in status if s.village.code in village_codes]
         warnings = [w for w in warnings if w.village.code in village_codes]
     yes, no = ("是", "否") if zh else ("yes", "no")
-    overdue = overdue_by_village()  # now, whatever the month they were received
     return DashboardPanel(
         key="villages",
         title_zh=f"三无村与预警（{this_month:%Y-%m}）",
@@ -99,22 +99,22 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
                 "Lawsuits",
                 "Criminal cases",
                 "Three-none",
+                "Overdue cases",
             ),
             rows=tuple(
                 (
                     s.village.name,
-                "Overdue cases",
                     s.cases.get("petition", 0),
                     s.cases.get("hotline", 0),
                     s.cases.get("online", 0),
                     s.cases.get("lawsuit", 0),
                     s.cases.get("criminal", 0),
                     yes if s.three_none else no,
+                    overdue.get(s.village.pk, 0),
                 )
                 for s in status
             ),
         ),
-                    overdue.get(s.village.pk, 0),
         warnings=tuple(
             f"{w.village.name}：{w.month:%Y-%m}收到{w.cases}件，"
             f"前{w.months}个月平均每月{w.average:.1f}件"

@@ -25,9 +25,9 @@ from plugins.petition.services import (
     DETERMINER_ROLES,
     HANDLER_ROLES,
     NEXT,
+    acknowledge_warning,
     advance,
     determine,
-    acknowledge_warning,
     warn_petitioner,
 )
 from township_integrity import WorkbenchScreen
@@ -230,14 +230,6 @@ def _said(request, message: str, case, url: str) -> str:
     return url
 
 
-def screens() -> list[WorkbenchScreen]:
-    return [
-        WorkbenchScreen(
-            key="cases",
-            title_zh="信访与热线案件",
-            title_en="Petition and hotline cases",
-            roles=HANDLER_ROLES,
-            view=cases,
 # --- deadlines and early warnings (docs/plugins/petition.md) -------------------------
 
 
@@ -309,6 +301,14 @@ def _acknowledged(request, warning) -> str:
     return reverse("work:petition:warnings")
 
 
+def screens() -> list[WorkbenchScreen]:
+    return [
+        WorkbenchScreen(
+            key="cases",
+            title_zh="信访与热线案件",
+            title_en="Petition and hotline cases",
+            roles=HANDLER_ROLES,
+            view=cases,
             urls=(path("<int:pk>/", case, name="case"),),
             waiting=waiting,
             waiting_zh="本村未办结的信访与热线案件",
