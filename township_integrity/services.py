@@ -10,6 +10,9 @@ page or an API call), with the checks ``has`` and ``villages``.
 For county-wide reads over several townships: ``plugin_enabled(key, township)``
 and ``in_township(township)``, in which querysets see that township's schema.
 
+``notify_staff`` tells the township's staff of something (an overdue case, a
+warning) by SMS and e-mail, once per key and person.
+
 Deadlines count whole working days by the Chinese holiday calendar (public holidays
 off, 调休 make-up weekend days on): ``is_working_day``, ``add_working_days``,
 ``working_days_between`` and ``working_deadline``.
@@ -24,6 +27,7 @@ from platform_core.accounts.viewer import Viewer
 from platform_core.actors import Actor
 from platform_core.alliance.selectors import current_tier
 from platform_core.alliance.services import check_eligibility
+from platform_core.notices.services import notify_staff
 from platform_core.plugins.manager import hooks_for
 from platform_core.scoring.policy import month_end, parse_period
 from platform_core.scoring.selectors import wallet_balance
@@ -112,6 +116,7 @@ __all__ = [
     "in_township",
     "is_working_day",
     "may_review",
+    "notify_staff",
     "month_end",
     "parse_period",
     "plugin_enabled",

@@ -1,11 +1,14 @@
-"""Notices of approved deductions: to whom, how, when, with what text, and the answer window.
+"""Notices of approved deductions: to whom, how, when, with what text, and the answer window;
+and notices to staff (an overdue case, an early warning: ``StaffNotice``).
 
-One notice per entry and channel (a retry never sends twice). The address is kept as
-it was used; listings show it masked (``platform_core.notices.selectors.masked``).
+One notice per entry and channel (a retry never sends twice); one staff notice per
+key, person and channel. The address is kept as it was used; listings show it masked
+(``platform_core.notices.selectors.masked``).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +69,61 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"notice {self.pk} of entry {self.entry_id} ({self.channel}, {self.status})"
+
+
+class StaffNotice(models.Model):
+    """A message to a staff member of the township (``notify_staff``), sent once.
+
+    ``key`` names what it is about (``petition-overdue-42``): asking again with the
+    same key sends nothing new to the same person on the same channel.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    Status = Notice.Status
+
+    key = models.CharField(_("about"), max_length=200)
+    # People live in the public schema: no database constraint, nothing deleted here.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("person (account)"),
+    )
+    person_label = models.CharField(_("person"), max_length=150)
+    village_code = models.CharField(_("village"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    address = models.CharField(_("sent to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Notice.Status.choices, default=Notice.Status.PENDING
+    )
+    reference = models.CharField(_("gateway reference"), max_length=128, blank=True)
+    error = models.CharField(_("why it failed"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by_label = models.CharField(_("sent for"), max_length=150)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff notice")
+        verbose_name_plural = _("staff notices")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "person", "channel"], name="staff_notice_once_per_channel"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="staff_notice_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"staff notice {self.pk} {self.key} ({self.channel}, {self.status})"

@@ -11,6 +11,10 @@ a transaction that rolls back.
 The household answers on its workbench page (or staff record the answer for it):
 that is ``file_objection``, which files an answer given before the deduction counts
 as an objection answering the notice.
+
+``notify_staff`` tells staff of the township (an overdue case, an early warning) through
+the same gateway and mail: one ``StaffNotice`` per key, person and channel, sent after
+the commit (``deliver_staff``); ``send_notices`` sends whatever still waits.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.households.models import Household
 from platform_core.notices.backends import sms_backend
-from platform_core.notices.models import Notice
+from platform_core.notices.models import Notice, StaffNotice
 from platform_core.scoring.due_process import response_due
 from platform_core.scoring.models import EntryStatus, ScoreEvent
 from platform_core.scoring.services import require_role
@@ -147,16 +151,28 @@ def deliver(*, entry_ids: Iterable[int] | None = None) -> dict[str, int]:
     waiting = Notice.objects.filter(status=Notice.Status.PENDING)
     if entry_ids is not None:
         waiting = waiting.filter(entry_id__in=list(entry_ids))
+    return _deliver_waiting(waiting)
+
+
+def deliver_staff(*, pks: Iterable[int] | None = None) -> dict[str, int]:
+    """Send the staff notices waiting to be sent (these, or all), like ``deliver``."""
+    waiting = StaffNotice.objects.filter(status=StaffNotice.Status.PENDING)
+    if pks is not None:
+        waiting = waiting.filter(pk__in=list(pks))
+    return _deliver_waiting(waiting)
+
+
+def _deliver_waiting(waiting) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0}
     for pk in waiting.order_by("pk").values_list("pk", flat=True):
-        counts[_deliver_one(pk)] += 1
+        counts[_deliver_one(waiting.model, pk)] += 1
     return counts
 
 
-def _deliver_one(pk: int) -> str:
+def _deliver_one(model, pk: int) -> str:
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update(skip_locked=True)
+            model.objects.select_for_update(skip_locked=True)
             .filter(pk=pk, status=Notice.Status.PENDING)
             .first()
         )
@@ -167,19 +183,22 @@ def _deliver_one(pk: int) -> str:
             notice.status = Notice.Status.SENT
             notice.sent_at = timezone.now()
         except Exception as exc:  # any gateway failure is recorded, never raised
-            logger.warning("notice %s not sent: %s", notice.pk, exc)
+            logger.warning("%s not sent: %s", notice, exc)
             notice.status = Notice.Status.FAILED
             notice.error = (str(exc) or exc.__class__.__name__)[:500]
         notice.save(update_fields=["reference", "status", "sent_at", "error"])
         return notice.status
 
 
-def _send(notice: Notice) -> str:
+def _send(notice: Notice | StaffNotice) -> str:
     if notice.channel == Notice.Channel.SMS:
         return sms_backend().send(notice.address, notice.text)
     if notice.channel == Notice.Channel.EMAIL:
-        with translation.override(NOTICE_LANGUAGE):
-            subject = _("Notice of a deduction (entry %(entry)s)") % {"entry": notice.entry_id}
+        if isinstance(notice, StaffNotice):
+            subject = notice.subject
+        else:
+            with translation.override(NOTICE_LANGUAGE):
+                subject = _("Notice of a deduction (entry %(entry)s)") % {"entry": notice.entry_id}
         send_mail(
             subject,
             notice.text,
@@ -191,6 +210,115 @@ def _send(notice: Notice) -> str:
     raise NoticeError(
         _("a %(channel)s notice is not sent by the platform") % {"channel": notice.channel}
     )
+
+
+# --- notices to staff ---------------------------------------------------------------------
+
+MAX_KEY = 200
+MAX_SUBJECT = 200
+MAX_TEXT = 2000
+
+
+def staff_channels(user) -> list[tuple[str, str]]:
+    """Where a staff member's notices go: SMS to the phone their account is named by (a
+    phone-only person signs in with it), e-mail to their address; none without either."""
+    from platform_core.accounts.services import PHONE_RE, normalise_phone
+
+    found = []
+    phone = normalise_phone(user.get_username())
+    if PHONE_RE.match(phone):
+        found.append((StaffNotice.Channel.SMS, phone))
+    if (user.email or "").strip():
+        found.append((StaffNotice.Channel.EMAIL, user.email.strip()))
+    return found
+
+
+def staff_holding(roles: Iterable[str], village_code: str | None) -> list:
+    """Active people holding one of ``roles`` in the township served: township-wide
+    memberships always, village ones only for ``village_code`` (none when it is None)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from platform_core.accounts.models import Membership
+
+    where = Q(village_code="")
+    if village_code:
+        where |= Q(village_code=village_code)
+    holders = Membership.objects.filter(where, township_id=connection.tenant.pk, role__in=roles)
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=holders.values("user_id"))
+        .order_by("pk")
+    )
+
+
+def notify_staff(
+    *,
+    roles: Iterable[str],
+    village_code: str | None,
+    subject: str,
+    text: str,
+    key: str,
+    by: Actor | None = None,
+) -> int:
+    """Queue a notice to each person holding one of ``roles`` in the township served
+    (village roles only for ``village_code``; township-wide roles always): by SMS when
+    their account has a phone, by e-mail when it has an address. Sent after the
+    transaction commits; a failure is recorded on the notice. Idempotent per (``key``,
+    person, channel): asking again with the same key sends nothing new. Returns how many
+    notices were queued."""
+    if connection.schema_name == "public" or getattr(connection.tenant, "pk", None) is None:
+        raise NoticeError(_("Staff are notified inside a township."))
+    roles = tuple(roles or ())
+    unknown = [r for r in roles if r not in STAFF_ROLES]
+    if not roles or unknown:
+        raise NoticeError(
+            _("Staff notices go to staff roles (%(known)s), not %(roles)s.")
+            % {"known": ", ".join(STAFF_ROLES), "roles": ", ".join(unknown) or "-"},
+            field="roles",
+        )
+    key, subject, text = (key or "").strip(), (subject or "").strip(), (text or "").strip()
+    for name, value, limit in (
+        ("key", key, MAX_KEY),
+        ("subject", subject, MAX_SUBJECT),
+        ("text", text, MAX_TEXT),
+    ):
+        if not value or len(value) > limit:
+            raise NoticeError(
+                _("A staff notice needs a %(name)s of 1 to %(limit)s characters.")
+                % {"name": name, "limit": limit},
+                field=name,
+            )
+    village_code = (village_code or "").strip() or None
+    already = set(StaffNotice.objects.filter(key=key).values_list("person_id", "channel"))
+    label = by.label if by is not None else "platform"
+    notices = [
+        StaffNotice(
+            key=key,
+            person=person,
+            person_label=(person.email or person.get_username())[:150],
+            village_code=village_code or "",
+            channel=channel,
+            address=address,
+            subject=subject,
+            text=text,
+            sent_by_label=label[:150],
+        )
+        for person in staff_holding(roles, village_code)
+        for channel, address in staff_channels(person)
+        if (person.pk, channel) not in already
+    ]
+    if not notices:
+        return 0
+    StaffNotice.objects.bulk_create(notices, ignore_conflicts=True)  # a racing call: once
+    schema = connection.schema_name  # the callback may run after the township's block
+
+    def send_after_commit():
+        with schema_context(schema):
+            deliver_staff(pks=StaffNotice.objects.filter(key=key).values_list("pk", flat=True))
+
+    transaction.on_commit(send_after_commit)
+    return len(notices)
 
 
 def record_letter(entry: ScoreEvent, *, by: Actor, handed_over_on: dt.date, to: str) -> Notice:
