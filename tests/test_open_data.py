@@ -547,3 +547,16 @@ def test_the_registry_lists_the_core_first_then_plugins(petitions, in_township):
         keys = [(plugin, d.key) for plugin, d in datasets(petitions)]
     assert keys == [("", "tiers"), ("petition", "cases"), ("petition", "case_rates")]
     assert json.loads(export.to_json({"a": "村"})) == {"a": "村"}
+
+
+def test_the_contract_kit_checks_open_datasets():
+    import plugins.petition.plugin
+    from township_integrity.testing import contract_problems
+
+    problems = contract_problems(personal_columns)
+    assert (
+        "township_open_datasets: dataset heads: column head_name looks like personal data "
+        "(aggregates only)" in problems
+    )
+    petition = contract_problems(plugins.petition.plugin)
+    assert [p for p in petition if "open_datasets" in p] == []

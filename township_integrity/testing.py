@@ -13,9 +13,9 @@ fixture ``plugin_contract`` (the same function). It checks that the plugin's hoo
 implementations match the hookspecs (names and arguments), its metadata is valid
 and compatible with this platform, its settings schema is a valid JSON Schema and
 the given settings satisfy it, its rules are well-formed, and the hooks that need
-no database return the declared types, and that its workbench screens and feed
-sources are well-formed. Given a ``township`` (a test database with the plugin enabled there),
-it also calls the hooks that read the township's data —
+no database return the declared types, and that its workbench screens, feed
+sources and open datasets are well-formed. Given a ``township`` (a test database
+with the plugin enabled there), it also calls the hooks that read the township's data —
 ``township_dashboard_panels``, for the whole township and for its first village —
 inside that township's schema and checks they return well-formed panels::
 
@@ -168,12 +168,34 @@ def _check_results(pm, settings: dict) -> list[str]:
             problems.append(f"township_statistics_columns returned {column!r}, not a column")
         else:
             problems += [f"township_statistics_columns: {p}" for p in column.problems()]
+    problems += _open_dataset_problems(answers("township_open_datasets", settings=settings))
     for contribution in answers("township_graphql_fields", settings=settings) or []:
         if contribution is not None and not isinstance(contribution, GraphQLContribution):
             problems.append(
                 f"township_graphql_fields returned {type(contribution).__name__}, "
                 "not GraphQLContribution"
             )
+    return problems
+
+
+def _open_dataset_problems(results) -> list[str]:
+    """Each open dataset well-formed (documented columns, none looking personal), keys once."""
+    from platform_core.plugins.types import OpenDataset
+
+    problems: list[str] = []
+    keys: list[str] = []
+    for dataset in _flatten(results):
+        if not isinstance(dataset, OpenDataset):
+            problems.append(
+                f"township_open_datasets returned {type(dataset).__name__}, not OpenDataset"
+            )
+            continue
+        problems += [f"township_open_datasets: {p}" for p in dataset.problems()]
+        keys.append(dataset.key)
+    problems += [
+        f"township_open_datasets: dataset key {k} is used twice"
+        for k in sorted({k for k in keys if keys.count(k) > 1})
+    ]
     return problems
 
 

@@ -529,7 +529,7 @@ class OpenColumn:
             return [f"column name {self.name!r} is not lower-case letters, digits and _"]
         problems = []
         if looks_personal(self.name):
-            problems.append(f"column {self.name} looks like personal data; open data is never")
+            problems.append(f"column {self.name} looks like personal data (aggregates only)")
         if self.name in RESERVED_COLUMNS:
             problems.append(f"column {self.name} is added by the platform")
         if self.kind not in OPEN_COLUMN_KINDS:
