@@ -419,12 +419,14 @@ def test_malformed_panels_are_left_out_and_narrowing_skips_plugins_that_cannot(
         assert [(key, p.key) for key, p in shown] == [
             ("petition", "trend"),
             ("petition", "villages"),
+            ("petition", "satisfaction"),
             ("sample_panels", "fine"),
         ]
         narrowed = dashboard_panels(township_a, ["V01"])
         assert [(key, p.key) for key, p in narrowed] == [
             ("petition", "trend"),
             ("petition", "villages"),
+            ("petition", "satisfaction"),
         ]  # sample_panels does not take village_codes: not asked for a village's staff
     assert "series 'A': needs one value per label" in caplog.text
     assert "'not a panel' is not a DashboardPanel" in caplog.text

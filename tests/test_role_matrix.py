@@ -142,6 +142,35 @@ def gid(w: World, type_name: str, row) -> str:
     return global_id(type_name, row, w.township)
 
 
+def _petition_repeat(w: World):
+    """A second petition of V01-0001 (a repeat of ``w.petition_case``), made once."""
+    from plugins.petition.models import Case as PetitionCase
+    from plugins.petition.services import receive_case
+
+    found = PetitionCase.objects.filter(reference="XF-2").first()
+    return found or receive_case(
+        kind="petition",
+        reference="XF-2",
+        village=w.petition_case.village,
+        household=w.petition_case.household,
+        summary="road dispute again",
+        received_at=timezone.now() - dt.timedelta(minutes=30),
+        by=w.admin,
+    )
+
+
+def _petition_at(w: World, status: str):
+    """``w.petition_case`` moved on to ``status`` (responded, or closed unsatisfied), once."""
+    from plugins.petition.services import advance
+
+    case = w.petition_case
+    case.refresh_from_db()
+    path = ["assigned", "handling", "responded"] + (["closed"] if status == "closed" else [])
+    for step in path[path.index(case.status) + 1 :] if case.status in path else path:
+        advance(case, step, by=w.admin, satisfaction="unsatisfied" if step == "closed" else "")
+    return case
+
+
 def email(name: str) -> str:
     return f"{name}@matrix.test"
 
@@ -525,6 +554,43 @@ TOWNSHIP: dict[str, Case] = {
         rows(
             allowed=EVERYWHERE | REVIEWERS_V1,
             forbidden={PM, GL, GW, HH},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    # Repeats, the follow-up call and reopening (plugins.petition.loop).
+    "mergePetitionCase": Case(
+        lambda w, p: {
+            "caseId": gid(w, "PetitionCase", _petition_repeat(w)),
+            "intoId": gid(w, "PetitionCase", w.petition_case),
+            "reason": "the same road",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "followUpPetitionCase": Case(
+        lambda w, p: {
+            "caseId": gid(w, "PetitionCase", _petition_at(w, "responded")),
+            "result": "the road is repaired",
+            "satisfactionScore": 4,
+            "satisfied": "satisfied",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},
+            not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    "reopenPetitionCase": Case(
+        lambda w, p: {
+            "caseId": gid(w, "PetitionCase", _petition_at(w, "closed")),
+            "reason": "still flooded",
+        },
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden={HH},
             not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
         ),
     ),

@@ -27,7 +27,11 @@ def panels(village_codes: list[str] | None) -> list[DashboardPanel]:
     """The trend of the last 12 months and this month's villages (``village_codes``: only
     these villages; None: the whole township)."""
     this_month = timezone.localdate().replace(day=1)
-    return [trend_panel(this_month, village_codes), villages_panel(this_month, village_codes)]
+    return [
+        trend_panel(this_month, village_codes),
+        villages_panel(this_month, village_codes),
+        satisfaction_panel(this_month, village_codes),
+    ]
 
 
 def trend_panel(this_month, village_codes: list[str] | None) -> DashboardPanel:
@@ -121,5 +125,44 @@ def villages_panel(this_month, village_codes: list[str] | None) -> DashboardPane
             if zh
             else w.describe()
             for w in warnings
+        ),
+    )
+
+
+# How many months the satisfaction panel shows (this month and the ones before).
+SATISFACTION_MONTHS = 6
+
+
+def satisfaction_panel(this_month, village_codes: list[str] | None) -> DashboardPanel:
+    """The satisfaction rate at the follow-up call per village and month (``loop``):
+    satisfied and basically satisfied over the calls made; "—" without a call."""
+    from plugins.petition.loop import months_between, satisfaction_rates
+    from township_integrity.models import Village
+
+    first = add_months(this_month, 1 - SATISFACTION_MONTHS)
+    months = months_between(first, this_month)
+    rates = {
+        (r.village.pk, r.month): r
+        for r in satisfaction_rates(first, month_end(this_month), village_codes)
+    }
+    villages = Village.objects.order_by("code")
+    if village_codes is not None:
+        villages = villages.filter(code__in=village_codes)
+
+    def cell(village, month) -> str:
+        rate = rates.get((village.pk, month))
+        if rate is None:
+            return "—"
+        return f"{rate.rate:.0%} ({rate.satisfied}/{rate.followed_up})"
+
+    labels = tuple(f"{m:%Y-%m}" for m in months)
+    return DashboardPanel(
+        key="satisfaction",
+        title_zh=f"回访满意率（近{SATISFACTION_MONTHS}个月）",
+        title_en=f"Satisfaction at the follow-up call, last {SATISFACTION_MONTHS} months",
+        table=PanelTable(
+            headers_zh=("村", *labels),
+            headers_en=("Village", *labels),
+            rows=tuple((v.name, *(cell(v, m) for m in months)) for v in villages),
         ),
     )

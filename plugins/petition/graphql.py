@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
 
-from plugins.petition.models import Case, CaseStep, Kind
+from plugins.petition.models import Case, CaseStep, FollowUp, Kind
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     NOT_FOUND,
@@ -50,6 +50,17 @@ class PetitionCaseStepType(DjangoObjectType):
         model = CaseStep
         name = "PetitionCaseStep"
         fields = ("status", "at", "by_label", "note")
+        convert_choices_to_enum = False
+
+
+class PetitionFollowUpType(DjangoObjectType):
+    """A follow-up call (回访) of a case: due, made, by whom, what was said and how
+    satisfied the citizen was (score 1-5)."""
+
+    class Meta:
+        model = FollowUp
+        name = "PetitionFollowUp"
+        fields = ("due", "at", "by_label", "result", "score", "satisfaction")
         convert_choices_to_enum = False
 
 
@@ -112,6 +123,48 @@ class PetitionCaseType(DjangoObjectType):
 
     def resolve_overdue(root, info) -> bool:
         return root.is_overdue()
+
+    # Repeats, reopening and the follow-up call (plugins.petition.loop).
+    merged_into = graphene.Field(
+        lambda: PetitionCaseType, description="The main case this repeat was merged into"
+    )
+    merged_cases = graphene.List(
+        graphene.NonNull(lambda: PetitionCaseType),
+        required=True,
+        description="Repeats merged into this case",
+    )
+    repeat_candidates = graphene.List(
+        graphene.NonNull(lambda: PetitionCaseType),
+        required=True,
+        description="Cases of the same household and topic within the repeat window",
+    )
+    reopened_count = graphene.Int(required=True)
+    topic = graphene.String(required=True)
+    follow_up_due = graphene.DateTime(description="The follow-up call is due by (responded)")
+    follow_up = graphene.Field(PetitionFollowUpType, description="The latest follow-up call")
+    follow_ups = graphene.List(graphene.NonNull(PetitionFollowUpType), required=True)
+
+    def resolve_merged_into(root, info):
+        if root.merged_into_id is None:
+            return None
+        return Case.objects.filter(visible_cases(viewer(info)), pk=root.merged_into_id).first()
+
+    def resolve_merged_cases(root, info):
+        return root.merged_cases.filter(visible_cases(viewer(info))).order_by("received_at", "pk")
+
+    def resolve_repeat_candidates(root, info):
+        from plugins.petition.loop import repeat_candidates
+
+        found = repeat_candidates(root)
+        visible = Case.objects.filter(visible_cases(viewer(info)), pk__in=[c.pk for c in found])
+        shown = set(visible.values_list("pk", flat=True))
+        return [c for c in found if c.pk in shown]
+
+    def resolve_follow_up(root, info):
+        return root.follow_ups.order_by("-at", "-pk").first()
+
+    def resolve_follow_ups(root, info):
+        return root.follow_ups.order_by("at", "pk")
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
@@ -399,6 +452,78 @@ class DeterminePetitionCase(PlatformMutation):
         }
 
 
+# --- repeats, the follow-up call and reopening (plugins.petition.loop) ---------------
+
+
+class MergePetitionCase(PlatformMutation):
+    """Merge a repeat into its main case (same household; staff of the village): the
+    repeat keeps its steps, is ``merged`` and points to the main case."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True, description="The repeat")
+        into_id = graphene.ID(required=True, description="The main case")
+        reason = graphene.String(required=True, description="Why it is the same matter")
+
+    case = graphene.Field(PetitionCaseType)
+    into = graphene.Field(PetitionCaseType)
+
+    @classmethod
+    def perform(cls, info, case_id, into_id, reason):
+        from plugins.petition.loop import merge_case
+
+        case = case_by_id(info, case_id)
+        into = case_by_id(info, into_id, field="intoId")
+        merged = merge_case(case, into, viewer(info).actor, reason)
+        into.refresh_from_db()
+        return {"case": merged, "into": into}
+
+
+class FollowUpPetitionCase(PlatformMutation):
+    """Record the follow-up call (回访) of a responded case; the case closes with it."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        result = graphene.String(required=True, description="What the citizen said")
+        satisfaction_score = graphene.Int(required=True, description="1 (worst) to 5 (best)")
+        satisfied = graphene.String(
+            required=True, description="satisfied, basically_satisfied or unsatisfied"
+        )
+        at = graphene.DateTime(description="Default: now")
+
+    case = graphene.Field(PetitionCaseType)
+    follow_up = graphene.Field(PetitionFollowUpType)
+
+    @classmethod
+    def perform(cls, info, case_id, result, satisfaction_score, satisfied, at=None):
+        from plugins.petition.loop import record_follow_up
+
+        case = case_by_id(info, case_id)
+        call = record_follow_up(
+            case, viewer(info).actor, result, satisfaction_score, satisfied, at=at
+        )
+        case.refresh_from_db()
+        return {"case": case, "follow_up": call}
+
+
+class ReopenPetitionCase(PlatformMutation):
+    """Reopen a closed case the citizen was unsatisfied with, within the reopen window
+    (staff of the village): back to handling, with a new handling deadline."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+        at = graphene.DateTime(description="Default: now")
+
+    case = graphene.Field(PetitionCaseType)
+
+    @classmethod
+    def perform(cls, info, case_id, reason, at=None):
+        from plugins.petition.loop import reopen_case
+
+        case = case_by_id(info, case_id)
+        return {"case": reopen_case(case, viewer(info).actor, reason, at=at)}
+
+
 def contribution() -> GraphQLContribution:
     return GraphQLContribution(
         query_fields={
@@ -438,6 +563,9 @@ def contribution() -> GraphQLContribution:
             "advance_petition_case": AdvancePetitionCase.Field(),
             "warn_petitioner": WarnPetitioner.Field(),
             "determine_petition_case": DeterminePetitionCase.Field(),
+            "merge_petition_case": MergePetitionCase.Field(),
+            "follow_up_petition_case": FollowUpPetitionCase.Field(),
+            "reopen_petition_case": ReopenPetitionCase.Field(),
             "acknowledge_petition_warning": AcknowledgePetitionWarning.Field(),
         },
     )

@@ -41,8 +41,8 @@ class Status(models.TextChoices):
     RESPONDED = "responded", _("Responded")
     CLOSED = "closed", _("Closed")
     # Issue 17: a case merged into another (not closed: it never carries a
-    # satisfaction), reopened after a dissatisfied closing, and waiting for its
-    # follow-up call (回访).
+    # satisfaction); "reopened" and "follow_up" are steps only (plugins.petition.loop:
+    # a reopened case goes back to handling, the follow-up call (回访) closes the case).
     REOPENED = "reopened", _("Reopened")
     MERGED = "merged", _("Merged")
     FOLLOW_UP = "follow_up", _("Follow-up")

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from plugins.petition.loop_workbench import FORMS as LOOP_FORMS
+from plugins.petition.loop_workbench import loop_part
 from plugins.petition.models import DETERMINABLE_KINDS, Determination, Satisfaction, Status
 from plugins.petition.selectors import case_steps, cases_in, open_warnings, overdue_cases
 from plugins.petition.services import (
@@ -40,7 +42,7 @@ def handled_cases(viewer):
 
 
 def open_cases(viewer):
-    return handled_cases(viewer).exclude(status=Status.CLOSED)
+    return handled_cases(viewer).exclude(status__in=(Status.CLOSED, Status.MERGED))
 
 
 def waiting(viewer) -> int:
@@ -149,8 +151,12 @@ def case(request, pk: int):
     if found is None:  # another village's (or no such) case: nothing says which
         raise Http404
     posted = request.POST.get("form") if request.method == "POST" else None
-    if request.method == "POST" and posted not in ("advance", "warn", "determine"):
+    if request.method == "POST" and posted not in ("advance", "warn", "determine", *LOOP_FORMS):
         return redirect(request.path)
+    # Repeats, the follow-up call and reopening: their own forms (loop_workbench).
+    loop = loop_part(request, found, posted, reverse("work:petition:case", args=[found.pk]))
+    if loop.done is not None:
+        return loop.done
     step_form = AdvanceForm(
         request.POST if posted == "advance" else None, case=found, prefix="advance"
     )
@@ -221,7 +227,9 @@ def case(request, pk: int):
         "step_form": step_form if NEXT[found.status] or step_form.errors else None,
         "determine_form": determine_form if may_determine or determine_form.errors else None,
     }
+    context.update(loop.context)
     status = 400 if step_form.errors or determine_form.errors or warn_form.errors else 200
+    status = 400 if loop.errors else status
     return render_page(request, "petition/workbench/case.html", context, status=status)
 
 
