@@ -15,7 +15,7 @@ def township_plugin_metadata():
         name_zh="公安警情通报",
         name_en="Police alerts",
         version="0.1.0",
-        core_versions=">=0.5,<0.6",
+        core_versions=">=0.6,<0.7",
         settings_schema=SETTINGS_SCHEMA,
         description="Police alerts of public-order offences from a file feed; confirmed "
         "offences become proposed deductions citing their legal basis.",
