@@ -140,6 +140,44 @@ def test_repeat_candidates_are_the_households_cases_on_the_topic_within_the_wind
     assert repeat_candidates(new_case("N1", household=None, on=D(2025, 5, 2))) == []
 
 
+def test_the_topic_comes_with_the_case_from_the_service_and_the_import(petition_a, tmp_path):
+    from plugins.petition.imports import import_cases
+
+    first = receive_case(
+        kind="hotline",
+        reference="T0",
+        village=Village.objects.get(code="V01"),
+        household=f.household("V01-0001"),
+        summary="路灯不亮",
+        received_at=at(D(2025, 3, 4)),
+        by=f.person(),
+        topic=" streetlight ",
+    )
+    assert first.topic == "streetlight"
+    with pytest.raises(PluginError, match="a topic is at most 64 characters") as long:
+        receive_case(
+            kind="hotline",
+            reference="T9",
+            village=Village.objects.get(code="V01"),
+            summary="x",
+            received_at=at(D(2025, 3, 4)),
+            by=f.person(),
+            topic="x" * 65,
+        )
+    assert long.value.field == "topic"
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "工单号,类型,受理时间,村,户码,内容,主题\n"
+        "T1,12345热线,2025-03-05 10:20,太湖村,V01-0001,路灯又不亮,streetlight\n"
+        "T2,12345热线,2025-03-06 10:20,太湖村,V01-0001,噪音,noise\n",
+        encoding="utf-8",
+    )
+    import_cases(path, operator=f.person("clerk"))
+    again = Case.objects.get(reference="T1")
+    assert again.topic == "streetlight"
+    assert [c.reference for c in repeat_candidates(again)] == ["T0"]  # not T2: noise
+
+
 def test_refused_merges_say_why(petition_a):
     main = new_case("R1")
     repeat = new_case("R2", on=D(2025, 3, 6))

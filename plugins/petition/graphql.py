@@ -353,6 +353,7 @@ class ReceivePetitionCase(PlatformMutation):
         received_at = graphene.DateTime(required=True)
         household_code = graphene.String()
         petitioner_name = graphene.String(default_value="")
+        topic = graphene.String(default_value="", description="What repeats are matched on")
 
     case = graphene.Field(PetitionCaseType)
 

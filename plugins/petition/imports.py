@@ -35,8 +35,9 @@ CASE_COLUMNS = [
     Column("household_code", ("户码",)),
     Column("petitioner", ("姓名", "诉求人", "信访人")),
     Column("summary", ("内容", "诉求内容"), required=True),
+    Column("topic", ("主题", "诉求分类")),  # what repeats are matched on (loop)
 ]
-LIMITS = {"reference": 64, "petitioner": 50}
+LIMITS = {"reference": 64, "petitioner": 50, "topic": 64}
 # Words clerks write for a kind, besides its key and English label.
 KIND_WORDS = {
     **{zh: key for key, zh in KIND_ZH.items()},
@@ -179,6 +180,7 @@ def _parse(source, problems, number, values, villages) -> dict | None:
         "household_code": _text("household_code"),
         "petitioner": _text("petitioner"),
         "summary": _text("summary"),
+        "topic": _text("topic"),
     }
     for column in CASE_COLUMNS:
         value = values.get(column.name)
@@ -299,6 +301,7 @@ def _write(file_name: str, parsed: list[tuple[int, dict]], operator: Actor) -> C
                     petitioner_name=row["petitioner"],
                     summary=row["summary"],
                     received_at=row["received_at"],
+                    topic=row["topic"],
                     # Deadlines as receive_case sets them, in the same bulk insert.
                     **case_deadlines(row["kind"], row["received_at"], settings),
                 )

@@ -88,8 +88,13 @@ def receive_case(
     by: Actor,
     household: Household | None = None,
     petitioner_name: str = "",
+    topic: str = "",
 ) -> Case:
-    """Register a case (its first step, ``received``); a case number is unique per kind."""
+    """Register a case (its first step, ``received``); a case number is unique per kind.
+
+    ``topic`` (optional, e.g. a category key) is what repeats are matched on
+    (``loop.repeat_candidates``).
+    """
     township_settings()
     require_role(by, HANDLER_ROLES, village_code=village.code, what=_("register petition cases"))
     if kind not in Kind.values:
@@ -97,7 +102,9 @@ def receive_case(
             _("case kind %(kind)s: use one of %(choices)s")
             % {"kind": repr(kind), "choices": ", ".join(Kind.values)}
         )
-    reference, summary = reference.strip(), summary.strip()
+    reference, summary, topic = reference.strip(), summary.strip(), topic.strip()
+    if len(topic) > 64:
+        raise PluginError(_("a topic is at most 64 characters"), field="topic")
     if not reference or not summary:
         raise PluginError(_("a case needs its case number and a summary of what was raised"))
     if household is not None and household.village_id != village.pk:
@@ -123,6 +130,7 @@ def receive_case(
             petitioner_name=petitioner_name.strip(),
             summary=summary,
             received_at=received_at,
+            topic=topic,
             **case_deadlines(kind, received_at),
         )
         CaseStep.objects.create(
