@@ -222,8 +222,9 @@ def test_the_county_site_serves_the_township_the_parameter_names(two_townships):
     assert page.json() == {"schema": b.schema_name, "township": b.code, "villages": ["乙村"]}
     page = Client().get("/sample/v1/villages.json", {"jurisdiction_id": a.code})
     assert page.json()["villages"] == ["甲村"]
-    # A POST names it in its body.
-    page = Client().post("/sample/v1/submit.json", {"jurisdiction_id": a.code, "text": "x"})
+    # A POST names it in its body (from another machine: no CSRF token).
+    client = Client(enforce_csrf_checks=True)
+    page = client.post("/sample/v1/submit.json", {"jurisdiction_id": a.code, "text": "x"})
     assert page.status_code == 201
     assert connection.schema_name == "public"
 

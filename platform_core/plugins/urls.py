@@ -43,7 +43,6 @@ RESERVED = (
     "t/",
     "static/",
     "media/",
-    "x/",
 )
 _CODE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 
