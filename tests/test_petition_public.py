@@ -169,3 +169,20 @@ def test_signed_in_staff_see_the_same_public_page(tracked):
     assert admin.login(username=f"admin@{tracked.slug}.test", password=f"pw-{tracked.slug}")
     text = admin.get(f"/t/{tracked.code}/cases/").content.decode()
     assert "俞国明" not in text and "H-2026-0001" not in text and len(rows(text)) == 3
+
+
+def test_the_tracker_reads_in_a_constant_number_of_queries(tracked, in_township):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert public().get(f"/t/{tracked.code}/cases/").status_code == 200
+        return len(queries)
+
+    statements()  # warm the platform's caches (the township, its plugins)
+    few = statements()
+    with in_township(tracked):
+        for n in range(30):
+            new_case(f"H-MORE-{n}", village="V02", household="V02-0002", days_ago=1 + n % 60)
+    assert statements() == few
