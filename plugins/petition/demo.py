@@ -8,13 +8,18 @@ import random
 from django.utils import timezone
 
 from plugins.petition.conf import DEMO_CASE_SUMMARIES
+from plugins.petition.loop import record_follow_up
 from plugins.petition.services import advance, determine, receive_case, warn_petitioner
 from township_integrity.models import Household
 from township_integrity.services import Actor
 
+# The demo's follow-up answers (satisfaction, score), drawn 7 : 2 : 1.
+DEMO_FOLLOW_UPS = (("satisfied", 5), ("basically_satisfied", 3), ("unsatisfied", 2))
+
 
 def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> str:
-    """3–8 cases a month, each closed; about four in ten petitions determined unreasonable."""
+    """3–8 cases a month, each closed at its follow-up call; about four in ten petitions
+    determined unreasonable."""
     households = list(Household.objects.order_by("?")[:40])
     cases = 0
     for month in months:
@@ -34,16 +39,13 @@ def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> 
                 by=actor,
             )
             at = received
-            for status in ("assigned", "handling", "responded", "closed"):
+            for status in ("assigned", "handling", "responded"):
                 at += dt.timedelta(hours=rng.randint(2, 48))
-                advance(
-                    case,
-                    status,
-                    by=actor,
-                    at=at,
-                    note="按期办理",
-                    satisfaction="satisfied" if status == "closed" else "",
-                )
+                advance(case, status, by=actor, at=at, note="按期办理")
+            # The follow-up call (回访) closes the case: mostly satisfied, some not.
+            at += dt.timedelta(hours=rng.randint(2, 48))
+            satisfied, score = rng.choices(DEMO_FOLLOW_UPS, weights=(7, 2, 1))[0]
+            record_follow_up(case, actor, "电话回访，已告知办理结果", score, satisfied, at=at)
             warned = at + dt.timedelta(hours=1)
             found_on = timezone.localdate(warned) + dt.timedelta(days=rng.randint(3, 20))
             if (
