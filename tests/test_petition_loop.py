@@ -697,3 +697,27 @@ def test_the_case_page_records_the_follow_up_and_reopens(township_a, desk):
     with tenant_context(township_a):
         case.refresh_from_db()
         assert case.reopened_count == 1 and case.follow_ups.count() == 1
+
+
+def test_a_reopened_case_overdue_again_is_escalated_again(
+    petition_a, django_capture_on_commit_callbacks
+):
+    from platform_core.actors import Actor
+    from platform_core.notices.models import StaffNotice
+    from plugins.petition.services import escalate_overdue
+
+    boss = f.person("boss", "township_admin")
+    boss.user.email = "boss@test.local"
+    boss.user.save()
+    case = new_case("E1", kind="hotline", on=D(2025, 3, 3))  # unanswered: overdue long ago
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalate_overdue(by=Actor.plugin("petition")) == [case]
+    respond(case, D(2025, 3, 4))
+    followed_up(case, D(2025, 3, 5), "unsatisfied")
+    reopen_case(case, f.person(), "仍未解决", at=at(D(2025, 3, 6)))
+    case.refresh_from_db()
+    assert case.escalated_at is None and case.overdue  # due 2025-03-14: overdue again
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalate_overdue(by=Actor.plugin("petition")) == [case]
+    keys = set(StaffNotice.objects.values_list("key", flat=True))
+    assert keys == {f"petition-overdue-{case.pk}", f"petition-overdue-{case.pk}-r1"}

@@ -495,7 +495,8 @@ def escalate_overdue(*, by: Actor, now: dt.datetime | None = None) -> list[Case]
     administrators (the hourly task ``petition.escalate_overdue``).
 
     Sets ``overdue_since`` and ``escalated_at`` and sends the administrators one notice
-    per case (``notify_staff``, key ``petition-overdue-<case id>``: never twice).
+    per case (``notify_staff``, key ``petition-overdue-<case id>``, ``-r<n>`` after its
+    n-th reopening: never twice).
     Returns the cases escalated by this call (none when called again). Cases another
     run holds at the moment are left to it. ``by``: a township administrator or the
     scheduler.
@@ -528,7 +529,9 @@ def escalate_overdue(*, by: Actor, now: dt.datetime | None = None) -> list[Case]
                 subject=_("Overdue case %(case)s (%(village)s)")
                 % {"case": case.reference, "village": case.village.name},
                 text=_overdue_text(case, now),
-                key=f"petition-overdue-{case.pk}",
+                # A reopened case overdue again is a new escalation (plugins.petition.loop).
+                key=f"petition-overdue-{case.pk}"
+                + (f"-r{case.reopened_count}" if case.reopened_count else ""),
                 by=by,
             )
     log.info("%s: %s overdue petition cases escalated", connection.tenant.code, len(due))
