@@ -11,7 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, QuerySet
 
 from plugins.petition.conf import CHANNEL_KINDS
 from plugins.petition.models import Case, CaseStep
@@ -50,32 +51,42 @@ def villages() -> list[Village]:
     return list(Village.objects.order_by("code"))
 
 
-def _rows() -> QuerySet:
-    last = CaseStep.objects.filter(case=OuterRef("pk")).order_by("-at", "-pk")
-    return (
-        Case.objects.filter(kind__in=SERVICE_CODES)
-        .annotate(
-            last_at=Subquery(last.values("at")[:1]), last_note=Subquery(last.values("note")[:1])
-        )
-        .values(
-            "pk",
-            "kind",
-            "status",
-            "received_at",
-            "handling_due",
-            "village__code",
-            "village__name",
-            "petitioner_name",
-            "household__code",
-            "last_at",
-            "last_note",
-        )
-    )
+# The columns of a page (aliases: the village's and the household's codes differ).
+FIELDS = ("id", "kind", "status", "received_at", "handling_due")
+ALIASES = {
+    "village_code": F("village__code"),
+    "village_name": F("village__name"),
+    "petitioner": F("petitioner_name"),
+    "household_code": F("household__code"),
+}
+# The page's cases with their latest steps in one statement: the page as the ORM
+# writes it, the latest step of each of its cases at once (DISTINCT ON) — a subquery
+# per case, or model instances, cost several times the fetch on a page of 1000.
+PAGE_SQL = """
+WITH page AS ({page}),
+last AS (
+    SELECT DISTINCT ON (case_id) case_id, at, note FROM {steps}
+    WHERE case_id IN (SELECT id FROM page)
+    ORDER BY case_id, at DESC, id DESC
+)
+SELECT page.*, last.at AS last_at, last.note AS last_note
+FROM page LEFT JOIN last ON last.case_id = page.id
+ORDER BY page.received_at DESC, page.id DESC
+"""
+
+
+def _page(cases: QuerySet) -> list[dict]:
+    """The rows of ``cases`` (already filtered and sliced) with their latest steps."""
+    sql, params = cases.values(*FIELDS, **ALIASES).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(PAGE_SQL.format(page=sql, steps=CaseStep._meta.db_table), params)
+        names = [column.name for column in cursor.description]
+        return [public_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
 def service_requests(query: RequestFilter) -> list[dict]:
     """The rows of the matching requests, newest received first (one statement)."""
-    found = _rows()
+    found = Case.objects.filter(kind__in=SERVICE_CODES)
     if query.ids is not None:
         found = found.filter(pk__in=query.ids)
     else:
@@ -89,18 +100,18 @@ def service_requests(query: RequestFilter) -> list[dict]:
         elif set(query.statuses) == {"open"}:
             found = found.exclude(status__in=CLOSED_STATUSES)
     found = found.order_by("-received_at", "-pk")
-    return [public_row(row) for row in found[query.offset : query.offset + query.limit]]
+    return _page(found[query.offset : query.offset + query.limit])
 
 
 def service_request(pk: int) -> dict | None:
     """One request's row, or None when no such request (or not a served kind) is here."""
-    row = _rows().filter(pk=pk).first()
-    return public_row(row) if row is not None else None
+    rows = _page(Case.objects.filter(kind__in=SERVICE_CODES, pk=pk))
+    return rows[0] if rows else None
 
 
 def public_row(row: dict) -> dict:
     """The row with the note scrubbed and the personal fields dropped."""
-    name, household = row.pop("petitioner_name"), row.pop("household__code")
+    name, household = row.pop("petitioner"), row.pop("household_code")
     row["last_note"] = scrub(row["last_note"] or "", name, household)
     return row
 
