@@ -69,7 +69,7 @@ class StaffNoticeAdmin(ReadOnlyAdmin):
             if name != "person"
         ]
 
-    @admin.display(description=_("person"))
+    @admin.display(description=_("recipient"))
     def person_shown(self, obj: StaffNotice) -> str:
         """The person's e-mail or name; a phone-only person's number masked."""
         label = obj.person_label

@@ -91,9 +91,9 @@ class StaffNotice(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
-        verbose_name=_("person (account)"),
+        verbose_name=_("recipient (account)"),
     )
-    person_label = models.CharField(_("person"), max_length=150)
+    person_label = models.CharField(_("recipient"), max_length=150)
     village_code = models.CharField(_("village"), max_length=32, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     address = models.CharField(_("sent to"), max_length=254)

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("key", models.CharField(max_length=200, verbose_name="about")),
-                ("person_label", models.CharField(max_length=150, verbose_name="person")),
+                ("person_label", models.CharField(max_length=150, verbose_name="recipient")),
                 (
                     "village_code",
                     models.CharField(blank=True, max_length=32, verbose_name="village"),
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="person (account)",
+                        verbose_name="recipient (account)",
                     ),
                 ),
             ],
