@@ -721,3 +721,10 @@ def test_a_reopened_case_overdue_again_is_escalated_again(
         assert escalate_overdue(by=Actor.plugin("petition")) == [case]
     keys = set(StaffNotice.objects.values_list("key", flat=True))
     assert keys == {f"petition-overdue-{case.pk}", f"petition-overdue-{case.pk}-r1"}
+
+
+def test_the_admin_shows_a_cases_follow_up_calls(petition_a):
+    case = followed_up(respond(new_case("R1"), D(2025, 3, 6)), D(2025, 3, 7), "unsatisfied")
+    admin = _client(f.person("admin", "township_admin"))
+    page = admin.get(f"/t/{petition_a.code}/admin/petition/case/{case.pk}/change/")
+    assert page.status_code == 200 and 'id="follow_ups-group"' in page.content.decode()

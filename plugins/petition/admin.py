@@ -6,13 +6,19 @@ Case files are imported here with ``import_cases`` (the command's service; CSV, 
 from django.contrib import admin
 
 from plugins.petition.imports import CASE_COLUMNS, import_cases
-from plugins.petition.models import Case, CaseStep
+from plugins.petition.models import Case, CaseStep, FollowUp
 from township_integrity.admin import Importer, ReadOnlyAdmin, ReadOnlyInline, township_admin_site
 
 
 class CaseStepInline(ReadOnlyInline):
     model = CaseStep
     fields = ["status", "at", "by_label", "note"]
+    readonly_fields = fields
+
+
+class FollowUpInline(ReadOnlyInline):
+    model = FollowUp
+    fields = ["due", "at", "by_label", "score", "satisfaction", "result"]
     readonly_fields = fields
 
 
@@ -39,4 +45,4 @@ class CaseAdmin(ReadOnlyAdmin):
         CASE_COLUMNS,
         suffixes=(".csv", ".xlsx", ".json"),
     )
-    inlines = [CaseStepInline]
+    inlines = [CaseStepInline, FollowUpInline]
