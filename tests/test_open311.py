@@ -822,3 +822,21 @@ def test_other_machines_post_without_a_csrf_token(world):
         },
     )
     assert answer.status_code == 200, answer.content
+
+
+def test_a_page_costs_the_same_statements_whatever_its_size(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    township = world["a"]
+    token = world[township.code]["token"]
+    for n in range(3):
+        new_request(township, token, **{"attribute[reference]": f"12345-{n}"})
+    counts = {}
+    for size in ("1", "5"):
+        with CaptureQueriesContext(connection) as queries:
+            answer = get(township, "requests.xml", page_size=size)
+        assert answer.status_code == 200
+        counts[size] = len(queries)
+    assert len(xml_tree(answer.content)[1]) == 5
+    assert counts["1"] == counts["5"], counts
