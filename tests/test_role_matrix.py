@@ -171,6 +171,18 @@ def _petition_at(w: World, status: str):
     return case
 
 
+def _petition_warning(w: World) -> str:
+    """An early warning of V01 for 2026-03 kept for acknowledgement, made once; its month."""
+    from plugins.petition.models import EarlyWarning
+
+    EarlyWarning.objects.get_or_create(
+        village=w.petition_case.village,
+        month=dt.date(2026, 3, 1),
+        defaults={"cases": 5, "average": 1.0},
+    )
+    return "2026-03"
+
+
 def email(name: str) -> str:
     return f"{name}@matrix.test"
 
@@ -592,6 +604,15 @@ TOWNSHIP: dict[str, Case] = {
             allowed=EVERYWHERE | STAFF_V1,
             forbidden={HH},
             not_found=OTHER_VILLAGE | ALLIANCE | {HH2},
+        ),
+    ),
+    # Early-warning acknowledgement (petition deadlines, B1).
+    "acknowledgePetitionWarning": Case(
+        lambda w, p: {"villageCode": "V01", "month": _petition_warning(w), "note": "visited"},
+        rows(
+            allowed=EVERYWHERE | STAFF_V1,
+            forbidden=ALLIANCE | HOUSEHOLDS,
+            not_found=OTHER_VILLAGE,
         ),
     ),
     "placePointsOrder": Case(
