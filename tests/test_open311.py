@@ -457,6 +457,31 @@ def test_a_merged_case_is_closed(world):
         Case.objects.filter(pk=petition.pk).update(status="merged", merged_into=world["hotline"].pk)
     answer = body(get(township, f"requests/{petition.pk}.json"))
     assert answer[0]["status"] == "closed"
+    assert answer[0]["status_notes"] == f"Merged into request {world['hotline'].pk}."
+
+
+def test_status_notes_are_staff_notes_not_the_citizens_words_at_the_follow_up(world):
+    from plugins.petition.loop import record_follow_up
+
+    township = world["a"]
+    petition = world[township.code]["cases"][0]
+    admin = world[township.code]["admin"]
+    with tenant_context(township):
+        for status, note in (("assigned", "交城建办"), ("handling", ""), ("responded", "已疏通")):
+            advance(petition, status, by=admin, note=note)
+    answer = body(get(township, f"requests/{petition.pk}.json"))[0]
+    assert (answer["status"], answer["status_notes"]) == ("open", "已疏通")
+    with tenant_context(township):
+        record_follow_up(
+            petition,
+            by=admin,
+            result="家住村东头的老俞说还有积水",
+            satisfaction_score=3,
+            satisfied="basically_satisfied",
+        )
+    answer = body(get(township, f"requests/{petition.pk}.json"))[0]
+    assert (answer["status"], answer["status_notes"]) == ("closed", "已疏通")
+    assert "老俞" not in get(township, "requests.xml").content.decode()
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -332,7 +332,11 @@ def request_fields(row: dict, names: dict[str, str], agency: str, zone: dt.tzinf
     return {
         "service_request_id": row["id"],
         "status": "closed" if row["status"] in CLOSED_STATUSES else "open",
-        "status_notes": row["last_note"] or None,
+        "status_notes": (
+            _("Merged into request %(id)s.") % {"id": row["merged_into_id"]}
+            if row["status"] == "merged"
+            else row["last_note"] or None
+        ),
         "service_name": names[row["kind"]],
         "service_code": row["kind"],
         "description": None,  # the summary may hold personal data: never public

@@ -52,7 +52,7 @@ def villages() -> list[Village]:
 
 
 # The columns of a page (aliases: the village's and the household's codes differ).
-FIELDS = ("id", "kind", "status", "received_at", "handling_due")
+FIELDS = ("id", "kind", "status", "received_at", "handling_due", "merged_into_id")
 ALIASES = {
     "village_code": F("village__code"),
     "village_name": F("village__name"),
@@ -65,21 +65,38 @@ ALIASES = {
 PAGE_SQL = """
 WITH page AS ({page}),
 last AS (
-    SELECT DISTINCT ON (case_id) case_id, at, note FROM {steps}
+    SELECT DISTINCT ON (case_id) case_id, at FROM {steps}
     WHERE case_id IN (SELECT id FROM page)
     ORDER BY case_id, at DESC, id DESC
+),
+noted AS (
+    SELECT DISTINCT ON (case_id) case_id, note FROM {steps}
+    WHERE case_id IN (SELECT id FROM page) AND note <> '' AND status IN ({statuses})
+    ORDER BY case_id, at DESC, id DESC
 )
-SELECT page.*, last.at AS last_at, last.note AS last_note
-FROM page LEFT JOIN last ON last.case_id = page.id
+SELECT page.*, last.at AS last_at, noted.note AS last_note
+FROM page
+LEFT JOIN last ON last.case_id = page.id
+LEFT JOIN noted ON noted.case_id = page.id
 ORDER BY page.received_at DESC, page.id DESC
 """
+# Steps whose notes staff write about the handling (what was done, where it went): the
+# status notes. Not a follow-up's (the citizen's own words at the call) nor a merge's
+# (it names case numbers; a merged request says which request it joined instead).
+NOTED_STATUSES = ("received", "assigned", "handling", "transferred", "responded", "closed")
 
 
 def _page(cases: QuerySet) -> list[dict]:
-    """The rows of ``cases`` (already filtered and sliced) with their latest steps."""
+    """The rows of ``cases`` (already filtered and sliced) with their latest step's time
+    and the latest staff note."""
     sql, params = cases.values(*FIELDS, **ALIASES).query.sql_with_params()
+    statement = PAGE_SQL.format(
+        page=sql,
+        steps=CaseStep._meta.db_table,
+        statuses=", ".join(["%s"] * len(NOTED_STATUSES)),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(PAGE_SQL.format(page=sql, steps=CaseStep._meta.db_table), params)
+        cursor.execute(statement, (*params, *NOTED_STATUSES))
         names = [column.name for column in cursor.description]
         return [public_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
