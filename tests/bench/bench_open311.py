@@ -46,7 +46,7 @@ KINDS = ("petition", "hotline", "online")
 LOOP = ("received", "assigned", "handling", "responded", "closed")
 
 # The rows of one page in one statement: the cases of the window, newest first, their
-# village and their last step (time and note) — found for the page's cases at once.
+# village, their last step's time and latest staff note — found for the page at once.
 BARE_SQL = """
 WITH page AS (
     SELECT c.id, c.kind, c.status, c.received_at, c.handling_due, v.code, v.name
@@ -57,12 +57,19 @@ WITH page AS (
     ORDER BY c.received_at DESC, c.id DESC
     LIMIT %(limit)s OFFSET %(offset)s
 ), last AS (
-    SELECT DISTINCT ON (case_id) case_id, at, note FROM petition_casestep
+    SELECT DISTINCT ON (case_id) case_id, at FROM petition_casestep
     WHERE case_id IN (SELECT id FROM page)
     ORDER BY case_id, at DESC, id DESC
+), noted AS (
+    SELECT DISTINCT ON (case_id) case_id, note FROM petition_casestep
+    WHERE case_id IN (SELECT id FROM page) AND note <> ''
+      AND status IN ('received', 'assigned', 'handling', 'transferred', 'responded', 'closed')
+    ORDER BY case_id, at DESC, id DESC
 )
-SELECT page.*, last.at, last.note
-FROM page LEFT JOIN last ON last.case_id = page.id
+SELECT page.*, last.at, noted.note
+FROM page
+LEFT JOIN last ON last.case_id = page.id
+LEFT JOIN noted ON noted.case_id = page.id
 ORDER BY page.received_at DESC, page.id DESC
 """
 
