@@ -144,6 +144,9 @@ PAGES = {
         lambda w: f"x/petition/cases/{w['case'].pk}/",
         expect(ok=STAFF_V1, gone=STAFF_V2),
     ),
+    # Lists narrowed to the person's villages (tests/test_petition_deadlines.py, _warnings.py)
+    "work:petition:overdue": (lambda w: "x/petition/overdue/", expect(ok=STAFF)),
+    "work:petition:warnings": (lambda w: "x/petition/warnings/", expect(ok=STAFF)),
 }
 
 
