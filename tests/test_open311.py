@@ -548,6 +548,7 @@ def test_filters_by_id_code_status_and_dates(world):
         ({"status": "open,done"}, "status 'done': use open or closed"),
         ({"service_code": "lawsuit"}, "service_code 'lawsuit': use one of petition"),
         ({"service_request_id": "1,x"}, "service_request_id 'x': give request ids"),
+        ({"service_request_id": ",".join(["1"] * 1001)}, "service_request_id: at most 1000 ids"),
         ({"page_size": "1001"}, "page_size '1001': give a whole number from 1 to 1000"),
         ({"page": "0"}, "page '0': give a whole number"),
     ],

@@ -182,6 +182,11 @@ def request_filter(request: HttpRequest) -> RequestFilter:
     ids = _param(request, "service_request_id")
     if ids:
         listed = _listed(ids)
+        if len(listed) > MAX_REQUESTS:
+            raise Open311Error(
+                400,
+                _("service_request_id: at most %(limit)s ids at once") % {"limit": MAX_REQUESTS},
+            )
         for value in listed:
             if not value.isdigit():
                 raise Open311Error(
