@@ -275,6 +275,12 @@ def test_the_index_lists_datasets_columns_and_links_in_both_languages(petitions)
     assert "各村诚信等级户数" in chinese and "村代码" in chinese
 
 
+def test_the_home_pages_link_to_open_data(petitions):
+    township = public().get(f"/t/{petitions.code}/").content.decode()
+    assert 'href="open-data/"' in township  # relative: under /t/<code>/ or the own host
+    assert 'href="/open-data/"' in public().get("/").content.decode()
+
+
 # --- the petition plugin's datasets -------------------------------------------------------
 
 
