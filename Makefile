@@ -35,7 +35,7 @@ bench: install
 # Every benchmark at a tiny size (CI): proves each still runs; its figures mean nothing.
 BENCH_SMOKE_SIZE := BENCH_SMOKE=1 BENCH_TOWNSHIPS=2 BENCH_SAMPLE=2 \
 	BENCH_HOUSEHOLDS_PER_VILLAGE=50 BENCH_ENTRIES_PER_HOUSEHOLD=2 BENCH_HOUSEHOLDS=100 \
-	BENCH_API_REQUESTS=20 BENCH_PENDING=40 BENCH_EVALUATION_CASES=bare,caps
+	BENCH_API_REQUESTS=20 BENCH_PENDING=40 BENCH_EVALUATION_CASES=bare,caps BENCH_CASES=300
 
 bench-smoke: install
 	$(BENCH_SMOKE_SIZE) $(BIN)/python -m platform_core.launcher bench $(BENCH)

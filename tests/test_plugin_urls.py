@@ -192,9 +192,12 @@ def test_served_on_the_townships_own_host(two_townships):
 def test_a_township_that_has_not_enabled_the_plugin_answers_404(samples, township_a, township_b):
     enable_plugin(township_a, "sample_urls")
     # Through the plugin's own error format when it gives one ...
-    page = Client().get(f"/t/{township_b.code}/sample/v1/villages.json")
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = english.get(f"/t/{township_b.code}/sample/v1/villages.json")
     assert page.status_code == 404
     assert page.json() == [{"code": 404, "description": "This service is not offered here."}]
+    chinese = Client().get(f"/t/{township_b.code}/sample/v1/villages.json")  # the default
+    assert chinese.json() == [{"code": 404, "description": "本镇未提供此服务。"}]
     # ... else the platform's 404.
     assert Client().get(f"/t/{township_b.code}/sample-page/").status_code == 404
 
@@ -239,7 +242,8 @@ def test_the_county_site_without_the_parameter_answers_400(two_townships):
 
 @pytest.mark.parametrize("code", ["999999999", "'; drop table x; --", "x" * 300])
 def test_the_county_site_with_an_unknown_township_answers_404(two_townships, code):
-    page = Client().get("/sample/v1/villages.json", {"jurisdiction_id": code})
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = english.get("/sample/v1/villages.json", {"jurisdiction_id": code})
     assert page.status_code == 404
     assert "no township here offers this service" in page.json()[0]["description"]
 

@@ -2,7 +2,7 @@
 
 Run with ``make bench BENCH=tests/bench/bench_open311.py``. Onboards a township with
 the petition plugin, 18 villages of BENCH_HOUSEHOLDS_PER_VILLAGE households (default
-600) and BENCH_OPEN311_CASES cases (default 5,000; petition, hotline and online)
+600) and BENCH_CASES cases (default 5,000; petition, hotline and online)
 received over the last 90 days, each with its steps (received ... closed, the last
 one with a note). Then, through Django's test client (the whole middleware stack,
 tenant routing included), it times BENCH_API_REQUESTS (default 200) anonymous
@@ -33,9 +33,7 @@ from tests.bench import bench_evaluation as base  # noqa: E402
 from tests.bench import harness  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "200"))
-CASES = int(
-    os.environ.get("BENCH_OPEN311_CASES", "300" if os.environ.get("BENCH_SMOKE") else "5000")
-)
+CASES = int(os.environ.get("BENCH_CASES", "5000"))
 WARM_UP = 20
 PAGE = 1000  # the spec's default volume: the first 1000 requests
 PAGE_SIZES = (10, 100, 1000)
@@ -200,7 +198,7 @@ def bare(township, n: int) -> tuple[list[float], int]:
 
 
 def profile(client, url: str) -> None:
-    """Where the JSON path's time goes (BENCH_OPEN311_PROFILE=1): the top functions."""
+    """Where the JSON path's time goes (BENCH_API_PROFILE=1): the top functions."""
     import cProfile
     import io
     import pstats
@@ -235,7 +233,7 @@ def main() -> None:
     results = {}
     for fmt in ("json", "xml"):
         results[fmt] = timed(client, f"{base_url}.{fmt}", REQUESTS)
-    if os.environ.get("BENCH_OPEN311_PROFILE"):
+    if os.environ.get("BENCH_API_PROFILE"):
         profile(client, f"{base_url}.json")
     counts = {fmt: statements(client, f"{base_url}.{fmt}") for fmt in ("json", "xml")}
     for fmt, by_size in counts.items():
