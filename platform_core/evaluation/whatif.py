@@ -631,6 +631,8 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
         else:  # a household changing tier in some month: "n" is its id, "figures" before
             village_code, masked = villages[village_id].code, mask_name(name)
             for month, score_before, score_after in zip(months, figures, after, strict=True):
+                if score_before == score_after:
+                    continue
                 tier_before, tier_after = policy.tier(score_before), policy.tier(score_after)
                 if tier_before != tier_after:
                     changed.append(
