@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from platform_core.errors import PlatformError
 from platform_core.households.models import Household
 from platform_core.plugins.types import OpenColumn, OpenDataset
+from platform_core.publication.selectors import add_months
 from platform_core.tabular import escape_cell
 
 logger = logging.getLogger(__name__)
@@ -42,12 +43,6 @@ class OpenDataError(PlatformError):
 
 
 # --- the months asked for ------------------------------------------------------------
-
-
-def add_months(first: dt.date, n: int) -> dt.date:
-    """The first day of the month ``n`` months after ``first``'s (before, when negative)."""
-    index = first.year * 12 + first.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _month(parameter: str, text: str) -> dt.date:
