@@ -22,7 +22,8 @@ Examples::
 
 Exit status: 0 when every schema is distributed, 1 when any failed, 2 on bad usage or
 when the database cannot be used (no connection, no Citus, not the coordinator, a
-township schema with foreign keys to public tables that are not reference tables).
+township schema with foreign keys to public tables that are not reference tables, or
+township tables with triggers while ``citus.enable_unsafe_triggers`` is off).
 """
 
 from __future__ import annotations
@@ -190,6 +191,51 @@ def check_foreign_keys(cursor, schemas: Sequence[str]) -> None:
     )
 
 
+SCHEMA_TRIGGERS = """
+SELECT n.nspname, c.relname, count(*)
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = ANY(%s)
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+ENABLE_TRIGGERS = "ALTER SYSTEM SET citus.enable_unsafe_triggers = on; SELECT pg_reload_conf();"
+
+
+def triggers_problem(unsafe_triggers_on: bool, triggered: Sequence[tuple[str, str, int]]) -> str:
+    """Why the schemas can't be distributed as they are, or "" when they can.
+
+    Township tables carry the ledger guard, the board guard and the action log's
+    triggers. Citus refuses to distribute a table with triggers unless
+    ``citus.enable_unsafe_triggers`` is on; every platform trigger touches only its
+    own schema, which Citus keeps on one node, so turning it on is safe here.
+    """
+    if unsafe_triggers_on or not triggered:
+        return ""
+    tables = [f"  {schema}.{table}: {count}" for schema, table, count in triggered[:10]]
+    if len(triggered) > 10:
+        tables.append(f"  ... and {len(triggered) - 10} more tables")
+    return (
+        "Township tables have triggers (the ledger guard, the board guard, the action log) "
+        "and citus.enable_unsafe_triggers is off, so Citus would refuse them:\n"
+        + "\n".join(tables)
+        + "\nEvery platform trigger reads and writes only its own township's schema, which "
+        "lives on one node; turn the setting on, on the coordinator and every worker "
+        "(deploy/scale-out.md, 'Triggers under Citus'):\n  " + ENABLE_TRIGGERS
+    )
+
+
+def check_triggers(cursor, schemas: Sequence[str]) -> None:
+    cursor.execute("SELECT current_setting('citus.enable_unsafe_triggers')::boolean")
+    unsafe_triggers_on = bool(cursor.fetchone()[0])
+    cursor.execute(SCHEMA_TRIGGERS, [list(schemas)])
+    problem = triggers_problem(unsafe_triggers_on, cursor.fetchall())
+    if problem:
+        raise DistributeError(problem)
+
+
 def distribute(cursor, schemas: Sequence[str]) -> list[tuple[str, str]]:
     """Run citus_schema_distribute for each schema; return the (schema, error) failures."""
     failures: list[tuple[str, str]] = []
@@ -285,6 +331,7 @@ def run(args: argparse.Namespace) -> int:
         if not todo:
             return 0
         check_foreign_keys(cursor, todo)
+        check_triggers(cursor, todo)
         failures = distribute(cursor, todo)
 
     if failures:

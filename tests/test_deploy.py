@@ -339,3 +339,26 @@ def test_citus_script_clear_errors():
     no_db = run_script()
     assert no_db.returncode == 2
     assert "DATABASE_URL" in no_db.stderr and "Traceback" not in no_db.stderr
+
+
+def test_citus_script_finds_the_township_triggers_and_says_how_to_allow_them(township_a):
+    """The trigger check runs on plain PostgreSQL: it lists the ledger and board guards of a
+    real township schema, refuses while citus.enable_unsafe_triggers is off and says how."""
+    from django.db import connection
+
+    script = load_citus_script()
+    with connection.cursor() as cursor:
+        cursor.execute(script.SCHEMA_TRIGGERS, [[township_a.schema_name]])
+        triggered = cursor.fetchall()
+        cursor.execute(script.SCHEMA_TRIGGERS, [["t_000000000"]])
+        assert cursor.fetchall() == []  # a schema that does not exist: nothing to check
+    tables = {table for _, table, _ in triggered}
+    assert {"scoring_scoreevent", "publication_honourboard", "households_household"} <= tables
+    assert {schema for schema, _, _ in triggered} == {township_a.schema_name}
+
+    problem = script.triggers_problem(False, triggered)
+    first_schema, first_table, _ = triggered[0]
+    assert f"{first_schema}.{first_table}" in problem and "more tables" in problem
+    assert script.ENABLE_TRIGGERS in problem and "scale-out.md" in problem
+    assert script.triggers_problem(True, triggered) == ""
+    assert script.triggers_problem(False, []) == ""
