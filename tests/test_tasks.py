@@ -195,6 +195,21 @@ def test_tasks_are_acked_late_and_retried_with_backoff():
     assert app.conf.beat_schedule["dispatch-due-work"]["task"] == "platform_core.dispatch_due_work"
 
 
+def test_the_dispatcher_runs_every_15_minutes_unless_a_number_of_seconds_is_set():
+    from celery.schedules import crontab
+
+    from platform_core.celery import DISPATCH_SECONDS_ENV, dispatch_schedule
+
+    every_slot = dispatch_schedule({})
+    assert isinstance(every_slot, crontab)
+    assert every_slot.minute == {0, 15, 30, 45}
+    assert dispatch_schedule({DISPATCH_SECONDS_ENV: " "}) == every_slot
+    assert dispatch_schedule({DISPATCH_SECONDS_ENV: "2.5"}) == 2.5
+    for bad in ("0", "-1", "soon"):
+        with pytest.raises(ValueError):
+            dispatch_schedule({DISPATCH_SECONDS_ENV: bad})
+
+
 # --- real workers (embedded PostgreSQL, filesystem or Redis broker, solo worker) ---------
 
 CLEAN, CRASHED = "330502103", "330502104"
