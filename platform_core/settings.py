@@ -86,6 +86,26 @@ USING_EMBEDDED_DB = not DATABASE_URL
 
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 _db.setdefault("OPTIONS", {})
+
+# Connection pool (psycopg_pool through Django; docs/operations.md, "Database connections"):
+# on by default in production, where gunicorn's threads and Celery's processes share a few
+# connections per process instead of keeping one each. A pooled connection goes back at
+# the end of every request, so CONN_MAX_AGE must be 0; the pool checks it is alive before
+# handing it out (CONN_HEALTH_CHECKS) and resets its search_path when it comes back
+# (platform_core.dbpool: no township's path survives in the pool). A forked child
+# (migrate_schemas --processes, Celery's prefork) opens a pool of its own.
+DB_POOL = env_bool("DB_POOL", default=PRODUCTION)
+if DB_POOL:
+    from platform_core import dbpool
+
+    dbpool.forget_pools_after_fork()
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db["OPTIONS"]["pool"] = dbpool.pool_options(
+        min_size=env_int("DB_POOL_MIN_SIZE", dbpool.DEFAULT_MIN_SIZE),
+        max_size=env_int("DB_POOL_MAX_SIZE", dbpool.DEFAULT_MAX_SIZE),
+        timeout=env_int("DB_POOL_TIMEOUT", dbpool.DEFAULT_TIMEOUT),
+    )
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
