@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from graphql import GraphQLError, GraphQLSyntaxError, parse
+from graphql import GraphQLError, GraphQLSyntaxError
 from graphql.language import (
     ArgumentNode,
     DocumentNode,
@@ -114,8 +114,10 @@ def precheck(query, variables: dict | None, viewer) -> tuple[DocumentNode | None
         return None, [
             _error(message % {"size": size, "limit": limits.query_bytes}, QUERY_TOO_LARGE)
         ]
+    from graphql_api.documents import parsed  # it imports this module
+
     try:
-        document = parse(query, max_tokens=limits.tokens)
+        document = parsed(query, limits.tokens)
     except GraphQLSyntaxError as error:
         if "more than" in error.message and "tokens" in error.message:
             message = _("The query has more than %(limit)d tokens.")
@@ -138,15 +140,22 @@ def rules_for(variables: dict | None, viewer) -> list[type[ValidationRule]]:
     """The validation rules of one request: the standard ones, size and cost, NUL text,
     sign-in and introspection (size and cost again, so that tools validating a document
     without ``precheck`` — the API guide's test — see the same limits)."""
+    signed_in, has_user = viewer.is_authenticated, viewer.user is not None
+    rules = document_rules(signed_in, has_user, introspection_allowed())
+    rules.insert(len(specified_rules), _cost_rule(variables or {}, size_limits(viewer)))
+    return rules
+
+
+def document_rules(
+    signed_in: bool, has_user: bool, introspection: bool
+) -> list[type[ValidationRule]]:
+    """``rules_for`` without size and cost: the rules whose verdict depends only on the
+    document, the schema and these three facts (``documents`` remembers it by them)."""
     # The standard rules first: graphql-core runs only the rules it is given.
-    rules: list[type[ValidationRule]] = [
-        *specified_rules,
-        _cost_rule(variables or {}, size_limits(viewer)),
-        NoNulText,
-    ]
-    if not viewer.is_authenticated:
-        rules.append(_sign_in_rule(has_user=viewer.user is not None))
-    if not introspection_allowed():
+    rules: list[type[ValidationRule]] = [*specified_rules, NoNulText]
+    if not signed_in:
+        rules.append(_sign_in_rule(has_user=has_user))
+    if not introspection:
         rules.append(NoIntrospection)
     return rules
 

@@ -19,11 +19,14 @@ from django.db import connection, transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, OperationType, get_operation_ast
+from graphql import ExecutionResult, OperationType, execute, get_operation_ast, validate_schema
 
-from graphql_api import limits
+from graphql_api import documents, limits
 from graphql_api.errors import UNAUTHENTICATED, format_error
+from graphql_api.execution import PlatformExecutionContext
 from platform_core import action_context
 from platform_core.accounts import lockout
 from platform_core.accounts.models import Role
@@ -38,6 +41,7 @@ class PlatformGraphQLView(GraphQLView):
     """GraphQLView with our authentication, per-request schema and validation rules."""
 
     township_endpoint = True
+    execution_context_class = PlatformExecutionContext
 
     def dispatch(self, request, *args, **kwargs):
         township = getattr(request, "township", None) if self.township_endpoint else None
@@ -70,6 +74,18 @@ class PlatformGraphQLView(GraphQLView):
             return _read_only(super().dispatch, request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
+    def get_middleware(self, request):
+        """Per-field middleware, or None: graphql-core then wraps no resolver at all.
+
+        graphene-django adds its DjangoDebugMiddleware in DEBUG (the demo); it wraps
+        every field to feed a ``_debug`` field that none of our schemas has. An empty
+        list would still make graphql-core build a (no-op) manager per request.
+        """
+        from graphene_django.debug import DjangoDebugMiddleware
+
+        kept = [m for m in self.middleware or () if not isinstance(m, DjangoDebugMiddleware)]
+        return kept or None
+
     def schema_for(self, request):
         from graphql_api.assembly import township_schema
 
@@ -96,22 +112,55 @@ class PlatformGraphQLView(GraphQLView):
             raise HttpError(HttpResponseBadRequest(message)) from None
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, *rest):
-        document = None
-        if query:  # no query: the view answers it (GraphiQL, or "Must provide query string")
-            document, refused = limits.precheck(query, variables, request.viewer)
-            if refused:
-                return ExecutionResult(data=None, errors=refused)
-        if request.method == "GET" and document and _writes(document, operation_name):
+        """graphene-django's, with the document parsed and validated once per text
+        (``graphql_api.documents``) instead of twice per request, and our limits first."""
+        if not query:  # the view answers it (GraphiQL, or "Must provide query string")
+            return super().execute_graphql_request(
+                request, data, query, variables, operation_name, *rest
+            )
+        viewer = request.viewer
+        document, refused = limits.precheck(query, variables, viewer)
+        if refused:
+            return ExecutionResult(data=None, errors=refused)
+        if document is None:  # does not parse: graphene-django reports the syntax error
+            return super().execute_graphql_request(
+                request, data, query, variables, operation_name, *rest
+            )
+        if request.method == "GET" and _writes(document, operation_name):
             from django.utils.translation import gettext as _
 
             message = _("A mutation is sent with POST; GET requests only read.")
             raise HttpError(HttpResponseNotAllowed(["POST"], message), message)
-        self.validation_rules = limits.rules_for(
-            variables if isinstance(variables, dict) else {}, request.viewer
-        )
-        return super().execute_graphql_request(
-            request, data, query, variables, operation_name, *rest
-        )
+        schema = self.schema.graphql_schema
+        errors = validate_schema(schema)  # remembered by graphql-core on the schema
+        if not errors:
+            tokens = limits.size_limits(viewer).tokens
+            errors = documents.validated(schema, document, query, tokens, viewer)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        operation = get_operation_ast(document, operation_name)
+        try:
+            options = {
+                "root_value": self.get_root_value(request),
+                "context_value": self.get_context(request),
+                "variable_values": variables,
+                "operation_name": operation_name,
+                "middleware": self.get_middleware(request),
+                "execution_context_class": self.execution_context_class,
+            }
+            if (
+                operation is not None
+                and operation.operation == OperationType.MUTATION
+                and _atomic_mutations()
+            ):
+                with transaction.atomic():
+                    result = execute(schema, document, **options)
+                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                        transaction.set_rollback(True)
+                return result
+            return execute(schema, document, **options)
+        except Exception as error:  # as graphene-django: an error reply, not a 500
+            return ExecutionResult(errors=[error])
 
     @staticmethod
     def format_error(error):
@@ -166,6 +215,13 @@ def _read_only(call, request, *args, **kwargs):
         response = call(request, *args, **kwargs)
         transaction.set_rollback(True)
     return response
+
+
+def _atomic_mutations() -> bool:
+    """graphene-django's switch for running each mutation in a transaction (off here)."""
+    return graphene_settings.ATOMIC_MUTATIONS is True or (
+        connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
+    )
 
 
 def _writes(document, operation_name: str | None) -> bool:
