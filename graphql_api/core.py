@@ -11,13 +11,18 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Iterable
+from contextvars import ContextVar
+from functools import partial
 
 import graphene
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from graphene import relay
+from graphene.relay.connection import connection_adapter, page_info_adapter
 from graphene.relay.id_type import BaseGlobalIDType
 from graphene_django.fields import DjangoConnectionField
+from graphene_django.utils import maybe_queryset
 from graphql.language import (
     FieldNode,
     FragmentSpreadNode,
@@ -25,7 +30,7 @@ from graphql.language import (
     NullValueNode,
     VariableNode,
 )
-from graphql_relay import cursor_to_offset
+from graphql_relay import connection_from_array_slice, cursor_to_offset, get_offset_with_default
 
 from graphql_api import limits
 from graphql_api.errors import (
@@ -218,8 +223,17 @@ class CountedConnection(relay.Connection):
         return root.length
 
 
+# Whether the connection being resolved must count its rows (``totalCount`` asked).
+_counted: ContextVar[bool] = ContextVar("page_counted", default=True)
+
+
 class PageField(DjangoConnectionField):
-    """A connection with the platform's page-size limit and a clear error above it."""
+    """A connection with the platform's page-size limit and a clear error above it.
+
+    graphene-django counts every connection's rows (``SELECT COUNT(*)``) to answer
+    ``hasNextPage``; a page asked with ``first`` and without ``totalCount`` instead
+    fetches one row more than it shows, which answers the same without the count.
+    """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_limit", None)  # checked below, with our own error
@@ -239,10 +253,44 @@ class PageField(DjangoConnectionField):
                 )
         if args.get("first") is None and args.get("last") is None:
             args["first"] = limits.default_page_size()
-        page = super().connection_resolver(resolver, connection_, default_manager, *rest, **args)
+        info = rest[-1]
+        counted = _counted.set(selected_field(info, "totalCount") is not None)
+        try:
+            page = super().connection_resolver(
+                resolver, connection_, default_manager, *rest, **args
+            )
+        finally:
+            _counted.reset(counted)
         prepare = getattr(connection_._meta.node, "prepare_page", None)
         if prepare is not None:  # e.g. one query for the whole page's latest snapshots
-            prepare([edge.node for edge in page.edges], rest[-1])
+            prepare([edge.node for edge in page.edges], info)
+        return page
+
+    @classmethod
+    def resolve_connection(cls, connection, args, iterable, max_limit=None):
+        first = args.get("first")
+        iterable = maybe_queryset(iterable)
+        if (
+            _counted.get()
+            or not isinstance(iterable, QuerySet)
+            or not isinstance(first, int)
+            or any(args.get(key) is not None for key in ("last", "before", "offset"))
+        ):
+            return super().resolve_connection(connection, args, iterable, max_limit)
+        start = get_offset_with_default(args.get("after"), -1) + 1
+        rows = list(iterable[start : start + first + 1])  # one more: is there a next page?
+        page = connection_from_array_slice(
+            rows,
+            args,
+            slice_start=start,
+            array_length=start + len(rows),
+            array_slice_length=len(rows),
+            connection_type=partial(connection_adapter, connection),
+            edge_type=connection.Edge,
+            page_info_type=page_info_adapter,
+        )
+        page.iterable = iterable
+        page.length = None  # not counted: totalCount was not asked
         return page
 
 
