@@ -12,13 +12,16 @@ another household or rule it is a row error.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +35,7 @@ from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import finding_dates_problem, require_role, save_rule
 from platform_core.scoring.versions import CovenantBook
 from platform_core.tabular import (
+    FORMULA_TRIGGERS,
     Column,
     Problems,
     as_bool,
@@ -329,19 +333,9 @@ def import_score_events(
         problems.raise_if_any()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_TEMP_TABLE)
-        rows = 0
-        with cursor.copy(
-            "COPY import_events (row, household_code, rule_code, occurred_on, points,"
-            " external_id, note, notified_on, finding_authority, finding_document, found_on,"
-            " warned_on, warning) FROM STDIN"
-        ) as copy:
-            for number, values in table.rows:
-                rows += 1
-                parsed = _parse_event(number, values, table, problems, today, notified_on)
-                if parsed is not None and not problems:
-                    copy.write_row(parsed)
-                if progress and rows % PROGRESS_EVERY == 0:
-                    progress(f"read {rows:,} rows ({time.perf_counter() - started:.1f} s)")
+        rows = _stage_on_server(cursor, Path(path), table, today, notified_on)
+        if rows is None:  # not a plain CSV, or a row to explain: Python reads and names it
+            rows = _stage_in_python(cursor, table, problems, today, notified_on, progress)
         if not rows:
             problems.add(None, None, _("no entries in the file"))
         problems.raise_if_any()
@@ -386,6 +380,251 @@ def import_score_events(
             cursor.execute("ANALYZE scoring_scoreevent")  # keep plans right after a bulk load
     seconds = time.perf_counter() - started
     return EventImport(table.file_name, rows, recorded, rows - recorded, approve, seconds)
+
+
+def _stage_in_python(
+    cursor, table, problems: Problems, today, notified_on, progress: Progress | None
+) -> int:
+    """Fill ``import_events`` row by row through ``_parse_event``; the rows read (its
+    problems noted in ``problems``)."""
+    started = time.perf_counter()
+    rows = 0
+    with cursor.copy(
+        "COPY import_events (row, household_code, rule_code, occurred_on, points,"
+        " external_id, note, notified_on, finding_authority, finding_document,"
+        " found_on, warned_on, warning) FROM STDIN"
+    ) as copy:
+        for number, values in table.rows:
+            rows += 1
+            parsed = _parse_event(number, values, table, problems, today, notified_on)
+            if parsed is not None and not problems:
+                copy.write_row(parsed)
+            if progress and rows % PROGRESS_EVERY == 0:
+                progress(f"read {rows:,} rows ({time.perf_counter() - started:.1f} s)")
+    return rows
+
+
+# --- the server-side reader of a plain CSV file ---------------------------------
+#
+# PostgreSQL parses the file (COPY ... FORMAT csv into text columns numbered as the
+# spreadsheet numbers rows) and one INSERT ... SELECT converts and checks every row
+# as ``_parse_event`` does. It takes only what it reads exactly as Python's csv module
+# and ``_parse_event`` would: no quote or backslash anywhere (PostgreSQL opens a quoted
+# section in the middle of a cell, and reads a line ``\.`` as the end of the data),
+# every record with the header's width, and every row one ``_parse_event`` accepts.
+# Anything else (a ragged or unreadable file, a row with something to report) returns
+# None and the file goes through the Python reader, which names every problem exactly.
+
+#: The characters ``str.strip()`` removes (Unicode whitespace), for ``btrim``.
+_WHITESPACE = "".join(chr(c) for c in range(1, 0x3001) if chr(c).isspace())
+#: Their UTF-8 forms but the space and line ends: a file without any needs at most
+#: spaces stripped (cheaper for PostgreSQL than the whole set).
+_EXOTIC_SPACE = re.compile(
+    b"|".join(re.escape(c.encode()) for c in _WHITESPACE if c not in " \n\r")
+)
+#: A space at the edge of a cell: a file without any needs nothing stripped.
+_EDGE_SPACE = re.compile(rb"[,\n] | [,\r\n]")
+_CHUNK = 1 << 20
+_RAW_LIMIT = csv.field_size_limit()  # Python's reader refuses a longer cell
+_EARLIEST = dt.date(1900, 1, 1)  # an older date goes through the Python reader
+
+
+class _NotPlain(Exception):
+    """The file is not one the server-side reader takes exactly."""
+
+
+@dataclass
+class _Scan:
+    """What streaming the file showed: how much stripping its cells need; refuses a
+    quote, a backslash and a line too long for Python's reader."""
+
+    exotic: bool = False
+    edges: bool = False
+    line: int = 0  # bytes of the line being read
+    tail: bytes = b""  # a character or a cell edge split between two chunks
+
+    def feed(self, chunk: bytes) -> None:
+        if b'"' in chunk or b"\\" in chunk:
+            raise _NotPlain
+        seen = self.tail + chunk
+        self.exotic = self.exotic or _EXOTIC_SPACE.search(seen) is not None
+        self.edges = self.edges or _EDGE_SPACE.search(seen) is not None
+        self.tail = chunk[-3:]
+        lines = chunk.split(b"\n")
+        self.line += len(lines[0])
+        longest = self.line
+        if len(lines) > 1:
+            longest = max(longest, *(len(piece) for piece in lines[1:-1]), 0)
+            self.line = len(lines[-1])
+        if longest >= _RAW_LIMIT:
+            raise _NotPlain
+
+    def strip_sql(self, column: str | None) -> str:
+        """A cell as ``_rows`` passes it on: stripped, NULL when empty."""
+        if column is None:
+            return "NULL::text"
+        if self.exotic:
+            return f"NULLIF(btrim({column}, %(ws)s), '')"
+        if self.edges or self.tail.endswith(b" "):
+            return f"NULLIF(btrim({column}), '')"
+        return f"NULLIF({column}, '')"
+
+
+def _stage_on_server(
+    cursor, path: Path, table, today: dt.date, file_notified_on: dt.date | None
+) -> int | None:
+    """Fill ``import_events`` from a plain CSV file in the database; the rows read, or
+    None (nothing staged) when the Python reader must read the file instead."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    header = _header_cells(path)
+    if header is None:
+        return None
+    positions = {}
+    for name, text in table.headers.items():
+        positions[name] = next(
+            i for i, cell in enumerate(header) if cell.strip().lstrip("\ufeff") == text
+        )
+    raw = [f"c{i}" for i in range(len(header))]
+    try:
+        with transaction.atomic():
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_raw (row integer GENERATED ALWAYS AS IDENTITY"
+                f" (START 2), {', '.join(f'{c} text' for c in raw)}) ON COMMIT DROP"
+            )
+            scan = _Scan()
+            with (
+                path.open("rb") as handle,
+                cursor.copy(
+                    f"COPY import_raw ({', '.join(raw)}) FROM STDIN"
+                    " WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+                ) as copy,
+            ):
+                while chunk := handle.read(_CHUNK):
+                    scan.feed(chunk)
+                    copy.write(chunk)
+            copied = cursor.rowcount
+            cells = {
+                name: scan.strip_sql(f"c{positions[name]}" if name in positions else None)
+                for name in (*_TEXT_CELLS, *_DATE_CELLS, "points")
+            }
+            staged = _convert_raw(cursor, cells, today, file_notified_on)
+            if staged != copied:
+                blank = " AND ".join(
+                    f"{scan.strip_sql(f'c{i}')} IS NULL" for i in positions.values()
+                )
+                cursor.execute(
+                    f"SELECT count(*) FROM import_raw WHERE NOT ({blank})", {"ws": _WHITESPACE}
+                )
+                if cursor.fetchone()[0] != staged:  # a row to explain
+                    raise _NotPlain
+            cursor.execute("DROP TABLE import_raw, import_dates, import_points")
+    except (_NotPlain, DatabaseError, psycopg.Error):
+        return None
+    return staged or None  # an empty file: the Python reader says so
+
+
+def _header_cells(path: Path) -> list[str] | None:
+    """The header as Python's reader reads it (None: not UTF-8, or no header)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+
+
+def _text_sql(cell: str) -> str:
+    """A stripped cell as ``as_text`` reads it (NULL for ""): without ``escape_cell``'s mark."""
+    return (
+        f"CASE WHEN left({cell}, 1) <> '''' THEN {cell}"
+        f" WHEN char_length({cell}) > 1 AND strpos(%(triggers)s, substr({cell}, 2, 1)) > 0"
+        f" THEN NULLIF(btrim(substr({cell}, 2), %(ws)s), '') ELSE {cell} END"
+    )
+
+
+_TEXT_CELLS = (
+    "household_code",
+    "rule_code",
+    "external_id",
+    "note",
+    "finding_authority",
+    "finding_document",
+    "warning",
+)
+_DATE_CELLS = ("occurred_on", "notified_on", "found_on", "warned_on")
+
+# Dates and points are read by lookup, cheaper than parsing each cell: every date
+# YYYY-MM-DD from 1900 to today, every non-zero whole number of points within the
+# limit as ``str(n)`` and ``+n`` write it. A cell not found there (another way of
+# writing a date or a number, a future date, a mistake) leaves its row unstaged.
+_LOOKUPS = f"""
+CREATE TEMPORARY TABLE import_dates ON COMMIT DROP AS
+    SELECT to_char(d, 'YYYY-MM-DD') AS cell, d::date AS value
+    FROM generate_series(%(earliest)s::date, %(today)s::date, interval '1 day') d;
+CREATE TEMPORARY TABLE import_points ON COMMIT DROP AS
+    SELECT n::text AS cell, n AS value
+    FROM generate_series(-{MAX_POINTS}, {MAX_POINTS}) n WHERE n <> 0
+    UNION ALL SELECT '+' || n, n FROM generate_series(1, {MAX_POINTS}) n;
+ANALYZE import_dates; ANALYZE import_points
+"""
+
+
+def _convert_raw(cursor, cells: dict[str, str], today, file_notified_on) -> int:
+    """``import_events`` from ``import_raw``: every non-blank row ``_parse_event`` would
+    take, converted as it converts it; returns how many. ``cells``: each column's
+    stripped cell (SQL). OFFSET 0 keeps each cell computed once per row."""
+    params = {
+        "ws": _WHITESPACE,
+        "triggers": "".join(sorted(FORMULA_TRIGGERS)),
+        "today": today,
+        "earliest": _EARLIEST,
+        "file_notified_on": file_notified_on,
+    }
+    cursor.execute(_LOOKUPS, params)
+    texts = ", ".join(f"{_text_sql(cells[n])} AS {n}" for n in _TEXT_CELLS)
+    raw_cells = ", ".join(f"{cells[n]} AS {n}" for n in (*_DATE_CELLS, "points"))
+    joins, value = [], {}
+    for name in (*_DATE_CELLS, "points"):
+        lookup = "import_points" if name == "points" else "import_dates"
+        if cells[name] != "NULL::text":
+            joins.append(f"LEFT JOIN {lookup} {name}_l ON {name}_l.cell = t.{name}")
+            value[name] = f"{name}_l.value"
+        else:
+            value[name] = "NULL::integer" if name == "points" else "NULL::date"
+    finding = (
+        "(t.finding_authority IS NOT NULL OR t.finding_document IS NOT NULL"
+        f" OR t.warning IS NOT NULL OR {_text_sql('t.found_on')} IS NOT NULL"
+        f" OR {_text_sql('t.warned_on')} IS NOT NULL)"
+    )
+    occurred, found, warned = value["occurred_on"], value["found_on"], value["warned_on"]
+    notified = f"COALESCE({value['notified_on']}, %(file_notified_on)s::date)"
+    cursor.execute(
+        f"""
+        INSERT INTO import_events (row, household_code, rule_code, occurred_on, points,
+            external_id, note, notified_on, finding_authority, finding_document, found_on,
+            warned_on, warning)
+        SELECT t.row, t.household_code, t.rule_code, {occurred}, {value["points"]},
+               t.external_id, COALESCE(t.note, ''), {notified},
+               t.finding_authority, t.finding_document, {found}, {warned}, t.warning
+        FROM (SELECT row, {texts}, {raw_cells} FROM import_raw OFFSET 0) t
+        {" ".join(joins)}
+        WHERE t.household_code IS NOT NULL AND t.rule_code IS NOT NULL
+          AND {occurred} IS NOT NULL
+          AND (t.points IS NULL) = ({value["points"]} IS NULL)
+          AND (t.external_id IS NULL OR char_length(t.external_id) <= 128)
+          AND (t.notified_on IS NULL) = ({value["notified_on"]} IS NULL)
+          AND ({notified} IS NULL OR {notified} >= {occurred})
+          AND CASE WHEN {finding} THEN
+                   t.finding_authority IS NOT NULL AND t.finding_document IS NOT NULL
+                   AND t.warning IS NOT NULL AND {found} IS NOT NULL AND {warned} IS NOT NULL
+                   AND char_length(t.finding_authority) <= 200
+                   AND char_length(t.finding_document) <= 100
+                   AND {warned} < {found} AND {found} <= {occurred}
+               ELSE true END
+        """,
+        params,
+    )
+    return cursor.rowcount
 
 
 def _parse_event(number, values, table, problems, today, file_notified_on=None):
