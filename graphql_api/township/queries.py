@@ -30,6 +30,8 @@ from graphql_api.township.types import (
     RuleType,
     TierEnum,
     VillageType,
+    selects_standing,
+    with_official_standing,
 )
 from platform_core.accounts.models import ApiToken, Role
 from platform_core.accounts.selectors import STAFF_ROLES
@@ -232,7 +234,10 @@ class TownshipCoreQuery(graphene.ObjectType):
         return queryset  # the page's snapshots and entries: HouseholdType.prepare_page
 
     def resolve_household(root, info, code):
-        household = HouseholdType.get_queryset(Household.objects, info).filter(code=code).first()
+        households = HouseholdType.get_queryset(Household.objects, info).filter(code=code)
+        if selects_standing(info):  # in the same statement: one row, one probe each
+            households = with_official_standing(households)
+        household = households.first()
         if household is None:
             raise not_found(_("Household %(code)s") % {"code": code})
         return household

@@ -417,12 +417,7 @@ class HouseholdType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
-        """Visible households; with their official standing when the query asks for it
-        (three indexed subqueries in the same statement, not one more per page)."""
-        queryset = queryset.filter(visible_households(viewer(info))).select_related("village")
-        if any(selected_field(info, name) for name in ("tier", "score", "evaluatedMonth")):
-            queryset = with_official_standing(queryset)
-        return queryset
+        return queryset.filter(visible_households(viewer(info))).select_related("village")
 
     def resolve_eligibility_checks(root, info):
         from platform_core.alliance.selectors import checks_of
@@ -486,16 +481,26 @@ class HouseholdType(DjangoObjectType):
 
     @classmethod
     def prepare_page(cls, households: list, info) -> None:
-        """A page's newest entries, when asked: one query for the page.
+        """A page's official standings and newest entries, when asked: one query each.
 
-        It picks "the newest N per household" through the (household, date) index
-        with a LATERAL join, instead of ranking every entry of the page. (The
-        official standing comes with the households: ``get_queryset``.)
+        Each picks "the newest N per household" through the (household, date)
+        indexes with a LATERAL join, instead of ranking every entry of the page.
+        (Not subqueries in the households' statement: PostgreSQL would compute them
+        for every row an OFFSET skips.)
         """
-        field = selected_field(info, "latestEntries")
-        if not households or field is None:
+        if not households:
             return
         ids = [h.pk for h in households]
+        if selects_standing(info):
+            latest = HouseholdSnapshot.objects.filter(
+                pk__in=newest_per_household(HouseholdSnapshot, ids, "period DESC", 1)
+            ).values_list("household_id", "period", "tier", "score")
+            standings = {row[0]: row[1:] for row in latest}
+            for household in households:
+                set_standing(household, standings.get(household.pk))
+        field = selected_field(info, "latestEntries")
+        if field is None:
+            return
         limit = max(0, min(int(argument(info, field, "limit", 5) or 0), 20))
         entries = ScoreEvent.objects.filter(
             pk__in=newest_per_household(ScoreEvent, ids, "occurred_on DESC, id DESC", limit)
@@ -535,8 +540,24 @@ class Standing(NamedTuple):
     score: int
 
 
+def selects_standing(info) -> bool:
+    """Whether the query asks a household's official standing below the current field."""
+    return any(selected_field(info, name) for name in ("tier", "score", "evaluatedMonth"))
+
+
+def set_standing(household: Household, row: tuple | None) -> None:
+    """Remember ``(period, tier, score)`` (None: never evaluated) for ``official_standing``."""
+    household.standing_period, household.standing_tier, household.standing_score = row or (
+        None,
+        None,
+        None,
+    )
+
+
 def with_official_standing(queryset: QuerySet) -> QuerySet:
-    """``queryset`` of households annotated with their latest snapshot's month, tier, score."""
+    """``queryset`` of households annotated with their latest snapshot's month, tier, score:
+    for single households (subqueries in the select list; an OFFSET would compute them
+    for every row it skips)."""
     latest = HouseholdSnapshot.objects.filter(household=OuterRef("pk")).order_by("-period")
     return queryset.annotate(
         standing_period=Subquery(latest.values("period")[:1]),
@@ -549,12 +570,7 @@ def official_standing(household: Household) -> Standing | None:
     """From ``with_official_standing``'s columns, or one query remembered on the household."""
     if not hasattr(household, "standing_period"):
         found = household.snapshots.order_by("-period").values_list("period", "tier", "score")
-        row = found.first()
-        household.standing_period, household.standing_tier, household.standing_score = row or (
-            None,
-            None,
-            None,
-        )
+        set_standing(household, found.first())
     if household.standing_period is None:
         return None
     return Standing(household.standing_period, household.standing_tier, household.standing_score)
