@@ -9,16 +9,18 @@ evaluation is due and allowed today.
 
 Then, for a worker of 1 and of 2 pool processes (``celery worker --concurrency N``, the
 production prefork pool, prefetch and acks from settings), a real ``celery beat`` sends
-the dispatcher once: beat runs with PLATFORM_DISPATCH_SECONDS=1 (production's 15-minute
-slot would make the run wait up to 15 minutes) and is stopped right after it sent
-``dispatch_due_work``, so the dispatcher is not sent again while the month runs. The
+the dispatcher once: beat runs with PLATFORM_DISPATCH_SECONDS=5 (production's 15-minute
+slot would make the run wait up to 15 minutes) and is stopped as soon as the worker
+received ``dispatch_due_work``, so the dispatcher is not sent again while the month runs. The
 dispatcher fans ``evaluate_township_month`` out to every township; the run ends when
 every round is final. Between runs the month is reopened, so both do the same work.
 
-Prints the wall time for the county, households/s with 1 and 2 pool processes and the
-speed-up, the slowest township's task, the broker's queue depth sampled every second
-(Redis LLEN of the queue when CELERY_BROKER_URL is set; else files waiting in the
-filesystem broker's folder) and each worker process's peak memory (VmHWM).
+Prints the wall time for the county (from the moment beat sent the dispatcher: a
+production beat is already running when the slot comes), households/s with 1 and 2
+pool processes and the speed-up, the slowest township's task, the broker's queue
+depth sampled every second (Redis LLEN of the queue when CELERY_BROKER_URL is set;
+else files waiting in the filesystem broker's folder) and each worker process's peak
+memory (VmHWM).
 Targets: the county in under 10 minutes with 2 processes, and 2 processes >= 1.5x faster.
 """
 
@@ -47,6 +49,10 @@ RUN_SECONDS = 3 * 3600
 TARGET_SECONDS = 600
 TARGET_SPEED_UP = 1.5
 SENT = "Sending due task dispatch-due-work"
+RECEIVED = "Task platform_core.dispatch_due_work["
+# Beat's first dispatcher message comes this long after its start, the next as long
+# after: time to see the first one received and stop beat before a second one.
+DISPATCH_SECONDS = "5"
 TASK_DONE = re.compile(
     r"Task (platform_core\.\w+)\[[^\]]+\] succeeded in ([0-9.]+)s: "
     r"(?:\{'township': '(\d+)')?"
@@ -148,13 +154,23 @@ def month_end(townships, period: dt.date, pool: int, env: dict, folder: Path) ->
         sampler.start()
         started = time.perf_counter()
         beat_args = ["beat", "--loglevel", "INFO", "-s", str(folder / f"beat-{pool}")]
-        beat = monthend.start_celery(beat_args, {**env, "PLATFORM_DISPATCH_SECONDS": "1"}, beat_log)
+        beat = monthend.start_celery(
+            beat_args, {**env, "PLATFORM_DISPATCH_SECONDS": DISPATCH_SECONDS}, beat_log
+        )
         while not (beat_log.exists() and SENT in beat_log.read_text(errors="replace")):
             if beat.poll() is not None or time.perf_counter() - started > 120:
                 raise SystemExit(f"beat did not send the dispatcher; see {beat_log}")
-            time.sleep(0.1)
+            time.sleep(0.05)
+        sent = time.perf_counter()
+        sent_after = sent - started
+        # Beat logs before it publishes: stopped only once the worker has the message.
+        while RECEIVED not in log.read_text(errors="replace"):
+            if time.perf_counter() - sent > 60:
+                raise SystemExit(f"the worker did not receive the dispatcher; see {log}")
+            time.sleep(0.05)
         monthend.stop([beat])
-        sent_after = time.perf_counter() - started
+        if beat_log.read_text(errors="replace").count(SENT) != 1:
+            raise SystemExit(f"beat sent the dispatcher more than once; see {beat_log}")
         left = list(townships)
         reported = 0
         while left:
@@ -171,7 +187,8 @@ def month_end(townships, period: dt.date, pool: int, env: dict, folder: Path) ->
                 print(f"  {spent:.0f} s: {done}/{len(townships)} townships final", flush=True)
             time.sleep(0.5)
             left = monthend.unfinished(left, period)
-        seconds = time.perf_counter() - started
+        # From beat's message on: in production beat is already running when the slot comes.
+        seconds = time.perf_counter() - sent
         memory = peak_memory(worker.pid)
     finally:
         sampler.halt.set()
@@ -260,8 +277,8 @@ def main() -> None:
         f"{households * ENTRIES:,} ledger entries",
         "setup": f"{setup:.0f} s ({onboarded:.0f} s onboarding by clone, the rest seeding)",
         "broker": broker if broker != "Redis" else f"Redis {settings.CELERY_BROKER_URL}",
-        "beat": "real celery beat, PLATFORM_DISPATCH_SECONDS=1, stopped after its first "
-        "dispatch-due-work",
+        "beat": f"real celery beat, PLATFORM_DISPATCH_SECONDS={DISPATCH_SECONDS}, stopped once "
+        "the worker received its first dispatch-due-work",
         "worker": "celery worker --concurrency N (prefork), prefetch multiplier "
         f"{settings.CELERY_WORKER_PREFETCH_MULTIPLIER}, acks late {settings.CELERY_TASK_ACKS_LATE}",
     }
@@ -269,9 +286,9 @@ def main() -> None:
         label = f"{pool} process{'es' if pool > 1 else ''}"
         baseline = " (baseline)" if pool == 1 else ""
         lines[f"{label}: wall time"] = (
-            f"{run['seconds']:.1f} s to finalise all {TOWNSHIPS}, {rates[pool]:,.0f} "
-            f"households/s{baseline} (beat sent the dispatcher after {run['sent_after']:.1f} s, "
-            f"dispatcher task {run['dispatch']:.1f} s)"
+            f"{run['seconds']:.1f} s from beat's dispatcher message until all {TOWNSHIPS} are "
+            f"final, {rates[pool]:,.0f} households/s{baseline} (dispatcher task "
+            f"{run['dispatch']:.1f} s; beat's own start-up, not counted, {run['sent_after']:.1f} s)"
         )
         evaluations = run["evaluations"]
         if evaluations:
