@@ -15,6 +15,7 @@ from platform_core.scoring.models import Objection
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
+from platform_core.workbench.rows import household_rows, ledger_rows
 from platform_core.workbench.selectors import objectionable, with_deadlines
 from platform_core.workbench.views.notices import household_notices
 
@@ -39,9 +40,10 @@ def household_list(request):
     else:
         households = search_households(households, query)
     page = page_of(households, request)
-    context = {"query": query, "page": page, "menu": menu_for(request.viewer, request.township)}
+    context = {"query": query, "page": page, "rows": household_rows(page.object_list)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "workbench/households/_results.html", context)
+    context["menu"] = menu_for(request.viewer, request.township)
     return render(request, "workbench/households/list.html", context)
 
 
@@ -71,6 +73,7 @@ def household_page(request, code: str):
     context = household_context(household)
     context["menu"] = menu_for(request.viewer, request.township)
     context["notices"] = _notices(household, context["entries"])
+    context["ledger_rows"] = ledger_rows(context["entries"])
     return render(request, "workbench/households/detail.html", context)
 
 

@@ -23,6 +23,7 @@ from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import Submission, WorkbenchForm, already_done_message, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
+from platform_core.workbench.rows import review_rows
 
 
 class ReviewForm(WorkbenchForm):
@@ -70,7 +71,12 @@ def review(request):
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
         return redirect(request.get_full_path())
     page = review_page(viewer, request)
-    context = {"page": page, "form": ReviewForm(), "menu": menu_for(viewer, request.township)}
+    context = {
+        "page": page,
+        "rows": review_rows(page.object_list),
+        "form": ReviewForm(),
+        "menu": menu_for(viewer, request.township),
+    }
     return render(request, "workbench/review.html", context)
 
 
