@@ -46,6 +46,7 @@ from graphql_api.errors import (
     QUERY_TOO_LARGE,
     UNAUTHENTICATED,
 )
+from graphql_api.parsing import parsed
 
 
 def max_depth() -> int:
@@ -114,8 +115,6 @@ def precheck(query, variables: dict | None, viewer) -> tuple[DocumentNode | None
         return None, [
             _error(message % {"size": size, "limit": limits.query_bytes}, QUERY_TOO_LARGE)
         ]
-    from graphql_api.documents import parsed  # it imports this module
-
     try:
         document = parsed(query, limits.tokens)
     except GraphQLSyntaxError as error:
