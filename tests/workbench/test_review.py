@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -135,3 +137,25 @@ def test_an_objection_is_upheld_with_a_reason_and_the_deduction_reversed(world, 
         assert deduction.status == "reversed"
     assert signed_in(grid).get(work(world, f"objections/{objection.pk}/")).status_code == 403
     assert client.get(work(world, "objections/999999/")).status_code == 404
+
+
+def test_the_queue_pages_in_date_order_without_gaps_and_a_bad_page_shows_the_first(
+    world, pending, signed_in
+):
+    """The page's entries are chosen by id, then fetched: the order and the paging hold."""
+    client = signed_in(pending["council"])
+    with tenant_context(world):
+        expected = [
+            str(pk)
+            for pk in ScoreEvent.objects.filter(household__village__code="V01")
+            .order_by("occurred_on", "id")
+            .values_list("pk", flat=True)
+        ]
+    shown = []
+    for number in (1, 2):
+        html = client.get(work(world, f"review/?size=2&page={number}")).content.decode()
+        shown += re.findall(r'<tr data-entry="(\d+)">', html)
+    assert shown == expected
+    html = client.get(work(world, "review/?size=2&page=x")).content.decode()
+    assert re.findall(r'<tr data-entry="(\d+)">', html) == expected[:2]
+    assert "3 entries await your review." in html

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from platform_core.accounts.selectors import REVIEWER_ROLES
 from platform_core.errors import PlatformError
-from platform_core.scoring.models import EvidencePhoto
+from platform_core.scoring.models import EvidencePhoto, ScoreEvent
 from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.selectors import is_overdue, objection_answer_due, overdue_objections
 from platform_core.scoring.services import decide_objection, objection_deadline, review_entry
@@ -45,15 +45,23 @@ class ReviewForm(WorkbenchForm):
 
 
 def review_page(viewer, request):
-    """One page of the queue with everything its rows show, in a fixed number of queries."""
+    """One page of the queue with everything its rows show, in a fixed number of queries.
+
+    The page's entries are chosen by id first, then fetched with their household,
+    village, rule and photos: PostgreSQL joined every pending entry before sorting
+    and skipping to the page (10 ms of its CPU per page at 2,000 pending), where
+    the ids alone sort in a fraction of that.
+    """
+    queue = selectors.review_queue(viewer).order_by("occurred_on", "id")
+    page = page_of(queue.values_list("pk", flat=True), request)
+    ids = list(page.object_list)
     photos = Prefetch("photos", queryset=EvidencePhoto.objects.only("id", "entry_id"))
-    queue = (
-        selectors.review_queue(viewer)
-        .select_related("household__village", "rule", "declaration")
-        .prefetch_related(photos)
-        .order_by("occurred_on", "id")
+    found = ScoreEvent.objects.filter(pk__in=ids).select_related(
+        "household__village", "rule", "declaration"
     )
-    return page_of(queue, request)
+    entries = {entry.pk: entry for entry in found.prefetch_related(photos)} if ids else {}
+    page.object_list = [entries[pk] for pk in ids if pk in entries]
+    return page
 
 
 @workbench_page(REVIEWER_ROLES)
