@@ -86,6 +86,32 @@ def test_finalising_twice_gives_identical_snapshots(township_a, in_township):
         assert HouseholdSnapshot.objects.filter(period=MARCH).count() == 3
 
 
+def test_snapshots_are_written_without_jit_and_the_callers_setting_comes_back(
+    township_a, in_township
+):
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if "INSERT INTO evaluation_householdsnapshot" in sql:
+            with connection.cursor() as cursor:  # inside the wrapper: not watched again
+                cursor.execute("SELECT current_setting('jit')")
+                seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with in_township(township_a):
+        f.village()
+        _ledger_for_march()
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = on")
+        with connection.execute_wrapper(watch):
+            result = evaluation.finalise_month(MARCH, by=f.person())
+        assert seen == ["off"]
+        assert (result.green, result.blue, result.red) == (1, 1, 1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            assert cursor.fetchone()[0] == "on"
+
+
 def test_a_month_with_entries_awaiting_review_cannot_be_finalised(township_a, in_township):
     with in_township(township_a):
         village = f.village()
