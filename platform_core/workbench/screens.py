@@ -62,9 +62,17 @@ def all_screens() -> list[MountedScreen]:
 
 
 def enabled_screens(township) -> list[MountedScreen]:
-    """The screens of the plugins this township has enabled."""
+    """The screens of the plugins this township has enabled (every workbench page's menu
+    asks: only those plugins are asked for their screens, not every loaded one)."""
     enabled = set(hooks_for(township).enabled)
-    return [m for m in all_screens() if m.plugin in enabled]
+    if not enabled:
+        return []
+    return [
+        MountedScreen(key, s)
+        for key in sorted(registry().plugins)
+        if key in enabled
+        for s in plugin_screens(key)
+    ]
 
 
 def guard(plugin: str, screen: WorkbenchScreen, view):
