@@ -227,3 +227,31 @@ def test_the_township_admin_lists_the_corrections_within_the_village_scope(
     assert (
         client.get(f"/t/{plain.code}/admin/evaluation/standingcorrection/add/").status_code == 403
     )
+
+
+def test_the_next_month_compares_with_the_latest_correction_of_the_latest_month(
+    plain, in_township, django_capture_on_commit_callbacks
+):
+    """A correction of an older month does not count against a later snapshot; of two
+    corrections of the same month, the later one counts."""
+    feb = D(2026, 2, 1)
+    with in_township(plain):
+        f.village(size=1)
+        household = f.household("V01-0001")
+        _finalise(feb, django_capture_on_commit_callbacks)
+        _finalise(MARCH, django_capture_on_commit_callbacks)  # 100: blue both months
+        fields = {"deductions": 0, "index": 50, "reason": "test", "made_by_label": "test"}
+        StandingCorrection.objects.create(
+            household=household, period=feb, score=90, tier="red", old_tier="blue", **fields
+        )
+        StandingCorrection.objects.create(
+            household=household, period=MARCH, score=95, tier="red", old_tier="blue", **fields
+        )
+        StandingCorrection.objects.create(
+            household=household, period=MARCH, score=112, tier="green", old_tier="red", **fields
+        )
+        f.approved("V01-0001", "P7-04", D(2026, 4, 3))  # 90: red
+        _finalise(APRIL, django_capture_on_commit_callbacks)
+        change = household.tier_changes.get(period=APRIL)
+        assert (change.old_tier, change.new_tier) == ("green", "red")
+        assert household.snapshots.get(period=APRIL).change == 90 - 112

@@ -335,21 +335,25 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             WITH month AS (
                 SELECT s.household_id, s.village_id, s.score, s.deductions,
                        {TIER_SQL} AS tier, {INDEX_SQL} AS index,
-                       prev.score AS previous_score, prev.tier AS previous_tier
+                       CASE WHEN c.period >= p.period OR p.period IS NULL THEN c.score
+                            ELSE p.score END AS previous_score,
+                       CASE WHEN c.period >= p.period OR p.period IS NULL THEN c.tier
+                            ELSE p.tier END AS previous_tier
                 FROM evaluation_month_scores s
+                -- The previous finalised month, as corrected since (an upheld
+                -- objection, a granted repair: evaluation.standing); a correction
+                -- of that month, the latest one, wins over its snapshot. One index
+                -- probe each, however many months a household has behind it.
                 LEFT JOIN LATERAL (
-                    -- The previous finalised month, as corrected since (an upheld
-                    -- objection, a granted repair: evaluation.standing).
-                    SELECT x.score, x.tier FROM (
-                        SELECT p.period, p.score, p.tier, 0 AS seq
-                        FROM evaluation_householdsnapshot p
-                        WHERE p.household_id = s.household_id AND p.period < %(period)s
-                        UNION ALL
-                        SELECT c.period, c.score, c.tier, c.id
-                        FROM evaluation_standingcorrection c
-                        WHERE c.household_id = s.household_id AND c.period < %(period)s
-                    ) x ORDER BY x.period DESC, x.seq DESC LIMIT 1
-                ) prev ON true
+                    SELECT p.period, p.score, p.tier FROM evaluation_householdsnapshot p
+                    WHERE p.household_id = s.household_id AND p.period < %(period)s
+                    ORDER BY p.period DESC LIMIT 1
+                ) p ON true
+                LEFT JOIN LATERAL (
+                    SELECT c.period, c.score, c.tier FROM evaluation_standingcorrection c
+                    WHERE c.household_id = s.household_id AND c.period < %(period)s
+                    ORDER BY c.period DESC, c.id DESC LIMIT 1
+                ) c ON true
             ), snapshots AS (
                 INSERT INTO evaluation_householdsnapshot
                     (period, household_id, village_id, score, tier, change, deductions, index)
