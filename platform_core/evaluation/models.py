@@ -96,8 +96,14 @@ class HouseholdSnapshot(models.Model):
     """A household's standing at the end of a finalised month."""
 
     period = models.DateField(_("month"))
+    # Its own index would only repeat the first column of ``snapshot_household``; each
+    # index more is written for every household of a finalised month.
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="snapshots", verbose_name=_("household")
+        Household,
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+        verbose_name=_("household"),
+        db_index=False,
     )
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
