@@ -115,8 +115,12 @@ def ledger_rows(entries: Iterable) -> SafeString:
     """A household page's ledger rows (rule and photos fetched with them)."""
     photo_link = _Links("work:photo", "9182736450")
     photo_word = _e(_("photo"))
+    statuses: dict[str, str] = {}  # get_status_display builds its choices dict on every call
     out = []
     for entry in entries:
+        status = statuses.get(entry.status)
+        if status is None:
+            status = statuses[entry.status] = _e(entry.get_status_display())
         photos = "".join(
             f' <a href="{_e(photo_link(photo.pk))}">{photo_word}</a>'
             for photo in entry.photos.all()
@@ -128,7 +132,7 @@ def ledger_rows(entries: Iterable) -> SafeString:
             f'\n    <tr data-entry="{_e(entry.pk)}" data-status="{_e(entry.status)}">\n'
             f"      <td>{_day(entry.occurred_on)}</td><td>{_e(entry.rule.code)}</td>"
             f"<td>{_points(entry.points)}</td>\n"
-            f"      <td>{_e(entry.get_status_display())}</td>\n"
+            f"      <td>{status}</td>\n"
             f"      <td>{_e(entry.evidence)}{photos}{note}</td>\n"
             f"      <td>{_e(entry.recorded_by_label)}</td><td>{_e(entry.reviewed_by_label)}</td>\n"
             f"    </tr>"

@@ -79,8 +79,8 @@ def _entries():
             photos=photos if n % 2 else _Photos(),
             recorded_by_label="grid@example.test",
             reviewed_by_label=AWKWARD if n % 2 else "",
-            status="approved",
-            get_status_display=lambda: AWKWARD,
+            status=("approved", "reversed")[n % 2],
+            get_status_display=lambda n=n: AWKWARD + ("approved", "reversed")[n % 2],
         )
         for n, (points, note) in enumerate([(5, ""), (-10, AWKWARD), (0, None), (12345, "n")])
     ]
