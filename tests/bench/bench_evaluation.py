@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench import harness  # noqa: E402
+from tests.bench import harness, monthend  # noqa: E402
 
 VILLAGES = 18
 PER_VILLAGE = int(os.environ.get("BENCH_HOUSEHOLDS_PER_VILLAGE", "600"))
@@ -43,21 +43,8 @@ class Rollback(Exception):
 
 
 def make_households() -> list[str]:
-    from platform_core.households.models import Grid, Household, Village
-
-    codes = []
-    for v in range(VILLAGES):
-        village = Village.objects.create(code=f"V{v + 1:02d}", name=f"基准村{v + 1}")
-        grid = Grid.objects.create(village=village, name="第1网格")
-        batch = [
-            Household(
-                code=f"{village.code}-{n + 1:04d}", village=village, grid=grid, head_name=f"户主{n}"
-            )
-            for n in range(PER_VILLAGE)
-        ]
-        Household.objects.bulk_create(batch)
-        codes += [h.code for h in batch]
-    return codes
+    """VILLAGES villages of PER_VILLAGE households in the current township."""
+    return monthend.make_households(VILLAGES * PER_VILLAGE, villages=VILLAGES)
 
 
 def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:

@@ -21,12 +21,13 @@ VILLAGES = 10
 READY_SECONDS = 120
 
 
-def make_households(households: int) -> list[str]:
-    """``households`` households over VILLAGES villages of the current township."""
+def make_households(households: int, villages: int = VILLAGES) -> list[str]:
+    """``households`` households spread evenly over ``villages`` villages of the current
+    township."""
     from platform_core.households.models import Grid, Household, Village
 
     codes = []
-    per_village = [households // VILLAGES + (v < households % VILLAGES) for v in range(VILLAGES)]
+    per_village = [households // villages + (v < households % villages) for v in range(villages)]
     for v, size in enumerate(per_village):
         if not size:
             continue
