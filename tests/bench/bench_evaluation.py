@@ -19,10 +19,8 @@ own ledger in the same run (target: <= 3x).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
-import random
 import resource
 import sys
 import tempfile
@@ -48,33 +46,10 @@ def make_households() -> list[str]:
 
 
 def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:
-    """120 entries per household over the two years before ``period_end``; streamed."""
-    from platform_core.scoring.covenant import DEFAULT_COVENANT, NEEDS_FINDING
-
-    rng = random.Random(20261127)
-    positive = [rule[0] for rule in DEFAULT_COVENANT if rule[4] > 0]
-    # Petition deductions need a formal finding each (docs/scoring.md): not in this ledger.
-    negative = [
-        rule[0] for rule in DEFAULT_COVENANT if rule[4] < 0 and rule[0] not in NEEDS_FINDING
-    ]
-    span = 730
-    rows = 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        # A historical ledger: each entry carries the day its household was told (the
-        # day of the event), as a township migrating its records writes it (README).
-        writer.writerow(
-            ["household_code", "rule_code", "occurred_on", "external_id", "note", "notified_on"]
-        )
-        for code in codes:
-            for n in range(ENTRIES):
-                rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
-                day = period_end - dt.timedelta(days=rng.randrange(span))
-                writer.writerow(
-                    [code, rule, day.isoformat(), f"bench-{code}-{n}", "", day.isoformat()]
-                )
-                rows += 1
-    return rows
+    """ENTRIES entries per household over the two years before ``period_end``, each
+    carrying the day its household was told, as a township migrating its records writes
+    it (README)."""
+    return monthend.write_ledger_file(path, codes, ENTRIES, period_end, seed=20261127, days=730)
 
 
 def raw_copy(path: Path) -> float:

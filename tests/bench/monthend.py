@@ -45,9 +45,10 @@ def make_households(households: int, villages: int = VILLAGES) -> list[str]:
 
 
 def write_ledger_file(
-    path: Path, codes: list[str], entries: int, period_end: dt.date, seed: int
+    path: Path, codes: list[str], entries: int, period_end: dt.date, seed: int, days: int = 365
 ) -> int:
-    """``entries`` approved entries per household over the year up to ``period_end``."""
+    """``entries`` approved entries per household over the ``days`` up to ``period_end``;
+    streamed."""
     from platform_core.scoring.covenant import DEFAULT_COVENANT, NEEDS_FINDING
 
     rng = random.Random(seed)
@@ -66,7 +67,7 @@ def write_ledger_file(
         for code in codes:
             for n in range(entries):
                 rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
-                day = period_end - dt.timedelta(days=rng.randrange(365))
+                day = period_end - dt.timedelta(days=rng.randrange(days))
                 writer.writerow(
                     [code, rule, day.isoformat(), f"bench-{code}-{n}", "", day.isoformat()]
                 )
