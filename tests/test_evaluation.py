@@ -20,7 +20,12 @@ from platform_core.evaluation.models import (
     TierChange,
     VillageSnapshot,
 )
-from platform_core.evaluation.selectors import preview_month, round_progress
+from platform_core.evaluation.selectors import (
+    LEDGER_PAGE_COST,
+    preview_month,
+    round_progress,
+    scores_query,
+)
 from platform_core.evaluation.signals import tier_changed
 from platform_core.publication.models import BoardEntry
 from platform_core.publication.selectors import model_households_of_year
@@ -90,12 +95,15 @@ def test_snapshots_are_written_without_jit_and_the_callers_setting_comes_back(
     township_a, in_township
 ):
     seen = []
+    settings = "SELECT current_setting('jit'), current_setting('random_page_cost')"
 
     def watch(execute, sql, params, many, context):
-        if "INSERT INTO evaluation_householdsnapshot" in sql:
+        if "evaluation_month_scores ON COMMIT DROP AS" in sql or (
+            "INSERT INTO evaluation_householdsnapshot" in sql
+        ):
             with connection.cursor() as cursor:  # inside the wrapper: not watched again
-                cursor.execute("SELECT current_setting('jit')")
-                seen.append(cursor.fetchone()[0])
+                cursor.execute(settings)
+                seen.append(cursor.fetchone())
         return execute(sql, params, many, context)
 
     with in_township(township_a):
@@ -103,13 +111,31 @@ def test_snapshots_are_written_without_jit_and_the_callers_setting_comes_back(
         _ledger_for_march()
         with connection.cursor() as cursor:
             cursor.execute("SET jit = on")
+            cursor.execute("SET random_page_cost = 3")
         with connection.execute_wrapper(watch):
             result = evaluation.finalise_month(MARCH, by=f.person())
-        assert seen == ["off"]
+        # the aggregate and the writes: no JIT, the covering index priced as cached
+        assert seen == [("off", "1.1"), ("off", "1.1")]
         assert (result.green, result.blue, result.red) == (1, 1, 1)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit')")
-            assert cursor.fetchone()[0] == "on"
+            cursor.execute(settings)
+            assert cursor.fetchone() == ("on", "3")
+            cursor.execute("RESET random_page_cost")
+
+
+def test_the_month_is_scored_from_the_covering_index_alone(township_a, in_township):
+    """The evaluation's aggregate is an index-only scan once the ledger is vacuumed."""
+    with in_township(township_a):
+        f.village()
+        _ledger_for_march()
+        sql, params = scores_query(MARCH, ScoringPolicy.of(connection.tenant))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE scoring_scoreevent")
+            cursor.execute("SET LOCAL random_page_cost = %s", [LEDGER_PAGE_COST])
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: no contest
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index Only Scan using scoreevent_household_covering" in plan, plan
 
 
 def test_a_month_with_entries_awaiting_review_cannot_be_finalised(township_a, in_township):

@@ -102,6 +102,11 @@ INDEX_SQL = (
     f" - s.deductions) / {scoring.DEDUCTIONS_TO_ZERO_RECORD}, 1)"
 )
 
+#: random_page_cost for the statements that read the ledger through its covering index
+#: (finalise_month, the covenant what-if): the index is read in order from cache or
+#: SSD, where PostgreSQL's default of 4 (spinning disks) makes it read the whole ledger.
+LEDGER_PAGE_COST = "1.1"
+
 
 def scores_query(
     period: dt.date, policy: ScoringPolicy, village_ids: list[int] | None = None

@@ -28,6 +28,7 @@ from platform_core.evaluation.models import (
 )
 from platform_core.evaluation.selectors import (
     INDEX_SQL,
+    LEDGER_PAGE_COST,
     TIER_SQL,
     MonthResult,
     finalised_totals,
@@ -312,6 +313,22 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
     scores_sql, params = scores_query(period, policy, village_ids)
     params.update(period=period, base=policy.base, g=policy.green_above, r=policy.red_below)
     with connection.cursor() as cursor:
+        # The ledger is read through its covering index alone (scoreevent_household_
+        # covering: an index-only scan, a third of the rows' size, in household order);
+        # PostgreSQL's default random_page_cost prices that for spinning disks and
+        # reads the whole ledger instead. The writes below are estimated (a temporary
+        # table without statistics, one index probe per household) far above the JIT
+        # threshold: compiling them took longer than running them (0.4 s at 10,800
+        # households). Both for this transaction's statements only; the caller's
+        # settings come back afterwards.
+        cursor.execute(
+            "SELECT old_jit, old_cost, set_config('jit', 'off', true),"
+            " set_config('random_page_cost', %s, true)"
+            " FROM (SELECT current_setting('jit') AS old_jit,"
+            " current_setting('random_page_cost') AS old_cost OFFSET 0) o",
+            [LEDGER_PAGE_COST],
+        )
+        jit, page_cost = cursor.fetchone()[:2]
         # The aggregate runs as CREATE TABLE AS, which PostgreSQL may parallelise
         # (an INSERT ... SELECT never is); the ledger is read once, in the database.
         cursor.execute("DROP TABLE IF EXISTS evaluation_month_scores")
@@ -319,15 +336,6 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             f"CREATE TEMPORARY TABLE evaluation_month_scores ON COMMIT DROP AS {scores_sql}",
             params,
         )
-        # The writes below are estimated (a temporary table without statistics, one
-        # index probe per household) far above PostgreSQL's JIT threshold: compiling
-        # them took longer than running them (0.4 s at 10,800 households). Off for
-        # them only; the caller's setting comes back afterwards.
-        cursor.execute(
-            "SELECT old, set_config('jit', 'off', true)"
-            " FROM (SELECT current_setting('jit') AS old OFFSET 0) o"
-        )
-        jit = cursor.fetchone()[0]
         # One statement writes the snapshots and the tier changes, both compared
         # with each household's previous finalised month.
         cursor.execute(
@@ -385,7 +393,10 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             """,
             {"period": period, "villages": village_ids},
         )
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+        cursor.execute(
+            "SELECT set_config('jit', %s, true), set_config('random_page_cost', %s, true)",
+            [jit, page_cost],
+        )
 
 
 def _announce(period: dt.date, village_ids: list[int]) -> None:

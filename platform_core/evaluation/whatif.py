@@ -47,6 +47,7 @@ from platform_core.accounts.access import actor_access
 from platform_core.accounts.models import Role
 from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
+from platform_core.evaluation.selectors import LEDGER_PAGE_COST
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.scoring import policy as scoring
@@ -304,9 +305,11 @@ def _replay(proposal: Proposal, first, last, policy: ScoringPolicy, village_code
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION READ ONLY")
-            # Room to sort and group a township's ledger in memory; no JIT warm-up.
+            # Room to sort and group a township's ledger in memory; no JIT warm-up;
+            # the ledger read through its covering index (as finalise_month reads it).
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SELECT set_config('random_page_cost', %s, true)", [LEDGER_PAGE_COST])
             found.append(_run(cursor, proposal, first, last, policy, village_codes))
             raise _Rollback
     except _Rollback:
@@ -400,6 +403,8 @@ _WINDOW_CUT = f"""(
             LEFT JOIN {_PROPOSAL} p ON p.rule_id = e.rule_id
             WHERE e.status = 'approved' AND e.kind = 'normal'
               AND e.occurred_on <= %(cap_high)s
+              -- the earliest of both starts, as a bound the index can use
+              AND e.occurred_on >= %(cap_low_year)s::date
               AND e.occurred_on >= CASE WHEN m.per_year THEN %(cap_low_year)s::date
                                         ELSE %(cap_low_month)s::date END
         ) c

@@ -264,7 +264,7 @@ class ScoreEvent(models.Model):
     # A million-row import must stay fast, so the ledger's references are checked by
     # the database once per statement rather than once per row (migration 0002:
     # set-based checks on insert, refusal to delete what the ledger refers to), and
-    # indexes are few: household is covered by (household, occurred_on).
+    # indexes are few: household is covered by (household, occurred_on, ...).
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
@@ -363,7 +363,23 @@ class ScoreEvent(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["-occurred_on", "-id"]
         indexes = [
-            models.Index(fields=["household", "occurred_on"], name="scoreevent_household_date"),
+            # A household's entries by date, carrying what scores them: the month's
+            # evaluation and the covenant what-if read this index alone (an index-only
+            # scan in household order, a third of the rows' size) instead of the ledger.
+            models.Index(
+                fields=["household", "occurred_on"],
+                include=[
+                    "status",
+                    "kind",
+                    "counts_from",
+                    "points",
+                    "effect",
+                    "rule",
+                    "reviewed_at",
+                    "id",
+                ],
+                name="scoreevent_household_covering",
+            ),
             # Entries awaiting review: few, whatever the size of the ledger.
             models.Index(
                 fields=["occurred_on"],
