@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 _PLAIN = re.compile(r"[A-Za-z0-9_-]+\Z")  # needs no quoting in a path
@@ -30,9 +31,10 @@ class _Links:
     ``reverse``'s own.
     """
 
-    def __init__(self, name: str, mark: str = _MARK):
+    def __init__(self, name: str, mark: str = _MARK, before: tuple = ()):
         self.name = name
         self.mark = mark
+        self.before = list(before)  # the arguments that come first, the same for every value
         self.parts: list[str] | None = None
 
     def __call__(self, value) -> str:
@@ -40,12 +42,12 @@ class _Links:
         if _PLAIN.match(value):
             if self.parts is None:
                 try:
-                    self.parts = reverse(self.name, args=[self.mark]).split(self.mark)
+                    self.parts = reverse(self.name, args=[*self.before, self.mark]).split(self.mark)
                 except Exception:  # the converter refuses the mark (e.g. <int:...>)
                     self.parts = []
             if len(self.parts) == 2:
                 return value.join(self.parts)
-        return reverse(self.name, args=[value])
+        return reverse(self.name, args=[*self.before, value])
 
 
 def _e(value) -> str:
@@ -84,7 +86,8 @@ def household_rows(households: Iterable) -> SafeString:
 
 
 def review_rows(entries: Iterable) -> SafeString:
-    """The review queue's rows (household, village, rule and photos fetched with them)."""
+    """The review queue's rows (household, village and rule fetched with them, photos in
+    ``photo_list``)."""
     household_link, photo_link = _Links("work:household"), _Links("work:photo", "9182736450")
     select, photo_alt = _e(_("Select")), _e(_("Evidence photo"))
     out = []
@@ -95,7 +98,7 @@ def review_rows(entries: Iterable) -> SafeString:
         photos = "".join(
             f'<br><a href="{_e(photo_link(photo.pk))}"><img class="evidence-photo" '
             f'src="{_e(photo_link(photo.pk))}" alt="{photo_alt}" loading="lazy"></a>'
-            for photo in entry.photos.all()
+            for photo in entry.photo_list
         )
         out.append(
             f'\n    <tr data-entry="{pk}">\n'
@@ -112,7 +115,7 @@ def review_rows(entries: Iterable) -> SafeString:
 
 
 def ledger_rows(entries: Iterable) -> SafeString:
-    """A household page's ledger rows (rule and photos fetched with them)."""
+    """A household page's ledger rows (rule fetched with them, photos in ``photo_list``)."""
     photo_link = _Links("work:photo", "9182736450")
     photo_word = _e(_("photo"))
     statuses: dict[str, str] = {}  # get_status_display builds its choices dict on every call
@@ -122,8 +125,7 @@ def ledger_rows(entries: Iterable) -> SafeString:
         if status is None:
             status = statuses[entry.status] = _e(entry.get_status_display())
         photos = "".join(
-            f' <a href="{_e(photo_link(photo.pk))}">{photo_word}</a>'
-            for photo in entry.photos.all()
+            f' <a href="{_e(photo_link(photo.pk))}">{photo_word}</a>' for photo in entry.photo_list
         )
         note = (
             f'<br><span class="muted">{_e(entry.review_note)}</span>' if entry.review_note else ""
@@ -136,5 +138,70 @@ def ledger_rows(entries: Iterable) -> SafeString:
             f"      <td>{_e(entry.evidence)}{photos}{note}</td>\n"
             f"      <td>{_e(entry.recorded_by_label)}</td><td>{_e(entry.reviewed_by_label)}</td>\n"
             f"    </tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def notice_rows(notices: Iterable, household_code: str) -> SafeString:
+    """A household page's notices of deductions (``household_notices``: entry and rule
+    fetched with them, ``shown_address`` and ``answerable`` set on each)."""
+    answer_link = _Links("work:household-answer", "9182736450", before=(household_code,))
+    # As {% translate "..." %} writes them: a literal's translation is not escaped.
+    answer_word, at_once = _("Record the household's answer"), _("counts at once")
+    channels: dict[str, str] = {}  # the choices' labels, looked up once per value
+    statuses: dict[str, str] = {}
+    out = []
+    for notice in notices:
+        channel = channels.get(notice.channel)
+        if channel is None:
+            channel = channels[notice.channel] = _e(notice.get_channel_display())
+        status = statuses.get(notice.status)
+        if status is None:
+            status = statuses[notice.status] = _e(notice.get_status_display())
+        entry, entry_id = notice.entry, _e(notice.entry_id)
+        address = f" · {_e(notice.shown_address)}" if notice.shown_address else ""
+        error = f'<br><span class="muted">{_e(notice.error)}</span>' if notice.error else ""
+        if notice.response_due:
+            answer = (
+                f' <a href="{_e(answer_link(notice.entry_id))}" '
+                f'data-record-answer="{entry_id}">{answer_word}</a>'
+                if notice.answerable
+                else ""
+            )
+            due = f"{_day(notice.response_due)}{answer}"
+        else:
+            due = f'<span class="muted">{at_once}</span>'
+        out.append(
+            f'<tr data-notice="{_e(notice.pk)}" data-notice-entry="{entry_id}" '
+            f'data-channel="{_e(notice.channel)}" data-status="{_e(notice.status)}">\n'
+            f"      <td>{_day(notice.notified_on)}<br>"
+            f'<span class="muted">{_e(notice.sent_by_label)}</span></td>\n'
+            f"      <td>{_e(entry.rule.code)} {_points(entry.points)} ({_day(entry.occurred_on)})"
+            f"</td>\n"
+            f"      <td>{channel}{address}</td>\n"
+            f"      <td>{status}{error}</td>\n"
+            f"      <td>{due}</td>\n"
+            f"      <td>{_day(entry.counts_from) or '-'}</td>\n"
+            f"    </tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def card_rows(lines: Iterable) -> SafeString:
+    """The standing card's points per rule (``ScoreCard.lines``), titled in the page's
+    language, each deduction with its legal basis."""
+    english = get_language() == "en"
+    basis_word = _("Basis:")  # as {% translate %} writes it (not escaped)
+    out = []
+    for line in lines:
+        title = line.title_en if english else line.title_zh
+        basis = (
+            f'<br><small class="basis">{basis_word} {_e(line.basis)}</small>'
+            if line.points < 0 and line.basis
+            else ""
+        )
+        out.append(
+            f"<tr><td>{_e(line.rule_code)} {_e(title)}{basis}</td><td>{_e(line.entries)}</td>"
+            f"<td>{_points(line.points)}</td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

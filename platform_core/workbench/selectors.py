@@ -8,6 +8,7 @@ the number of rows the person will find behind the link.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -150,8 +151,9 @@ def with_deadlines(objections, policy: ScoringPolicy | None = None) -> list[Obje
 
 
 def objectionable(entries, today=None) -> dict[int, object]:
-    """Of ``entries`` (with their objections prefetched), the deductions a household may
-    still object to, each with the last day to do so (the service's own deadline)."""
+    """Of ``entries`` (their objections prefetched, best into ``objection_list``), the
+    deductions a household may still object to, each with the last day to do so (the
+    service's own deadline)."""
     policy = ScoringPolicy.of(connection.tenant)
     today = today or timezone.localdate()
     found = {}
@@ -160,13 +162,18 @@ def objectionable(entries, today=None) -> dict[int, object]:
             entry.points >= 0
             or entry.kind != ScoreEvent.Kind.NORMAL
             or entry.status != EntryStatus.APPROVED
-            or any(o.status == Objection.Status.PENDING for o in entry.objections.all())
+            or any(o.status == Objection.Status.PENDING for o in _objections(entry))
         ):
             continue
         deadline = objection_deadline(entry, policy)
         if today <= deadline:
             found[entry.pk] = deadline
     return found
+
+
+def _objections(entry) -> Iterable[Objection]:
+    found = getattr(entry, "objection_list", None)
+    return entry.objections.all() if found is None else found
 
 
 def waiting_for(viewer: Viewer, urls: dict[str, str]) -> list[Waiting]:

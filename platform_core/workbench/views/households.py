@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
@@ -11,11 +12,11 @@ from platform_core.evaluation.selectors import household_history
 from platform_core.households.models import Household
 from platform_core.households.selectors import mask_name, search_households, visible_households
 from platform_core.scoring import selectors as scoring
-from platform_core.scoring.models import Objection
+from platform_core.scoring.models import EvidencePhoto, Objection
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
-from platform_core.workbench.rows import household_rows, ledger_rows
+from platform_core.workbench.rows import card_rows, household_rows, ledger_rows, notice_rows
 from platform_core.workbench.selectors import objectionable, with_deadlines
 from platform_core.workbench.views.notices import household_notices
 
@@ -73,6 +74,7 @@ def household_page(request, code: str):
     context = household_context(household)
     context["menu"] = menu_for(request.viewer, request.township)
     context["notices"] = _notices(household, context["entries"])
+    context["notice_rows"] = notice_rows(context["notices"], household.code)
     context["ledger_rows"] = ledger_rows(context["entries"])
     return render(request, "workbench/households/detail.html", context)
 
@@ -81,13 +83,24 @@ def _notices(household: Household, entries) -> list:
     return household_notices(household, objectionable(list(entries)))
 
 
+# An entry's photos and objections as plain lists (``photo_list``, ``objection_list``):
+# prefetched into ``entry.photos.all()`` Django builds a filtered queryset per entry and
+# relation, ~5 ms of a 50-entry page's CPU; the same one query each fills the lists.
+ENTRY_RELATIONS = (
+    Prefetch("photos", queryset=EvidencePhoto.objects.only("id", "entry_id"), to_attr="photo_list"),
+    Prefetch("objections", to_attr="objection_list"),
+)
+
+
 def household_context(household: Household) -> dict:
     """What a household's page shows, for staff and for the household itself."""
-    entries = scoring.ledger(household).prefetch_related("photos", "objections")[:50]
+    entries = scoring.ledger(household).prefetch_related(*ENTRY_RELATIONS)[:50]
+    card = scoring.score_card(household)
     return {
         "household": household,
         "masked_name": mask_name(household.head_name),
-        "card": scoring.score_card(household),
+        "card": card,
+        "card_rows": card_rows(card.lines),
         "official": household_history(household).first(),
         "entries": entries,
         "wallet": scoring.wallet_balance(household),

@@ -55,7 +55,11 @@ def review_page(viewer, request):
     queue = selectors.review_queue(viewer).order_by("occurred_on", "id")
     page = page_of(queue.values_list("pk", flat=True), request)
     ids = list(page.object_list)
-    photos = Prefetch("photos", queryset=EvidencePhoto.objects.only("id", "entry_id"))
+    # A list per entry (``photo_list``), not ``photos.all()``: Django would build a
+    # filtered queryset per entry to hold the prefetched photos (~50 µs each).
+    photos = Prefetch(
+        "photos", queryset=EvidencePhoto.objects.only("id", "entry_id"), to_attr="photo_list"
+    )
     found = ScoreEvent.objects.filter(pk__in=ids).select_related(
         "household__village", "rule", "declaration"
     )
