@@ -351,17 +351,19 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
                 -- The previous finalised month, as corrected since (an upheld
                 -- objection, a granted repair: evaluation.standing); a correction
                 -- of that month, the latest one, wins over its snapshot. One index
-                -- probe each, however many months a household has behind it.
+                -- probe per household into the snapshots, however many months it
+                -- has behind it; the corrections (few) are read once and hashed.
                 LEFT JOIN LATERAL (
                     SELECT p.period, p.score, p.tier FROM evaluation_householdsnapshot p
                     WHERE p.household_id = s.household_id AND p.period < %(period)s
                     ORDER BY p.period DESC LIMIT 1
                 ) p ON true
-                LEFT JOIN LATERAL (
-                    SELECT c.period, c.score, c.tier FROM evaluation_standingcorrection c
-                    WHERE c.household_id = s.household_id AND c.period < %(period)s
-                    ORDER BY c.period DESC, c.id DESC LIMIT 1
-                ) c ON true
+                LEFT JOIN (
+                    SELECT DISTINCT ON (c.household_id) c.household_id, c.period, c.score,
+                           c.tier
+                    FROM evaluation_standingcorrection c WHERE c.period < %(period)s
+                    ORDER BY c.household_id, c.period DESC, c.id DESC
+                ) c ON c.household_id = s.household_id
             ), snapshots AS (
                 INSERT INTO evaluation_householdsnapshot
                     (period, household_id, village_id, score, tier, change, deductions, index)
