@@ -29,8 +29,9 @@ from graphql_api.errors import UNAUTHENTICATED, format_error
 from graphql_api.execution import PlatformExecutionContext
 from platform_core import action_context
 from platform_core.accounts import lockout
+from platform_core.accounts.access import access_from, scopes_subquery
 from platform_core.accounts.models import Role
-from platform_core.accounts.services import TokenError, authenticate_token
+from platform_core.accounts.services import TokenError, check_token, find_token
 from platform_core.accounts.viewer import Viewer
 
 # Where graphene-django's GraphiQL page loads React, GraphiQL and their styles from.
@@ -53,10 +54,22 @@ class PlatformGraphQLView(GraphQLView):
                     return refused
             request.viewer = Viewer.of(request.user, township)
         else:
-            if lockout.is_client_locked(request):  # too many bad passwords or tokens
+            # One statement: the token, its person's roles here and the client's lockout.
+            lock = lockout.client_lock(request)
+            if lock.locked:  # too many bad passwords or tokens (known without the database)
+                return lockout.lockout_response(request)
+            extra = {"roles_here": scopes_subquery(township)}
+            if lock.failures is not None:
+                extra["client_failures"] = lock.failures
+            record = find_token(bearer, **extra)
+            if record is None and lock.locked is None:  # the lockout was not read with it
+                locked = lockout.is_client_locked(request)
+            else:
+                locked = lock.holds(getattr(record, "client_failures", None))
+            if locked:  # checked before the token is: a good token does not help
                 return lockout.lockout_response(request)
             try:
-                token = authenticate_token(bearer)
+                token = check_token(record)
             except TokenError as error:
                 if lockout.record_token_failure(request, sender=type(self)):
                     return lockout.lockout_response(request)
@@ -66,7 +79,8 @@ class PlatformGraphQLView(GraphQLView):
             if not self.township_endpoint and token.role != Role.COUNTY_ADMIN:
                 return _refusal(_token_elsewhere())
             request.user = token.user
-            request.viewer = Viewer.of(token.user, township, token=token)
+            access = access_from(token.user, token.roles_here)
+            request.viewer = Viewer.of(token.user, township, token=token, access=access)
             action_context.attribute(request.viewer.actor)  # "e-mail (token 1a2b3c4d)"
         self.schema = self.schema_for(request)
         self.graphiql = settings.DEBUG  # the demo; read per request so tests can switch it

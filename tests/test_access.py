@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef
 from django_tenants.utils import schema_context
 
-from platform_core.accounts.access import Access, Scope, narrowed
+from platform_core.accounts.access import (
+    Access,
+    Scope,
+    access_from,
+    access_in,
+    narrowed,
+    scopes_subquery,
+)
 from platform_core.accounts.models import ApiToken, Membership, Role
 from platform_core.accounts.services import grant_role
 from platform_core.accounts.viewer import Viewer
@@ -134,8 +142,38 @@ def test_a_token_narrows_the_same_for_a_viewer_and_for_require_role(
         "service": _through_service(user, record, in_township, township_a)(
             roles, village, institution
         ),
+        "token's statement": Viewer.of(
+            user, township_a, token=record, access=_read_with_the_token(user, township_a)
+        ).has(roles, village, institution),
     }
-    assert answers == {"viewer": expected, "service": expected}
+    assert answers == {"viewer": expected, "service": expected, "token's statement": expected}
+
+
+def _read_with_the_token(user, township) -> Access:
+    """The access the API reads inside the token's statement (``scopes_subquery``)."""
+    with schema_context("public"):
+        rows = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(here=scopes_subquery(township, user=OuterRef("pk")))
+            .values_list("here", flat=True)
+            .get()
+        )
+    return access_from(user, rows)
+
+
+@pytest.mark.parametrize("who", ["yu", "boss", "county", "elsewhere", "nobody"])
+@pytest.mark.parametrize("where", ["a", "b", "county"])
+def test_the_token_statement_reads_the_same_access_as_access_in(
+    people, township_a, township_b, who, where
+):
+    township = {"a": township_a, "b": township_b, "county": None}[where]
+    user = people[who]
+    with schema_context("public"):
+        loaded = access_in(user, township)
+    read = _read_with_the_token(user, township)
+    assert read.everywhere == loaded.everywhere
+    assert sorted(read.scopes, key=repr) == sorted(loaded.scopes, key=repr)
 
 
 def test_roles_of_another_township_never_count(people, township_a, township_b, in_township):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -28,10 +29,15 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from platform_core.accounts.models import Role
-from platform_core.accounts.services import grant_role
+from platform_core.accounts import lockout
+from platform_core.accounts.models import ApiToken, Role
+from platform_core.accounts.services import find_token, grant_role, token_digest
 from tests.api import endpoint, gql, member, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +141,98 @@ def test_finding_6_bad_api_tokens_lock_the_client_out(client, township_a):
     assert ask(good).status_code == 429  # even a good token, from the locked client
     assert ask(good, ip="10.8.8.8").json()["data"] == {"me": {"email": "grid@jia.test"}}
     assert AccessAttempt.objects.filter(ip_address="10.7.7.7", username=None).exists()
+
+
+@locked_at_three
+def test_finding_6_a_client_locked_by_passwords_gets_no_token_through_and_adds_no_count(
+    client, township_a
+):
+    """The lockout is read in the token's own statement (issue 18): a locked-out client is
+    refused with a good, a revoked or an unknown token, before any token counts."""
+    good = token_for(township_a, "grid-locked@jia.test", Role.GRID_WORKER)
+    revoked = token_for(township_a, "grid-revoked@jia.test", Role.GRID_WORKER)
+    with schema_context("public"):
+        ApiToken.objects.filter(digest=token_digest(revoked)).update(revoked_at=timezone.now())
+    fail_until_locked(client, f"/t/{township_a.code}/accounts/login/", "admin@jia.test", "10.3.3.3")
+    counted = AccessAttempt.objects.filter(ip_address="10.3.3.3").count()
+
+    def ask(token, ip="10.3.3.3"):
+        return client.post(
+            endpoint(township_a),
+            {"query": "{ me { email } }"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            REMOTE_ADDR=ip,
+        )
+
+    assert [ask(t).status_code for t in (good, revoked, "ti_00000000_unknown")] == [429] * 3
+    assert AccessAttempt.objects.filter(ip_address="10.3.3.3").count() == counted
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == LIMIT
+    assert ask(good, ip="10.3.3.4").json()["data"] == {"me": {"email": "grid-locked@jia.test"}}
+    assert ask(revoked, ip="10.3.3.5").status_code == 401
+
+
+@locked_at_three
+def test_finding_6_the_token_statement_counts_a_client_as_axes_does(rf, township_a):
+    """``client_lock`` (read inside the token's statement) against axes' own answer:
+    below, at and past the limit, attempts older than the cool-off, other clients."""
+    good = token_for(township_a, "grid-count@jia.test", Role.GRID_WORKER)
+
+    def both(ip: str) -> tuple[bool, bool]:
+        request = rf.post(endpoint(township_a), REMOTE_ADDR=ip)
+        lock = lockout.client_lock(request)
+        assert lock.locked is None and lock.failures is not None
+        with schema_context("public"):
+            record = find_token(good, client_failures=lock.failures)
+        ours = lock.holds(record.client_failures)
+        return ours, lockout.is_client_locked(rf.post(endpoint(township_a), REMOTE_ADDR=ip))
+
+    def attempt(ip: str, failures: int, minutes_ago: int = 0, username=None) -> None:
+        made = AccessAttempt.objects.create(
+            ip_address=ip, username=username, user_agent="", failures_since_start=failures
+        )
+        when = timezone.now() - dt.timedelta(minutes=minutes_ago)  # attempt_time: auto_now_add
+        AccessAttempt.objects.filter(pk=made.pk).update(attempt_time=when)
+
+    assert both("10.2.2.1") == (False, False)  # never failed
+    attempt("10.2.2.2", LIMIT - 1)
+    assert both("10.2.2.2") == (False, False)
+    attempt("10.2.2.3", LIMIT - 1)
+    attempt("10.2.2.3", 1, username="someone@x.cn")  # per client: every account counts
+    assert both("10.2.2.3") == (True, True)
+    attempt("10.2.2.4", LIMIT + 5, minutes_ago=16)  # older than the 15-minute cool-off
+    assert both("10.2.2.4") == (False, False)
+    attempt("10.2.2.5", LIMIT)
+    assert both("10.2.2.5") == (True, True) and both("10.2.2.6") == (False, False)
+
+
+def test_finding_6_a_blocked_address_is_refused_without_reading_its_count(client, township_a):
+    good = token_for(township_a, "grid-blocked@jia.test", Role.GRID_WORKER)
+
+    def ask(ip):
+        return client.post(
+            endpoint(township_a),
+            {"query": "{ me { email } }"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {good}",
+            REMOTE_ADDR=ip,
+        )
+
+    with override_settings(AXES_IP_BLACKLIST=["10.9.9.9"]):
+        assert ask("10.9.9.9").status_code == 429
+        assert ask("10.9.9.8").json()["data"] == {"me": {"email": "grid-blocked@jia.test"}}
+
+
+def test_finding_6_a_token_request_signs_in_with_one_statement(client, township_a):
+    """The token, its person's roles here and the client's lockout: one round trip."""
+    good = token_for(township_a, "grid-one@jia.test", Role.GRID_WORKER, "V01")
+    for _ in range(2):  # the first use marks the token used (a write, every 5 minutes)
+        with CaptureQueriesContext(connection) as queries:
+            body = gql(client, endpoint(township_a), "{ me { email roles { role } } }", token=good)
+    assert body["data"]["me"] == {"email": "grid-one@jia.test", "roles": [{"role": "grid_worker"}]}
+    sign_in = [q["sql"] for q in queries if "accounts_" in q["sql"] or "axes_" in q["sql"]]
+    assert len(sign_in) == 1, sign_in
+    assert all(t in sign_in[0] for t in ("accounts_apitoken", "accounts_membership", "axes_"))
 
 
 @locked_at_three

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.models import Membership, Role
@@ -119,16 +121,41 @@ class Access:
 NOBODY = Access()
 
 
+_SCOPE_FIELDS = ("role", "village_code", "household_code", "alliance_member_code")
+
+
+def _memberships_here(township) -> Q:
+    """The memberships that count in ``township`` (None: the county site)."""
+    return county_roles(township) | (Q(township=township) if township else Q(pk=None))
+
+
 def access_in(user, township) -> Access:
     """``user``'s access in ``township`` (None: the county site), in one query."""
     if user is None or not user.is_authenticated:
         return NOBODY
-    here = county_roles(township) | (Q(township=township) if township else Q(pk=None))
+    rows = Membership.objects.filter(_memberships_here(township), user=user).values_list(
+        *_SCOPE_FIELDS
+    )
+    return access_from(user, rows)
+
+
+def scopes_subquery(township, user=None) -> ArraySubquery:
+    """``access_in``'s memberships as one column of another statement (``user``: the
+    expression naming the user, by default the outer row's ``user_id``); read it with
+    ``access_from``. The API token's lookup carries its person's roles this way."""
+    user = OuterRef("user_id") if user is None else user
+    rows = Membership.objects.filter(_memberships_here(township), user=user).order_by("pk")
+    return ArraySubquery(rows.values(scope=JSONObject(**{name: name for name in _SCOPE_FIELDS})))
+
+
+def access_from(user, rows: Iterable) -> Access:
+    """The Access of ``user`` from their memberships that count here: tuples in
+    ``_SCOPE_FIELDS`` order, or mappings (``scopes_subquery``'s column)."""
+    if user is None or not user.is_authenticated:
+        return NOBODY
     scopes = tuple(
-        Scope(m.role, m.village_code, m.household_code, m.alliance_member_code)
-        for m in Membership.objects.filter(here, user=user).only(
-            "role", "village_code", "household_code", "alliance_member_code"
-        )
+        Scope(*(row[name] for name in _SCOPE_FIELDS)) if isinstance(row, dict) else Scope(*row)
+        for row in rows
     )
     everywhere = user.is_superuser or any(s.role == Role.COUNTY_ADMIN for s in scopes)
     return Access(scopes, everywhere)

@@ -15,11 +15,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+from dataclasses import dataclass
 
 from axes.backends import AxesStandaloneBackend
+from axes.conf import settings as axes_settings
+from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_cool_off
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import F, Func, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -66,6 +70,56 @@ def lockout_parameters(request: HttpRequest, credentials: dict | None) -> list:
 def is_client_locked(request: HttpRequest) -> bool:
     """Whether this client address is locked out (checked before an API token is tried)."""
     return not AxesProxyHandler.is_allowed(request, {})
+
+
+@dataclass(frozen=True)
+class ClientLock:
+    """``is_client_locked`` split for a statement of the caller's (the API token's lookup).
+
+    ``locked`` is axes' answer when it needs no database (True, False), else None:
+    then ``failures`` (a scalar subquery: the client's counted failures) goes into the
+    caller's statement and ``holds(value)`` reads its result, so a token request pays
+    one statement for the token, its person's roles and the lockout, not three.
+    """
+
+    locked: bool | None
+    failures: Subquery | None = None
+    limit: int = 0
+
+    def holds(self, failures: int | None) -> bool:
+        """Whether the client is locked out, given ``failures`` as the statement read it."""
+        if self.locked is not None:
+            return self.locked
+        return (failures or 0) >= self.limit
+
+
+def client_lock(request: HttpRequest) -> ClientLock:
+    """The lockout check of ``is_client_locked``, with its one query left to the caller.
+
+    Follows axes' ``is_allowed`` step by step (admin-site-only mode, block and allow
+    lists, lock-out at failure) and its database handler's count (the client's
+    attempts within the cool-off, summed); any other handler or set-up is asked as
+    before, here.
+    """
+    AxesProxyHandler.update_request(request)
+    handler = AxesProxyHandler.get_implementation()
+    credentials: dict = {}
+    if type(handler) is not AxesDatabaseHandler:
+        return ClientLock(locked=not handler.is_allowed(request, credentials))
+    if axes_settings.AXES_ONLY_ADMIN_SITE and not handler.is_admin_request(request):
+        return ClientLock(locked=False)
+    if handler.is_blacklisted(request, credentials):
+        return ClientLock(locked=True)
+    if handler.is_whitelisted(request, credentials):
+        return ClientLock(locked=False)
+    if not axes_settings.AXES_LOCK_OUT_AT_FAILURE:
+        return ClientLock(locked=False)
+    attempts = handler.get_user_attempts(request, credentials)
+    if len(attempts) != 1:  # counted several ways: axes takes the largest count
+        return ClientLock(locked=handler.is_locked(request, credentials))
+    total = Func(F("failures_since_start"), function="SUM")  # one row, no GROUP BY
+    failures = Subquery(attempts[0].order_by().annotate(total=total).values("total"))
+    return ClientLock(locked=None, failures=failures, limit=get_failure_limit(request, credentials))
 
 
 def record_token_failure(request: HttpRequest, sender: object) -> bool:

@@ -44,11 +44,18 @@ class Viewer:
         return cls(user=None, township=township)
 
     @classmethod
-    def of(cls, user, township, token: ApiToken | None = None) -> Viewer:
-        """The viewer for ``user`` in ``township`` (None: the county), narrowed by ``token``."""
+    def of(
+        cls, user, township, token: ApiToken | None = None, access: Access | None = None
+    ) -> Viewer:
+        """The viewer for ``user`` in ``township`` (None: the county), narrowed by ``token``.
+
+        ``access``: ``user``'s access there when already read (``access_in``'s answer,
+        not yet narrowed), e.g. with the token (``access.scopes_subquery``).
+        """
         if user is None or not user.is_authenticated:
             return cls.anonymous(township)
-        access = access_in(user, township)
+        if access is None:
+            access = access_in(user, township)
         if token is not None:
             access = narrowed(access, (token.role,), token.village_code)
         return cls(user, township, access, token)
