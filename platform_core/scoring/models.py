@@ -375,8 +375,6 @@ class ScoreEvent(models.Model):
                     "points",
                     "effect",
                     "rule",
-                    "reviewed_at",
-                    "id",
                 ],
                 name="scoreevent_household_covering",
             ),

@@ -22,8 +22,6 @@ class Migration(migrations.Migration):
                     "points",
                     "effect",
                     "rule",
-                    "reviewed_at",
-                    "id",
                 ],
                 name="scoreevent_household_covering",
             ),
