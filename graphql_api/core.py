@@ -104,6 +104,25 @@ def selected_field(info, name: str) -> FieldNode | None:
     return None
 
 
+def selected_fields(info, fields: Iterable[FieldNode]) -> dict[str, list[FieldNode]]:
+    """The fields asked directly under ``fields`` (through fragments), by name."""
+    found: dict[str, list[FieldNode]] = {}
+
+    def collect(selection_set):
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                found.setdefault(selection.name.value, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                collect(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                collect(fragment.selection_set if fragment else None)
+
+    for field in fields:
+        collect(field.selection_set)
+    return found
+
+
 def argument(info, field: FieldNode, name: str, default):
     """An Int argument of ``field`` as asked (a literal or a variable); ``default`` when null."""
     for arg in field.arguments or ():

@@ -238,3 +238,63 @@ def two_townships_with_tokens(township_a, township_b, in_township):
         (township_a, token_for(township_a, "perf-a@jia.test", "township_admin")),
         (township_b, token_for(township_b, "perf-b@yi.test", "township_admin")),
     )
+
+
+# --- a page's entries: only the columns asked ------------------------------------------
+
+ENTRY_FIELDS = """id points occurredOn source externalId evidence note kind status
+  recordedByLabel recordedAt reviewedByLabel reviewedAt reviewNote householdCode"""
+RULE_FIELDS = """id code titleZh titleEn category points needsReview active basis immediate
+  requiresFinding plugin"""
+# What a page asks of its entries, and the fragments it uses.
+PAGES_OF_ENTRIES = {
+    "three fields": ("latestEntries(limit: 3) { rule { code } points occurredOn }", ""),
+    "every plain field": (
+        f"latestEntries(limit: 4) {{ {ENTRY_FIELDS} rule {{ {RULE_FIELDS} }} }}",
+        "",
+    ),
+    "fragments": (
+        "latestEntries { ...E rule { ...R } rule { active } }",
+        "fragment E on Entry { status reviewedAt ... on Entry { evidence } }"
+        " fragment R on Rule { titleZh }",
+    ),
+    "a field with its own query": ("latestEntries(limit: 2) { points finding { authority } }", ""),
+    "no rule": ("latestEntries(limit: 2) { __typename occurredOn }", ""),
+}
+
+
+@pytest.mark.parametrize("asked", PAGES_OF_ENTRIES)
+def test_a_pages_entries_read_only_their_asked_columns_and_answer_the_same(
+    big_village, monkeypatch, asked
+):
+    from graphql_api.township import types
+
+    token = token_for(big_village, f"perf-cols-{len(asked)}@jia.test", "township_admin")
+    url = endpoint(big_village)
+    selection, fragments = PAGES_OF_ENTRIES[asked]
+    query = (
+        "query($first: Int!) { households(first: $first) { edges { node { code "
+        f"{selection} }} }} }} }} {fragments}"
+    )
+    gql(Client(), url, query, {"first": 30}, token=token)
+    narrowed, answer = _statements(url, query, {"first": 30}, token)
+    monkeypatch.setattr(types, "entry_columns", lambda info, field: None)  # every column
+    whole, expected = _statements(url, query, {"first": 30}, token)
+    assert answer == expected and narrowed == whole, (narrowed, whole)
+    assert all(e["node"]["latestEntries"] for e in answer["households"]["edges"])
+
+
+def test_entry_columns_follow_the_selection(big_village, monkeypatch):
+    from graphql_api.township import types
+
+    seen = []
+    original = types.entry_columns
+
+    def spy(info, field):
+        seen.append(original(info, field))
+        return seen[-1]
+
+    monkeypatch.setattr(types, "entry_columns", spy)
+    token = token_for(big_village, "perf-cols-spy@jia.test", "township_admin")
+    gql(Client(), endpoint(big_village), PAGE, {"first": 5}, token=token)
+    assert seen == [["household", "occurred_on", "points", "rule", "rule__code", "rule__id"]]

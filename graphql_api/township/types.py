@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from graphene_django import DjangoObjectType
 from graphene_django.utils import bypass_get_queryset
+from graphql.language import FieldNode
 
 from graphql_api.core import (
     CountedConnection,
@@ -24,8 +25,10 @@ from graphql_api.core import (
     TownshipNode,
     argument,
     selected_field,
+    selected_fields,
     viewer,
 )
+from graphql_api.execution import leaf_plans
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
 from platform_core.evaluation.models import Assignment, EvaluationRound, HouseholdSnapshot
@@ -504,7 +507,14 @@ class HouseholdType(DjangoObjectType):
         limit = max(0, min(int(argument(info, field, "limit", 5) or 0), 20))
         entries = ScoreEvent.objects.filter(
             pk__in=newest_per_household(ScoreEvent, ids, "occurred_on DESC, id DESC", limit)
-        ).select_related("rule")
+        )
+        columns = entry_columns(info, field)
+        if columns is None:
+            entries = entries.select_related("rule")
+        else:
+            entries = entries.only(*columns)
+            if "rule" in columns:
+                entries = entries.select_related("rule")
         by_household: dict[int, list] = {pk: [] for pk in ids}
         for entry in entries.order_by("-occurred_on", "-id"):
             by_household[entry.household_id].append(entry)
@@ -520,6 +530,58 @@ class HouseholdType(DjangoObjectType):
         return Objection.objects.filter(entry__household=root).select_related(
             "entry__household", "entry__rule"
         )
+
+
+# Fields with a resolver of their own, per GraphQL type, and the model fields each reads.
+_RESOLVERS_READ = {
+    "Entry": {
+        "__typename": (),
+        "id": (),  # the primary key, always loaded
+        "rule": ("rule",),  # select_related
+        "householdCode": ("household",),  # set by HouseholdType.prepare_page
+        "finding": (),  # its own query, by the entry's id
+    },
+    "Rule": {"__typename": (), "id": ()},
+}
+
+
+def columns_read(info, type_name: str, model, fields: list[FieldNode]) -> set[str] | None:
+    """The fields of ``model`` that the objects asked under ``fields`` read, for ``only()``.
+
+    Plain fields read their column; a field with a resolver not listed in
+    ``_RESOLVERS_READ`` (a plugin's, a new one) makes this None: every column.
+    """
+    plain = leaf_plans(info.schema.get_type(type_name))
+    concrete = {f.attname: f.name for f in model._meta.concrete_fields}
+    reads = _RESOLVERS_READ[type_name]
+    columns: set[str] = set()
+    for name in selected_fields(info, fields):
+        if name in reads:
+            columns.update(reads[name])
+        elif name in plain and plain[name][0] in concrete:
+            columns.add(concrete[plain[name][0]])
+        else:
+            return None
+    return columns
+
+
+def entry_columns(info, field: FieldNode) -> list[str] | None:
+    """The ScoreEvent fields (and its rule's) that the entries asked under ``field`` read.
+
+    A page's newest entries were fetched whole, with their whole rules (every column,
+    their dates parsed, their texts copied) to answer three fields: ~3 ms of CPU of a
+    page of 50 households. None: read every column, as before.
+    """
+    columns = columns_read(info, EntryType._meta.name, ScoreEvent, [field])
+    if columns is None:
+        return None
+    columns.add("household")  # prepare_page groups the entries by household_id
+    if "rule" in columns:
+        rule = selected_fields(info, [field]).get("rule", [])
+        rule_columns = columns_read(info, RuleType._meta.name, Rule, rule)
+        if rule_columns is not None:
+            columns.update(f"rule__{name}" for name in rule_columns | {"id"})
+    return sorted(columns)
 
 
 def newest_per_household(model, household_ids: list[int], order: str, limit: int) -> RawSQL:
