@@ -1,4 +1,4 @@
-"""The household page and the review queue cost the same statements whatever they show.
+"""The household pages and the review queue cost the same statements whatever they show.
 
 A household with one entry and one with 30 (deductions with notices, photos, an
 objection) are shown in the same number of statements; so are review queues of 2 and
@@ -85,6 +85,21 @@ def test_a_household_page_of_1_or_30_entries_costs_the_same_statements(
     assert small_html.count("data-notice=") == 1 and big_html.count("data-notice=") == 10
     assert small_html.count(">photo</a>") == 1 and big_html.count(">photo</a>") == 8
     assert small_html.count("data-objection=") == 1 == big_html.count("data-objection=")
+    assert small == big
+
+
+def test_a_households_own_page_of_1_or_30_entries_costs_the_same_statements(
+    world, people, signed_in
+):
+    """The household's own page shares the ledger and the notices with the staff's."""
+    with tenant_context(world):
+        _ledger("V01-0001", 1, people)
+        _ledger("V01-0002", 30, people)
+    small, small_html = _statements(signed_in(people["home1"]), work(world, "mine/"))
+    big, big_html = _statements(signed_in(people["home2"]), work(world, "mine/"))
+    assert small_html.count("<tr data-entry=") == 1 and big_html.count("<tr data-entry=") == 30
+    assert small_html.count("data-notice=") == 1 and big_html.count("data-notice=") == 10
+    assert small_html.count(">photo</a>") == 1 and big_html.count(">photo</a>") == 8
     assert small == big
 
 

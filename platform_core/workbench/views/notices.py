@@ -25,12 +25,35 @@ from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 
+# What the notices' tables show (staff's and the household's own), nothing else: a
+# notice's text, its deduction's and rule's other columns cost ~1 ms of CPU for 50.
+NOTICE_FIELDS = (
+    "id",
+    "entry_id",
+    "channel",
+    "address",
+    "status",
+    "error",
+    "notified_on",
+    "response_due",
+    "sent_at",
+    "sent_by_label",
+    "entry__id",
+    "entry__rule_id",
+    "entry__points",
+    "entry__occurred_on",
+    "entry__counts_from",
+    "entry__rule__id",
+    "entry__rule__code",
+    "entry__rule__basis",
+)
+
 
 def household_notices(household: Household, deadlines: dict) -> list:
     """The household's notices of deductions, addresses masked, each saying whether it
     may still be answered (``deadlines``: the entries open to an objection)."""
     today = timezone.localdate()
-    shown = list(notices_of(household)[:50])
+    shown = list(notices_of(household).only(*NOTICE_FIELDS)[:50])
     for notice in shown:
         notice.shown_address = masked(notice.address)
         notice.answerable = (

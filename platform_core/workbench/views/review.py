@@ -60,9 +60,7 @@ def review_page(viewer, request):
     photos = Prefetch(
         "photos", queryset=EvidencePhoto.objects.only("id", "entry_id"), to_attr="photo_list"
     )
-    found = ScoreEvent.objects.filter(pk__in=ids).select_related(
-        "household__village", "rule", "declaration"
-    )
+    found = ScoreEvent.objects.filter(pk__in=ids).select_related("household__village", "rule")
     entries = {entry.pk: entry for entry in found.prefetch_related(photos)} if ids else {}
     page.object_list = [entries[pk] for pk in ids if pk in entries]
     return page
