@@ -29,9 +29,9 @@ from graphql_api.errors import UNAUTHENTICATED, format_error
 from graphql_api.execution import PlatformExecutionContext
 from platform_core import action_context
 from platform_core.accounts import lockout
-from platform_core.accounts.access import access_from, scopes_subquery
+from platform_core.accounts.access import access_from
 from platform_core.accounts.models import Role
-from platform_core.accounts.services import TokenError, check_token, find_token
+from platform_core.accounts.services import TokenError, check_token, look_up_token
 from platform_core.accounts.viewer import Viewer
 
 # Where graphene-django's GraphiQL page loads React, GraphiQL and their styles from.
@@ -58,18 +58,15 @@ class PlatformGraphQLView(GraphQLView):
             lock = lockout.client_lock(request)
             if lock.locked:  # too many bad passwords or tokens (known without the database)
                 return lockout.lockout_response(request)
-            extra = {"roles_here": scopes_subquery(township)}
-            if lock.failures is not None:
-                extra["client_failures"] = lock.failures
-            record = find_token(bearer, **extra)
-            if record is None and lock.locked is None:  # the lockout was not read with it
+            found = look_up_token(bearer, township, lock.failures)
+            if found.record is None and lock.locked is None:  # the lockout was not read
                 locked = lockout.is_client_locked(request)
             else:
-                locked = lock.holds(getattr(record, "client_failures", None))
+                locked = lock.holds(found.extra)
             if locked:  # checked before the token is: a good token does not help
                 return lockout.lockout_response(request)
             try:
-                token = check_token(record)
+                token = check_token(found.record)
             except TokenError as error:
                 if lockout.record_token_failure(request, sender=type(self)):
                     return lockout.lockout_response(request)
@@ -79,7 +76,7 @@ class PlatformGraphQLView(GraphQLView):
             if not self.township_endpoint and token.role != Role.COUNTY_ADMIN:
                 return _refusal(_token_elsewhere())
             request.user = token.user
-            access = access_from(token.user, token.roles_here)
+            access = access_from(token.user, found.scopes)
             request.viewer = Viewer.of(token.user, township, token=token, access=access)
             action_context.attribute(request.viewer.actor)  # "e-mail (token 1a2b3c4d)"
         self.schema = self.schema_for(request)

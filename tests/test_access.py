@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from platform_core.accounts.access import (
@@ -19,7 +19,7 @@ from platform_core.accounts.access import (
     access_from,
     access_in,
     narrowed,
-    scopes_subquery,
+    scopes_sql,
 )
 from platform_core.accounts.models import ApiToken, Membership, Role
 from platform_core.accounts.services import grant_role
@@ -150,15 +150,11 @@ def test_a_token_narrows_the_same_for_a_viewer_and_for_require_role(
 
 
 def _read_with_the_token(user, township) -> Access:
-    """The access the API reads inside the token's statement (``scopes_subquery``)."""
-    with schema_context("public"):
-        rows = (
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(here=scopes_subquery(township, user=OuterRef("pk")))
-            .values_list("here", flat=True)
-            .get()
-        )
+    """The access the API reads inside the token's statement (``scopes_sql``)."""
+    sql, params = scopes_sql(township, "%s")
+    with schema_context("public"), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [user.pk, *params])
+        rows = cursor.fetchone()[0]
     return access_from(user, rows)
 
 

@@ -37,7 +37,7 @@ from django_tenants.utils import schema_context
 
 from platform_core.accounts import lockout
 from platform_core.accounts.models import ApiToken, Role
-from platform_core.accounts.services import find_token, grant_role, token_digest
+from platform_core.accounts.services import grant_role, look_up_token, token_digest
 from tests.api import endpoint, gql, member, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,8 +183,8 @@ def test_finding_6_the_token_statement_counts_a_client_as_axes_does(rf, township
         lock = lockout.client_lock(request)
         assert lock.locked is None and lock.failures is not None
         with schema_context("public"):
-            record = find_token(good, client_failures=lock.failures)
-        ours = lock.holds(record.client_failures)
+            found = look_up_token(good, township_a, lock.failures)
+        ours = lock.holds(found.extra)
         return ours, lockout.is_client_locked(rf.post(endpoint(township_a), REMOTE_ADDR=ip))
 
     def attempt(ip: str, failures: int, minutes_ago: int = 0, username=None) -> None:

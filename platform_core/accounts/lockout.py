@@ -17,13 +17,20 @@ import json
 import math
 from dataclasses import dataclass
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
 from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.helpers import (
+    get_client_parameters,
+    get_client_username,
+    get_cool_off,
+    get_failure_limit,
+)
+from axes.models import AccessAttempt
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import F, Func, Subquery
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -77,13 +84,14 @@ class ClientLock:
     """``is_client_locked`` split for a statement of the caller's (the API token's lookup).
 
     ``locked`` is axes' answer when it needs no database (True, False), else None:
-    then ``failures`` (a scalar subquery: the client's counted failures) goes into the
-    caller's statement and ``holds(value)`` reads its result, so a token request pays
-    one statement for the token, its person's roles and the lockout, not three.
+    then ``failures`` (SQL and its parameters: the client's counted failures, one
+    value) goes into the caller's statement and ``holds(value)`` reads its result, so
+    a token request pays one statement for the token, its person's roles and the
+    lockout, not three.
     """
 
     locked: bool | None
-    failures: Subquery | None = None
+    failures: tuple[str, list] | None = None
     limit: int = 0
 
     def holds(self, failures: int | None) -> bool:
@@ -97,9 +105,10 @@ def client_lock(request: HttpRequest) -> ClientLock:
     """The lockout check of ``is_client_locked``, with its one query left to the caller.
 
     Follows axes' ``is_allowed`` step by step (admin-site-only mode, block and allow
-    lists, lock-out at failure) and its database handler's count (the client's
-    attempts within the cool-off, summed); any other handler or set-up is asked as
-    before, here.
+    lists, lock-out at failure) and its database handler's count (``get_user_attempts``:
+    the attempts matching the client's lockout parameters within the cool-off, summed);
+    any other handler or set-up is asked as before, here. Tests hold the count equal
+    to axes' own.
     """
     AxesProxyHandler.update_request(request)
     handler = AxesProxyHandler.get_implementation()
@@ -114,12 +123,31 @@ def client_lock(request: HttpRequest) -> ClientLock:
         return ClientLock(locked=False)
     if not axes_settings.AXES_LOCK_OUT_AT_FAILURE:
         return ClientLock(locked=False)
-    attempts = handler.get_user_attempts(request, credentials)
-    if len(attempts) != 1:  # counted several ways: axes takes the largest count
+    matching = get_client_parameters(
+        get_client_username(request, credentials),
+        request.axes_ip_address,
+        request.axes_user_agent,
+        request,
+        credentials,
+    )
+    if len(matching) != 1:  # counted several ways: axes takes the largest count
         return ClientLock(locked=handler.is_locked(request, credentials))
-    total = Func(F("failures_since_start"), function="SUM")  # one row, no GROUP BY
-    failures = Subquery(attempts[0].order_by().annotate(total=total).values("total"))
-    return ClientLock(locked=None, failures=failures, limit=get_failure_limit(request, credentials))
+    conditions, params = [], []
+    for name, value in matching[0].items():
+        column = connection.ops.quote_name(AccessAttempt._meta.get_field(name).column)
+        if value is None:  # as the ORM's filter(name=None)
+            conditions.append(f"{column} IS NULL")
+        else:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if axes_settings.AXES_COOLOFF_TIME is not None:
+        conditions.append(f"{connection.ops.quote_name('attempt_time')} >= %s")
+        params.append(get_cool_off_threshold(request))
+    table = connection.ops.quote_name(AccessAttempt._meta.db_table)
+    where = " AND ".join(conditions) or "TRUE"
+    sql = f"(SELECT SUM(failures_since_start) FROM {table} WHERE {where})"
+    limit = get_failure_limit(request, credentials)
+    return ClientLock(locked=None, failures=(sql, params), limit=limit)
 
 
 def record_token_failure(request: HttpRequest, sender: object) -> bool:

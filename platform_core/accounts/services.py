@@ -190,16 +190,67 @@ def authenticate_token(token: str) -> ApiToken:
     return check_token(find_token(token))
 
 
-def find_token(token: str, **annotations) -> ApiToken | None:
-    """``token``'s record with its user and township, live or not; None when unknown.
-
-    ``annotations`` are computed in the same statement and set on the record (the
-    API reads its person's roles and the client's lockout with it: one round trip).
-    """
+def find_token(token: str) -> ApiToken | None:
+    """``token``'s record with its user and township, live or not; None when unknown."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    records = ApiToken.objects.select_related("user", "township").annotate(**annotations)
+    records = ApiToken.objects.select_related("user", "township")
     return records.filter(digest=token_digest(token)).first()
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    """``find_token``'s answer with what the API reads in the same statement."""
+
+    record: ApiToken | None  # None: no such token
+    scopes: tuple = ()  # its person's memberships in the township (``access.access_from``)
+    extra: object = None  # the value of the caller's expression (the client's lockout count)
+
+
+def look_up_token(token: str, township, extra: tuple[str, list] | None = None) -> TokenLookup:
+    """``find_token`` and, in one statement, the memberships of its person that count in
+    ``township`` (None: the county) and ``extra`` (SQL and parameters: one value).
+
+    Written out: building it with the ORM took ~2 ms of CPU, four times what it costs
+    PostgreSQL to run; the rows become the same model instances ``find_token`` returns.
+    """
+    if not token.startswith(TOKEN_PREFIX):
+        return TokenLookup(None)
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from platform_core.accounts.access import scopes_sql
+    from tenants.models import Township
+
+    models = (ApiToken, get_user_model(), Township)
+    aliases = ("t", "u", "w")
+    columns = [
+        [f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields]
+        for model, alias in zip(models, aliases, strict=True)
+    ]
+    scopes, params = scopes_sql(township, "t.user_id")
+    extra_sql, extra_params = extra or ("NULL", [])
+    quoted = [connection.ops.quote_name(model._meta.db_table) for model in models]
+    sql = (
+        f"SELECT {', '.join(sum(columns, []))}, {scopes}, {extra_sql} "
+        f"FROM {quoted[0]} t JOIN {quoted[1]} u ON u.id = t.user_id "
+        f"LEFT JOIN {quoted[2]} w ON w.id = t.township_id WHERE t.digest = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *extra_params, token_digest(token)])
+        row = cursor.fetchone()
+    if row is None:
+        return TokenLookup(None)
+    instances, at = [], 0
+    for model, names in zip(models, columns, strict=True):
+        values = row[at : at + len(names)]
+        at += len(names)
+        fields = [f.attname for f in model._meta.concrete_fields]
+        instances.append(model.from_db(connection.alias, fields, values))
+    record, user, where = instances
+    record.user = user
+    record.township = where if record.township_id is not None else None
+    return TokenLookup(record, tuple(tuple(scope) for scope in row[at]), row[at + 1])
 
 
 def check_token(record: ApiToken | None) -> ApiToken:
