@@ -32,31 +32,6 @@ PROPOSAL = (
 )
 
 
-def write_ledger_file(path: Path, codes: list[str], period_end: dt.date) -> int:
-    """``bench_evaluation``'s ledger (120 entries per household over two years), without
-    the rules recorded only on a formal finding (a file cannot carry one)."""
-    import csv
-    import random
-
-    from platform_core.scoring.models import Rule
-
-    rules = Rule.objects.filter(active=True, requires_finding=False)
-    positive = sorted(r.code for r in rules if r.points > 0)
-    negative = sorted(r.code for r in rules if r.points < 0)
-    rng = random.Random(20261127)
-    rows = 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["household_code", "rule_code", "occurred_on", "external_id"])
-        for code in codes:
-            for n in range(evaluation.ENTRIES):
-                rule = rng.choice(negative) if rng.random() < 0.3 else rng.choice(positive)
-                day = period_end - dt.timedelta(days=rng.randrange(730))
-                writer.writerow([code, rule, day.isoformat(), f"bench-{code}-{n}"])
-                rows += 1
-    return rows
-
-
 def timed_whatif(path: Path, first: dt.date, last: dt.date):
     from platform_core.actors import Actor
     from platform_core.evaluation.whatif import covenant_whatif
@@ -88,7 +63,7 @@ def main() -> None:
     with tenant_context(township), tempfile.TemporaryDirectory() as folder:
         codes = evaluation.make_households()
         ledger = Path(folder) / "ledger.csv"
-        rows = write_ledger_file(ledger, codes, month_end(period))
+        rows = evaluation.write_ledger_file(ledger, codes, month_end(period))
         print(f"Importing {rows:,} entries for {len(codes):,} households ...", flush=True)
         import_score_events(ledger, operator=Actor("bench"), approve=True)
         proposal = Path(folder) / "proposal.csv"
