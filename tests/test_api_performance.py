@@ -290,11 +290,107 @@ def test_entry_columns_follow_the_selection(big_village, monkeypatch):
     seen = []
     original = types.entry_columns
 
-    def spy(info, field):
-        seen.append(original(info, field))
+    def spy(info, fields):
+        seen.append(original(info, fields))
         return seen[-1]
 
     monkeypatch.setattr(types, "entry_columns", spy)
     token = token_for(big_village, "perf-cols-spy@jia.test", "township_admin")
     gql(Client(), endpoint(big_village), PAGE, {"first": 5}, token=token)
     assert seen == [["household", "occurred_on", "points", "rule", "rule__code", "rule__id"]]
+
+
+def test_root_only_resolvers_answer_and_fail_exactly_as_graphql_core():
+    """A resolver marked root_only is called in place; when it raises, returns null for a
+    non-null field or a value its type cannot serialise, graphql-core's path answers."""
+    import graphene
+    from graphql import graphql_sync
+
+    from graphql_api.execution import PlatformExecutionContext, root_only
+
+    class Thing(graphene.ObjectType):
+        good = graphene.String()
+        missing = graphene.String(required=True)
+        broken = graphene.Int()
+        wrong = graphene.Int()
+        with_info = graphene.String()
+
+        @root_only
+        def resolve_good(root, info):
+            return f"good {root['n']}"
+
+        @root_only
+        def resolve_missing(root, info):
+            return None
+
+        @root_only
+        def resolve_broken(root, info):
+            raise ValueError(f"broken {root['n']}")
+
+        @root_only
+        def resolve_wrong(root, info):
+            return "not a number"
+
+        @root_only  # wrongly marked: uses info; graphql-core's path then gives it one
+        def resolve_with_info(root, info):
+            return info.field_name
+
+    class Query(graphene.ObjectType):
+        things = graphene.List(Thing)
+
+        def resolve_things(root, info):
+            return [{"n": 1}, {"n": 2}]
+
+    schema = graphene.Schema(query=Query).graphql_schema
+    for query in ("{ things { good broken wrong withInfo } }", "{ things { good missing } }"):
+        ours = graphql_sync(schema, query, execution_context_class=PlatformExecutionContext)
+        theirs = graphql_sync(schema, query)
+        assert ours.data == theirs.data
+        assert [e.formatted for e in ours.errors] == [e.formatted for e in theirs.errors]
+        assert ours.errors
+    ours = graphql_sync(
+        schema, "{ things { good withInfo } }", execution_context_class=PlatformExecutionContext
+    )
+    assert ours.data == {"things": [{"good": f"good {n}", "withInfo": "withInfo"} for n in (1, 2)]}
+
+
+# What a detail asks of the household's ledger, and the fragments it uses.
+LEDGERS = {
+    "the benchmark's": (
+        "ledger(first: 20) { pageInfo { hasNextPage } edges { node { id "
+        "rule { code titleZh } points occurredOn status source evidence } } }",
+        "",
+    ),
+    "every plain field": (
+        f"ledger(first: 5) {{ totalCount edges {{ cursor node {{ {ENTRY_FIELDS} "
+        f"rule {{ {RULE_FIELDS} }} }} }} }}",
+        "",
+    ),
+    "fragments": (
+        "ledger { ...L }",
+        "fragment L on EntryConnection { edges { node { ... on Entry "
+        "{ note rule { active } } } } }",
+    ),
+    "a field with its own query": (
+        "ledger(first: 3) { edges { node { finding { authority } } } }",
+        "",
+    ),
+    "no nodes": ("ledger(first: 3) { pageInfo { hasNextPage endCursor } }", ""),
+}
+
+
+@pytest.mark.parametrize("asked", LEDGERS)
+def test_a_households_ledger_reads_only_its_asked_columns_and_answers_the_same(
+    big_village, monkeypatch, asked
+):
+    from graphql_api.township import types
+
+    token = token_for(big_village, f"perf-ledger-{len(asked)}@jia.test", "township_admin")
+    url = endpoint(big_village)
+    selection, fragments = LEDGERS[asked]
+    query = f'query {{ household(code: "V01-0001") {{ code {selection} }} }} {fragments}'
+    gql(Client(), url, query, {}, token=token)
+    narrowed, answer = _statements(url, query, {}, token)
+    monkeypatch.setattr(types, "entry_columns", lambda info, fields: None)  # every column
+    whole, expected = _statements(url, query, {}, token)
+    assert answer == expected and narrowed == whole, (narrowed, whole)
