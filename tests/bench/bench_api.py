@@ -15,7 +15,9 @@ count must not change between requests). The same run times a bare SQL fetch of
 each query's rows, one statement each on a raw cursor: the list page (the 50
 households, their latest snapshot and last 3 entries; without the total count)
 and the detail (household, latest snapshot, the explanation's points per rule
-and deductions, history, the first 21 ledger entries with their rules).
+and deductions, history, the first 21 ledger entries with their rules). It also
+times the floor: the same signed-in request asking ``{ __typename }`` (no data), in
+the same units as the ratios.
 
 Targets (issue 18; printed with "met"/"NOT met" per path and query, never
 asserted: other load on the machine moves p95): p50 at most 3x the bare SQL
@@ -77,6 +79,10 @@ query HouseholdPage($first: Int!, $after: String, $village: String) {
   }
 }
 """
+
+# The least a signed-in request costs on this stack (HTTP, middleware, the token's
+# sign-in, graphene, JSON) and no data: the floor under both queries' ratios.
+FLOOR_QUERY = "query Floor { __typename }"
 
 DETAIL_QUERY = """
 query HouseholdDetail($code: String!) {
@@ -543,6 +549,7 @@ def main() -> None:
         try:
             list_times = timed(path, LIST_QUERY, lists, "list query")
             detail_times = timed(path, DETAIL_QUERY, details, "detail query")
+            floor_times = timed(path, FLOOR_QUERY, [{}] * len(details), "floor query")
             list_count = queries_per_request(path, LIST_QUERY, lists)
             detail_count = queries_per_request(path, DETAIL_QUERY, details)
             if os.environ.get("BENCH_API_PROFILE") and path_type is ClientPath:
@@ -553,12 +560,14 @@ def main() -> None:
         results += [
             (path.name, "list (50)", list_times, list_count),
             (path.name, "detail", detail_times, detail_count),
+            (path.name, "{ __typename } (floor)", floor_times, "-"),
         ]
         figures[path.name] = {
             "list50": statistics.median(list_times),
             "list95": p(list_times, 95),
             "detail50": statistics.median(detail_times),
             "detail95": p(detail_times, 95),
+            "floor50": statistics.median(floor_times),
         }
         counts[path.name] = {"list": list_count, "detail": detail_count}
     bare = {
@@ -589,6 +598,11 @@ def main() -> None:
             + f" (bare SQL p50: list {bare50['list']:.2f} ms, detail {bare50['detail']:.2f} ms)",
             f"target p50 <= {RATIO_TARGET:.0f}x bare": per_path(
                 lambda f, q: f"{q} {met(ratio(f, q) <= RATIO_TARGET)}"
+            ),
+            "floor: a signed-in request asking no data (p50)": "; ".join(
+                f"{name}: {f['floor50']:.1f} ms = {f['floor50'] / bare50['list']:.1f}x the "
+                f"bare list, {f['floor50'] / bare50['detail']:.1f}x the bare detail"
+                for name, f in figures.items()
             ),
             f"target p95 < {P95_TARGET_MS:.0f} ms": per_path(
                 lambda f, q: f"{q} {met(f[f'{q}95'] < P95_TARGET_MS)} ({f[f'{q}95']:.1f} ms)"
