@@ -9,18 +9,23 @@ arguments, a scalar or enum result. ``PlatformExecutionContext`` (graphql-core's
 extension point, ``execution_context_class``) reads and serialises those directly.
 
 Resolvers marked ``root_only`` (pure functions of their object, such as a household's
-tier) are called in place the same way. Anything else — a field with its own
-resolver (where visibility rules live), with arguments, returning objects or lists,
-any middleware, and every value the shortcut does not turn into a result (null in a
-non-null field, a serialisation error, an awaitable, an exception) — goes through
-graphql-core's own ``execute_field``, which resolves it again and reports errors
-exactly as before.
+tier) are called in place the same way. Object fields read the same way (the default
+resolver or a ``root_only`` one, no arguments, a graphene-django type: an edge's node,
+an entry's rule, a household's village) are completed in place when the value's class
+already passed the type's ``is_type_of``; their errors are located and handled as
+graphql-core's ``execute_field`` does. Fields run in the query's order, so errors keep
+graphql-core's order. Anything else — a field with its own resolver (where visibility
+rules live), with arguments, returning lists, any middleware, and every value the
+shortcut does not turn into a result (null in a non-null field, a serialisation error,
+an awaitable, an exception, a class not yet checked) — goes through graphql-core's own
+``execute_field``, which resolves it again and reports errors exactly as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import weakref
+from asyncio import gather
 from decimal import Decimal
 from functools import partial
 from types import CoroutineType, GeneratorType
@@ -36,6 +41,7 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
+from graphql.error import located_error
 from graphql.pyutils import Path, is_awaitable
 
 _DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver, dict_resolver)
@@ -49,7 +55,7 @@ _ROOT_ONLY = object()
 
 
 def root_only(resolver):
-    """Mark a leaf field's resolver as reading its object alone (never ``info`` or
+    """Mark a leaf or object field's resolver as reading its object alone (never ``info`` or
     arguments), cheaply and without side effects: the shortcut calls it in place, as it
     reads a plain column (a household's tier, score and masked name on a page of 50:
     200 field executions). Should it fail, graphql-core's path runs it again, with
@@ -87,6 +93,42 @@ def leaf_plans(parent_type: GraphQLObjectType) -> dict[str, _Plan]:
     return plans
 
 
+# (the resolver, called as ``resolve(source, None)``; object type; the field's type; the
+# classes known to pass the object type's check) per field name of an object type.
+_ObjectPlan = tuple[Any, GraphQLObjectType, Any, set]
+_object_plans: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, _ObjectPlan]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def object_plans(parent_type: GraphQLObjectType) -> dict[str, _ObjectPlan]:
+    """Fields of ``parent_type`` returning one graphene-django object, read by the default
+    resolver or a ``root_only`` one, without arguments (an entry's rule, an edge's node,
+    a household's village): the shortcut completes them in place (remembered)."""
+    plans = _object_plans.get(parent_type)
+    if plans is None:
+        plans = {}
+        for name, field in parent_type.fields.items():
+            if field.args:
+                continue
+            target = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if not isinstance(target, GraphQLObjectType):
+                continue
+            kinds = _model_checked(target)
+            if kinds is None:
+                continue
+            resolve = field.resolve
+            if getattr(resolve, "root_only", False) or (
+                isinstance(resolve, partial)
+                and not resolve.keywords
+                and resolve.func in _DEFAULT_RESOLVERS
+                and len(resolve.args) == 2
+            ):  # graphene's default resolvers never read ``info``
+                plans[name] = (resolve, target, field.type, kinds)
+        _object_plans[parent_type] = plans
+    return plans
+
+
 _not_awaitable: set[type] = set()
 
 
@@ -108,7 +150,7 @@ def quick_is_awaitable(value: Any) -> bool:
 
 
 class PlatformExecutionContext(ExecutionContext):
-    """Plain leaf fields read and serialised in place; everything else as graphql-core does."""
+    """Plain leaf and object fields read in place; everything else as graphql-core does."""
 
     is_awaitable = staticmethod(quick_is_awaitable)
 
@@ -119,29 +161,80 @@ class PlatformExecutionContext(ExecutionContext):
         path: Path | None,
         fields: dict,
     ):
+        """graphql-core's loop over the fields, in the same order (so errors are reported
+        in the same order), answering planned fields in place."""
         if self.middleware_manager is not None:  # middleware sees every field
             return super().execute_fields(parent_type, source_value, path, fields)
         plans = leaf_plans(parent_type)
+        objects = object_plans(parent_type)
+        is_awaitable = self.is_awaitable
         results: dict[str, Any] = {}
-        slow: dict = {}
+        awaitable_fields: list[str] = []
         for response_name, field_nodes in fields.items():
-            plan = plans.get(field_nodes[0].name.value)
+            name = field_nodes[0].name.value
+            plan = plans.get(name)
             if plan is not None:
-                value = _leaf(plan, source_value, self.is_awaitable)
+                value = _leaf(plan, source_value, is_awaitable)
                 if value is not Undefined:
                     results[response_name] = value
                     continue
-            slow[response_name] = field_nodes
-        if not slow:
+            field_path = Path(path, response_name, parent_type.name)
+            result = Undefined
+            shortcut = objects.get(name)
+            if shortcut is not None:
+                result = self._object_field(shortcut, source_value, field_nodes, field_path)
+            if result is Undefined:
+                result = self.execute_field(parent_type, source_value, field_nodes, field_path)
+            if result is not Undefined:
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        if not awaitable_fields:
             return results
-        rest = super().execute_fields(parent_type, source_value, path, slow)
-        if self.is_awaitable(rest):
 
-            async def merged():
-                return _in_order(fields, results, await rest)
+        async def get_results() -> dict[str, Any]:  # as graphql-core's execute_fields
+            done = await gather(*(results[field] for field in awaitable_fields))
+            results.update(zip(awaitable_fields, done, strict=True))
+            return results
 
-            return merged()
-        return _in_order(fields, results, rest)
+        return get_results()
+
+    def _object_field(self, plan: _ObjectPlan, source: Any, field_nodes: list, path: Path):
+        """An object field's answer as graphql-core's ``execute_field`` gives it, or
+        Undefined (nothing done): take the standard path.
+
+        Only a value of a class that already passed the type's ``is_type_of`` is
+        completed here; its sub-fields run through ``execute_fields`` with the same path,
+        and their errors are located and handled as ``execute_field`` does."""
+        resolve, return_type, field_type, kinds = plan
+        try:
+            value = resolve(source, None)
+        except Exception:  # the standard path raises it again, located
+            return Undefined
+        if value is None or value is Undefined:
+            return None if field_type is return_type else Undefined
+        if type(value) not in kinds:  # not yet checked, an exception, an awaitable
+            return Undefined
+        try:
+            completed = self.execute_fields(
+                return_type, value, path, self.collect_subfields(return_type, field_nodes)
+            )
+        except Exception as raw_error:
+            error = located_error(raw_error, field_nodes, path.as_list())
+            self.handle_field_error(error, field_type, path)
+            return None
+        if self.is_awaitable(completed):
+
+            async def await_completed() -> Any:
+                try:
+                    return await completed
+                except Exception as raw_error:
+                    error = located_error(raw_error, field_nodes, path.as_list())
+                    self.handle_field_error(error, field_type, path)
+                    return None
+
+            return await_completed()
+        return completed
 
     def complete_object_value(self, return_type, field_nodes, info, path, result):
         """graphql-core's, asking graphene-django's ``is_type_of`` once per class.
@@ -201,14 +294,3 @@ def _leaf(plan: _Plan, source: Any, is_awaitable) -> Any:
     if serialized is None or serialized is Undefined:
         return Undefined
     return serialized
-
-
-def _in_order(fields: dict, shortcut: dict, standard: dict) -> dict:
-    """Both results in the order the query asked (the JSON keeps it)."""
-    if not shortcut:
-        return standard
-    return {
-        name: shortcut[name] if name in shortcut else standard[name]
-        for name in fields
-        if name in shortcut or name in standard
-    }

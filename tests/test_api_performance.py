@@ -398,3 +398,102 @@ def test_a_households_ledger_reads_only_its_asked_columns_and_answers_the_same(
     monkeypatch.setattr(types, "entry_columns", lambda info, fields: None)  # every column
     whole, expected = _statements(url, query, {}, token)
     assert answer == expected and narrowed == whole, (narrowed, whole)
+
+
+def test_object_fields_answer_and_fail_exactly_as_graphql_core():
+    """Object fields read by the default resolver or a root_only one are completed in
+    place; their sub-fields' errors, nulls in non-null fields, wrong classes and raising
+    resolvers answer as graphql-core's executor, errors in the same order and paths."""
+    import graphene
+    from graphene_django import DjangoObjectType
+    from graphene_django.registry import Registry
+    from graphql import graphql_sync
+
+    from graphql_api.execution import PlatformExecutionContext, root_only
+    from platform_core.households.models import Village
+
+    class Place(DjangoObjectType):
+        class Meta:
+            model = Village
+            fields = ("code", "name")
+            registry = Registry()
+
+        bad = graphene.String()
+        bad_required = graphene.String(required=True)
+
+        def resolve_bad(root, info):
+            raise ValueError(f"bad {root.code}")
+
+        def resolve_bad_required(root, info):
+            raise ValueError(f"bad required {root.code}")
+
+    class Thing(graphene.ObjectType):
+        place = graphene.Field(Place)
+        plain = graphene.Field(Place)
+        missing = graphene.Field(Place, required=True)
+        broken = graphene.Field(Place)
+        wrong = graphene.Field(Place)
+        required_place = graphene.Field(Place, required=True)
+
+        @root_only
+        def resolve_place(root, info):
+            return root["place"]
+
+        @root_only
+        def resolve_required_place(root, info):
+            return root["place"]
+
+        @root_only
+        def resolve_missing(root, info):
+            return None
+
+        @root_only
+        def resolve_broken(root, info):
+            raise ValueError(f"broken {root['n']}")
+
+        @root_only
+        def resolve_wrong(root, info):
+            return "not a place"
+
+    class Query(graphene.ObjectType):
+        things = graphene.List(Thing)
+
+        def resolve_things(root, info):
+            return [
+                {"n": n, "place": Village(code=f"V0{n}", name=f"村{n}"), "plain": None}
+                for n in (1, 2, 3)
+            ] + [{"n": 4, "place": None, "plain": Village(code="V09", name="九")}]
+
+    schema = graphene.Schema(query=Query).graphql_schema
+    queries = (
+        "{ things { place { code name } plain { code } } }",
+        "{ things { place { code bad name } wrong { code } broken { name } } }",
+        "{ things { place { name badRequired } plain { name } } }",
+        "{ things { requiredPlace { code badRequired } place { code } } }",
+        "{ things { place { code } missing { code } } }",
+        "{ things { p: place { code } q: place { name } ... on Thing { place { name } } } }",
+    )
+    for query in queries:
+        for _ in range(2):  # the second time, every class is known to pass the checks
+            ours = graphql_sync(schema, query, execution_context_class=PlatformExecutionContext)
+            theirs = graphql_sync(schema, query)
+            assert ours.data == theirs.data, query
+            assert [e.formatted for e in ours.errors or ()] == [
+                e.formatted for e in theirs.errors or ()
+            ], query
+    assert ours.data["things"][0] == {
+        "p": {"code": "V01"},
+        "q": {"name": "村1"},
+        "place": {"name": "村1"},
+    }
+
+    class Counting(PlatformExecutionContext):
+        standard: list = []
+
+        def execute_field(self, parent_type, source, field_nodes, path):
+            Counting.standard.append(path.key)
+            return super().execute_field(parent_type, source, field_nodes, path)
+
+    ours = graphql_sync(schema, queries[0], execution_context_class=Counting)
+    assert Counting.standard == ["things"]  # the objects and their leaves in place
+    assert ours.data == graphql_sync(schema, queries[0]).data

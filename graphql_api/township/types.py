@@ -194,6 +194,7 @@ class EntryType(DjangoObjectType):
 
         return FormalFinding.objects.filter(entry_id=root.pk).first()
 
+    @root_only
     @bypass_get_queryset
     def resolve_rule(root, info):
         return root.rule  # visible with its entry: no permission query per row
@@ -438,6 +439,7 @@ class HouseholdType(DjangoObjectType):
     def resolve_masked_name(root, info) -> str:
         return mask_name(root.head_name)
 
+    @root_only
     @bypass_get_queryset
     def resolve_village(root, info):
         return root.village
