@@ -522,14 +522,17 @@ class HouseholdType(DjangoObjectType):
             pk__in=newest_per_household(ScoreEvent, ids, "occurred_on DESC, id DESC", limit)
         )
         columns = entry_columns(info, [field])
+        entries = entries.order_by("-occurred_on", "-id")
         if columns is None:
             entries = entries.select_related("rule")
+        elif any(name.startswith("rule__") for name in columns):
+            entries = with_shared_rules(entries, columns)
         else:
             entries = entries.only(*columns)
             if "rule" in columns:
                 entries = entries.select_related("rule")
         by_household: dict[int, list] = {pk: [] for pk in ids}
-        for entry in entries.order_by("-occurred_on", "-id"):
+        for entry in entries:
             by_household[entry.household_id].append(entry)
         for household in households:
             for entry in by_household[household.pk]:
@@ -595,6 +598,33 @@ def entry_columns(info, fields: list[FieldNode]) -> list[str] | None:
         if rule_columns is not None:
             columns.update(f"rule__{name}" for name in rule_columns | {"id"})
     return sorted(columns)
+
+
+def with_shared_rules(entries: QuerySet, columns: list[str]) -> list[ScoreEvent]:
+    """``entries`` with only ``columns`` (``entry_columns``' answer, rule columns
+    included), each rule one object shared by its entries, in one statement as
+    ``only()`` with ``select_related`` would read them.
+
+    A page of 50 with three entries each built 150 rule instances for a dozen rules;
+    the rows are read as tuples and each rule built once."""
+    asked = {name for name in columns if "__" not in name} | {"id"}
+    rule_asked = {name.split("__", 1)[1] for name in columns if name.startswith("rule__")}
+    rule_asked.add("id")
+    own = [f.attname for f in ScoreEvent._meta.concrete_fields if f.name in asked]
+    rule_own = [f.attname for f in Rule._meta.concrete_fields if f.name in rule_asked]
+    rule_at = own.index("rule_id")
+    width = len(own)
+    db = entries.db
+    rules: dict[int, Rule] = {}
+    found = []
+    for row in entries.values_list(*own, *(f"rule__{name}" for name in rule_own)):
+        entry = ScoreEvent.from_db(db, own, row[:width])
+        rule = rules.get(row[rule_at])
+        if rule is None:
+            rule = rules[row[rule_at]] = Rule.from_db(db, rule_own, row[width:])
+        entry._state.fields_cache["rule"] = rule  # as select_related leaves it
+        found.append(entry)
+    return found
 
 
 def newest_per_household(model, household_ids: list[int], order: str, limit: int) -> RawSQL:
