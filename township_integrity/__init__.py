@@ -28,6 +28,7 @@ from platform_core.plugins.types import (
     ScoreEventSpec,
     StatisticsColumn,
     TierMove,
+    VillageCaseCounts,
     WorkbenchScreen,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "ScoreEventSpec",
     "StatisticsColumn",
     "TierMove",
+    "VillageCaseCounts",
     "WorkbenchScreen",
     "enabled_settings",
     "hookimpl",

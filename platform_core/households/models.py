@@ -6,6 +6,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class SubjectKind(models.TextChoices):
+    """What a scored subject is: a household (户), or a merchant or firm (诚信商户, 诚信企业)."""
+
+    HOUSEHOLD = "household", _("household")
+    MERCHANT = "merchant", _("merchant")
+    FIRM = "firm", _("firm")
+
+
 class Village(models.Model):
     """A village of the township; staff roles are held for a village, by its code."""
 

@@ -214,6 +214,29 @@ def township_statistics(period, settings):
 
 
 @hookspec
+def township_village_case_counts(period_start, period_end, settings):
+    """This plugin's cases per village in a period, for the "three-none" status (三无村).
+
+    Called by the core's three-none reading (``platform_core.dashboard.three_none``) inside
+    the township's schema, with ``period_start`` and ``period_end`` the first and last
+    day (``datetime.date``, inclusive) of the period asked: a month for the dashboards
+    and open data, a year for the running totals. Return a list of
+    ``township_integrity.VillageCaseCounts`` (a village's code and its petitions,
+    lawsuits, criminal cases and disputes settled in the village), or ``None``. Villages
+    left out count zero. The core sums every enabled plugin's answers per village: a
+    village is three-none when petitions, lawsuits and criminal cases are all zero.
+    Counts only; an answer that is not a list of well-formed ``VillageCaseCounts`` is
+    logged and left out. Not ``firstresult``. For example::
+
+        @hookimpl
+        def township_village_case_counts(period_start, period_end, settings):
+            return [
+                VillageCaseCounts("V01", lawsuits=1, settled_in_village=4),
+            ]
+    """
+
+
+@hookspec
 def township_statistics_columns():
     """Which of this plugin's ``township_statistics`` figures the county sees as columns.
 

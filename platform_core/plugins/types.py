@@ -96,6 +96,23 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class VillageCaseCounts:
+    """One village's cases in a period, as one plugin counts them, for the three-none status.
+
+    A village is "three-none" (三无村) in a period when, summed over every enabled
+    plugin, it had no petition, no lawsuit and no criminal case. ``settled_in_village``
+    counts disputes resolved in the village (a mediation agreement, a case closed on the
+    spot): shown beside the status, it never makes a village lose it.
+    """
+
+    village_code: str
+    petitions: int = 0
+    lawsuits: int = 0
+    criminal_cases: int = 0
+    settled_in_village: int = 0
+
+
+@dataclass(frozen=True)
 class PeriodicTask:
     """A Celery task the plugin needs run for every township that enabled it."""
 
