@@ -101,7 +101,7 @@ class Household(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
 
     objects = HouseholdManager()
-    subjects = models.Manager()
+    subjects = models.Manager()  # noqa: DJ012 (a manager, declared after the default one)
 
     class Meta:
         verbose_name = _("household")
