@@ -10,6 +10,9 @@ page or an API call), with the checks ``has`` and ``villages``.
 For county-wide reads over several townships: ``plugin_enabled(key, township)``
 and ``in_township(township)``, in which querysets see that township's schema.
 
+``public_rate_allowed(scope, request)`` counts a request of a public page against the
+platform's per-client limit (the public scan page's: ``PUBLIC_SCAN_RATE_PER_MINUTE``).
+
 ``notify_staff`` tells the township's staff of something (an overdue case, a
 warning) by SMS and e-mail, once per key and person.
 
@@ -83,6 +86,18 @@ def actor_for_api_key(key: str) -> Actor:
     return viewer.actor
 
 
+def public_rate_allowed(scope: str, request) -> bool:
+    """Count a request of a public page; False once the client is over the limit.
+
+    The public scan page's limit (``PUBLIC_SCAN_RATE_PER_MINUTE`` per client address
+    and minute, counted per township and ``scope``): a plugin's public form calls it
+    before doing any work and answers 429 when it says False.
+    """
+    from platform_core.ratelimit import allow
+
+    return allow(scope, request)
+
+
 def plugin_enabled(key: str, township) -> bool:
     """Whether ``township`` has enabled plugin ``key`` (the township need not be served)."""
     return key in hooks_for(township).enabled
@@ -120,6 +135,7 @@ __all__ = [
     "month_end",
     "parse_period",
     "plugin_enabled",
+    "public_rate_allowed",
     "record_by_hand",
     "record_entry",
     "require_role",
