@@ -28,6 +28,7 @@ urlpatterns = [
     path("work/", include("platform_core.workbench.urls")),
     path("", include("platform_core.codes.urls")),
     path("", include("platform_core.publication.urls")),
+    path("", include("platform_core.alliance.urls")),
     path("", include("platform_core.dashboard.urls")),
     path("", include("platform_core.opendata.urls")),
 ]

@@ -149,6 +149,58 @@ def resolve_health(root, info) -> Health:
     return Health(status="ok", schema_name=connection.schema_name if shown else None)
 
 
+class DividendType(graphene.ObjectType):
+    """One of the township's published integrity dividends (《诚信红利十条》): public data."""
+
+    class Meta:
+        name = "Dividend"
+
+    number = graphene.Int(required=True)
+    title_zh = graphene.String(required=True)
+    title_en = graphene.String(required=True)
+    gives_zh = graphene.String(required=True, description="What it gives")
+    gives_en = graphene.String(required=True)
+    basis = graphene.String(required=True, description="The document or decision granting it")
+    member_code = graphene.String(required=True, description="The alliance member offering it")
+    member_name = graphene.String(required=True)
+    tiers = graphene.List(graphene.NonNull(graphene.String), required=True)
+    subject_kinds = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="household, merchant or firm",
+    )
+    benefit_code = graphene.String(
+        required=True, description="The plugins' benefit type implementing it (empty: none)"
+    )
+    plugin = graphene.String(
+        required=True,
+        description="The enabled plugin offering the benefit type and answering its "
+        "eligibility check (empty: none)",
+    )
+    version = graphene.Int(required=True, description="The published version it belongs to")
+    published_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def of(row) -> DividendType:
+        d = row.dividend
+        return DividendType(
+            number=d.number,
+            title_zh=d.title_zh,
+            title_en=d.title_en,
+            gives_zh=d.gives_zh,
+            gives_en=d.gives_en,
+            basis=d.basis,
+            member_code=d.member.code,
+            member_name=d.member.name,
+            tiers=list(d.tiers),
+            subject_kinds=list(d.subject_kinds),
+            benefit_code=d.benefit_code,
+            plugin=row.plugin,
+            version=d.catalogue.version,
+            published_at=d.catalogue.published_at,
+        )
+
+
 class TownshipCoreQuery(graphene.ObjectType):
     health = graphene.Field(Health, required=True, resolver=resolve_health)
     node = TownshipNode.Field()
@@ -194,6 +246,12 @@ class TownshipCoreQuery(graphene.ObjectType):
     )
     alliance_members = graphene.List(graphene.NonNull(AllianceMemberType), required=True)
     benefits = graphene.List(graphene.NonNull(BenefitTypeType), required=True)
+    dividends = graphene.List(
+        graphene.NonNull(DividendType),
+        required=True,
+        description="The township's published integrity dividends, in order (public; "
+        "empty until one is published)",
+    )
     grants = PageField(GrantType, member_code=graphene.String())
     api_tokens = graphene.List(graphene.NonNull(ApiTokenType), required=True)
 
@@ -305,6 +363,12 @@ class TownshipCoreQuery(graphene.ObjectType):
             )
             for key, b in benefit_types(info.context.township)
         ]
+
+    def resolve_dividends(root, info):
+        from platform_core.alliance.selectors import dividend_rows, published_catalogue
+
+        rows = dividend_rows(published_catalogue(), info.context.township)
+        return [DividendType.of(row) for row in rows]
 
     def resolve_grants(root, info, member_code=None, **_):
         queryset = Grant.objects.order_by("-granted_at")

@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from platform_core.admin_site import ReadOnlyAdmin, VillageScopedAdmin, township_admin_site
-from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
+from platform_core.alliance.models import (
+    AllianceMember,
+    Consent,
+    Dividend,
+    DividendCatalogue,
+    EligibilityCheck,
+    Grant,
+)
 
 
 @admin.register(AllianceMember, site=township_admin_site)
@@ -57,3 +64,29 @@ class ConsentAdmin(ReadOnlyAdmin):
     list_select_related = ["member", "household"]
     search_fields = ["household__code"]
     village_path = "household__village__code"
+
+
+class DividendInline(admin.TabularInline):
+    model = Dividend
+    fields = ["number", "title_zh", "member", "tiers", "subject_kinds", "benefit_code", "basis"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["number"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DividendCatalogue, site=township_admin_site)
+class DividendCatalogueAdmin(ReadOnlyAdmin):
+    """The versions of the ten integrity dividends: drafted and published on the workbench
+    page (the services' checks), read here."""
+
+    list_display = ["version", "state", "created_by_label", "published_at", "published_by_label"]
+    list_filter = ["state"]
+    inlines = [DividendInline]
+    workbench_url_name = "work:dividends"

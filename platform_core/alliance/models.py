@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from platform_core.households.models import Household
+from platform_core.evaluation.models import Tier
+from platform_core.households.models import Household, SubjectKind
 
 
 class AllianceMember(models.Model):
@@ -185,3 +186,96 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} → {self.household_id} {self.benefit_code}"
+
+
+class DividendCatalogue(models.Model):
+    """One version of the township's ten integrity dividends (《诚信红利十条》).
+
+    The township administrator edits a draft, then publishes it; a published version never
+    changes (the services refuse to edit it), and editing after publication opens a new
+    draft, a copy of the latest published version with the next number. The public sees
+    the latest published version; the older ones stay, as they were published.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by_label = models.CharField(_("drafted by"), max_length=150)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by (account)"),
+    )
+    published_by_label = models.CharField(_("published by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("dividend catalogue")
+        verbose_name_plural = _("dividend catalogues")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=models.Q(state="draft"),
+                name="dividend_catalogue_one_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.state})"
+
+
+class Dividend(models.Model):
+    """One integrity dividend: who offers what to whom (tiers, subject kinds), on what basis,
+    and the benefit type of a plugin that implements it (blank: granted outside the
+    platform, by the member itself)."""
+
+    catalogue = models.ForeignKey(
+        DividendCatalogue,
+        on_delete=models.CASCADE,
+        related_name="dividends",
+        verbose_name=_("catalogue"),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    member = models.ForeignKey(
+        AllianceMember,
+        on_delete=models.PROTECT,
+        related_name="dividends",
+        verbose_name=_("offered by"),
+    )
+    # Lists of Tier and SubjectKind values (validated by the services).
+    tiers = models.JSONField(_("tiers"), default=list)
+    subject_kinds = models.JSONField(_("subject kinds"), default=list)
+    gives_zh = models.TextField(_("what it gives (Chinese)"))
+    gives_en = models.TextField(_("what it gives (English)"), blank=True)
+    basis = models.CharField(_("basis"), max_length=300)
+    benefit_code = models.CharField(_("benefit type"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("dividend")
+        verbose_name_plural = _("dividends")
+        ordering = ["catalogue", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalogue", "number"], name="dividend_one_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title_zh}"
+
+    @property
+    def tier_labels(self) -> list[str]:
+        return [str(Tier(t).label) for t in self.tiers if t in Tier.values]
+
+    @property
+    def subject_kind_labels(self) -> list[str]:
+        return [str(SubjectKind(k).label) for k in self.subject_kinds if k in SubjectKind.values]

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import QuerySet
 
-from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
+from platform_core.alliance.models import (
+    AllianceMember,
+    Consent,
+    Dividend,
+    DividendCatalogue,
+    EligibilityCheck,
+    Grant,
+)
 from platform_core.evaluation.selectors import official_standing
 from platform_core.households.models import Household
 
@@ -101,3 +108,89 @@ def checks_by(user) -> QuerySet[EligibilityCheck]:
         .select_related("household", "member")
         .order_by("-checked_at", "-pk")
     )
+
+
+# --- the ten integrity dividends (《诚信红利十条》) -----------------------------------------
+
+
+def published_catalogue() -> DividendCatalogue | None:
+    """The latest published version of the dividends: what the public sees."""
+    return (
+        DividendCatalogue.objects.filter(state=DividendCatalogue.State.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+
+
+def draft_catalogue() -> DividendCatalogue | None:
+    """The draft the township administrator is editing, if any (at most one)."""
+    return DividendCatalogue.objects.filter(state=DividendCatalogue.State.DRAFT).first()
+
+
+@dataclass(frozen=True)
+class DividendRow:
+    """A dividend as shown: with the enabled plugin that offers its benefit type and answers
+    its eligibility check (``plugin`` "": none does now, or it has no benefit type)."""
+
+    dividend: Dividend
+    plugin: str
+    benefit_title_zh: str
+    benefit_title_en: str
+
+
+def dividend_rows(catalogue: DividendCatalogue | None, township=None) -> list[DividendRow]:
+    """The catalogue's dividends in order, their members read in the same statement, and
+    the plugins asked once (not per dividend)."""
+    if catalogue is None:
+        return []
+    from platform_core.plugins.selectors import benefit_types
+
+    offered = {
+        b.code: (key, b)
+        for key, b in reversed(benefit_types(township or connection.tenant))  # first wins
+    }
+    rows = []
+    for dividend in catalogue.dividends.select_related("member").order_by("number"):
+        key, benefit = offered.get(dividend.benefit_code, ("", None))
+        rows.append(
+            DividendRow(
+                dividend,
+                key,
+                benefit.title_zh if benefit else "",
+                benefit.title_en if benefit else "",
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class HouseholdDividends:
+    """The published dividends for a household: those its current tier qualifies for, and
+    those it does not qualify for yet (with the tiers that would)."""
+
+    tier: str
+    catalogue: DividendCatalogue | None
+    qualifies: list[Dividend]
+    not_yet: list[Dividend]
+
+    @property
+    def tier_label(self) -> str:
+        from platform_core.evaluation.models import Tier
+
+        return str(Tier(self.tier).label) if self.tier in Tier.values else self.tier
+
+
+def household_dividends(household: Household) -> HouseholdDividends:
+    """ "Your dividends": the published dividends offered to households, split by the
+    household's current (official) tier. Two reads for the catalogue, whatever its size."""
+    from platform_core.households.models import SubjectKind
+
+    catalogue = published_catalogue()
+    tier = current_tier(household)
+    qualifies, not_yet = [], []
+    if catalogue is not None:
+        for dividend in catalogue.dividends.select_related("member").order_by("number"):
+            if SubjectKind.HOUSEHOLD not in dividend.subject_kinds:
+                continue
+            (qualifies if tier in dividend.tiers else not_yet).append(dividend)
+    return HouseholdDividends(tier, catalogue, qualifies, not_yet)

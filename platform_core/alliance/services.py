@@ -14,10 +14,23 @@ from platform_core.accounts.access import actor_access
 from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.actors import Actor
-from platform_core.alliance.models import AllianceMember, Consent, EligibilityCheck, Grant
-from platform_core.alliance.selectors import consent_in_force, current_tier
+from platform_core.alliance.models import (
+    AllianceMember,
+    Consent,
+    Dividend,
+    DividendCatalogue,
+    EligibilityCheck,
+    Grant,
+)
+from platform_core.alliance.selectors import (
+    consent_in_force,
+    current_tier,
+    draft_catalogue,
+    published_catalogue,
+)
 from platform_core.errors import NotAllowed, PlatformError
-from platform_core.households.models import Household
+from platform_core.evaluation.models import Tier
+from platform_core.households.models import Household, SubjectKind
 from platform_core.plugins.selectors import answered_eligibility, benefit_types
 from platform_core.scoring.services import require_role
 
@@ -241,3 +254,175 @@ def grant(
         note=note,
         granted_by_label=by.label,
     )
+
+
+# --- the ten integrity dividends (《诚信红利十条》) -----------------------------------------
+
+DIVIDEND_FIELDS = (
+    "title_zh",
+    "title_en",
+    "member",
+    "tiers",
+    "subject_kinds",
+    "gives_zh",
+    "gives_en",
+    "basis",
+    "benefit_code",
+)
+
+
+def _require_admin(by: Actor, what: str) -> None:
+    require_role(by, (Role.TOWNSHIP_ADMIN,), village_code=None, what=what)
+
+
+def open_draft(*, by: Actor) -> DividendCatalogue:
+    """The draft of the dividends being edited; else a new one, a copy of the latest
+    published version numbered after it, so a published version never changes."""
+    _require_admin(by, _("edit the integrity dividends"))
+    with transaction.atomic():
+        draft = draft_catalogue()
+        if draft is not None:
+            return draft
+        published = published_catalogue()
+        last = DividendCatalogue.objects.order_by("-version").values_list("version", flat=True)
+        try:
+            with transaction.atomic():
+                draft = DividendCatalogue.objects.create(
+                    version=(last.first() or 0) + 1,
+                    state=DividendCatalogue.State.DRAFT,
+                    created_by_label=by.label,
+                )
+        except IntegrityError:  # opened at the same moment by someone else
+            return draft_catalogue()
+        if published is not None:
+            Dividend.objects.bulk_create(
+                Dividend(
+                    catalogue=draft,
+                    number=d.number,
+                    **{f: getattr(d, f) for f in DIVIDEND_FIELDS},
+                )
+                for d in published.dividends.order_by("number")
+            )
+        return draft
+
+
+def _clean_dividend(data: dict) -> dict:
+    """The dividend's fields checked, trimmed and resolved (``member``: a code of this
+    township's active members); a refusal names the field."""
+    cleaned = {f: data.get(f) for f in DIVIDEND_FIELDS}
+    for field in ("title_zh", "title_en", "gives_zh", "gives_en", "basis", "benefit_code"):
+        cleaned[field] = (cleaned[field] or "").strip()
+    for field, label in (
+        ("title_zh", _("title (Chinese)")),
+        ("gives_zh", _("what it gives (Chinese)")),
+        ("basis", _("basis")),
+    ):
+        if not cleaned[field]:
+            raise AllianceError(_("%(field)s: required") % {"field": label}, field=field)
+    member = cleaned["member"]
+    if not isinstance(member, AllianceMember):
+        code = (member or "").strip()
+        member = AllianceMember.objects.filter(code=code, active=True).first()
+        if member is None:
+            raise AllianceError(
+                _("no active alliance member of this township has the code %(code)s")
+                % {"code": repr(code)},
+                field="member",
+            )
+    cleaned["member"] = member
+    for field, choices in (("tiers", Tier), ("subject_kinds", SubjectKind)):
+        values = [v for v in choices.values if v in set(cleaned[field] or ())]
+        unknown = sorted(set(cleaned[field] or ()) - set(choices.values))
+        if unknown or not values:
+            raise AllianceError(
+                _("%(field)s %(value)s: choose one or more of %(choices)s")
+                % {
+                    "field": field,
+                    "value": ", ".join(map(repr, unknown)) or _("(none)"),
+                    "choices": ", ".join(choices.values),
+                },
+                field=field,
+            )
+        cleaned[field] = values  # in the enum's order, each once
+    _check_benefit_code(cleaned["benefit_code"])
+    return cleaned
+
+
+def _check_benefit_code(code: str) -> None:
+    if code and code not in {b.code for _key, b in benefit_types(connection.tenant)}:
+        raise AllianceError(
+            _(
+                "benefit type %(code)s: no plugin enabled in this township offers it; "
+                "leave it empty for a dividend the member grants itself"
+            )
+            % {"code": repr(code)},
+            field="benefit_code",
+        )
+
+
+def save_dividend(*, number: int, by: Actor, **data) -> Dividend:
+    """Write dividend ``number`` (1 to 99) of the draft, opening one if needed: a new one,
+    or the one of that number replaced. ``data``: ``DIVIDEND_FIELDS`` (``member``: a code).
+    Nothing is saved when a field is refused."""
+    _require_admin(by, _("edit the integrity dividends"))
+    if not isinstance(number, int) or not 1 <= number <= 99:
+        raise AllianceError(
+            _("number %(number)s: use 1 to 99") % {"number": repr(number)}, field="number"
+        )
+    cleaned = _clean_dividend(data)
+    with transaction.atomic():
+        draft = open_draft(by=by)
+        dividend, _created = Dividend.objects.update_or_create(
+            catalogue=draft, number=number, defaults=cleaned
+        )
+    return dividend
+
+
+def remove_dividend(*, number: int, by: Actor) -> None:
+    """Take dividend ``number`` out of the draft (a published version keeps it)."""
+    _require_admin(by, _("edit the integrity dividends"))
+    draft = draft_catalogue()
+    deleted = Dividend.objects.filter(catalogue=draft, number=number).delete()[0] if draft else 0
+    if not deleted:
+        raise AllianceError(
+            _("the draft has no dividend number %(number)s") % {"number": number},
+            field="number",
+        )
+
+
+def publish_dividends(*, by: Actor) -> DividendCatalogue:
+    """Publish the draft: from now on the public pages, the PDF and the API show it, and it
+    never changes. Refused for an empty draft, or one naming a benefit type no enabled
+    plugin offers any more (the dividend's number is named)."""
+    _require_admin(by, _("publish the integrity dividends"))
+    with transaction.atomic():
+        draft = DividendCatalogue.objects.select_for_update().filter(
+            state=DividendCatalogue.State.DRAFT
+        )
+        draft = draft.first()
+        if draft is None:
+            raise AllianceError(_("there is no draft of the dividends to publish"))
+        dividends = list(draft.dividends.select_related("member").order_by("number"))
+        if not dividends:
+            raise AllianceError(_("the draft has no dividends; add at least one"))
+        for dividend in dividends:
+            try:
+                _check_benefit_code(dividend.benefit_code)
+            except AllianceError as error:
+                raise AllianceError(
+                    _("dividend %(number)s: %(error)s")
+                    % {"number": dividend.number, "error": error},
+                    field="benefit_code",
+                ) from None
+            if not dividend.member.active:
+                raise AllianceError(
+                    _("dividend %(number)s: alliance member %(member)s is no longer active")
+                    % {"number": dividend.number, "member": dividend.member.code},
+                    field="member",
+                )
+        draft.state = DividendCatalogue.State.PUBLISHED
+        draft.published_at = timezone.now()
+        draft.published_by = by.user
+        draft.published_by_label = by.label
+        draft.save(update_fields=["state", "published_at", "published_by", "published_by_label"])
+    return draft

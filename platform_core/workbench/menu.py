@@ -51,6 +51,7 @@ CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("eligibility", _("Eligibility check"), "work:eligibility", CHECK_ROLES),
     ("staff", _("Staff and roles"), "work:staff", ADMIN_ONLY),
     ("policy", _("Township policy"), "work:policy", ADMIN_ONLY),
+    ("dividends", _("Integrity dividends"), "work:dividends", ADMIN_ONLY),
     ("plugins", _("Plugins"), "work:plugins", ADMIN_ONLY),
     ("feeds", _("Feeds"), "work:feeds", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),
     ("whatif", _("Covenant what-if"), "work:whatif", (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE)),

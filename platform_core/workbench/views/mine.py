@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from platform_core.accounts.models import Role
+from platform_core.alliance.selectors import household_dividends
 from platform_core.households.models import Household
 from platform_core.scoring.evidence import declare_good_deed
 from platform_core.scoring.models import (
@@ -120,6 +121,7 @@ def mine_context(request, household: Household) -> dict:
             .select_related("rule", "entry")
             .prefetch_related("photos")
             .order_by("-declared_at")[:50],
+            "dividends": household_dividends(household),
             "own_codes": sorted(request.viewer.household_codes),
             "declare_url": reverse("work:declare")
             + (f"?household={household.code}" if len(request.viewer.household_codes) > 1 else ""),
