@@ -216,6 +216,14 @@ def finalised_march(township_a, in_township, django_capture_on_commit_callbacks)
     return township_a
 
 
+# The petition plugin's year-on-year figures when no case was received this year or last.
+NO_YEAR = {
+    f"{kind}_year{suffix}": 0
+    for kind in ("hotline", "online", "petitions")
+    for suffix in ("", "_last_year")
+}
+
+
 def test_statistics_follow_a_finalised_month_with_hotline_cases(county, finalised_march):
     body = gql(county, URL, STATISTICS)
     assert "errors" not in body
@@ -226,12 +234,18 @@ def test_statistics_follow_a_finalised_month_with_hotline_cases(county, finalise
     assert jia["columns"] == [
         {"plugin": "petition", "name": "hotline_cases", "label": "Hotline cases", "value": 1},
         {"plugin": "petition", "name": "hotline_open", "label": "Open cases", "value": 1},
+        # This year's cases to the end of March, beside the same days last year.
+        {"plugin": "petition", "name": "hotline_year", "label": "12345 hotline cases", "value": 1},
+        {"plugin": "petition", "name": "online_year", "label": "Online complaints", "value": 0},
+        {"plugin": "petition", "name": "petitions_year", "label": "Petitions", "value": 0},
     ]
-    assert jia["figures"] == {"petition": {"hotline_cases": 1, "hotline_open": 1}}
+    assert jia["figures"] == {
+        "petition": {"hotline_cases": 1, "hotline_open": 1, **NO_YEAR, "hotline_year": 1}
+    }
     assert jia["refreshedAt"]
     yi = by_code(rows, "330502902", "townshipCode")
     assert yi["month"] is None and yi["households"] == 0 and yi["figures"] == {}
-    assert [c["value"] for c in yi["columns"]] == [None, None]  # petition not enabled there
+    assert [c["value"] for c in yi["columns"]] == [None] * 5  # petition not enabled there
 
 
 def test_statistics_hold_no_personal_data(county, finalised_march):
@@ -265,6 +279,9 @@ def test_refresh_statistics_mutation_recounts_the_named_townships(
                 "columns": [
                     {"name": "hotline_cases", "value": None},
                     {"name": "hotline_open", "value": None},
+                    {"name": "hotline_year", "value": None},
+                    {"name": "online_year", "value": None},
+                    {"name": "petitions_year", "value": None},
                 ],
             }
         ],
@@ -300,7 +317,9 @@ def test_without_a_finalised_month_plugins_count_this_month(township_a, in_towns
         )
     row = refresh_statistics(township_a)
     assert row.month is None
-    assert row.extra == {"petition": {"hotline_cases": 1, "hotline_open": 1}}
+    assert row.extra == {
+        "petition": {"hotline_cases": 1, "hotline_open": 1, **NO_YEAR, "petitions_year": 1}
+    }
 
 
 def test_statistics_columns_come_from_the_plugins_and_malformed_ones_are_left_out(
@@ -354,7 +373,7 @@ def test_the_contract_kit_checks_statistics_columns():
 def test_statistics_columns_are_labelled_in_the_request_language(county, finalised_march):
     body = gql(county, URL, "{ statistics { columns { label } } }", language="zh-hans")
     labels = [c["label"] for c in body["data"]["statistics"][0]["columns"]]
-    assert labels == ["信访与热线案件", "未办结案件"]
+    assert labels == ["信访与热线案件", "未办结案件", "12345热线", "网信件", "信访件"]
 
 
 def test_plugin_figures_keep_only_counts(township_a, monkeypatch):

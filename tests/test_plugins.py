@@ -252,6 +252,7 @@ def test_every_hook_is_exercised_by_the_suite(
     """Every hook reaches a plugin through the platform's own entry point (never
     ``pm.hook`` directly), in this one test: a hook the platform stops calling, or a
     new hook without a trigger below, fails here in any run, not only a full one."""
+    from platform_core.dashboard import three_none
     from platform_core.demo import populate_plugins
     from platform_core.demo_spec import DemoTownship
     from platform_core.opendata.registry import datasets as open_datasets
@@ -316,6 +317,10 @@ def test_every_hook_is_exercised_by_the_suite(
         (["township_workbench_screens"], in_a(lambda: enabled_screens(township_a))),
         (["township_urls"], plugin_urls.all_urls),
         (["township_open_datasets"], in_a(lambda: open_datasets(township_a))),
+        (
+            ["township_village_case_counts"],
+            in_a(lambda: three_none.month_status(township_a, MARCH)),
+        ),
     ]
     triggered = [hook for hooks, _ in triggers for hook in hooks]
     assert sorted(triggered) == sorted(manager.HOOK_NAMES), "give each new hook a trigger here"

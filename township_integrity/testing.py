@@ -132,6 +132,7 @@ def contract_problems(
     problems += _plugin_urls_problems(pm)
     if township is not None:
         problems += _check_township_results(pm, settings, township)
+        problems += _case_counts_problems(pm, settings, township)
     for place in (township, elsewhere):
         if place is not None and screens:
             problems += _open_screens(metadata.key, screens, place)
@@ -255,6 +256,45 @@ def _check_township_results(pm, settings: dict, township) -> list[str]:
                     else:
                         problems += [f"township_dashboard_panels: {p}" for p in panel.problems()]
     return sorted(set(problems), key=problems.index)
+
+
+def _case_counts_problems(pm, settings: dict, township) -> list[str]:
+    """``township_village_case_counts`` for last month: a list of ``VillageCaseCounts``,
+    each naming a village of the township, every count a non-negative integer."""
+    from django_tenants.utils import tenant_context
+
+    from platform_core.households.models import Village
+    from platform_core.plugins.types import VillageCaseCounts
+
+    hook = pm.hook.township_village_case_counts
+    if not hook.get_hookimpls():
+        return []
+    name = "township_village_case_counts"
+    start, end = last_month()
+    problems: list[str] = []
+    with tenant_context(township):
+        villages = set(Village.objects.values_list("code", flat=True))
+        try:
+            results = hook(period_start=start, period_end=end, settings=settings)
+        except Exception as exc:
+            return [f"{name} failed: {type(exc).__name__}: {exc}"]
+    for answer in results:
+        if not isinstance(answer, list | tuple):
+            problems.append(f"{name} returned {type(answer).__name__}, not a list")
+            continue
+        for item in answer:
+            if not isinstance(item, VillageCaseCounts):
+                problems.append(f"{name} returned {type(item).__name__}, not VillageCaseCounts")
+                continue
+            if item.village_code not in villages:
+                problems.append(f"{name}: village {item.village_code!r} is not the township's")
+            for field_name in ("petitions", "lawsuits", "criminal_cases", "settled_in_village"):
+                value = getattr(item, field_name)
+                if type(value) is not int or value < 0:
+                    problems.append(
+                        f"{name}: {item.village_code} {field_name} is {value!r}, not a count"
+                    )
+    return problems
 
 
 def _workbench_screens(pm) -> tuple[list, list[str]]:

@@ -357,3 +357,100 @@ def show_panel(plugin: str, panel, zh: bool) -> ShownPanel:
         rows=tuple(tuple(row) for row in table.rows) if table else (),
         warnings=tuple(panel.warnings),
     )
+
+
+# --- running totals (``platform_core.dashboard.totals``) ------------------------------
+
+
+@dataclass(frozen=True)
+class TotalsCharts:
+    boards: Drawing | None  # distinct households commended and exposed per board year
+    three_none: Drawing | None  # three-none villages per month (months with data)
+    three_none_years: Drawing | None  # per year (this one to date)
+    year_on_year: Drawing | None  # each plugin figure: this year to date, same days last year
+
+
+def totals_charts(prefix: str, totals, zh: bool) -> TotalsCharts:
+    """The charts of a ``RunningTotals``; ``prefix`` keeps their keys apart per page."""
+    from django.utils.translation import gettext as _
+
+    boards = totals.boards.years
+    months = [m for m in totals.months if m.three_none is not None]
+    years = [y for y in totals.years if y.three_none is not None]
+    figures = totals.year_on_year
+    return TotalsCharts(
+        boards=draw(
+            "grouped_bar",
+            f"{prefix}-boards-by-year",
+            [str(y.year) for y in boards],
+            [
+                Line(
+                    _("Model households commended"),
+                    tuple(y.commended for y in boards),
+                    TIER_COLOURS["green"],
+                    "commended",
+                ),
+                Line(
+                    _("Households to improve exposed"),
+                    tuple(y.exposed for y in boards),
+                    TIER_COLOURS["red"],
+                    "exposed",
+                ),
+            ],
+        )
+        if boards
+        else None,
+        three_none=draw(
+            "grouped_bar",
+            f"{prefix}-three-none-by-month",
+            [m.label for m in months],
+            [
+                Line(
+                    _("Three-none villages"),
+                    tuple(m.three_none for m in months),
+                    TIER_COLOURS["green"],
+                    "three-none",
+                ),
+                Line(_("Villages"), tuple(m.villages for m in months), "#9aa5b1", "villages"),
+            ],
+        )
+        if months
+        else None,
+        three_none_years=draw(
+            "grouped_bar",
+            f"{prefix}-three-none-by-year",
+            [y.label for y in years],
+            [
+                Line(
+                    _("Three-none villages"),
+                    tuple(y.three_none for y in years),
+                    TIER_COLOURS["green"],
+                    "three-none",
+                ),
+                Line(_("Villages"), tuple(y.villages for y in years), "#9aa5b1", "villages"),
+            ],
+        )
+        if years
+        else None,
+        year_on_year=draw(
+            "grouped_bar",
+            f"{prefix}-year-on-year",
+            [f.label(zh) for f in figures],
+            [
+                Line(
+                    _("Same days last year"),
+                    tuple(f.last_year for f in figures),
+                    "#9aa5b1",
+                    "last-year",
+                ),
+                Line(
+                    _("This year to date"),
+                    tuple(f.this_year for f in figures),
+                    "#1a73e8",
+                    "this-year",
+                ),
+            ],
+        )
+        if figures
+        else None,
+    )

@@ -6,10 +6,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from platform_core.accounts.viewer import Viewer, viewer_of
-from platform_core.dashboard import charts, selectors
+from platform_core.dashboard import charts, selectors, totals
 
 
 def _signed_in(request) -> bool:
@@ -45,8 +47,40 @@ def township_dashboard(request):
         if with_tiers
         else None,
         "panels": [charts.show_panel(key, panel, zh) for key, panel in data.panels],
+        **_totals(
+            "township",
+            totals.township_totals(request.township, timezone.localdate(), data.village_codes),
+            zh,
+        ),
     }
     return render(request, "dashboard/township.html", context)
+
+
+def _totals(prefix: str, found: totals.RunningTotals, zh: bool) -> dict:
+    """The context of ``dashboard/_totals.html``: statements, figures and charts."""
+    return {
+        "prefix": prefix,
+        "totals": found,
+        "statements": found.statements(zh),
+        "year_on_year": [
+            {
+                "plugin": f.plugin,
+                "key": f.key,
+                "label": f.label(zh),
+                "this_year": f.this_year,
+                "last_year": f.last_year,
+                "change": f.change,
+            }
+            for f in found.year_on_year
+        ],
+        "charts": charts.totals_charts(prefix, found, zh),
+    }
+
+
+def _column_label(column, zh: bool) -> str:
+    """A county column's heading; a year-on-year figure says it counts this year."""
+    label = column.label(zh)
+    return _("%(label)s, this year to date") % {"label": label} if column.year_on_year else label
 
 
 def county_dashboard(request):
@@ -70,14 +104,14 @@ def county_dashboard(request):
         "tier_townships": charts.tier_chart("county-tiers", names, [t.tiers for t in townships])
         if townships
         else None,
-        "column_labels": [column.label(zh) for _plugin, column in columns],
+        "column_labels": [_column_label(column, zh) for _plugin, column in columns],
         "columns_chart": charts.draw(
             "grouped_bar",
             "county-columns",
             names,
             [
                 charts.Line(
-                    column.label(zh),
+                    _column_label(column, zh),
                     tuple(t.columns[n] or 0 for t in townships),
                     "",
                     f"{plugin}-{column.key}",
@@ -92,5 +126,10 @@ def county_dashboard(request):
         )
         if months
         else None,
+        **_totals(
+            "county",
+            totals.county_totals(list(mine), timezone.localdate()),
+            zh,
+        ),
     }
     return render(request, "dashboard/county.html", context)

@@ -130,11 +130,22 @@ class StatisticsColumn:
 
     ``key`` names the figure in the plugin's ``township_statistics`` answer; the
     county sees it, per township, next to the core's tiers and households.
+
+    ``year_on_year`` (0.6.1): the figure counts from 1 January of the period's year
+    to the end of the period's month (or today, if sooner), and the answer also
+    holds ``<key>_last_year``, the same days a year before; the dashboards then
+    state the change ("12345热线同比下降38.8%"), ``label_*`` naming what is counted.
     """
 
     key: str  # lower-case letters, digits and "_": "hotline_cases"
     label_zh: str
     label_en: str
+    year_on_year: bool = False
+
+    @property
+    def last_year_key(self) -> str:
+        """The figure of the same days last year (``year_on_year`` columns)."""
+        return f"{self.key}_last_year"
 
     def problems(self) -> list[str]:
         """What is wrong with the column ([] when the county can show it)."""
@@ -143,6 +154,8 @@ class StatisticsColumn:
             problems.append(f"column key {self.key!r} is not lower-case letters, digits and _")
         if not self.label_zh or not self.label_en:
             problems.append(f"column {self.key}: needs label_zh and label_en")
+        if self.year_on_year and isinstance(self.key, str) and len(self.last_year_key) > 40:
+            problems.append(f"column {self.key}: a year-on-year key has at most 30 characters")
         return problems
 
     def label(self, zh: bool) -> str:

@@ -71,19 +71,32 @@ def township_covenant_rules(settings):
 
 @hookimpl
 def township_statistics(period, settings):
-    """For the county: cases received in the month, and cases up to its end not closed yet."""
-    from plugins.petition.selectors import channel_figures
+    """For the county: cases received in the month, cases up to its end not closed yet,
+    and this year's hotline, online and petition cases beside the same days last year."""
+    from plugins.petition.selectors import channel_figures, year_on_year_figures
 
-    return channel_figures(period)
+    return {**channel_figures(period), **year_on_year_figures(period)}
 
 
 @hookimpl
 def township_statistics_columns():
-    """Both figures of ``township_statistics`` are columns of the county's table."""
+    """The figures of ``township_statistics`` the county's table shows; the year-on-year
+    ones are also stated on the dashboards ("12345热线同比下降38.8%")."""
     return [
         StatisticsColumn("hotline_cases", "信访与热线案件", "Hotline cases"),
         StatisticsColumn("hotline_open", "未办结案件", "Open cases"),
+        StatisticsColumn("hotline_year", "12345热线", "12345 hotline cases", year_on_year=True),
+        StatisticsColumn("online_year", "网信件", "Online complaints", year_on_year=True),
+        StatisticsColumn("petitions_year", "信访件", "Petitions", year_on_year=True),
     ]
+
+
+@hookimpl
+def township_village_case_counts(period_start, period_end, settings):
+    """Petitions, lawsuits and criminal cases per village, for the three-none status."""
+    from plugins.petition.selectors import village_case_counts
+
+    return village_case_counts(period_start, period_end)
 
 
 @hookimpl

@@ -50,6 +50,66 @@ def channel_figures(period: dt.date) -> dict[str, int]:
     }
 
 
+# Figures the county and the dashboards compare with last year (``year_on_year`` columns).
+YEAR_ON_YEAR = {"hotline_year": "hotline", "online_year": "online", "petitions_year": "petition"}
+
+
+def year_on_year_figures(period: dt.date, today: dt.date | None = None) -> dict[str, int]:
+    """Cases of each ``YEAR_ON_YEAR`` kind received from 1 January of ``period``'s year to
+    the end of its month (or ``today``, if sooner), and the same days a year before
+    (``<figure>_last_year``): a fair comparison in the middle of a year. Two queries."""
+    today = today or timezone.localdate()
+    end = min(month_end(period), today)
+    start = end.replace(month=1, day=1)
+    before_end = _a_year_before(end)
+    figures: dict[str, int] = {}
+    for suffix, first, last in (
+        ("", start, end),
+        ("_last_year", start.replace(year=start.year - 1), before_end),
+    ):
+        counts = dict(
+            Case.objects.filter(received_between(first, last), kind__in=YEAR_ON_YEAR.values())
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for figure, kind in YEAR_ON_YEAR.items():
+            figures[figure + suffix] = counts.get(kind, 0)
+    return figures
+
+
+def _a_year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def village_case_counts(period_start: dt.date, period_end: dt.date) -> list:
+    """The three-none counts per village (``township_village_case_counts``): petitions,
+    lawsuits and criminal cases received in the period; villages without any left out."""
+    from township_integrity import VillageCaseCounts
+
+    rows = (
+        Case.objects.filter(received_between(period_start, period_end), kind__in=THREE_NONE_KINDS)
+        .values_list("village__code", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for code, kind, n in rows:
+        counts.setdefault(code, {})[kind] = n
+    return [
+        VillageCaseCounts(
+            code,
+            petitions=found.get("petition", 0),
+            lawsuits=found.get("lawsuit", 0),
+            criminal_cases=found.get("criminal", 0),
+        )
+        for code, found in sorted(counts.items())
+    ]
+
+
 def received_between(start: dt.date, end: dt.date) -> Q:
     """Cases received on ``start`` .. ``end`` (inclusive days, in the township's time zone)."""
     return Q(received_at__gte=_midnight(start), received_at__lt=_midnight(end + dt.timedelta(1)))

@@ -1,0 +1,319 @@
+"""Running totals and year on year: the seed's kind of statement, for the dashboards.
+
+- Households ever commended (model households on a published honour board) and ever
+  exposed (households to improve on one), distinct, per board year and in total:
+  a household on three boards counts once in the total and once in each year.
+- The plugins' year-on-year figures (``StatisticsColumn(year_on_year=True)``: this
+  year to date beside the same days last year), e.g. 12345 hotline cases.
+- The three-none villages per month and per year (``three_none``).
+
+Counts only, in a few aggregate queries (never one per household or board). The
+county sums its townships: boards and three-none in each township's schema, the
+year-on-year figures from the public ``TownshipStatistics`` rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from platform_core.dashboard import three_none
+from platform_core.households.models import Village
+from platform_core.publication.models import BoardEntry
+
+MONTHS = 12  # months of the three-none chart
+YEARS = 3  # years of the yearly figures (this one to date and the ones before)
+
+
+def figure(n: int) -> str:
+    """A count as written in a statement: thousands separated (3,363)."""
+    return f"{n:,}"
+
+
+# --- honour boards -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardYear:
+    year: int
+    commended: int  # distinct households listed as model households on the year's boards
+    exposed: int  # distinct households listed as households to improve
+
+
+@dataclass(frozen=True)
+class BoardTotals:
+    years: tuple[BoardYear, ...]  # oldest first, only years with a board
+    commended: int  # distinct households ever listed as model households
+    exposed: int  # distinct households ever listed as households to improve
+
+    def of(self, year: int) -> BoardYear:
+        return next((y for y in self.years if y.year == year), BoardYear(year, 0, 0))
+
+    def __add__(self, other: BoardTotals) -> BoardTotals:
+        years = {y.year: y for y in self.years}
+        for y in other.years:
+            mine = years.get(y.year, BoardYear(y.year, 0, 0))
+            years[y.year] = BoardYear(
+                y.year, mine.commended + y.commended, mine.exposed + y.exposed
+            )
+        return BoardTotals(
+            tuple(years[year] for year in sorted(years)),
+            self.commended + other.commended,
+            self.exposed + other.exposed,
+        )
+
+
+EMPTY_BOARDS = BoardTotals((), 0, 0)
+
+
+def board_totals(village_codes: frozenset[str] | None = None) -> BoardTotals:
+    """Distinct households commended and exposed on published boards of the villages
+    in view (None: the whole township), per board year and in total. Two queries."""
+    entries = BoardEntry.objects.all()
+    if village_codes is not None:
+        entries = entries.filter(board__village__code__in=sorted(village_codes))
+    model, improve = BoardEntry.Kind.MODEL, BoardEntry.Kind.IMPROVE
+    per_year: dict[int, dict[str, int]] = {}
+    for year, kind, n in (
+        entries.values_list("board__year", "kind")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+    ):
+        per_year.setdefault(year, {})[kind] = n
+    total = dict(
+        entries.values_list("kind").annotate(n=Count("household", distinct=True)).order_by()
+    )
+    return BoardTotals(
+        tuple(
+            BoardYear(year, found.get(model, 0), found.get(improve, 0))
+            for year, found in sorted(per_year.items())
+        ),
+        total.get(model, 0),
+        total.get(improve, 0),
+    )
+
+
+# --- year on year --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearOnYear:
+    """One plugin figure this year to date beside the same days last year."""
+
+    plugin: str
+    key: str
+    label_zh: str
+    label_en: str
+    this_year: int
+    last_year: int
+
+    @property
+    def change(self) -> Decimal | None:
+        """Percent change, one decimal (None when last year had none: no percentage)."""
+        if not self.last_year:
+            return None
+        ratio = Decimal(self.this_year - self.last_year) * 100 / Decimal(self.last_year)
+        return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    def label(self, zh: bool) -> str:
+        return self.label_zh if zh else self.label_en
+
+    def statement(self, zh: bool) -> str:
+        """ "12345热线同比下降38.8%" / "12345 hotline cases −38.8% on last year"."""
+        what, change = self.label(zh), self.change
+        if change is None:
+            if not self.this_year:
+                return _("%(what)s: none this year or by this date last year") % {"what": what}
+            return _("%(what)s: %(count)s this year, new (none by this date last year)") % {
+                "what": what,
+                "count": figure(self.this_year),
+            }
+        if change < 0:
+            return _("%(what)s −%(change)s%% on last year") % {"what": what, "change": -change}
+        if change > 0:
+            return _("%(what)s +%(change)s%% on last year") % {"what": what, "change": change}
+        return _("%(what)s level with last year") % {"what": what}
+
+    def detail(self) -> str:
+        return _("%(this)s this year to date, %(last)s by the same date last year") % {
+            "this": figure(self.this_year),
+            "last": figure(self.last_year),
+        }
+
+
+def year_on_year_of(extra: dict, columns) -> list[YearOnYear]:
+    """The year-on-year figures of a ``township_statistics`` answer ({plugin: {figure:
+    count}}) for the ``year_on_year`` columns (``statistics_columns()``); a column
+    whose plugin gave no such pair is left out."""
+    found = []
+    for plugin, column in columns:
+        if not column.year_on_year:
+            continue
+        figures = extra.get(plugin) or {}
+        this_year, last_year = figures.get(column.key), figures.get(column.last_year_key)
+        if this_year is None or last_year is None:
+            continue
+        found.append(
+            YearOnYear(plugin, column.key, column.label_zh, column.label_en, this_year, last_year)
+        )
+    return found
+
+
+def year_on_year(township, today: dt.date) -> list[YearOnYear]:
+    """The township's enabled plugins' year-on-year figures up to ``today``."""
+    from platform_core.townships.statistics import plugin_figures, statistics_columns
+
+    return year_on_year_of(plugin_figures(township, today.replace(day=1)), statistics_columns())
+
+
+def summed_year_on_year(figures: list[list[YearOnYear]]) -> list[YearOnYear]:
+    """Several townships' figures summed per (plugin, key), in first-seen order."""
+    sums: dict[tuple[str, str], YearOnYear] = {}
+    for found in figures:
+        for f in found:
+            had = sums.get((f.plugin, f.key))
+            sums[(f.plugin, f.key)] = (
+                f
+                if had is None
+                else YearOnYear(
+                    f.plugin,
+                    f.key,
+                    f.label_zh,
+                    f.label_en,
+                    had.this_year + f.this_year,
+                    had.last_year + f.last_year,
+                )
+            )
+    return list(sums.values())
+
+
+# --- three-none over time ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreeNoneCount:
+    """How many villages were three-none in a period (None: no plugin reported)."""
+
+    label: str  # "2026-03" or "2026"
+    villages: int
+    three_none: int | None
+
+    def __add__(self, other: ThreeNoneCount) -> ThreeNoneCount:
+        if other.three_none is None:
+            return ThreeNoneCount(self.label, self.villages + other.villages, self.three_none)
+        mine = self.three_none or 0
+        return ThreeNoneCount(self.label, self.villages + other.villages, mine + other.three_none)
+
+
+def _counted(statuses: list[three_none.PeriodStatus]) -> list[ThreeNoneCount]:
+    return [ThreeNoneCount(s.label, len(s.villages), s.three_none) for s in statuses]
+
+
+def _summed(counts: list[list[ThreeNoneCount]]) -> list[ThreeNoneCount]:
+    sums: dict[str, ThreeNoneCount] = {}
+    for found in counts:
+        for c in found:
+            sums[c.label] = sums[c.label] + c if c.label in sums else c
+    return [sums[label] for label in sorted(sums)]
+
+
+# --- everything the dashboards state ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunningTotals:
+    today: dt.date
+    boards: BoardTotals
+    months: list[ThreeNoneCount]  # three-none villages per month, oldest first
+    years: list[ThreeNoneCount]  # per year (this one to date), oldest first
+    year_on_year: list[YearOnYear] = field(default_factory=list)
+
+    @property
+    def this_year(self) -> BoardYear:
+        return self.boards.of(self.today.year)
+
+    @property
+    def this_month(self) -> ThreeNoneCount | None:
+        return self.months[-1] if self.months else None
+
+    @property
+    def this_years(self) -> ThreeNoneCount | None:
+        return self.years[-1] if self.years else None
+
+    def statements(self, zh: bool) -> list[str]:
+        """Every figure as a sentence, in the active language (zh: the plugins' labels)."""
+        said = [
+            _("%(total)s model households commended in total (%(year)s this year)")
+            % {"total": figure(self.boards.commended), "year": figure(self.this_year.commended)},
+            _("%(total)s households to improve exposed in total (%(year)s this year)")
+            % {"total": figure(self.boards.exposed), "year": figure(self.this_year.exposed)},
+        ]
+        said += [f.statement(zh) for f in self.year_on_year]
+        month, year = self.this_month, self.this_years
+        if month is None or month.three_none is None:
+            said.append(_("Three-none villages: no data (no enabled plugin reports cases)"))
+        else:
+            said.append(
+                _("%(count)s of %(villages)s villages three-none this month")
+                % {"count": figure(month.three_none), "villages": figure(month.villages)}
+            )
+            if year is not None and year.three_none is not None:
+                said.append(
+                    _("%(count)s of %(villages)s villages three-none this year")
+                    % {"count": figure(year.three_none), "villages": figure(year.villages)}
+                )
+        return said
+
+
+def township_totals(
+    township,
+    today: dt.date,
+    village_codes: frozenset[str] | None = None,
+    months: int = MONTHS,
+    years: int = YEARS,
+) -> RunningTotals:
+    """The township's running totals (inside its schema) for the villages in view.
+
+    The year-on-year figures are the township's (plugins count township-wide): a
+    viewer narrowed to some villages gets none of them.
+    """
+    villages = Village.objects.order_by("code").only("code", "name")
+    if village_codes is not None:
+        villages = villages.filter(code__in=sorted(village_codes))
+    villages = list(villages)
+    return RunningTotals(
+        today=today,
+        boards=board_totals(village_codes),
+        months=_counted(three_none.by_month(township, today, months, villages)),
+        years=_counted(three_none.by_year(township, today, years, villages)),
+        year_on_year=year_on_year(township, today) if village_codes is None else [],
+    )
+
+
+def county_totals(townships, today: dt.date) -> RunningTotals:
+    """``townships`` summed: boards and three-none read in each township's schema, the
+    year-on-year figures from their statistics rows (as of their last refresh)."""
+    from platform_core.townships.statistics import statistics_columns
+    from tenants.models import TownshipStatistics
+
+    boards, months, years = EMPTY_BOARDS, [], []
+    for township in townships:
+        with tenant_context(township):
+            boards = boards + board_totals()
+            villages = list(Village.objects.order_by("code").only("code", "name"))
+            months.append(_counted(three_none.by_month(township, today, MONTHS, villages)))
+            years.append(_counted(three_none.by_year(township, today, YEARS, villages)))
+    columns = statistics_columns()
+    rows = TownshipStatistics.objects.filter(township__in=list(townships))
+    return RunningTotals(
+        today=today,
+        boards=boards,
+        months=_summed(months),
+        years=_summed(years),
+        year_on_year=summed_year_on_year([year_on_year_of(row.extra, columns) for row in rows]),
+    )
