@@ -1,0 +1,153 @@
+"""The public posting (公示) at ``/selections/``: posted and awarded results, and an
+objection form while a round is posted.
+
+Public, no sign-in. Winners are shown as the honour boards show households: the
+village and the head's masked name (俞*明), never the household code or the reason.
+Objections are rate-limited per client address (``OBJECTIONS_PER_HOUR``) and go to
+the harmony council (``plugins.selections.services.file_objection``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from plugins.selections.models import Nomination, RoundStatus
+from plugins.selections.selectors import public_rounds, selected
+from plugins.selections.services import file_objection
+from township_integrity import PluginUrls
+from township_integrity.errors import PlatformError
+from township_integrity.workbench import mask_name
+
+#: Objections one client address may send per hour (0: no limit).
+OBJECTIONS_PER_HOUR = 10
+
+
+def urls() -> PluginUrls:
+    return PluginUrls(
+        prefix="selections/",
+        patterns=(
+            path("", posting, name="posting"),
+            path("<int:pk>/object/", objection, name="object"),
+        ),
+    )
+
+
+class ObjectionForm(forms.Form):
+    nomination = forms.ChoiceField(label=gettext_lazy("Result objected to"))
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=50)
+    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20)
+    text = forms.CharField(
+        label=gettext_lazy("Objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _winners(round_) -> list[dict]:
+    return [
+        {
+            "pk": n.pk,
+            "village": n.village.name,
+            "name": mask_name(n.household.head_name),
+            "withdrawn": n.withdrawn_at is not None,
+        }
+        for n in selected(round_).order_by("village__code", "household__code")
+    ] + [
+        {
+            "pk": n.pk,
+            "village": n.village.name,
+            "name": mask_name(n.household.head_name),
+            "withdrawn": True,
+        }
+        for n in round_.nominations.filter(selected=True, withdrawn_at__isnull=False)
+        .select_related("village", "household")
+        .order_by("village__code", "household__code")
+    ]
+
+
+def _form(round_, data=None) -> ObjectionForm:
+    form = ObjectionForm(data, prefix=f"r{round_.pk}")
+    form.fields["nomination"].choices = [
+        (str(w["pk"]), f"{w['village']} · {w['name']}")
+        for w in _winners(round_)
+        if not w["withdrawn"]
+    ]
+    return form
+
+
+def posting(request: HttpRequest, forms_by_round: dict | None = None, status: int = 200):
+    """Rounds posted now (with the objection form) and awarded ones, newest first."""
+    today = timezone.localdate()
+    forms_by_round = forms_by_round or {}
+    rounds = []
+    for round_ in public_rounds()[:20]:
+        open_ = round_.status == RoundStatus.POSTED and today <= round_.posting_ends_on
+        rounds.append(
+            {
+                "round": round_,
+                "winners": _winners(round_),
+                "open": open_,
+                "form": forms_by_round.get(round_.pk) or (_form(round_) if open_ else None),
+            }
+        )
+    context = {"township": request.township, "rounds": rounds, "sent": request.GET.get("sent")}
+    return render(request, "selections/public/posting.html", context, status=status)
+
+
+def objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST an objection to one posted result of round ``pk``."""
+    round_ = public_rounds().filter(pk=pk, status=RoundStatus.POSTED).first()
+    if round_ is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("../../")
+    form = _form(round_, request.POST)
+    if not _allow(request):
+        form.is_valid()
+        form.add_error(
+            None,
+            _("Too many objections from your address; try again in an hour."),
+        )
+        return posting(request, {round_.pk: form}, status=429)
+    if form.is_valid():
+        data = form.cleaned_data
+        nomination = Nomination.objects.get(pk=int(data["nomination"]))
+        try:
+            file_objection(nomination, text=data["text"], name=data["name"], phone=data["phone"])
+        except PlatformError as error:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, str(error))
+        else:
+            return redirect("../../?sent=1")
+    return posting(request, {round_.pk: form}, status=400)
+
+
+def _allow(request: HttpRequest) -> bool:
+    """Count this submission; False once the client address sent too many this hour."""
+    if OBJECTIONS_PER_HOUR <= 0:
+        return True
+    key = f"selections:objections:{_client(request)}:{int(time.time() // 3600)}"
+    cache.add(key, 0, timeout=3700)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3700)
+        count = 1
+    return count <= OBJECTIONS_PER_HOUR
+
+
+def _client(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the last X-Forwarded-For entry where a proxy of ours sits in front
+    (as the platform's public scan limit reads it)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

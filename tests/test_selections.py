@@ -1,0 +1,377 @@
+"""The 'most beautiful' selections plugin: a round from nomination to the award entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from platform_core.errors import NotAllowed
+from platform_core.plugins.services import PluginError, enable_plugin
+from platform_core.scoring.models import ScoreEvent
+from plugins.selections import plugin as selections
+from plugins.selections.models import Nomination, ObjectionStatus, SelectionRound, Vote
+from plugins.selections.selectors import results
+from plugins.selections.services import (
+    award,
+    cancel_round,
+    cast_vote,
+    create_round,
+    decide_objection,
+    file_objection,
+    nominate,
+    open_voting,
+    post_results,
+)
+from tenants.models import Township
+from tests import factories as f
+from township_integrity.testing import contract_problems
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+def test_contract():
+    assert contract_problems(selections, settings={}) == []
+    settings = {"rule_code": "VO-03", "review_awards": True}
+    assert contract_problems(selections, settings=settings) == []
+
+
+def _setup(township, posting_days: int = 5):
+    """Villages V01 and V02 (three households each), V01-0001 and V01-0002 green."""
+    Township.objects.filter(pk=township.pk).update(posting_days=posting_days)
+    township.refresh_from_db()
+    enable_plugin(township, "selections")
+
+
+def _people():
+    return {
+        "admin": f.person("admin", role="township_admin"),
+        "committee": f.person("committee1", role="village_committee", village_code="V01"),
+        "committee2": f.person("committee2", role="village_committee", village_code="V02"),
+        "council": [f.person(f"council{n}", role="council_member") for n in range(3)],
+    }
+
+
+def _green(*codes):
+    day = timezone.localdate() - dt.timedelta(days=1)
+    for code in codes:
+        f.approved(code, "VO-01", day)
+
+
+def _round(admin, **kwargs) -> SelectionRound:
+    return create_round(
+        category=kwargs.pop("category", "family"),
+        year=kwargs.pop("year", timezone.localdate().year),
+        village_codes=kwargs.pop("village_codes", ["V01"]),
+        places=kwargs.pop("places", 1),
+        by=admin,
+        **kwargs,
+    )
+
+
+def _voting_since(round_: SelectionRound, days: int) -> None:
+    SelectionRound.objects.filter(pk=round_.pk).update(
+        voting_opened_at=timezone.now() - dt.timedelta(days=days)
+    )
+
+
+def _posting_over(round_: SelectionRound) -> None:
+    """Time passes: the posting period ended yesterday."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    SelectionRound.objects.filter(pk=round_.pk).update(
+        posted_on=yesterday - dt.timedelta(days=7), posting_ends_on=yesterday
+    )
+
+
+def test_a_round_end_to_end(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        f.village("V02", "南浔村")
+        people = _people()
+        admin, committee, council = people["admin"], people["committee"], people["council"]
+        _green("V01-0001", "V01-0002")
+        round_ = _round(admin, village_codes=["V01", "V02"])
+        assert (round_.status, round_.rule.code, round_.places) == ("nominating", "VO-03", 1)
+        first = nominate(
+            round_, household=f.household("V01-0001"), reason="孝老爱亲，邻里和睦", by=committee
+        )
+        second = nominate(
+            round_, household=f.household("V01-0002"), reason="庭院整洁", by=committee
+        )
+        assert first.tier_at_nomination == "green"
+        open_voting(round_, by=admin)
+        for member in council:
+            cast_vote(first, in_favour=True, by=member)
+        cast_vote(second, in_favour=True, by=council[0])
+        cast_vote(second, in_favour=False, by=council[1])
+        vote = Vote.objects.get(nomination=first, voter_id=council[0].user_id)
+        assert (vote.voter_label, vote.in_favour) == ("council0@test.local", True)
+        assert vote.cast_at is not None
+        assert [n.pk for n in results(round_)[first.village_id]] == [first.pk]
+        round_ = post_results(round_, by=admin)
+        today = timezone.localdate()
+        assert round_.status == "posted" and round_.posted_on == today
+        assert round_.posting_working_days == 5 and round_.posting_ends_on > today
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.selected and not second.selected
+        with pytest.raises(PluginError, match="posted until") as refused:
+            award(round_, by=admin)
+        # An objection during the posting, dismissed by the council with a reason.
+        objection = file_objection(first, text="该户曾与邻居争吵", name="张三", phone="13812345678")
+        with pytest.raises(PluginError, match="1 objections await"):
+            _posting_over(round_)
+            award(round_, by=admin)
+        objection = decide_objection(
+            objection, uphold=False, reason="经核实已调解和好", by=council[2]
+        )
+        assert objection.status == ObjectionStatus.DISMISSED
+        assert objection.decided_by_label == "council2@test.local" and objection.decided_at
+        entries = award(round_, by=admin)
+        assert len(entries) == 1
+        entry = entries[0]
+        assert (entry.household.code, entry.rule.code, entry.points, entry.status) == (
+            "V01-0001",
+            "VO-03",
+            10,
+            "approved",
+        )
+        assert entry.source == "selections"
+        assert entry.external_id == f"round:{round_.pk}:nomination:{first.pk}"
+        assert entry.recorded_by_label == "admin@test.local"
+        for part in ("最美家庭", "孝老爱亲", "3 for, 0 against", "objections dismissed: 1"):
+            assert part in entry.evidence
+        assert f"selections:round:{round_.pk}" in entry.evidence
+        round_.refresh_from_db()
+        assert round_.status == "awarded" and round_.awarded_by_label == "admin@test.local"
+        # Awarding again records nothing.
+        assert award(round_, by=admin) == [entry]
+        assert ScoreEvent.objects.filter(source="selections").count() == 1
+        assert refused.value is not None
+
+
+def test_an_upheld_objection_withdraws_the_nomination(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        admin, council = people["admin"], people["council"]
+        _green("V01-0001")
+        round_ = _round(admin, village_codes=["V01"])
+        nomination = nominate(
+            round_, household=f.household("V01-0001"), reason="热心公益", by=people["committee"]
+        )
+        open_voting(round_, by=admin)
+        cast_vote(nomination, in_favour=True, by=council[0])
+        post_results(round_, by=admin)
+        objection = file_objection(
+            nomination, text="有违建未拆", name="李四", by=f.person("hh", role="household", household_code="V01-0002")
+        )
+        with pytest.raises(PluginError, match="reason") as refused:
+            decide_objection(objection, uphold=True, reason=" ", by=council[1])
+        assert refused.value.field == "reason"
+        decide_objection(objection, uphold=True, reason="核实属实", by=council[1])
+        nomination.refresh_from_db()
+        assert nomination.withdrawn_at is not None and nomination.withdrawn_reason == "核实属实"
+        with pytest.raises(PluginError, match="already decided"):
+            decide_objection(objection, uphold=False, reason="再议", by=council[2])
+        _posting_over(round_)
+        assert award(round_, by=admin) == []
+        assert not ScoreEvent.objects.filter(source="selections").exists()
+
+
+def test_green_only_by_default_and_a_round_setting_allows_others(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        committee = people["committee"]
+        round_ = _round(people["admin"])
+        with pytest.raises(PluginError, match="is blue, not green") as refused:
+            nominate(round_, household=f.household("V01-0003"), reason="好", by=committee)
+        assert refused.value.field == "household"
+        assert not Nomination.objects.exists()
+        open_round = _round(people["admin"], category="courtyard", green_only=False)
+        made = nominate(open_round, household=f.household("V01-0003"), reason="好", by=committee)
+        assert made.tier_at_nomination == "blue"
+
+
+def test_bad_nominations_are_refused_naming_the_field(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        f.village("V02", "南浔村")
+        f.village("V03", "东村")
+        people = _people()
+        _green("V01-0001", "V03-0001")
+        round_ = _round(people["admin"], village_codes=["V01", "V02"])
+        committee = people["committee"]
+        cases = [
+            (f.household("V02-0001"), "x", committee, NotAllowed, "village"),
+            (f.household("V01-0001"), "  ", committee, PluginError, "reason"),
+        ]
+        for household, reason, by, error, _field in cases:
+            with pytest.raises(error):
+                nominate(round_, household=household, reason=reason, by=by)
+        outside = f.person("committee3", role="village_committee", village_code="V03")
+        with pytest.raises(PluginError, match="does not take part") as refused:
+            nominate(round_, household=f.household("V03-0001"), reason="好", by=outside)
+        assert refused.value.field == "household"
+        nominate(round_, household=f.household("V01-0001"), reason="好", by=committee)
+        with pytest.raises(PluginError, match="already nominated") as refused:
+            nominate(round_, household=f.household("V01-0001"), reason="又", by=committee)
+        assert refused.value.field == "household"
+        assert Nomination.objects.count() == 1
+
+
+def test_bad_rounds_are_refused_naming_the_field(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        admin = f.person("admin", role="township_admin")
+        year = timezone.localdate().year
+        bad = [
+            ({"category": "prettiest"}, "category"),
+            ({"year": 1990}, "year"),
+            ({"places": 0}, "places"),
+            ({"village_codes": []}, "village_codes"),
+            ({"village_codes": ["V09"]}, "village_codes"),
+            ({"rule_code": "P7-01"}, "rule_code"),
+            ({"rule_code": "NOPE"}, "rule_code"),
+        ]
+        for kwargs, field in bad:
+            with pytest.raises(PluginError) as refused:
+                _round(admin, **kwargs)
+            assert refused.value.field == field, kwargs
+        assert not SelectionRound.objects.exists()
+        _round(admin, year=year)
+        with pytest.raises(PluginError, match="already exists") as refused:
+            _round(admin, year=year)
+        assert refused.value.field == "category"
+
+
+def test_one_vote_per_person_and_the_nominator_does_not_vote(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        admin, council = people["admin"], people["council"]
+        _green("V01-0001")
+        # A person on both the committee and the council nominates: they may not vote on it.
+        both = f.person("both", role="village_committee", village_code="V01")
+        from platform_core.accounts.services import grant_role
+
+        grant_role(both.user, township_a, "council_member")
+        round_ = _round(admin)
+        nomination = nominate(round_, household=f.household("V01-0001"), reason="好", by=both)
+        with pytest.raises(PluginError, match="is not voting"):
+            cast_vote(nomination, in_favour=True, by=council[0])
+        open_voting(round_, by=admin)
+        with pytest.raises(NotAllowed, match="someone else votes"):
+            cast_vote(nomination, in_favour=True, by=both)
+        cast_vote(nomination, in_favour=True, by=council[0])
+        with pytest.raises(PluginError, match="already voted") as refused:
+            cast_vote(nomination, in_favour=False, by=council[0])
+        assert refused.value.field == "nomination"
+        assert nomination.votes.count() == 1
+        post_results(round_, by=admin)
+        objection = file_objection(nomination, text="x", name="王五", phone="13912345678")
+        with pytest.raises(NotAllowed, match="someone else decides"):
+            decide_objection(objection, uphold=False, reason="y", by=both)
+
+
+def test_wrong_roles_at_every_step(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        admin, committee, council = people["admin"], people["committee"], people["council"]
+        grid = f.person("grid", role="grid_worker", village_code="V01")
+        _green("V01-0001")
+        with pytest.raises(NotAllowed):
+            _round(committee)
+        round_ = _round(admin)
+        with pytest.raises(NotAllowed):
+            nominate(round_, household=f.household("V01-0001"), reason="好", by=grid)
+        with pytest.raises(NotAllowed):
+            nominate(round_, household=f.household("V01-0001"), reason="好", by=council[0])
+        nomination = nominate(round_, household=f.household("V01-0001"), reason="好", by=committee)
+        with pytest.raises(NotAllowed):
+            open_voting(round_, by=committee)
+        open_voting(round_, by=admin)
+        with pytest.raises(NotAllowed):
+            cast_vote(nomination, in_favour=True, by=committee)
+        with pytest.raises(NotAllowed):
+            cast_vote(nomination, in_favour=True, by=admin)
+        cast_vote(nomination, in_favour=True, by=council[0])
+        with pytest.raises(NotAllowed):
+            post_results(round_, by=council[0])
+        post_results(round_, by=admin)
+        objection = file_objection(nomination, text="x", name="王五", phone="13912345678")
+        with pytest.raises(NotAllowed):
+            decide_objection(objection, uphold=True, reason="y", by=admin)
+        with pytest.raises(NotAllowed, match="may not decide objections"):
+            decide_objection(objection, uphold=True, reason="y", by=committee)
+        decide_objection(objection, uphold=False, reason="不属实", by=council[1])
+        _posting_over(round_)
+        with pytest.raises(NotAllowed):
+            award(round_, by=council[0])
+        with pytest.raises(NotAllowed):
+            cancel_round(round_, reason="x", by=committee)
+        assert len(award(round_, by=admin)) == 1
+
+
+def test_objections_are_checked_and_only_during_the_posting(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        admin = people["admin"]
+        _green("V01-0001", "V01-0002")
+        round_ = _round(admin)
+        nomination = nominate(
+            round_, household=f.household("V01-0001"), reason="好", by=people["committee"]
+        )
+        loser = nominate(
+            round_, household=f.household("V01-0002"), reason="好", by=people["committee"]
+        )
+        open_voting(round_, by=admin)
+        cast_vote(nomination, in_favour=True, by=people["council"][0])
+        with pytest.raises(PluginError, match="posted result"):
+            file_objection(nomination, text="x", name="王五", phone="13912345678")
+        post_results(round_, by=admin)
+        bad = [
+            ({"text": " "}, "text"),
+            ({"name": ""}, "name"),
+            ({"phone": ""}, "phone"),
+            ({"phone": "12345"}, "phone"),
+        ]
+        for change, field in bad:
+            arguments = {"text": "x", "name": "王五", "phone": "13912345678", **change}
+            with pytest.raises(PluginError) as refused:
+                file_objection(nomination, **arguments)
+            assert refused.value.field == field
+        with pytest.raises(PluginError, match="posted result") as refused:
+            file_objection(loser, text="x", name="王五", phone="13912345678")
+        _posting_over(round_)
+        with pytest.raises(PluginError, match="no longer received"):
+            file_objection(nomination, text="x", name="王五", phone="13912345678")
+        assert not nomination.objections.exists()
+
+
+def test_cancel_needs_a_reason_and_frees_the_category(township_a, in_township):
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        admin = f.person("admin", role="township_admin")
+        round_ = _round(admin)
+        with pytest.raises(PluginError) as refused:
+            cancel_round(round_, reason="", by=admin)
+        assert refused.value.field == "reason"
+        cancel_round(round_, reason="疫情推迟", by=admin)
+        again = _round(admin)
+        assert again.pk != round_.pk
