@@ -27,6 +27,7 @@ from platform_core.demo_spec import (
     COUNTY_CODE,
     COUNTY_NAME,
     DEMO_ALLIANCE,
+    DEMO_DIVIDENDS,
     DEMO_PEOPLE,
     DEMO_ROLE_PASSWORD,
     DEMO_TOWNSHIPS,
@@ -80,6 +81,7 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
                 count = populate(spec, progress)
                 progress(f"  {spec.name}: {count} households in {spec.villages} villages")
             ensure_demo_people()
+            ensure_demo_dividends()
             ensure_demo_ratings()
             if not ScoreEvent.objects.exists():
                 admin = Actor.of(get_user_model().objects.get(username=spec.admin[0]))
@@ -308,6 +310,34 @@ def ensure_demo_people() -> None:
             household_code=household,
             alliance_member_code=institution,
         )
+
+
+def ensure_demo_dividends() -> None:
+    """The ten integrity dividends of the seed, published once (demo_spec.DEMO_DIVIDENDS);
+    a benefit type no enabled plugin offers is left empty. Idempotent."""
+    from platform_core.alliance.models import DividendCatalogue
+    from platform_core.alliance.services import publish_dividends, save_dividend
+    from platform_core.plugins.selectors import benefit_types
+
+    if DividendCatalogue.objects.exists():
+        return
+    offered = {b.code for _key, b in benefit_types(connection.tenant)}
+    by = Actor.cli()
+    for number, zh, en, member, tiers, kinds, gives_zh, gives_en, benefit in DEMO_DIVIDENDS:
+        save_dividend(
+            number=number,
+            by=by,
+            title_zh=zh,
+            title_en=en,
+            member=member,
+            tiers=list(tiers),
+            subject_kinds=list(kinds),
+            gives_zh=gives_zh,
+            gives_en=gives_en,
+            basis=f"{connection.tenant.name}《诚信红利十条》第{number}条",
+            benefit_code=benefit if benefit in offered else "",
+        )
+    publish_dividends(by=by)
 
 
 def ensure_demo_ratings() -> None:

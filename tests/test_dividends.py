@@ -396,3 +396,24 @@ def test_the_household_page_shows_your_dividends_and_why_not(households):
     client.force_login(green.user)
     text = client.get(work(households, "mine/")).content.decode()
     assert 'data-qualifies="1"' in text and 'data-qualifies="2"' in text and "农商银行" in text
+
+
+# --- the demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_publishes_the_seeds_ten_dividends_once(township_a, in_township):
+    from platform_core import demo
+    from platform_core.demo_spec import DEMO_ALLIANCE
+
+    enable_plugin(township_a, "loans")  # integrity_card and points_shop are not enabled
+    with in_township(township_a):
+        for code, name, kind in DEMO_ALLIANCE:
+            add_member(code=code, name=name, kind=kind, by=Actor.cli())
+        demo.ensure_demo_dividends()
+        demo.ensure_demo_dividends()  # a second run changes nothing
+        assert DividendCatalogue.objects.count() == 1
+        rows = dividend_rows(published_catalogue())
+    assert [r.dividend.number for r in rows] == list(range(1, 11))
+    assert rows[0].dividend.title_zh == "鸿信贷" and rows[0].plugin == "loans"
+    assert rows[1].dividend.benefit_code == ""  # integrity_card is not enabled here
+    assert {k for r in rows for k in r.dividend.subject_kinds} == {"household", "merchant", "firm"}
