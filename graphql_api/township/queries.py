@@ -150,7 +150,11 @@ def resolve_health(root, info) -> Health:
 
 
 class DividendType(graphene.ObjectType):
-    """One of the township's published integrity dividends (《诚信红利十条》): public data."""
+    """One of the township's published integrity dividends (《诚信红利十条》).
+
+    Public data: every role of the township reads it here; anyone reads the public page
+    and its PDF (``/dividends/``), since anonymous callers may ask the API only ``health``.
+    """
 
     class Meta:
         name = "Dividend"
@@ -249,7 +253,7 @@ class TownshipCoreQuery(graphene.ObjectType):
     dividends = graphene.List(
         graphene.NonNull(DividendType),
         required=True,
-        description="The township's published integrity dividends, in order (public; "
+        description="The township's published integrity dividends, in order (any role; "
         "empty until one is published)",
     )
     grants = PageField(GrantType, member_code=graphene.String())
