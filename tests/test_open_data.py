@@ -326,7 +326,7 @@ def test_no_head_name_phone_or_household_code_appears_in_any_export(petitions, i
         households = list(Household.objects.values_list("head_name", "phone", "code"))
     assert households and all(phone for _name, phone, _code in households)
     exports = ""
-    for key in ("tiers", "cases", "case_rates"):
+    for key in ("tiers", "cases", "case_rates", "honour_totals", "three_none_villages"):
         for fmt in ("csv", "json"):
             response = public().get(
                 f"/t/{petitions.code}/open-data/{key}.{fmt}", {"from": "2025-12", "to": "2026-12"}
@@ -551,7 +551,13 @@ def test_the_county_index_and_its_bad_input(both):
 def test_the_registry_lists_the_core_first_then_plugins(petitions, in_township):
     with in_township(petitions):
         keys = [(plugin, d.key) for plugin, d in datasets(petitions)]
-    assert keys == [("", "tiers"), ("petition", "cases"), ("petition", "case_rates")]
+    assert keys == [
+        ("", "tiers"),
+        ("", "honour_totals"),
+        ("", "three_none_villages"),
+        ("petition", "cases"),
+        ("petition", "case_rates"),
+    ]
     assert json.loads(export.to_json({"a": "村"})) == {"a": "村"}
 
 

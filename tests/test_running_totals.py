@@ -377,3 +377,52 @@ def test_wrong_roles_still_may_not_see_the_dashboards(client, township_a, in_tow
     client.logout()
     assert client.login(username="admin@jia.test", password="pw-jia")
     assert client.get("/dashboard/").status_code == 403  # a township admin is no county admin
+
+
+# --- open data -----------------------------------------------------------------------------
+
+
+def test_open_data_running_totals_and_three_none_villages(township_a, township_b, in_township):
+    from django.test import Client
+
+    enable_plugin(township_a, "petition")
+    with in_township(township_a):
+        f.village(size=3)
+        f.village("V02", "白鹤村", size=1)
+        board("V01", 2025, 4, model=["V01-0001"], improve=["V01-0003"])
+        board("V01", 2026, 1, model=["V01-0001", "V01-0002"])
+        board("V02", 2026, 1, model=["V02-0001"])
+        case("P-1", "petition", D(2026, 3, 5))
+    with in_township(township_b):
+        f.village("V09", "乙村", size=2)
+        board("V09", 2026, 1, model=["V09-0001", "V09-0002"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    params = {"from": "2025-12", "to": "2026-03"}
+    rows = client.get(f"/t/{township_a.code}/open-data/honour_totals.json", params).json()["rows"]
+    by_month = {r["month"]: r for r in rows}
+    assert list(by_month) == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    december, march = by_month["2025-12"], by_month["2026-03"]
+    assert (december["commended"], december["commended_total"], december["exposed"]) == (1, 1, 1)
+    # March: three households listed; V01-0001 again, so two new in total, three this year.
+    assert (march["commended"], march["commended_year"], march["commended_total"]) == (3, 3, 3)
+    assert (march["exposed"], march["exposed_year"], march["exposed_total"]) == (0, 0, 1)
+    assert by_month["2026-02"]["commended_year"] == 0  # a new year starts from none
+
+    three = client.get(
+        f"/t/{township_a.code}/open-data/three_none_villages.csv",
+        {"from": "2026-03", "to": "2026-03"},
+    ).content.decode("utf-8-sig")
+    lines = three.splitlines()
+    assert lines[0].startswith("month,village_code,village_name,petitions")
+    assert (
+        "2026-03,V01,太湖村,1,0,0,0,no" in lines[1] and "2026-03,V02,白鹤村,0,0,0,0,yes" in lines[2]
+    )
+    # B has no plugin reporting cases: no rows (no data), and A's figures are A's alone.
+    empty = client.get(f"/t/{township_b.code}/open-data/three_none_villages.json", params)
+    assert empty.json()["rows"] == []
+    county = client.get("/open-data/honour_totals.json", {"from": "2026-03", "to": "2026-03"})
+    totals_by_township = {r["township_code"]: r["commended_total"] for r in county.json()["rows"]}
+    assert totals_by_township == {township_a.code: 3, township_b.code: 2}
+    for text in (str(rows), three, county.content.decode()):
+        for personal in ("V01-0001", "俞国明", "俞*"):
+            assert personal not in text

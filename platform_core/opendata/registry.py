@@ -1,4 +1,5 @@
-"""The open datasets of a township: the core's ``tiers`` and its enabled plugins'.
+"""The open datasets of a township: the core's (``tiers``, ``honour_totals``,
+``three_none_villages``) and its enabled plugins'.
 
 A plugin's datasets come from its ``township_open_datasets`` hook; a malformed one
 (a personal-looking column name among them) or a key already taken is logged and
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from platform_core.opendata.selectors import tier_rows
+from platform_core.opendata.selectors import honour_total_rows, three_none_rows, tier_rows
 from platform_core.plugins.manager import hooks_for
 from platform_core.plugins.selectors import well_formed
 from platform_core.plugins.types import OpenColumn, OpenDataset
@@ -35,12 +36,60 @@ TIERS = OpenDataset(
     rows=tier_rows,
 )
 
+HONOUR_TOTALS = OpenDataset(
+    key="honour_totals",
+    title_zh="红黑榜上榜户数累计（按月，全镇）",
+    title_en="Households on the honour boards, running totals by month (township)",
+    columns=(
+        OpenColumn("month", "月份（YYYY-MM）", "Month (YYYY-MM)", "month"),
+        OpenColumn("commended", "当月上榜示范户", "Model households listed in the month", "count"),
+        OpenColumn(
+            "commended_year", "本年累计示范户", "Model households so far this year", "count"
+        ),
+        OpenColumn(
+            "commended_total", "累计褒奖示范户", "Model households commended in total", "count"
+        ),
+        OpenColumn(
+            "exposed", "当月曝光待提升户", "Households to improve listed in the month", "count"
+        ),
+        OpenColumn(
+            "exposed_year", "本年累计待提升户", "Households to improve so far this year", "count"
+        ),
+        OpenColumn(
+            "exposed_total", "累计曝光待提升户", "Households to improve exposed in total", "count"
+        ),
+    ),
+    rows=honour_total_rows,
+)
+
+THREE_NONE = OpenDataset(
+    key="three_none_villages",
+    title_zh="三无村（无信访、无诉讼、无刑事案件；按村、按月）",
+    title_en="Three-none villages (no petition, lawsuit or criminal case), by village and month",
+    columns=(
+        OpenColumn("month", "月份（YYYY-MM）", "Month (YYYY-MM)", "month"),
+        OpenColumn("village_code", "村代码", "Village code", "code"),
+        OpenColumn("village_name", "村名称", "Village name", "label"),
+        OpenColumn("petitions", "信访件", "Petitions", "count"),
+        OpenColumn("lawsuits", "诉讼", "Lawsuits", "count"),
+        OpenColumn("criminal_cases", "刑事案件", "Criminal cases", "count"),
+        OpenColumn(
+            "settled_in_village", "村内化解纠纷", "Disputes settled in the village", "count"
+        ),
+        OpenColumn("three_none", "是否三无村（yes/no）", "Three-none (yes/no)", "code"),
+    ),
+    rows=three_none_rows,
+)
+
+# The core's own datasets, published by every township before its plugins'.
+CORE_DATASETS = (TIERS, HONOUR_TOTALS, THREE_NONE)
+
 
 def datasets(township) -> list[tuple[str, OpenDataset]]:
     """(plugin key — "" for the core —, dataset) of the township, core first, then the
     enabled plugins' in the order of their keys. Call inside the township's schema."""
-    found: list[tuple[str, OpenDataset]] = [(CORE, TIERS)]
-    taken = {TIERS.key}
+    found: list[tuple[str, OpenDataset]] = [(CORE, d) for d in CORE_DATASETS]
+    taken = {d.key for d in CORE_DATASETS}
     hooks = hooks_for(township)
     for key in hooks.implementers(HOOK):
         try:

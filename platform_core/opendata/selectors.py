@@ -52,3 +52,79 @@ def tier_rows(first: dt.date, last: dt.date) -> Iterator[dict]:
             "red": red,
             "published": timezone.localdate(at),
         }
+
+
+def honour_total_rows(first: dt.date, last: dt.date) -> Iterator[dict]:
+    """Households on the township's published honour boards, per month from ``first`` to
+    ``last`` (a board counts in its ``based_on`` month, the quarter's last): distinct
+    households listed that month, so far that year and so far in total, as model
+    households (commended) and as households to improve (exposed). Three aggregate
+    queries; counts only."""
+    from django.db.models import Min
+
+    from platform_core.publication.models import BoardEntry
+    from platform_core.publication.selectors import add_months
+
+    end = month_end(last)
+    entries = BoardEntry.objects.filter(
+        board__based_on__lte=end, kind__in=(BoardEntry.Kind.MODEL, BoardEntry.Kind.IMPROVE)
+    )
+    names = {BoardEntry.Kind.MODEL: "commended", BoardEntry.Kind.IMPROVE: "exposed"}
+
+    def firsts(*by: str) -> dict[tuple, int]:
+        """{(kind, month[, year]): households first listed then}, per ``by`` grouping."""
+        counted: dict[tuple, int] = {}
+        rows = entries.values_list("household_id", "kind", *by).annotate(at=Min("board__based_on"))
+        for row in rows.order_by():
+            key = (names[row[1]], row[-1].replace(day=1))
+            counted[key] = counted.get(key, 0) + 1
+        return counted
+
+    total, in_year = firsts(), firsts("board__year")
+    in_month = firsts("board__based_on")
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    for month in months:
+        row = {"month": month}
+        for name in names.values():
+            row[name] = in_month.get((name, month), 0)
+            row[f"{name}_year"] = sum(
+                n
+                for (kind, at), n in in_year.items()
+                if kind == name and at.year == month.year and at <= month
+            )
+            row[f"{name}_total"] = sum(
+                n for (kind, at), n in total.items() if kind == name and at <= month
+            )
+        yield row
+
+
+def three_none_rows(first: dt.date, last: dt.date) -> Iterator[dict]:
+    """Each village's petitions, lawsuits and criminal cases per month, summed over the
+    enabled plugins (``platform_core.dashboard.three_none``), and whether it was
+    three-none; a month no plugin reported is left out (no data, not three-none)."""
+    from django.db import connection
+
+    from platform_core.dashboard.three_none import month_status
+    from platform_core.households.models import Village
+    from platform_core.publication.selectors import add_months
+
+    villages = list(Village.objects.order_by("code").only("code", "name"))
+    month = first
+    while month <= last:
+        status = month_status(connection.tenant, month, villages)
+        if status.reported:
+            for v in status.villages:
+                yield {
+                    "month": month,
+                    "village_code": v.code,
+                    "village_name": v.name,
+                    "petitions": v.petitions,
+                    "lawsuits": v.lawsuits,
+                    "criminal_cases": v.criminal_cases,
+                    "settled_in_village": v.settled_in_village,
+                    "three_none": "yes" if v.three_none else "no",
+                }
+        month = add_months(month, 1)
