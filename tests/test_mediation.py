@@ -107,6 +107,8 @@ def test_the_loop_from_the_dispute_code_to_the_agreement_and_follow_up(on, sign_
     assert post("session", {"on": today, "note": "双方到和治楼调解"}).status_code == 302
     done = post("agreement", {"text": "疏通管道，费用各半"}, {"agreement-scan": scan_file()})
     assert done.status_code == 302
+    due = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    assert f"{due}</p>" in committee.get(url).content.decode()  # follow_up_days: 30
     assert post("follow_up", {"on": today, "held": "yes", "note": "已履行"}).status_code == 302
     with in_township(on):
         case.refresh_from_db()

@@ -51,6 +51,14 @@ def sessions_held(case: Case) -> int:
     return case.steps.filter(kind="session").count()
 
 
+def follow_up_due(case: Case) -> dt.date | None:
+    """When a settled case's follow-up is due (``follow_up_days`` after the agreement)."""
+    if case.settled_at is None or case.follow_up_on is not None:
+        return None
+    days = township_settings()["follow_up_days"]
+    return timezone.localdate(case.settled_at) + dt.timedelta(days=days)
+
+
 def by_receipt(receipt: str, phone_tail: str) -> Case | None:
     """The case with this receipt number whose phone ends in ``phone_tail`` (4 digits).
 

@@ -24,6 +24,7 @@ from plugins.mediation.models import ReferredTo, Status
 from plugins.mediation.selectors import (
     case_steps,
     cases_in,
+    follow_up_due,
     open_cases,
     sessions_held,
     village_stats,
@@ -210,7 +211,7 @@ def case(request, pk: int):
         "steps": case_steps(found),
         "sessions": sessions_held(found),
         "forms": step_forms,
-        "today": timezone.localdate(),
+        "follow_up_due": follow_up_due(found),
     }
     status = 400 if bound and not request.htmx else 200
     return render_page(request, "mediation/workbench/case.html", context, status=status)

@@ -150,6 +150,18 @@ PAGES = {
     # Lists narrowed to the person's villages (tests/test_petition_deadlines.py, _warnings.py)
     "work:petition:overdue": (lambda w: "x/petition/overdue/", expect(ok=STAFF)),
     "work:petition:warnings": (lambda w: "x/petition/warnings/", expect(ok=STAFF)),
+    # Mediators: the village committee of the case's village and the township admin.
+    "work:mediation:cases": (lambda w: "x/mediation/cases/", expect(ok={"ta", "vc1", "vc2"})),
+    "work:mediation:case": (
+        lambda w: f"x/mediation/cases/{w['mediation'].pk}/",
+        expect(ok={"ta", "vc1"}, gone={"vc2"}),
+    ),
+    "work:mediation:scan": (
+        lambda w: f"x/mediation/cases/{w['mediation'].pk}/scan/",
+        expect(ok={"ta", "vc1"}, gone={"vc2"}),
+    ),
+    "work:mediation:stats": (lambda w: "x/mediation/stats/", expect(ok={"ta", "vc1", "vc2"})),
+    "work:mediation:stations": (lambda w: "x/mediation/stations/", expect(ok={"ta", "vc1", "vc2"})),
 }
 
 
@@ -200,7 +212,7 @@ def matrix_world(world, township_b):
     from plugins.loans.services import add_product, apply
     from plugins.petition.services import receive_case
 
-    for plugin in ("loans", "integrity_card", "petition"):
+    for plugin in ("loans", "integrity_card", "petition", "mediation"):
         enable_plugin(world, plugin)
     today = timezone.localdate()
     with tenant_context(township_b):
@@ -262,6 +274,7 @@ def matrix_world(world, township_b):
             received_at=timezone.now() - dt.timedelta(days=1),
             by=people["ta"],
         )
+        mediation = _mediation_case(people["ta"])
         from platform_core.scoring.models import EvidencePhoto
 
         photo = EvidencePhoto.objects.get(entry=deduction)
@@ -275,9 +288,35 @@ def matrix_world(world, township_b):
         "photo": photo,
         "application": application,
         "case": case,
+        "mediation": mediation,
         "membership": membership,
         "victims": {action: actor.user for action, actor in victims.items()},
     }
+
+
+def _mediation_case(admin):
+    """A settled mediation case of V01 with its signed scan."""
+    from platform_core.households.models import Village
+    from plugins.mediation.services import (
+        accept,
+        reach_agreement,
+        record_session,
+        request_mediation,
+    )
+
+    case = request_mediation(
+        village=Village.objects.get(code="V01"),
+        applicant_name="俞国明",
+        phone="13812345678",
+        phone_again="13812345678",
+        category="land",
+        description="boundary",
+    )
+    accept(case, by=admin, phone_confirmed=True)
+    record_session(case, by=admin, on=timezone.localdate(), note="met")
+    scan = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    reach_agreement(case, by=admin, text="agreed", scan=scan)
+    return case
 
 
 def test_every_role_on_every_page(world, matrix_world):
