@@ -18,7 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from platform_core.households.models import Grid, Household, Village
+from platform_core.households.models import Grid, Household, SubjectKind, Village
 from platform_core.tabular import (
     Column,
     Problem,
@@ -84,6 +84,7 @@ def import_households(path: str | Path, progress: Progress | None = None) -> Hou
             progress(number - 1)
     if not rows and not problems:
         problems.add(None, None, _("no households in the file"))
+    _refuse_enterprise_codes(rows, table, problems)
     problems.raise_if_any()
     try:
         with transaction.atomic():
@@ -102,6 +103,20 @@ def import_households(path: str | Path, progress: Progress | None = None) -> Hou
     if progress:
         progress(len(rows))
     return result
+
+
+def _refuse_enterprise_codes(rows, table, problems) -> None:
+    """A household code must not be a merchant's or firm's (one code namespace)."""
+    codes = {row["code"]: number for number, row in rows if row["code"]}
+    if not codes:
+        return
+    taken = Household.subjects.exclude(kind=SubjectKind.HOUSEHOLD).filter(code__in=list(codes))
+    for code in sorted(taken.values_list("code", flat=True)):
+        problems.add(
+            codes[code],
+            table.label("code"),
+            _("%(value)s is the code of a merchant or firm") % {"value": code},
+        )
 
 
 def _check_row(number, values, table, problems, seen_codes) -> dict | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from platform_core.households.models import Household, Village
+from platform_core.households.models import Enterprise, Household, Village
 
 
 def mask_name(name: str) -> str:
@@ -77,3 +77,34 @@ def search_households(queryset: QuerySet[Household], search: str) -> QuerySet[Ho
     return queryset.filter(
         Q(code__icontains=search) | Q(head_name__icontains=search) | Q(address__icontains=search)
     )
+
+
+# --- merchants and firms (docs/subjects.md) --------------------------------------------
+
+
+def enterprises_of(who=None, search: str = "") -> QuerySet[Enterprise]:
+    """Merchants and firms ``who`` (a Viewer; None: all) may see, by name, code or credit code.
+
+    Staff see their villages' (a township-wide role: every one); nobody else sees any
+    here (a merchant's or firm's own view is its ledger page).
+    """
+    from platform_core.accounts.selectors import STAFF_ROLES
+
+    queryset = Enterprise.objects.select_related("village", "grid").order_by("code")
+    if who is not None and not who.everywhere:
+        villages = who.villages(STAFF_ROLES)
+        if villages is not None:
+            queryset = queryset.filter(village__code__in=sorted(villages))
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(code__icontains=search)
+            | Q(head_name__icontains=search)
+            | Q(credit_code__icontains=search)
+            | Q(legal_representative__icontains=search)
+        )
+    return queryset
+
+
+def enterprise_count() -> int:
+    return Enterprise.objects.count()

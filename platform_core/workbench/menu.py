@@ -40,6 +40,12 @@ class MenuItem:
 # (key, label, URL name, roles): the core's pages, in the order a month runs.
 CORE_PAGES: list[tuple[str, object, str, tuple[str, ...]]] = [
     ("households", _("Households"), "work:households", STAFF_ROLES),
+    (
+        "enterprises",
+        _("Merchants and firms"),
+        "work:enterprises",
+        (Role.TOWNSHIP_ADMIN, Role.VILLAGE_COMMITTEE),
+    ),
     ("record", _("Record an entry"), "work:record", STAFF_ROLES),
     ("declarations", _("Declarations to confirm"), "work:declarations", STAFF_ROLES),
     ("review", _("Review queue"), "work:review", REVIEWER_ROLES),
