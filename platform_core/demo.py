@@ -384,3 +384,7 @@ def populate_plugins(spec: DemoTownship, admin: Actor, progress: Callable[[str],
         "township_demo_data", actor=admin, rng=rng, months=months
     ):
         progress(f"  {spec.name}: {summary} ({key})")
+    # The county's figures (its dashboard's year on year) include the plugins' cases.
+    from platform_core.townships.statistics import refresh_quietly
+
+    refresh_quietly(connection.tenant)

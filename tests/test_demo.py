@@ -56,6 +56,18 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert Notice.objects.filter(channel="sms", entry__counts_from__gt=F("notified_on"))
         # The demo county enables the built-in plugins, and they have data.
         assert Inspection.objects.exists() and Case.objects.filter(status="closed").exists()
+        # Running totals read like the seed's: boards, cases a year before, three-none.
+        from django.utils import timezone
+
+        from platform_core.dashboard.totals import township_totals
+
+        today = timezone.localdate()
+        year_before = today.replace(day=1, year=today.year - 1)
+        assert Case.objects.filter(received_at__date__lt=year_before).exists()
+        found = township_totals(township, today)
+        assert found.boards.commended > 0
+        assert "hotline_year" in {f.key for f in found.year_on_year}
+        assert all(m.three_none is not None for m in found.months)
 
 
 @override_settings(PRODUCTION=True)

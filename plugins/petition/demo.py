@@ -1,4 +1,5 @@
-"""The petition plugin's part of ``make demo``: half a year of cases through their loop."""
+"""The petition plugin's part of ``make demo``: half a year of cases through their loop,
+and the same months a year before (more cases: a visible year-on-year drop)."""
 
 from __future__ import annotations
 
@@ -19,55 +20,77 @@ DEMO_FOLLOW_UPS = (("satisfied", 5), ("basically_satisfied", 3), ("unsatisfied",
 
 def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> str:
     """3–8 cases a month, each closed at its follow-up call; about four in ten petitions
-    determined unreasonable."""
+    determined unreasonable. The same months a year before hold 7–11 cases each (closed,
+    none determined), so the dashboards' year-on-year figures show a drop, as the seed's
+    "12345同比下降" does."""
     households = list(Household.objects.order_by("?")[:40])
     cases = 0
     for month in months:
         for n in range(rng.randint(3, 8)):
-            household = rng.choice(households)
-            kind = rng.choice(["hotline", "hotline", "online", "petition"])
-            received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
-            received += dt.timedelta(days=rng.randrange(27), hours=rng.randrange(8))
-            case = receive_case(
-                kind=kind,
-                reference=f"{month:%Y%m}-{n + 1:03d}",
-                village=household.village,
-                household=household,
-                petitioner_name=household.head_name,
-                summary=rng.choice(DEMO_CASE_SUMMARIES),
-                received_at=received,
-                by=actor,
-            )
-            at = received
-            for status in ("assigned", "handling", "responded"):
-                at += dt.timedelta(hours=rng.randint(2, 48))
-                advance(case, status, by=actor, at=at, note="按期办理")
-            # The follow-up call (回访) closes the case: mostly satisfied, some not.
-            at += dt.timedelta(hours=rng.randint(2, 48))
-            satisfied, score = rng.choices(DEMO_FOLLOW_UPS, weights=(7, 2, 1))[0]
-            record_follow_up(case, actor, "电话回访，已告知办理结果", score, satisfied, at=at)
-            warned = at + dt.timedelta(hours=1)
-            found_on = timezone.localdate(warned) + dt.timedelta(days=rng.randint(3, 20))
-            if (
-                kind == "petition"
-                and rng.random() < 0.4
-                and warned <= timezone.now()
-                and found_on <= timezone.localdate()
-            ):
-                # 先提醒、后扣分: the warning first, the deduction on a later formal finding.
-                warn_petitioner(
-                    case, warning="已告知信访人：继续无理上访将扣减诚信积分。", by=actor, at=warned
-                )
-                determine(
-                    case,
-                    "unreasonable",
-                    reviewer=actor,
-                    reason="诉求已依法处理完毕，仍反复上访",
-                    finding={
-                        "authority": "县信访局",
-                        "document_number": f"信认字〔{found_on.year}〕{case.pk}号",
-                        "found_on": found_on,
-                    },
-                )
+            _demo_case(actor, rng, households, month, n, determine_some=True)
             cases += 1
-    return f"{cases} petition and hotline cases"
+    earlier = 0
+    for month in months:
+        a_year_before = month.replace(year=month.year - 1)
+        for n in range(rng.randint(7, 11)):
+            _demo_case(actor, rng, households, a_year_before, n, determine_some=False)
+            earlier += 1
+    return f"{cases} petition and hotline cases ({earlier} in the same months last year)"
+
+
+def _demo_case(
+    actor: Actor,
+    rng: random.Random,
+    households: list,
+    month: dt.date,
+    n: int,
+    *,
+    determine_some: bool,
+) -> None:
+    household = rng.choice(households)
+    kind = rng.choice(["hotline", "hotline", "online", "petition"])
+    received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
+    received += dt.timedelta(days=rng.randrange(27), hours=rng.randrange(8))
+    case = receive_case(
+        kind=kind,
+        reference=f"{month:%Y%m}-{n + 1:03d}",
+        village=household.village,
+        household=household,
+        petitioner_name=household.head_name,
+        summary=rng.choice(DEMO_CASE_SUMMARIES),
+        received_at=received,
+        by=actor,
+    )
+    at = received
+    for status in ("assigned", "handling", "responded"):
+        at += dt.timedelta(hours=rng.randint(2, 48))
+        advance(case, status, by=actor, at=at, note="按期办理")
+    # The follow-up call (回访) closes the case: mostly satisfied, some not.
+    at += dt.timedelta(hours=rng.randint(2, 48))
+    satisfied, score = rng.choices(DEMO_FOLLOW_UPS, weights=(7, 2, 1))[0]
+    record_follow_up(case, actor, "电话回访，已告知办理结果", score, satisfied, at=at)
+    if not determine_some:
+        return
+    warned = at + dt.timedelta(hours=1)
+    found_on = timezone.localdate(warned) + dt.timedelta(days=rng.randint(3, 20))
+    if (
+        kind == "petition"
+        and rng.random() < 0.4
+        and warned <= timezone.now()
+        and found_on <= timezone.localdate()
+    ):
+        # 先提醒、后扣分: the warning first, the deduction on a later formal finding.
+        warn_petitioner(
+            case, warning="已告知信访人：继续无理上访将扣减诚信积分。", by=actor, at=warned
+        )
+        determine(
+            case,
+            "unreasonable",
+            reviewer=actor,
+            reason="诉求已依法处理完毕，仍反复上访",
+            finding={
+                "authority": "县信访局",
+                "document_number": f"信认字〔{found_on.year}〕{case.pk}号",
+                "found_on": found_on,
+            },
+        )
