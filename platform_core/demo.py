@@ -371,6 +371,7 @@ DEMO_PLUGINS = [  # every built-in plugin (names only: the core imports no plugi
     "points_shop",
     "river_crab",
     "veterans",
+    "mediation",
     "selections",
 ]
 
