@@ -26,7 +26,7 @@ from plugins.selections.services import (
 )
 from tenants.models import Township
 from tests import factories as f
-from township_integrity.testing import contract_problems
+from township_integrity.testing import codes, contract_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,10 @@ def test_an_upheld_objection_withdraws_the_nomination(township_a, in_township):
         cast_vote(nomination, in_favour=True, by=council[0])
         post_results(round_, by=admin)
         objection = file_objection(
-            nomination, text="有违建未拆", name="李四", by=f.person("hh", role="household", household_code="V01-0002")
+            nomination,
+            text="有违建未拆",
+            name="李四",
+            by=f.person("hh", role="household", household_code="V01-0002"),
         )
         with pytest.raises(PluginError, match="reason") as refused:
             decide_objection(objection, uphold=True, reason=" ", by=council[1])
@@ -375,3 +378,255 @@ def test_cancel_needs_a_reason_and_frees_the_category(township_a, in_township):
         cancel_round(round_, reason="疫情推迟", by=admin)
         again = _round(admin)
         assert again.pk != round_.pk
+
+
+# --- adapters: workbench, public page, GraphQL (the public test fixtures) --------------
+
+
+def _green_in(township, in_township, *codes):
+    with in_township(township):
+        _green(*codes)
+
+
+def _form_post(client, url, data):
+    return client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_contract_with_townships(township, other_township, enable_plugin):
+    enable_plugin("selections")
+    problems = contract_problems(
+        selections, settings={}, township=township, elsewhere=other_township
+    )
+    assert problems == []
+
+
+def test_a_round_through_the_workbench(
+    township, other_township, enable_plugin, sign_in, in_township
+):
+    enable_plugin("selections")
+    enable_plugin("selections", township=other_township)
+    _green_in(township, in_township, "V01-0001", "V01-0002")
+    admin = sign_in("township_admin")
+    committee = sign_in("village_committee", "V01")
+    council = sign_in("council_member")
+    base = admin.address("work/x/selections/rounds/")
+    assert admin.get(base).status_code == 200
+    # Bad input: no village named; nothing created.
+    page = _form_post(admin, base + "new/", {"category": "family", "year": 2026, "places": 1})
+    assert page.status_code == 400
+    with in_township(township):
+        assert not SelectionRound.objects.exists()
+    assert committee.get(base + "new/").status_code == 403
+    year = timezone.localdate().year
+    made = _form_post(
+        admin,
+        base + "new/",
+        {
+            "category": "family",
+            "year": year,
+            "village_codes": ["V01"],
+            "places": 1,
+            "green_only": "on",
+        },
+    )
+    assert made.status_code == 302
+    with in_township(township):
+        round_ = SelectionRound.objects.get()
+    url = base + f"{round_.pk}/"
+    # Nominations: a household of another village or a blue one is refused at the field.
+    for code, message in [("V02-0001", "No household with this code"), ("V01-0003", "not green")]:
+        page = _form_post(
+            committee,
+            url,
+            {"form": "nominate", "nominate-household": code, "nominate-reason": "好"},
+        )
+        assert page.status_code == 400 and message in page.content.decode()
+    page = _form_post(
+        committee,
+        url,
+        {"form": "nominate", "nominate-household": "V01-0001", "nominate-reason": "孝老爱亲"},
+    )
+    assert page.status_code == 302
+    # Wrong roles: the committee cannot open the vote, the council cannot nominate.
+    assert _form_post(committee, url, {"form": "open_voting"}).status_code == 403
+    page = _form_post(
+        council, url, {"form": "nominate", "nominate-household": "V01-0002", "nominate-reason": "x"}
+    )
+    assert page.status_code == 403
+    assert _form_post(admin, url, {"form": "open_voting"}).status_code == 302
+    with in_township(township):
+        nomination = Nomination.objects.get()
+    vote = {"form": "vote", "target": nomination.pk, f"v{nomination.pk}-in_favour": "yes"}
+    assert _form_post(committee, url, vote).status_code == 403
+    assert _form_post(council, url, vote).status_code == 302
+    again = _form_post(council, url, vote)
+    assert again.status_code == 400 and "already voted" in again.content.decode()
+    page = council.get(url)
+    assert "data-for>1<" in page.content.decode()
+    assert _form_post(admin, url, {"form": "post"}).status_code == 302
+    with in_township(township):
+        round_.refresh_from_db()
+        assert round_.status == "posted"
+    # Another township's people see nothing of it (the same id there is not this round).
+    stranger = sign_in("township_admin", township=other_township)
+    assert (
+        stranger.get(stranger.address(f"work/x/selections/rounds/{round_.pk}/")).status_code == 404
+    )
+    # A village's committee of another village does not see it either.
+    other_village = sign_in("village_committee", "V02")
+    assert other_village.get(url).status_code == 404
+
+
+def _posted_round(township, in_township, **kwargs):
+    """A posted round of V01 with V01-0001 selected (posting period 5 working days)."""
+    Township.objects.filter(pk=township.pk).update(posting_days=5)
+    township.refresh_from_db()
+    with in_township(township):
+        _green("V01-0001")
+        admin = f.person(role="township_admin")
+        round_ = _round(admin, **kwargs)
+        nomination = nominate(
+            round_,
+            household=f.household("V01-0001"),
+            reason="孝老爱亲",
+            by=f.person(role="village_committee", village_code="V01"),
+        )
+        open_voting(round_, by=admin)
+        cast_vote(nomination, in_favour=True, by=f.person(role="council_member"))
+        post_results(round_, by=admin)
+        return round_, nomination
+
+
+def test_the_public_posting_masks_names_and_takes_objections(
+    township, other_township, enable_plugin, in_township
+):
+    from township_integrity.testing import TownshipClient
+
+    enable_plugin("selections")
+    enable_plugin("selections", township=other_township)
+    round_, nomination = _posted_round(township, in_township)
+    with in_township(township):
+        head = f.household("V01-0001").head_name
+    public = TownshipClient(township)
+    page = public.get(public.address("selections/"), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Most beautiful family" in html
+    assert head not in html and "V01-0001" not in html and "孝老爱亲" not in html
+    assert head[0] in html
+    url = public.address(f"selections/{round_.pk}/object/")
+    prefix = f"r{round_.pk}"
+    bad = public.post(
+        url,
+        {
+            f"{prefix}-nomination": nomination.pk,
+            f"{prefix}-name": "张三",
+            f"{prefix}-phone": "123",
+            f"{prefix}-text": "有异议",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert bad.status_code == 400 and "not a mainland mobile number" in bad.content.decode()
+    sent = public.post(
+        url,
+        {
+            f"{prefix}-nomination": nomination.pk,
+            f"{prefix}-name": "张三",
+            f"{prefix}-phone": "13812345678",
+            f"{prefix}-text": "有异议",
+        },
+    )
+    assert sent.status_code == 302
+    with in_township(township):
+        assert nomination.objections.get().objector_phone == "13812345678"
+    # Another township's page does not show this round or take objections to it.
+    elsewhere = TownshipClient(other_township)
+    assert "data-round" not in elsewhere.get(elsewhere.address("selections/")).content.decode()
+    assert (
+        elsewhere.post(elsewhere.address(f"selections/{round_.pk}/object/"), {}).status_code == 404
+    )
+
+
+def test_public_objections_are_rate_limited(township, enable_plugin, in_township, monkeypatch):
+    from plugins.selections import public as public_module
+    from township_integrity.testing import TownshipClient
+
+    enable_plugin("selections")
+    monkeypatch.setattr(public_module, "OBJECTIONS_PER_HOUR", 2)
+    round_, nomination = _posted_round(township, in_township)
+    public = TownshipClient(township)
+    url = public.address(f"selections/{round_.pk}/object/")
+    prefix = f"r{round_.pk}"
+    data = {
+        f"{prefix}-nomination": nomination.pk,
+        f"{prefix}-name": "张三",
+        f"{prefix}-phone": "13812345678",
+        f"{prefix}-text": "有异议",
+    }
+    assert [public.post(url, data).status_code for _ in range(3)] == [302, 302, 429]
+    with in_township(township):
+        assert nomination.objections.count() == 2
+
+
+def test_a_household_objects_in_the_workbench(township, enable_plugin, sign_in, in_township):
+    enable_plugin("selections")
+    round_, nomination = _posted_round(township, in_township)
+    household = sign_in("household", "V01", household_code="V01-0002")
+    url = household.address("work/x/selections/posted/")
+    page = household.get(url)
+    assert page.status_code == 200
+    bad = _form_post(household, url, {"nomination": nomination.pk, "name": "沈红", "text": ""})
+    assert bad.status_code == 400
+    done = _form_post(household, url, {"nomination": nomination.pk, "name": "沈红", "text": "异议"})
+    assert done.status_code == 302
+    with in_township(township):
+        objection = nomination.objections.get()
+        assert objection.filed_by_label == household.actor.label
+    council = sign_in("council_member", "V01")
+    decide = {
+        "form": "decide",
+        "target": objection.pk,
+        f"o{objection.pk}-uphold": "yes",
+        f"o{objection.pk}-reason": "",
+    }
+    rounds = council.address(f"work/x/selections/rounds/{round_.pk}/")
+    assert _form_post(council, rounds, decide).status_code == 400
+    decide[f"o{objection.pk}-reason"] = "核实属实"
+    assert _form_post(council, rounds, decide).status_code == 302
+    with in_township(township):
+        nomination.refresh_from_db()
+        assert nomination.withdrawn_at is not None
+
+
+ROUNDS = """query { selectionRounds { id title status ruleCode villageCodes
+  nominations { householdCode votesFor votesAgainst selected withdrawn } } }"""
+
+
+def test_graphql_rounds_for_staff_only(
+    township, other_township, enable_plugin, sign_in, in_township, graphql
+):
+    enable_plugin("selections")
+    enable_plugin("selections", township=other_township)
+    round_, nomination = _posted_round(township, in_township)
+    council = sign_in("council_member")
+    answer = graphql(council, ROUNDS)
+    [found] = answer["data"]["selectionRounds"]
+    assert (found["status"], found["ruleCode"], found["villageCodes"]) == (
+        "posted",
+        "VO-03",
+        ["V01"],
+    )
+    assert found["nominations"] == [
+        {
+            "householdCode": "V01-0001",
+            "votesFor": 1,
+            "votesAgainst": 0,
+            "selected": True,
+            "withdrawn": False,
+        }
+    ]
+    other_village = sign_in("village_committee", "V02")
+    assert graphql(other_village, ROUNDS)["data"]["selectionRounds"] == []
+    grid = sign_in("grid_worker", "V01")
+    assert "FORBIDDEN" in codes(graphql(grid, ROUNDS))
+    stranger = sign_in("township_admin", township=other_township)
+    assert graphql(stranger, ROUNDS)["data"]["selectionRounds"] == []
