@@ -326,7 +326,8 @@ def test_no_head_name_phone_or_household_code_appears_in_any_export(petitions, i
         households = list(Household.objects.values_list("head_name", "phone", "code"))
     assert households and all(phone for _name, phone, _code in households)
     exports = ""
-    for key in ("tiers", "cases", "case_rates", "honour_totals", "three_none_villages"):
+    core = ("tiers", "honour_totals", "three_none_villages", "year_on_year")
+    for key in (*core, "cases", "case_rates"):
         for fmt in ("csv", "json"):
             response = public().get(
                 f"/t/{petitions.code}/open-data/{key}.{fmt}", {"from": "2025-12", "to": "2026-12"}
@@ -555,6 +556,7 @@ def test_the_registry_lists_the_core_first_then_plugins(petitions, in_township):
         ("", "tiers"),
         ("", "honour_totals"),
         ("", "three_none_villages"),
+        ("", "year_on_year"),
         ("petition", "cases"),
         ("petition", "case_rates"),
     ]

@@ -426,3 +426,28 @@ def test_open_data_running_totals_and_three_none_villages(township_a, township_b
     for text in (str(rows), three, county.content.decode()):
         for personal in ("V01-0001", "俞国明", "俞*"):
             assert personal not in text
+
+
+def test_open_data_year_on_year_per_month(township_a, in_township):
+    from django.test import Client
+
+    enable_plugin(township_a, "petition")
+    with in_township(township_a):
+        f.village()
+        case("H-1", "hotline", D(2026, 2, 3))
+        case("H-2", "hotline", D(2026, 3, 3))
+        for n in range(4):
+            case(f"H-L{n}", "hotline", D(2025, 2, 10))
+    rows = (
+        Client()
+        .get(
+            f"/t/{township_a.code}/open-data/year_on_year.json",
+            {"from": "2026-02", "to": "2026-03"},
+        )
+        .json()["rows"]
+    )
+    hotline = {
+        r["month"]: (r["this_year"], r["last_year"]) for r in rows if r["figure"] == "hotline_year"
+    }
+    assert hotline == {"2026-02": (1, 4), "2026-03": (2, 4)}
+    assert {r["plugin"] for r in rows} == {"petition"}

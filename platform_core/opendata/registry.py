@@ -1,5 +1,5 @@
 """The open datasets of a township: the core's (``tiers``, ``honour_totals``,
-``three_none_villages``) and its enabled plugins'.
+``three_none_villages``, ``year_on_year``) and its enabled plugins'.
 
 A plugin's datasets come from its ``township_open_datasets`` hook; a malformed one
 (a personal-looking column name among them) or a key already taken is logged and
@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from platform_core.opendata.selectors import honour_total_rows, three_none_rows, tier_rows
+from platform_core.opendata.selectors import (
+    honour_total_rows,
+    three_none_rows,
+    tier_rows,
+    year_on_year_rows,
+)
 from platform_core.plugins.manager import hooks_for
 from platform_core.plugins.selectors import well_formed
 from platform_core.plugins.types import OpenColumn, OpenDataset
@@ -81,8 +86,24 @@ THREE_NONE = OpenDataset(
     rows=three_none_rows,
 )
 
+YEAR_ON_YEAR = OpenDataset(
+    key="year_on_year",
+    title_zh="同比（今年以来与去年同期，按月，全镇）",
+    title_en="Year on year: this year to date and the same days last year, by month (township)",
+    columns=(
+        OpenColumn("month", "月份（YYYY-MM）", "Month (YYYY-MM)", "month"),
+        OpenColumn("plugin", "插件", "Plugin", "code"),
+        OpenColumn(
+            "figure", "指标（如hotline_year：12345热线）", "Figure (e.g. hotline_year)", "code"
+        ),
+        OpenColumn("this_year", "今年1月1日至当月末", "1 January to the month's end", "count"),
+        OpenColumn("last_year", "去年同期", "The same days last year", "count"),
+    ),
+    rows=year_on_year_rows,
+)
+
 # The core's own datasets, published by every township before its plugins'.
-CORE_DATASETS = (TIERS, HONOUR_TOTALS, THREE_NONE)
+CORE_DATASETS = (TIERS, HONOUR_TOTALS, THREE_NONE, YEAR_ON_YEAR)
 
 
 def datasets(township) -> list[tuple[str, OpenDataset]]:

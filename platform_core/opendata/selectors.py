@@ -128,3 +128,29 @@ def three_none_rows(first: dt.date, last: dt.date) -> Iterator[dict]:
                     "three_none": "yes" if v.three_none else "no",
                 }
         month = add_months(month, 1)
+
+
+def year_on_year_rows(first: dt.date, last: dt.date) -> Iterator[dict]:
+    """The enabled plugins' year-on-year figures (``StatisticsColumn(year_on_year=True)``)
+    per month: from 1 January to the month's end (today, for the current month) and the
+    same days a year before. One ``township_statistics`` call per plugin and month."""
+    from django.db import connection
+
+    from platform_core.dashboard.totals import year_on_year_of
+    from platform_core.publication.selectors import add_months
+    from platform_core.townships.statistics import plugin_figures, statistics_columns
+
+    columns = statistics_columns()
+    if not any(column.year_on_year for _plugin, column in columns):
+        return
+    month = first
+    while month <= last:
+        for f in year_on_year_of(plugin_figures(connection.tenant, month), columns):
+            yield {
+                "month": month,
+                "plugin": f.plugin,
+                "figure": f.key,
+                "this_year": f.this_year,
+                "last_year": f.last_year,
+            }
+        month = add_months(month, 1)
