@@ -60,6 +60,20 @@ PAGES = {
         lambda w: f"households/V01-0001/entries/{w['deduction'].pk}/answer/",
         expect(ok=STAFF_V1, gone=STAFF_V2),
     ),
+    # Merchants and firms: the township administrator, village committees for their villages.
+    "work:enterprises": (lambda w: "enterprises/", expect(ok={"ta", "vc1", "vc2"})),
+    "work:enterprise": (
+        lambda w: "enterprises/V01-E0001/",
+        expect(ok={"ta", "vc1"}, gone={"vc2"}),
+    ),
+    "work:enterprises-import": (
+        lambda w: "enterprises/import/",
+        expect(post_only={"ta", "vc1", "vc2"}),
+    ),
+    "work:enterprises-export": (
+        lambda w: "enterprises/export/csv/",
+        expect(ok={"ta", "vc1", "vc2"}),
+    ),
     "work:record": (lambda w: "record/", expect(ok=STAFF)),
     "work:record-round": (lambda w: "record/round/", expect(ok=STAFF)),
     "work:review": (lambda w: "review/", expect(ok=REVIEWERS)),
@@ -162,6 +176,14 @@ PAGES = {
     ),
     "work:mediation:stats": (lambda w: "x/mediation/stats/", expect(ok={"ta", "vc1", "vc2"})),
     "work:mediation:stations": (lambda w: "x/mediation/stations/", expect(ok={"ta", "vc1", "vc2"})),
+    # Selections: administrators, committees and the council; a round of V01 only.
+    "work:selections:rounds": (lambda w: "x/selections/rounds/", expect(ok=REVIEWERS)),
+    "work:selections:new": (lambda w: "x/selections/rounds/new/", expect(ok={"ta"})),
+    "work:selections:round": (
+        lambda w: f"x/selections/rounds/{w['selection'].pk}/",
+        expect(ok={"ta", "vc1", "cm"}, gone={"vc2"}),
+    ),
+    "work:selections:posted": (lambda w: "x/selections/posted/", expect(ok={"hh", "hh2"})),
 }
 
 
@@ -212,7 +234,7 @@ def matrix_world(world, township_b):
     from plugins.loans.services import add_product, apply
     from plugins.petition.services import receive_case
 
-    for plugin in ("loans", "integrity_card", "petition", "mediation"):
+    for plugin in ("loans", "integrity_card", "petition", "mediation", "selections"):
         enable_plugin(world, plugin)
     today = timezone.localdate()
     with tenant_context(township_b):
@@ -275,6 +297,21 @@ def matrix_world(world, township_b):
             by=people["ta"],
         )
         mediation = _mediation_case(people["ta"])
+        from plugins.selections.services import create_round
+
+        selection = create_round(
+            category="family", year=today.year, village_codes=["V01"], places=1, by=people["ta"]
+        )
+        from platform_core.households.services import register_enterprise
+
+        register_enterprise(
+            by=people["ta"],
+            kind="merchant",
+            name="太湖小卖部",
+            credit_code="91350100M000100Y43",
+            legal_representative="俞国明",
+            village=Village.objects.get(code="V01"),
+        )
         from platform_core.scoring.models import EvidencePhoto
 
         photo = EvidencePhoto.objects.get(entry=deduction)
@@ -289,6 +326,7 @@ def matrix_world(world, township_b):
         "application": application,
         "case": case,
         "mediation": mediation,
+        "selection": selection,
         "membership": membership,
         "victims": {action: actor.user for action, actor in victims.items()},
     }

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from platform_core import admin_io
 from platform_core.errors import PlatformError
@@ -161,11 +162,10 @@ def enterprise_page(request, code: str):
     return render(request, "workbench/enterprises/detail.html", context, status=status)
 
 
+@require_POST
 @workbench_page(ROLES)
 def enterprise_import(request):
     """POST a file: all its rows registered or updated, or none (problems by row and column)."""
-    if request.method != "POST":
-        return redirect("work:enterprises")
     upload = UploadForm(request.POST, request.FILES)
     failure = None
     if upload.is_valid():
