@@ -181,16 +181,19 @@ class HouseholdDividends:
 
 
 def household_dividends(household: Household) -> HouseholdDividends:
-    """ "Your dividends": the published dividends offered to households, split by the
-    household's current (official) tier. Two reads for the catalogue, whatever its size."""
+    """A household's "your dividends": the published dividends offered to its kind of
+    subject (a merchant or firm sees those of its kind), split by its current (official)
+    tier. Two reads for the catalogue, whatever its size."""
     from platform_core.households.models import SubjectKind
 
     catalogue = published_catalogue()
     tier = current_tier(household)
+    # A merchant or firm (a subject of another kind) sees the dividends offered to its kind.
+    kind = getattr(household, "kind", "") or SubjectKind.HOUSEHOLD
     qualifies, not_yet = [], []
     if catalogue is not None:
         for dividend in catalogue.dividends.select_related("member").order_by("number"):
-            if SubjectKind.HOUSEHOLD not in dividend.subject_kinds:
+            if kind not in dividend.subject_kinds:
                 continue
             (qualifies if tier in dividend.tiers else not_yet).append(dividend)
     return HouseholdDividends(tier, catalogue, qualifies, not_yet)
