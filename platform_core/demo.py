@@ -147,11 +147,13 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
     rng = random.Random(int(spec.code) + 1)
     today = timezone.localdate()
     months = _finished_months(today, DEMO_MONTHS)
-    positive = list(Rule.objects.filter(points__gt=0).values_list("code", flat=True))
+    # The households' covenant (merchants and firms are scored under their own).
+    household_rules = Rule.objects.filter(applies_to="households")
+    positive = list(household_rules.filter(points__gt=0).values_list("code", flat=True))
     # Unreasonable petitions are deducted only on a formal finding: the petition
     # plugin's demo records those, with their findings.
     negative = list(
-        Rule.objects.filter(points__lt=0, requires_finding=False).values_list("code", flat=True)
+        household_rules.filter(points__lt=0, requires_finding=False).values_list("code", flat=True)
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{spec.slug}-history.csv"
@@ -219,7 +221,11 @@ def _work_in_progress(rng: random.Random, today: dt.date, admin: Actor) -> None:
     """This month: a few ratings awaiting review and one objection before the council."""
     grid_worker = _demo_staff("grid")
     households = list(Household.objects.order_by("?")[:12])
-    rules = list(Rule.objects.filter(active=True, needs_review=True, requires_finding=False))
+    rules = list(
+        Rule.objects.filter(
+            active=True, needs_review=True, requires_finding=False, applies_to="households"
+        )
+    )
     for household in households:
         record_entry(
             household=household,
@@ -270,7 +276,7 @@ def _notified_deduction(rng: random.Random, today: dt.date, grid_worker: Actor) 
     writes it under var/sms/) and may answer until its response window ends."""
     household = Household.objects.exclude(phone="").order_by("code").first()
     rule = Rule.objects.filter(
-        active=True, points__lt=0, requires_finding=False, immediate=False
+        active=True, points__lt=0, requires_finding=False, immediate=False, applies_to="households"
     ).first()
     if household is None or rule is None:
         return

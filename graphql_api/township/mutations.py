@@ -622,11 +622,13 @@ class CheckEligibility(PlatformMutation):
 
     @classmethod
     def perform(cls, info, household_code, benefit, member_code=None):
+        from platform_core.alliance.lookup import subject_for_check
         from platform_core.alliance.models import AllianceMember
         from platform_core.alliance.services import check_eligibility
 
         who = require_somewhere(info, (*STAFF_ROLES, Role.ALLIANCE_MEMBER))
-        household = Household.objects.select_related("village").filter(code=household_code).first()
+        # A household by its code; a merchant or firm by its code or credit code.
+        household = subject_for_check(household_code)
         if household is None:
             message = _("No household %(code)s.") % {"code": household_code}
             raise InputError("householdCode", NOT_FOUND, message)

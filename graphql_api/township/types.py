@@ -115,6 +115,7 @@ class RuleType(DjangoObjectType):
             "basis",
             "immediate",
             "requires_finding",
+            "applies_to",
         )
         interfaces = (TownshipNode,)
         connection_class = CountedConnection

@@ -126,6 +126,45 @@ class HouseholdSnapshot(models.Model):
         return f"{self.household_id} {self.period:%Y-%m} {self.score} {self.tier}"
 
 
+class EnterpriseSnapshot(models.Model):
+    """A merchant's or firm's standing at the end of a finalised month (docs/subjects.md).
+
+    A table of its own, not rows of ``HouseholdSnapshot``: every household figure
+    (village snapshots, tier counts, boards, open data, the API) reads the household
+    snapshots, so none of them can ever count a merchant (docs/architecture.md).
+    Written with the village's households, in the same transaction, by
+    ``evaluation.services.finalise_month``.
+    """
+
+    period = models.DateField(_("month"))
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="enterprise_snapshots",
+        verbose_name=_("merchant or firm"),
+        db_index=False,
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    score = models.IntegerField(_("score"))
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices)
+    change = models.IntegerField(_("change since last month"), null=True)
+    deductions = models.IntegerField(_("deductions in the last 12 months"))
+
+    class Meta:
+        verbose_name = _("merchant or firm snapshot")
+        verbose_name_plural = _("merchant and firm snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "period"], name="enterprise_snapshot_per_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period:%Y-%m} {self.score} {self.tier}"
+
+
 class VillageSnapshot(models.Model):
     """A village's totals at the end of a finalised month."""
 

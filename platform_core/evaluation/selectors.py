@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from platform_core.evaluation.models import (
+    EnterpriseSnapshot,
     EvaluationRound,
     HouseholdSnapshot,
     Posting,
@@ -47,6 +48,14 @@ def finalised_totals(period: dt.date, village_ids: list[int]) -> MonthResult:
     return MonthResult(f"{period:%Y-%m}", finalized=finalised, **totals)
 
 
+def enterprise_month(period: dt.date, village_ids: list[int] | None = None):
+    """The merchants' and firms' finalised month: their snapshots, by code."""
+    found = EnterpriseSnapshot.objects.filter(period=period.replace(day=1))
+    if village_ids is not None:
+        found = found.filter(village_id__in=village_ids)
+    return found.select_related("household", "village").order_by("household__code")
+
+
 def household_history(household: Household) -> QuerySet[HouseholdSnapshot]:
     """A household's finalised months, newest first."""
     return HouseholdSnapshot.objects.filter(household=household).order_by("-period")
@@ -64,9 +73,11 @@ class Standing:
 
 def official_standing(household: Household) -> Standing | None:
     """The latest finalised month's figures, or its latest standing correction (None:
-    never finalised). What ``alliance.selectors.current_tier`` answers."""
+    never finalised). What ``alliance.selectors.current_tier`` answers. A merchant's or
+    firm's from its own snapshots (``EnterpriseSnapshot``)."""
+    snapshots = HouseholdSnapshot if household.is_household else EnterpriseSnapshot
     latest = (
-        HouseholdSnapshot.objects.filter(household=household)
+        snapshots.objects.filter(household=household)
         .order_by("-period")
         .values_list("period", "score", "tier")
         .first()
@@ -109,12 +120,18 @@ LEDGER_PAGE_COST = "1.1"
 
 
 def scores_query(
-    period: dt.date, policy: ScoringPolicy, village_ids: list[int] | None = None
+    period: dt.date,
+    policy: ScoringPolicy,
+    village_ids: list[int] | None = None,
+    *,
+    enterprises: bool = False,
 ) -> tuple[str, dict]:
     """SQL yielding (household_id, village_id, score, deductions) as of the month's end.
 
     The same arithmetic as ``scoring.selectors.score_card``: entries count with their
     effect after caps, from ``counts_from`` (the end of the response window) on.
+    Households only; with ``enterprises``, merchants and firms only (their snapshots
+    are ``EnterpriseSnapshot``): no household figure ever counts one of them.
     """
     as_of = month_end(period)
     start = policy.window_start(as_of)
@@ -130,13 +147,15 @@ def scores_query(
     if lower is not None:
         lower_sql = "AND e.occurred_on >= %(lower)s"
         params["lower"] = lower
-    village_sql = ""
+    kind_sql = "h.kind <> 'household'" if enterprises else "h.kind = 'household'"
+    snapshots = "evaluation_enterprisesnapshot" if enterprises else "evaluation_householdsnapshot"
+    village_sql = f"WHERE {kind_sql}"
     if village_ids is not None:
         # A household that moved village after its old village finalised the month
         # keeps that snapshot; it is not evaluated twice.
-        village_sql = """
-            WHERE h.village_id = ANY(%(villages)s) AND NOT EXISTS (
-                SELECT 1 FROM evaluation_householdsnapshot done
+        village_sql = f"""
+            WHERE {kind_sql} AND h.village_id = ANY(%(villages)s) AND NOT EXISTS (
+                SELECT 1 FROM {snapshots} done
                 WHERE done.household_id = h.id AND done.period = %(period)s
             )"""
         params["villages"] = village_ids

@@ -395,10 +395,36 @@ def _write_snapshots(period: dt.date, policy: ScoringPolicy, village_ids: list[i
             """,
             {"period": period, "villages": village_ids},
         )
+        _write_enterprise_snapshots(cursor, period, policy, village_ids)
         cursor.execute(
             "SELECT set_config('jit', %s, true), set_config('random_page_cost', %s, true)",
             [jit, page_cost],
         )
+
+
+def _write_enterprise_snapshots(
+    cursor, period: dt.date, policy: ScoringPolicy, village_ids: list[int]
+) -> None:
+    """The month's score and tier of the villages' merchants and firms: the same
+    arithmetic, thresholds and window as households', into ``EnterpriseSnapshot``
+    (never the household snapshots, so no household figure moves; docs/subjects.md)."""
+    scores_sql, params = scores_query(period, policy, village_ids, enterprises=True)
+    params.update(period=period, g=policy.green_above, r=policy.red_below)
+    cursor.execute(
+        f"""
+        INSERT INTO evaluation_enterprisesnapshot
+            (period, household_id, village_id, score, tier, change, deductions)
+        SELECT %(period)s, s.household_id, s.village_id, s.score, {TIER_SQL},
+               s.score - p.score, s.deductions
+        FROM ({scores_sql}) s
+        LEFT JOIN LATERAL (
+            SELECT p.score FROM evaluation_enterprisesnapshot p
+            WHERE p.household_id = s.household_id AND p.period < %(period)s
+            ORDER BY p.period DESC LIMIT 1
+        ) p ON true
+        """,
+        params,
+    )
 
 
 def _announce(period: dt.date, village_ids: list[int]) -> None:

@@ -61,7 +61,7 @@ def recompute_standing(
     policy = policy or ScoringPolicy.of(connection.tenant)
     with transaction.atomic():
         # One recomputation of a household at a time: the later one sees the earlier.
-        Household.objects.select_for_update().filter(pk=household.pk).exists()
+        Household.subjects.select_for_update().filter(pk=household.pk).exists()
         before = official_standing(household)
         if before is None:
             return None
@@ -83,7 +83,9 @@ def recompute_standing(
             reason=reason,
             made_by_label=by.label,
         )
-        if correction.tier != correction.old_tier:
+        # The plugins' tier hooks are about households; a merchant's or firm's standing
+        # is read through ``current_tier`` (docs/subjects.md).
+        if correction.tier != correction.old_tier and household.is_household:
             transaction.on_commit(lambda: announce(correction))
     log.info(
         "standing of %s for %s recomputed: %s -> %s (%s)",

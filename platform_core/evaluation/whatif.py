@@ -454,7 +454,8 @@ UNION ALL
 SELECT 'c', s.village_id, s.id, ARRAY[{before_array}], ARRAY[{after_array}], s.code, s.head_name
 FROM scores s WHERE {tier_changes}
 UNION ALL
-SELECT 'k', NULL, COALESCE(SUM(cut), 0)::bigint, NULL, NULL, NULL, NULL FROM totals
+SELECT 'k', NULL, COALESCE(SUM(t.cut), 0)::bigint, NULL, NULL, NULL, NULL
+FROM totals t JOIN households_household h ON h.id = t.household_id AND h.kind = 'household'
 """
 
 # What the caps take off the entries they cut (approved, normal, not withdrawn): the
@@ -607,9 +608,10 @@ def _run(cursor, proposal: Proposal, first, last, policy: ScoringPolicy, village
             "r": policy.red_below,
         }
     )
-    village_filter = ""
+    # Households only: merchants and firms are scored under a covenant of their own.
+    village_filter = "WHERE h.kind = 'household'"
     if village_codes is not None:
-        village_filter = "WHERE h.village_id = ANY(%(villages)s)"
+        village_filter += " AND h.village_id = ANY(%(villages)s)"
         params["villages"] = [pk for pk, v in villages.items() if v.code in village_codes]
     sql = _replay_sql(months, policy.window, village_filter, bool(window), bool(cut))
     cursor.execute(sql, params)

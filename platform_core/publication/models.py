@@ -47,6 +47,8 @@ class BoardEntry(models.Model):
     class Kind(models.TextChoices):
         MODEL = "model", _("Model household")
         IMPROVE = "improve", _("Household to improve")
+        # An integrity merchant or firm (green): its registered name, public, unmasked.
+        ENTERPRISE = "business", _("Integrity merchant or firm")
 
     board = models.ForeignKey(
         HonourBoard, on_delete=models.PROTECT, related_name="entries", verbose_name=_("board")

@@ -27,6 +27,7 @@ MARGIN = 18 * mm
 COLUMNS = 5
 ROW = 8.5 * mm
 NAME_SIZE = 14
+ENTERPRISE_COLUMNS = 2  # registered names are long
 
 
 class _Pages:
@@ -89,7 +90,9 @@ def _title(pages: _Pages, township_name: str, board: HonourBoard) -> None:
     pages.y -= 40 * mm
 
 
-def _section(pages: _Pages, heading: str, colour: str, names: Sequence[str]) -> None:
+def _section(
+    pages: _Pages, heading: str, colour: str, names: Sequence[str], columns: int = COLUMNS
+) -> None:
     """A coloured band with the heading, then the names in a grid, row by row."""
     canvas = pages.canvas
     pages.need(12 * mm + ROW)
@@ -103,11 +106,11 @@ def _section(pages: _Pages, heading: str, colour: str, names: Sequence[str]) -> 
         pages.need(ROW)
         draw_text(canvas, "本季度无  None this quarter", MARGIN + 4 * mm, pages.y - 6 * mm, 11)
         pages.y -= ROW
-    cell = (WIDTH - 2 * MARGIN) / COLUMNS
-    for start in range(0, len(names), COLUMNS):
+    cell = (WIDTH - 2 * MARGIN) / columns
+    for start in range(0, len(names), columns):
         pages.need(ROW)
         canvas.setFillColor(INK)
-        for column, name in enumerate(names[start : start + COLUMNS]):
+        for column, name in enumerate(names[start : start + columns]):
             x = MARGIN + column * cell + cell / 2
             draw_text(
                 canvas, name, x, pages.y - 6 * mm, fit(name, NAME_SIZE, cell - 4 * mm), centred=True
@@ -117,9 +120,14 @@ def _section(pages: _Pages, heading: str, colour: str, names: Sequence[str]) -> 
 
 
 def board_pdf(
-    township_name: str, board: HonourBoard, models: Sequence[str], to_improve: Sequence[str] | None
+    township_name: str,
+    board: HonourBoard,
+    models: Sequence[str],
+    to_improve: Sequence[str] | None,
+    enterprises: Sequence[str] = (),
 ) -> bytes:
-    """The printable board: model households, then (None: not on this board) those to improve."""
+    """The printable board: model households, then (None: not on this board) those to
+    improve, then (when the board lists any) integrity merchants and firms by name."""
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{township_name} {board.village.name} {board.year} Q{board.quarter}")
@@ -128,6 +136,14 @@ def board_pdf(
     _section(pages, "诚信示范户  Model households", TIER_COLOURS["green"], models)
     if to_improve is not None:
         _section(pages, "待提升户  Households to improve", TIER_COLOURS["red"], to_improve)
+    if enterprises:
+        _section(
+            pages,
+            "诚信商户、诚信企业  Integrity merchants and firms",
+            TIER_COLOURS["green"],
+            enterprises,
+            ENTERPRISE_COLUMNS,
+        )
     pages.finish()
     canvas.save()
     return buffer.getvalue()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -76,6 +76,8 @@ class Listing:
     board: HonourBoard
     models: list[str]
     to_improve: list[str] | None
+    # Integrity merchants and firms, by registered name (empty: none on this board).
+    enterprises: list[str] = field(default_factory=list)
 
 
 def published_boards() -> QuerySet[HonourBoard]:
@@ -99,7 +101,16 @@ def listing(village_code: str, year: int, quarter: int) -> Listing | None:
     models, to_improve = [], []
     for entry in shown_entries(found):
         (models if entry.kind == BoardEntry.Kind.MODEL else to_improve).append(entry.masked_name)
-    return Listing(found, models, to_improve if found.includes_red else None)
+    enterprises = [entry.masked_name for entry in enterprise_entries(found)]
+    return Listing(found, models, to_improve if found.includes_red else None, enterprises)
+
+
+def enterprise_entries(board: HonourBoard) -> QuerySet[BoardEntry]:
+    """The board's integrity merchants and firms, best score first (their own section;
+    ``shown_entries``, the household sections, never includes them)."""
+    return board.entries.filter(kind=BoardEntry.Kind.ENTERPRISE).order_by(
+        "-score", "household__code"
+    )
 
 
 def shown_entries(board: HonourBoard) -> list[BoardEntry]:

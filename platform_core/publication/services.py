@@ -10,7 +10,11 @@ from django.utils.translation import gettext as _
 from platform_core.accounts.selectors import ADMIN_ROLES
 from platform_core.actors import Actor
 from platform_core.errors import PlatformError
-from platform_core.evaluation.models import EvaluationRound, HouseholdSnapshot
+from platform_core.evaluation.models import (
+    EnterpriseSnapshot,
+    EvaluationRound,
+    HouseholdSnapshot,
+)
 from platform_core.households.models import Village
 from platform_core.households.selectors import mask_name
 from platform_core.publication.models import BoardEntry, HonourBoard
@@ -36,7 +40,8 @@ def publish_board(
 ) -> HonourBoard:
     """Publish the village's board from the quarter's last finalised month.
 
-    Model (green) households are listed with masked names; households to improve
+    Model (green) households are listed with masked names, integrity (green) merchants
+    and firms in a section of their own with their registered names (public); households to improve
     (red) only when the township's policy says so, and only within their publication
     period (``selectors.red_publishable``: at most ``red_publication_months`` of a
     red run, ended early by a repair). Publishing again is refused: a board, once
@@ -83,11 +88,15 @@ def publish_board(
         red = dict(snapshots.filter(tier="red").values_list("household_id", "score"))
         ended = set(red) - red_publishable(based_on, red, policy=ScoringPolicy.of(township))
         snapshots = snapshots.exclude(household_id__in=ended)
+    enterprises = EnterpriseSnapshot.objects.filter(
+        village=village, period=based_on, tier="green"
+    ).select_related("household")
     try:
         with transaction.atomic():
             board = _write_board(
                 village, year, quarter, based_on, include_red, publisher, snapshots
             )
+            _write_enterprises(board, enterprises)
     except IntegrityError:  # published at the same moment by someone else
         raise PublicationError(
             _("%(village)s %(year)s Q%(quarter)s is already published")
@@ -117,3 +126,18 @@ def _write_board(village, year, quarter, based_on, include_red, publisher, snaps
         for s in snapshots.iterator(chunk_size=2000)
     )
     return board
+
+
+def _write_enterprises(board: HonourBoard, snapshots) -> None:
+    """The board's section of integrity merchants and firms (green in the board's month),
+    under their registered names: a business's name is public, unlike a household head's."""
+    BoardEntry.objects.bulk_create(
+        BoardEntry(
+            board=board,
+            household=s.household,
+            kind=BoardEntry.Kind.ENTERPRISE,
+            masked_name=s.household.head_name,
+            score=s.score,
+        )
+        for s in snapshots.iterator(chunk_size=2000)
+    )

@@ -40,7 +40,9 @@ def board_pdf(request: HttpRequest, village: str, year: int, quarter: int) -> Ht
     found = selectors.listing(village, year, quarter)
     if found is None:
         return render(request, "publication/board_missing.html", status=404)
-    body = pdf.board_pdf(request.township.name, found.board, found.models, found.to_improve)
+    body = pdf.board_pdf(
+        request.township.name, found.board, found.models, found.to_improve, found.enterprises
+    )
     response = HttpResponse(body, content_type="application/pdf")
     name = f"honour-board-{found.board.village.code}-{year}-Q{quarter}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -30,7 +30,13 @@ from platform_core.scoring.imports import (
     import_rules,
     import_score_events,
 )
-from platform_core.scoring.models import Objection, RepairApplication, Rule, ScoreEvent
+from platform_core.scoring.models import (
+    Objection,
+    RepairApplication,
+    Rule,
+    RuleSubjects,
+    ScoreEvent,
+)
 from platform_core.scoring.selectors import is_overdue
 from platform_core.scoring.services import basis_problem, review_entry
 
@@ -84,6 +90,26 @@ class RuleForm(forms.ModelForm):
         model = Rule
         fields = "__all__"  # noqa: DJ007 (the admin's own fields decide)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "applies_to" in self.fields:  # left out: households, as before
+            self.fields["applies_to"].required = False
+
+    def clean_applies_to(self) -> str:
+        """Households unless chosen; never changed under recorded entries (they were
+        recorded on subjects of the rule's kind: docs/subjects.md)."""
+        chosen = self.cleaned_data.get("applies_to") or self.instance.applies_to
+        chosen = chosen or RuleSubjects.HOUSEHOLDS
+        if (
+            self.instance.pk
+            and chosen != self.instance.applies_to
+            and ScoreEvent.objects.filter(rule=self.instance).exists()
+        ):
+            raise forms.ValidationError(
+                _("Entries are recorded under this rule: whom it applies to cannot change.")
+            )
+        return chosen
+
     def clean(self):
         data = super().clean()
         problem = basis_problem(
@@ -108,10 +134,11 @@ class RuleAdmin(VillageScopedAdmin):
         "points",
         "needs_review",
         "basis",
+        "applies_to",
         "plugin",
         "active",
     ]
-    list_filter = ["category", "needs_review", "active", "plugin"]
+    list_filter = ["applies_to", "category", "needs_review", "active", "plugin"]
     search_fields = ["code", "title_zh", "title_en"]
     readonly_fields = ["plugin", "updated_at"]
     importer = RULES_IMPORT

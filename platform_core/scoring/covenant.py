@@ -121,3 +121,66 @@ RED_LIST_BASIS = (
 )
 #: Deductions recorded only on a formal finding (an unreasonable petition).
 NEEDS_FINDING = ("P7-01", "P7-02")
+
+# The merchants' and firms' covenant (诚信商户、诚信企业; docs/subjects.md): rules that
+# apply to merchants and firms only (``Rule.applies_to``). Migration ``scoring.0011``
+# writes them, with their basis, into every township and the template schema.
+# code, title_zh, title_en, points, basis (every deduction, and every line here, names one)
+DEFAULT_ENTERPRISE_COVENANT: list[tuple[str, str, str, int, str]] = [
+    (
+        "EB-01",
+        "守法经营、诚信经营",
+        "Lawful and honest business (per quarter without a finding)",
+        5,
+        "《商户诚信公约》EB-01条；《中华人民共和国民法典》第七条（诚信原则）",
+    ),
+    (
+        "EB-02",
+        "明码标价",
+        "Prices clearly marked",
+        2,
+        "《商户诚信公约》EB-02条；《明码标价和禁止价格欺诈规定》",
+    ),
+    (
+        "EB-03",
+        "按时足额发放工资",
+        "Wages paid in full and on time",
+        3,
+        "《商户诚信公约》EB-03条；《保障农民工工资支付条例》",
+    ),
+    (
+        "EB-04",
+        "参与公益、回馈乡里",
+        "Took part in public-interest work",
+        3,
+        "《商户诚信公约》EB-04条",
+    ),
+    (
+        "EB-11",
+        "食品安全违规（经市场监管部门认定）",
+        "Food-safety violation (found by market regulation)",
+        -20,
+        "《商户诚信公约》EB-11条；《中华人民共和国食品安全法》第一百二十二条至第一百三十条",
+    ),
+    (
+        "EB-12",
+        "虚假宣传",
+        "False advertising",
+        -10,
+        "《商户诚信公约》EB-12条；《中华人民共和国反不正当竞争法》第八条",
+    ),
+    (
+        "EB-13",
+        "拖欠工资",
+        "Wages withheld or in arrears",
+        -15,
+        "《商户诚信公约》EB-13条；《保障农民工工资支付条例》第十五条",
+    ),
+    (
+        "EB-14",
+        "偷税漏税（经税务机关认定）",
+        "Tax evasion (found by the tax authority)",
+        -20,
+        "《商户诚信公约》EB-14条；《中华人民共和国税收征收管理法》第六十三条",
+    ),
+]

@@ -123,6 +123,7 @@ _ZH_CATEGORIES = {
     "volunteering": "志愿活动",
     "mutual_aid": "扶贫帮困",
     "prohibition": "七不准",
+    "business": "诚信经营",
     "other": "其他",
 }
 
@@ -791,6 +792,22 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
             _("rule %(rule)s adds points: a formal finding belongs to a deduction"),
         ),
         (
+            "rule_code",
+            WRONG_SUBJECT % "h.kind = 'household' AND r.applies_to <> 'households'",
+            _(
+                "rule %(rule)s belongs to the merchants' and firms' covenant; "
+                "household %(subject)s is scored under the households' rules"
+            ),
+        ),
+        (
+            "rule_code",
+            WRONG_SUBJECT % "h.kind <> 'household' AND r.applies_to = 'households'",
+            _(
+                "rule %(rule)s belongs to the households' covenant; "
+                "merchant or firm %(subject)s is scored under the merchants' and firms' rules"
+            ),
+        ),
+        (
             "points",
             "SELECT i.row, i.points, r.code AS rule, r.points AS rule_points "
             "FROM import_events i JOIN scoring_rule r ON r.code = i.rule_code "
@@ -804,6 +821,15 @@ def _check_in_database(cursor, table, problems: Problems) -> None:
     checks += covenant_checks()
     for column, sql, message in checks:
         _report(cursor, problems, table.label(column), sql, message)
+
+
+# A rule of the households' covenant on a merchant or firm, or the other way round
+# (``scoring.services.rule_subject_problem``, the same rule for one entry).
+WRONG_SUBJECT = (
+    "SELECT i.row, i.rule_code AS rule, i.household_code AS subject "
+    "FROM import_events i JOIN scoring_rule r ON r.code = i.rule_code "
+    "JOIN households_household h ON h.code = i.household_code WHERE %s"
+)
 
 
 # Run only when some rows were skipped: a key the ledger already had is fine, a key

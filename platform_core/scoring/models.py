@@ -21,8 +21,19 @@ from platform_core.households.models import Household, Village
 CORE_PLUGIN = ""  # Rule.plugin for rules that belong to the core covenant
 
 
+class RuleSubjects(models.TextChoices):
+    """Whom a covenant rule scores: households, or merchants and firms (docs/subjects.md).
+
+    The two covenants share the rule table, its versions and terms; a rule is recorded
+    only on a subject of its own kind (``scoring.services.rule_subject_problem``).
+    """
+
+    HOUSEHOLDS = "households", _("households")
+    ENTERPRISES = "enterprises", _("merchants and firms")
+
+
 class Rule(models.Model):
-    """One line of the village covenant."""
+    """One line of the village covenant (households'), or of the merchants' and firms'."""
 
     class Category(models.TextChoices):
         GARBAGE_SORTING = "garbage_sorting", _("Garbage sorting")
@@ -31,6 +42,7 @@ class Rule(models.Model):
         VOLUNTEERING = "volunteering", _("Volunteering")
         MUTUAL_AID = "mutual_aid", _("Mutual aid")
         PROHIBITION = "prohibition", _("Seven prohibitions")
+        BUSINESS = "business", _("Business integrity")
         OTHER = "other", _("Other")
 
     code = models.CharField(_("code"), max_length=40, unique=True)
@@ -70,6 +82,13 @@ class Rule(models.Model):
         blank=True,
         related_name="own_rules",
         verbose_name=_("only in village"),
+    )
+    applies_to = models.CharField(
+        _("applies to"),
+        max_length=16,
+        choices=RuleSubjects.choices,
+        default=RuleSubjects.HOUSEHOLDS,
+        db_default=RuleSubjects.HOUSEHOLDS,
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -38,6 +38,7 @@ from platform_core.scoring.models import (
     FormalFinding,
     Objection,
     Rule,
+    RuleSubjects,
     ScoreEvent,
     Wallet,
     WalletSpend,
@@ -242,6 +243,8 @@ def record_entry(
         existing = ScoreEvent.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             return _same_entry(existing, household, rule)
+    if problem := rule_subject_problem(rule, household):
+        raise LedgerError(problem, field="rule")
     term = CovenantBook.load().term(rule, household.village_id, occurred_on)
     points = term.points if points is None else points
     _check_entry(rule, points, occurred_on, evidence)
@@ -411,6 +414,27 @@ def _same_entry(existing: ScoreEvent, household: Household, rule: Rule) -> Score
             % {"external_id": existing.external_id, "source": existing.source}
         )
     return existing
+
+
+def rule_subject_problem(rule: Rule, subject: Household) -> str | None:
+    """Why ``rule`` may not be recorded on ``subject``, or None (docs/subjects.md).
+
+    Households are scored under the households' covenant, merchants and firms under
+    their own: a rule of the one is never recorded on the other. The ledger import
+    checks the same in SQL (``scoring.imports.WRONG_SUBJECT``).
+    """
+    wanted = RuleSubjects.HOUSEHOLDS if subject.is_household else RuleSubjects.ENTERPRISES
+    if rule.applies_to == wanted:
+        return None
+    if subject.is_household:
+        return _(
+            "rule %(rule)s belongs to the merchants' and firms' covenant; "
+            "household %(subject)s is scored under the households' rules"
+        ) % {"rule": rule.code, "subject": subject.code}
+    return _(
+        "rule %(rule)s belongs to the households' covenant; "
+        "merchant or firm %(subject)s is scored under the merchants' and firms' rules"
+    ) % {"rule": rule.code, "subject": subject.code}
 
 
 def _check_entry(rule: Rule, points: int, occurred_on: dt.date, evidence: str) -> None:

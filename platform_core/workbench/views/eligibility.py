@@ -16,6 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.selectors import STAFF_ROLES
+from platform_core.alliance.lookup import subject_for_check
 from platform_core.alliance.selectors import answer_for_asker, checks_by, institutions_of
 from platform_core.alliance.services import CHECK_ROLES, check_eligibility
 from platform_core.errors import NotAllowed
@@ -38,7 +39,7 @@ def benefit_choices(township) -> list[tuple[str, str]]:
 
 class EligibilityForm(WorkbenchForm):
     household = forms.CharField(
-        label=gettext_lazy("Household code or scanned QR address"),
+        label=gettext_lazy("Household or merchant code, credit code, or scanned QR address"),
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
@@ -62,7 +63,7 @@ class EligibilityForm(WorkbenchForm):
         text = self.cleaned_data["household"].strip()
         household = scanned_household(self.township, text) if "." in text else None
         if household is None:
-            household = Household.objects.select_related("village").filter(code=text).first()
+            household = subject_for_check(text)
         if household is None:
             raise forms.ValidationError(_("No household %(code)s.") % {"code": text[:40]})
         return household

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from platform_core.errors import PlatformError
 from platform_core.evaluation.models import Assignment, EvaluationRound
 from platform_core.evaluation.services import rate_household
-from platform_core.scoring.models import Rule
+from platform_core.scoring.models import Rule, RuleSubjects
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import Submission, WorkbenchForm, already_done_message
 from platform_core.workbench.menu import EVALUATOR_ROLES, menu_for
@@ -75,7 +75,8 @@ def assigned_rows(viewer) -> list[Row]:
 def rating_choices() -> list[tuple[str, str]]:
     english = translation_is_english()
     choices = [("", _("— not now")), (NOTHING, _("Nothing to note"))]
-    for rule in Rule.objects.filter(active=True).order_by("category", "code"):
+    rules = Rule.objects.filter(active=True, applies_to=RuleSubjects.HOUSEHOLDS)
+    for rule in rules.order_by("category", "code"):
         title = rule.title_en if english else rule.title_zh
         choices.append((str(rule.pk), f"{rule.code} {title} ({rule.points:+d})"))
     return choices
@@ -143,7 +144,10 @@ def rate(request):
 
 def _apply(request, form: RatingsForm, due: list[Row]) -> int:
     """Rate each row that has a rating, each in its own transaction; refusals at the row."""
-    rules = {str(rule.pk): rule for rule in Rule.objects.filter(active=True)}
+    rules = {
+        str(rule.pk): rule
+        for rule in Rule.objects.filter(active=True, applies_to=RuleSubjects.HOUSEHOLDS)
+    }
     rated = 0
     for row in due:
         choice = form.cleaned_data.get(f"rating_{row.key}") or ""

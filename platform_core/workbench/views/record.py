@@ -14,7 +14,7 @@ from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.errors import PlatformError
 from platform_core.households.models import Grid, Village
 from platform_core.scoring.evidence import record_with_photos
-from platform_core.scoring.models import Rule
+from platform_core.scoring.models import Rule, RuleSubjects
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
@@ -54,7 +54,10 @@ class EntryFields(WorkbenchForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].queryset = Rule.objects.filter(active=True).order_by("category", "code")
+        # Households' rules: merchants and firms are scored under their own covenant.
+        self.fields["rule"].queryset = Rule.objects.filter(
+            active=True, applies_to=RuleSubjects.HOUSEHOLDS
+        ).order_by("category", "code")
         self.initial.setdefault("occurred_on", timezone.localdate())
 
     def clean_occurred_on(self):
