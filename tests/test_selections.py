@@ -546,12 +546,11 @@ def test_the_public_posting_masks_names_and_takes_objections(
     )
 
 
-def test_public_objections_are_rate_limited(township, enable_plugin, in_township, monkeypatch):
-    from plugins.selections import public as public_module
+def test_public_objections_are_rate_limited(township, enable_plugin, in_township, settings):
     from township_integrity.testing import TownshipClient
 
     enable_plugin("selections")
-    monkeypatch.setattr(public_module, "OBJECTIONS_PER_HOUR", 2)
+    settings.PUBLIC_SCAN_RATE_PER_MINUTE = 2
     round_, nomination = _posted_round(township, in_township)
     public = TownshipClient(township)
     url = public.address(f"selections/{round_.pk}/object/")
@@ -630,3 +629,28 @@ def test_graphql_rounds_for_staff_only(
     assert "FORBIDDEN" in codes(graphql(grid, ROUNDS))
     stranger = sign_in("township_admin", township=other_township)
     assert graphql(stranger, ROUNDS)["data"]["selectionRounds"] == []
+
+
+def test_the_demo_round_is_awarded_with_votes_posting_and_entries(township_a, in_township):
+    import random
+
+    from plugins.selections.demo import seed_demo_rounds
+
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        f.village("V02", "南浔村")
+        _green("V01-0001", "V01-0002", "V02-0001")
+        admin = f.person("admin", role="township_admin")
+        month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        summary = seed_demo_rounds(admin, random.Random(3), [month])
+        assert "awarded" in summary
+        finished = SelectionRound.objects.get(category="family")
+        assert finished.status == "awarded" and finished.posted_on < timezone.localdate()
+        assert Vote.objects.filter(nomination__round=finished).count() == 5 * 3
+        entries = ScoreEvent.objects.filter(source="selections")
+        assert entries.count() == finished.nominations.filter(selected=True).count() >= 1
+        assert all("council vote" in e.evidence for e in entries)
+        assert finished.nominations.filter(objections__status="dismissed").exists()
+        assert SelectionRound.objects.get(category="courtyard").status == "nominating"
+        assert seed_demo_rounds(admin, random.Random(3), [month]) is None  # seeded once

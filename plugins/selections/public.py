@@ -3,17 +3,14 @@ objection form while a round is posted.
 
 Public, no sign-in. Winners are shown as the honour boards show households: the
 village and the head's masked name (俞*明), never the household code or the reason.
-Objections are rate-limited per client address (``OBJECTIONS_PER_HOUR``) and go to
-the harmony council (``plugins.selections.services.file_objection``).
+Objections are rate-limited per client address with the platform's public limit
+(``public_rate_allowed``) and go to the harmony council
+(``plugins.selections.services.file_objection``).
 """
 
 from __future__ import annotations
 
-import time
-
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -26,10 +23,11 @@ from plugins.selections.selectors import public_rounds, selected
 from plugins.selections.services import file_objection
 from township_integrity import PluginUrls
 from township_integrity.errors import PlatformError
+from township_integrity.services import public_rate_allowed
 from township_integrity.workbench import mask_name
 
-#: Objections one client address may send per hour (0: no limit).
-OBJECTIONS_PER_HOUR = 10
+#: The rate limit's scope: objections are counted apart from other public pages.
+RATE_SCOPE = "selections-objection"
 
 
 def urls() -> PluginUrls:
@@ -110,11 +108,11 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("../../")
     form = _form(round_, request.POST)
-    if not _allow(request):
+    if not public_rate_allowed(RATE_SCOPE, request):
         form.is_valid()
         form.add_error(
             None,
-            _("Too many objections from your address; try again in an hour."),
+            _("Too many objections from your address; try again in a minute."),
         )
         return posting(request, {round_.pk: form}, status=429)
     if form.is_valid():
@@ -128,26 +126,3 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("../../?sent=1")
     return posting(request, {round_.pk: form}, status=400)
-
-
-def _allow(request: HttpRequest) -> bool:
-    """Count this submission; False once the client address sent too many this hour."""
-    if OBJECTIONS_PER_HOUR <= 0:
-        return True
-    key = f"selections:objections:{_client(request)}:{int(time.time() // 3600)}"
-    cache.add(key, 0, timeout=3700)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3700)
-        count = 1
-    return count <= OBJECTIONS_PER_HOUR
-
-
-def _client(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the last X-Forwarded-For entry where a proxy of ours sits in front
-    (as the platform's public scan limit reads it)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
