@@ -438,3 +438,68 @@ def test_the_demo_makes_cases_in_various_states(on, sign_in, in_township):
         summary = seed_demo_cases(sign_in("township_admin").actor, random.Random(1), [])
         statuses = set(Case.objects.values_list("status", flat=True))
     assert summary == "8 mediation cases" and len(statuses) >= 3
+
+
+STEP = """mutation($id: ID!, $step: String!, $on: Date, $note: String, $text: String,
+  $to: String, $held: Boolean, $phone: Boolean) {
+  recordMediationStep(caseId: $id, step: $step, on: $on, note: $note, text: $text, to: $to,
+    held: $held, phoneConfirmed: $phone) {
+    errors { field code message } case { status steps { kind byLabel } }
+  }
+}"""
+
+
+def _case_id(client, graphql, receipt) -> str:
+    answer = graphql(client, "{ mediationCases { edges { node { id receipt } } } }")
+    return next(
+        e["node"]["id"]
+        for e in answer["data"]["mediationCases"]["edges"]
+        if e["node"]["receipt"] == receipt
+    )
+
+
+def test_graphql_steps_to_the_follow_up(on, sign_in, in_township, graphql):
+    case = new_case(on, in_township)
+    committee = sign_in("village_committee", "V01")
+    case_id = _case_id(committee, graphql, case.receipt)
+    today = timezone.localdate().isoformat()
+
+    def step(**variables):
+        answer = graphql(committee, STEP, {"id": case_id, **variables})
+        return answer["data"]["recordMediationStep"]
+
+    assert step(step="accept")["errors"][0]["message"].startswith("Call the applicant first")
+    assert step(step="accept", phone=True)["case"]["status"] == "accepted"
+    assert step(step="session", note="调解")["errors"][0]["field"] == "on"
+    assert step(step="session", on=today, note="调解")["errors"] == []
+    assert step(step="agreement", text="同意")["case"]["status"] == "settled"
+    assert step(step="won")["errors"][0]["code"] == "BAD_INPUT"
+    done = step(step="follow_up", on=today, held=False, note="未履行")
+    assert done["errors"] == [] and done["case"]["status"] == "closed"
+    assert done["case"]["steps"][-1] == {"kind": "follow_up", "byLabel": committee.user.email}
+    again = step(step="session", on=today, note="再调")
+    assert "not edited any more" in again["errors"][0]["message"]
+    with in_township(on):
+        case.refresh_from_db()
+        assert case.status == "closed" and case.agreement_held is False
+
+
+def test_graphql_steps_are_refused_elsewhere(
+    on, other_township, sign_in, in_township, enable_plugin, graphql
+):
+    enable_plugin("mediation", township=other_township)
+    case = new_case(on, in_township)
+    admin = sign_in("township_admin")
+    case_id = _case_id(admin, graphql, case.receipt)
+    variables = {"id": case_id, "step": "accept", "phone": True}
+    other_village = sign_in("village_committee", "V02")
+    answer = graphql(other_village, STEP, variables)["data"]["recordMediationStep"]
+    assert answer["errors"][0]["code"] == "NOT_FOUND" and answer["case"] is None
+    grid = sign_in("grid_worker", "V01")
+    assert codes(graphql(grid, STEP, variables)) == ["FORBIDDEN"]
+    admin_b = sign_in("township_admin", township=other_township)
+    answer = graphql(admin_b, STEP, variables)
+    assert answer.get("errors") or answer["data"]["recordMediationStep"]["errors"]
+    with in_township(on):
+        case.refresh_from_db()
+        assert case.status == "requested"

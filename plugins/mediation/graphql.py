@@ -1,5 +1,5 @@
-"""GraphQL fields of dispute mediation: the cases of the viewer's village stations, and
-statistics per village.
+"""GraphQL fields of dispute mediation: the cases of the viewer's village stations,
+statistics per village, and ``recordMediationStep`` (the workbench's steps but the scan).
 
 Only mediators see them: a village committee member their village's cases, a township
 administrator every village's; anyone else is FORBIDDEN. The applicant's phone is
@@ -15,15 +15,24 @@ from graphene_django import DjangoObjectType
 
 from plugins.mediation.models import Case, Status, Step
 from plugins.mediation.selectors import cases_in, village_stats
-from plugins.mediation.services import MEDIATOR_ROLES
+from plugins.mediation.services import (
+    MEDIATOR_ROLES,
+    accept,
+    reach_agreement,
+    record_follow_up,
+    record_session,
+    refer,
+)
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     BAD_INPUT,
     CountedConnection,
     InputError,
     PageField,
+    PlatformMutation,
     TownshipNode,
     require_somewhere,
+    row_by_id,
     viewer,
 )
 
@@ -114,6 +123,66 @@ def resolve_stats(root, info, start, end):
     return village_stats(start, end, found.villages(MEDIATOR_ROLES))
 
 
+# step -> the service, called with the case, the actor and the mutation's arguments.
+STEPS = {
+    "accept": lambda case, by, a: accept(
+        case, by=by, phone_confirmed=bool(a.get("phone_confirmed")), note=a.get("note") or ""
+    ),
+    "session": lambda case, by, a: record_session(
+        case, by=by, on=_required(a, "on"), note=a.get("note") or ""
+    ),
+    "agreement": lambda case, by, a: reach_agreement(case, by=by, text=a.get("text") or ""),
+    "refer": lambda case, by, a: refer(case, by=by, to=a.get("to") or "", note=a.get("note") or ""),
+    "follow_up": lambda case, by, a: record_follow_up(
+        case, by=by, on=_required(a, "on"), held=_required(a, "held"), note=a.get("note") or ""
+    ),
+}
+
+
+def _required(arguments: dict, name: str):
+    value = arguments.get(name)
+    if value is None:
+        raise InputError(
+            name, BAD_INPUT, _("%(field)s is required for this step.") % {"field": name}
+        )
+    return value
+
+
+class RecordMediationStep(PlatformMutation):
+    """Record the next step of a case of the viewer's village stations (the signed scan is
+    uploaded in the workbench)."""
+
+    class Arguments:
+        case_id = graphene.ID(required=True)
+        step = graphene.String(
+            required=True, description="accept, session, agreement, refer or follow_up"
+        )
+        phone_confirmed = graphene.Boolean(description="accept: the applicant was reached")
+        on = graphene.Date(description="session, follow_up: the day")
+        note = graphene.String()
+        text = graphene.String(description="agreement: what the parties agreed")
+        to = graphene.String(description="refer: court, petition_office or police")
+        held = graphene.Boolean(description="follow_up: whether the agreement held")
+
+    case = graphene.Field(MediationCaseType)
+
+    @classmethod
+    def perform(cls, info, case_id, step, **arguments):
+        found = require_somewhere(info, MEDIATOR_ROLES)
+        if step not in STEPS:
+            raise InputError(
+                "step",
+                BAD_INPUT,
+                _("step %(value)r: use one of %(choices)s")
+                % {"value": step, "choices": ", ".join(STEPS)},
+            )
+        case = row_by_id(
+            info, MediationCaseType, case_id, "caseId", missing=_("No mediation case %(id)s.")
+        )
+        done = STEPS[step](case, found.actor, arguments)
+        return {"case": done.case}
+
+
 def contribution() -> GraphQLContribution:
     return GraphQLContribution(
         query_fields={
@@ -136,5 +205,6 @@ def contribution() -> GraphQLContribution:
                 "referred elsewhere (in the period) and open (now)",
             ),
         },
+        mutation_fields={"record_mediation_step": RecordMediationStep.Field()},
         types=(MediationStepType,),
     )
