@@ -38,7 +38,7 @@ from platform_core.demo_spec import (
 )
 from platform_core.evaluation.models import Posting
 from platform_core.evaluation.services import finalise_month, post_months
-from platform_core.households.models import Grid, Household, Village
+from platform_core.households.models import Enterprise, Grid, Household, Village
 from platform_core.plugins.manager import hooks_for, registry
 from platform_core.publication.services import publish_board
 from platform_core.scoring.imports import import_score_events
@@ -171,6 +171,7 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
                         day = month + dt.timedelta(days=rng.randrange(28))
                         key = f"demo-{code}-{month:%Y%m}-{n}"
                         writer.writerow([code, rule, day, key, "", min(day, today)])
+            _enterprise_rows(writer, random.Random(int(spec.code) + 2), months, today)
         result = import_score_events(path, operator=admin, approve=True, source="demo")
         progress(f"  {spec.name}: {result.recorded} ledger entries over {len(months)} months")
     for month in months:
@@ -181,6 +182,27 @@ def populate_ledger(spec: DemoTownship, admin: Actor, progress: Callable[[str], 
                 publish_board(village, year=month.year, quarter=month.month // 3, publisher=admin)
     progress(f"  {spec.name}: months {months[0]:%Y-%m} to {months[-1]:%Y-%m} finalised")
     _work_in_progress(rng, today, admin)
+
+
+def _enterprise_rows(writer, rng: random.Random, months: list[dt.date], today: dt.date) -> None:
+    """The demo's merchants and firms (if registered by then) under their own covenant:
+    most keep honest books, about one in six is found wanting. A random generator of
+    their own, after every household's rows, so the households' figures stay the same."""
+    rules = Rule.objects.filter(applies_to="enterprises", active=True)
+    positive = list(rules.filter(points__gt=0).values_list("code", flat=True))
+    negative = list(rules.filter(points__lt=0).values_list("code", flat=True))
+    if not positive or not negative:
+        return
+    for code in Enterprise.objects.order_by("code").values_list("code", flat=True):
+        wanting = rng.random() < 0.17
+        for month in months:
+            picks = [rng.choice(positive)] if rng.random() < 0.5 else []
+            if wanting and rng.random() < 0.4:
+                picks.append(rng.choice(negative))
+            for n, rule in enumerate(picks):
+                day = month + dt.timedelta(days=rng.randrange(28))
+                key = f"demo-{code}-{month:%Y%m}-{n}"
+                writer.writerow([code, rule, day, key, "", min(day, today)])
 
 
 # The override recorded when the demo finalises its latest month during its posting.

@@ -487,3 +487,25 @@ def test_eligibility_of_a_merchant_is_refused_to_wrong_roles_and_other_townships
     assert body.get("errors") or body["data"]["checkEligibility"]["errors"]
     with tenant_context(township_b):
         assert not EligibilityCheck.objects.exists()
+
+
+# --- the demo -------------------------------------------------------------------------
+
+
+def test_the_demo_scores_its_merchants_under_their_own_covenant(town):
+    import csv
+    import io
+    import random
+
+    from platform_core.demo import _enterprise_rows
+
+    with tenant_context(town):
+        out = io.StringIO()
+        months = [D(2026, m, 1) for m in range(1, 7)]
+        _enterprise_rows(csv.writer(out), random.Random(1), months, D(2026, 7, 1))
+        rows = list(csv.reader(io.StringIO(out.getvalue())))
+        assert rows and {r[0] for r in rows} <= {"V01-M001", "V01-F001"}
+        merchant_rules = set(
+            Rule.objects.filter(applies_to="enterprises").values_list("code", flat=True)
+        )
+        assert {r[1] for r in rows} <= merchant_rules
