@@ -546,3 +546,24 @@ def test_admin_import_is_for_the_township_administrator(world, in_township, town
     member(township_a, "vc@jia.test", "village_committee", "V01")
     client = _admin_client(world, "vc@jia.test", "pw")
     assert client.get(f"/t/{world.code}/admin/households/enterprise/import/").status_code == 403
+
+
+def test_the_screen_speaks_chinese_by_default(world, in_township):
+    with in_township(world):
+        actor = f.person(role="township_admin")
+        v01 = Village.objects.get(code="V01").pk
+    client = Client()
+    client.force_login(actor.user)
+    page = client.get(work(world, "enterprises/"))
+    assert "诚信商户和企业" in page.text and "统一社会信用代码" in page.text
+    refused = client.post(
+        work(world, "enterprises/"),
+        {
+            "kind": "firm",
+            "name": "太湖农机有限公司",
+            "credit_code": "91440300708461136A",
+            "legal_representative": "李建国",
+            "village": v01,
+        },
+    )
+    assert "校验码为 A，应为 T：有字符录入错误" in refused.text
