@@ -258,6 +258,8 @@ def test_other_villages_and_wrong_roles_are_refused(on, sign_in, in_township):
             accept(case, by=other_village.actor, phone_confirmed=True)
         with pytest.raises(NotAllowed):
             accept(case, by=grid.actor, phone_confirmed=True)
+        with pytest.raises(NotAllowed):  # refused before the file is even looked at
+            reach_agreement(case, by=grid.actor, text="同意", scan=scan_file(b"junk"))
         case.refresh_from_db()
         assert case.status == "requested"
     admin = sign_in("township_admin")
@@ -503,3 +505,15 @@ def test_graphql_steps_are_refused_elsewhere(
     with in_township(on):
         case.refresh_from_db()
         assert case.status == "requested"
+
+
+def test_the_core_three_none_reading_sums_the_mediation_counts(on, sign_in, in_township):
+    from platform_core.dashboard.three_none import plugin_counts
+
+    _spread(on, in_township, sign_in("township_admin").actor)
+    today = timezone.localdate()
+    with in_township(on):
+        sums = plugin_counts(on, today.replace(day=1), today)
+    assert sums["V01"]["lawsuits"] == 1 and sums["V01"]["petitions"] == 1
+    assert sums["V01"]["settled_in_village"] == 1
+    assert sums["V02"]["criminal_cases"] == 1 and sums["V02"]["settled_in_village"] == 1

@@ -168,6 +168,7 @@ def reach_agreement(
 ) -> Step:
     """The parties agreed (after at least one session): the agreement's text, and its
     signed scan when at hand (``attach_scan`` adds it later)."""
+    _require_mediator(case, by)  # before looking at the file
     text = (text or "").strip()
     if not text:
         raise PluginError(_("Write down what the parties agreed."), field="text")
@@ -189,6 +190,7 @@ def reach_agreement(
 
 def attach_scan(case: Case, *, by: Actor, scan: UploadedFile, at=None) -> Step:
     """The signed agreement's scan (PDF, JPEG or PNG), before the follow-up closes the case."""
+    _require_mediator(case, by)  # before looking at the file
     if not scan:
         raise PluginError(_("Choose the scan of the signed agreement."), field="scan")
     scan_type = check_scan(scan)
@@ -261,8 +263,7 @@ def _step(
     needs_session: bool = False,
     changes: dict | None = None,
 ) -> Step:
-    township_settings()
-    require_role(by, MEDIATOR_ROLES, village_code=case.village.code, what=_("mediate disputes"))
+    _require_mediator(case, by)
     at = at or timezone.now()
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("village").get(pk=case.pk)
@@ -299,6 +300,11 @@ def _step(
             case.save(update_fields=changed)
     step.case = case
     return step
+
+
+def _require_mediator(case: Case, by: Actor) -> None:
+    township_settings()
+    require_role(by, MEDIATOR_ROLES, village_code=case.village.code, what=_("mediate disputes"))
 
 
 def check_scan(scan: UploadedFile) -> str:
