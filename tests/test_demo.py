@@ -56,6 +56,11 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert Notice.objects.filter(channel="sms", entry__counts_from__gt=F("notified_on"))
         # The demo county enables the built-in plugins, and they have data.
         assert Inspection.objects.exists() and Case.objects.filter(status="closed").exists()
+        # One finished selection round, its winners awarded in the ledger.
+        from plugins.selections.models import SelectionRound
+
+        awarded = SelectionRound.objects.filter(status="awarded", nominations__entry__isnull=False)
+        assert awarded.exists()
         # Running totals read like the seed's: boards, cases a year before, three-none.
         from django.utils import timezone
 
