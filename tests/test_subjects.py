@@ -567,3 +567,29 @@ def test_the_screen_speaks_chinese_by_default(world, in_township):
         },
     )
     assert "校验码为 A，应为 T：有字符录入错误" in refused.text
+
+
+def test_admin_change_and_import(world, in_township):
+    client = _admin_client(world, "admin@jia.test", "pw-jia")
+    base = f"/t/{world.code}/admin/households/enterprise/"
+    upload = io.BytesIO(CHINESE.encode("utf-8-sig"))
+    upload.name = "商户.csv"
+    assert client.post(base + "import/", {"file": upload}).status_code == 302
+    with in_township(world):
+        shop = Enterprise.objects.get(credit_code=HUAWEI)
+        v02 = Village.objects.get(code="V02").pk
+    change = base + f"{shop.pk}/change/"
+    data = {
+        "kind": "merchant",
+        "head_name": "南浔小卖部",
+        "credit_code": TENCENT,  # the firm's: refused at the field
+        "legal_representative": "俞国明",
+        "village": v02,
+    }
+    refused = client.post(change, data)
+    assert refused.status_code == 200 and "already registered here, as V02-E0001" in refused.text
+    assert client.post(change, data | {"credit_code": HUAWEI}).status_code == 302
+    with in_township(world):
+        shop.refresh_from_db()
+        assert (shop.code, shop.head_name, shop.village.code) == ("V01-E0001", "南浔小卖部", "V02")
+    assert client.post(base + f"{shop.pk}/delete/", {"post": "yes"}).status_code == 403
