@@ -509,3 +509,46 @@ def test_the_demo_scores_its_merchants_under_their_own_covenant(town):
             Rule.objects.filter(applies_to="enterprises").values_list("code", flat=True)
         )
         assert {r[1] for r in rows} <= merchant_rules
+
+
+def test_the_rules_file_says_whom_a_rule_applies_to(town, tmp_path):
+    from platform_core.scoring.imports import export_rules, import_rules
+
+    path = Path(tmp_path) / "rules.csv"
+    path.write_text(
+        "编码,名称,类别,分值,依据,适用对象\n"
+        "EB-21,诚信纳税,诚信经营,3,《商户诚信公约》EB-21条,商户企业\n"
+        "GS-09,门前三包,garbage_sorting,1,,\n",
+        encoding="utf-8",
+    )
+    with tenant_context(town):
+        import_rules(path, by=Actor.cli())
+        assert Rule.objects.get(code="EB-21").applies_to == "enterprises"
+        assert Rule.objects.get(code="GS-09").applies_to == "households"
+        # A wrong word names its row and column; nothing is written.
+        path.write_text("code,title_zh,category,points,applies_to\nX-1,x,other,1,商户\n")
+        with pytest.raises(TableError, match="applies_to") as refused:
+            import_rules(path, by=Actor.cli())
+        assert "row 2" in str(refused.value) and not Rule.objects.filter(code="X-1").exists()
+        # Once the ledger uses a rule, whom it scores stays.
+        approved(Household.subjects.get(code="V01-M001"), "EB-21", D(2026, 3, 2))
+        path.write_text("code,title_zh,category,points,applies_to\nEB-21,x,business,3,households\n")
+        with pytest.raises(TableError, match="cannot change"):
+            import_rules(path, by=Actor.cli())
+        assert Rule.objects.get(code="EB-21").applies_to == "enterprises"
+        # The export writes the column, so it imports back.
+        exported = Path(tmp_path) / "export.csv"
+        export_rules(exported)
+        lines = exported.read_text(encoding="utf-8-sig").splitlines()
+        assert ",immediate,applies_to,active," in lines[0]
+        assert any(line.startswith("EB-21,") and ",enterprises," in line for line in lines)
+        import_rules(exported, by=Actor.cli())
+
+
+def test_only_administrators_edit_whom_a_rule_applies_to(town):
+    from platform_core.scoring.services import save_rule
+
+    with tenant_context(town):
+        with pytest.raises(NotAllowed):
+            save_rule(code="EB-02", by=f.person(), applies_to="households")
+        assert Rule.objects.get(code="EB-02").applies_to == "enterprises"

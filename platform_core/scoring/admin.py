@@ -38,7 +38,7 @@ from platform_core.scoring.models import (
     ScoreEvent,
 )
 from platform_core.scoring.selectors import is_overdue
-from platform_core.scoring.services import basis_problem, review_entry
+from platform_core.scoring.services import applies_to_problem, basis_problem, review_entry
 
 RULES_IMPORT = admin_io.Importer(
     "rules", lambda path, actor: import_rules(path, by=actor), RULE_COLUMNS
@@ -100,14 +100,8 @@ class RuleForm(forms.ModelForm):
         recorded on subjects of the rule's kind: docs/subjects.md)."""
         chosen = self.cleaned_data.get("applies_to") or self.instance.applies_to
         chosen = chosen or RuleSubjects.HOUSEHOLDS
-        if (
-            self.instance.pk
-            and chosen != self.instance.applies_to
-            and ScoreEvent.objects.filter(rule=self.instance).exists()
-        ):
-            raise forms.ValidationError(
-                _("Entries are recorded under this rule: whom it applies to cannot change.")
-            )
+        if problem := applies_to_problem(self.instance, chosen):
+            raise forms.ValidationError(problem)
         return chosen
 
     def clean(self):

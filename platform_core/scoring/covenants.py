@@ -291,7 +291,9 @@ def _terms(
 
 
 def _new_rule(code: str, row: dict, village: Village | None, by: Actor) -> Rule:
-    fields = {k: row[k] for k in (*WORDING_FIELDS, "points") if row.get(k) is not None}
+    fields = {
+        k: row[k] for k in (*WORDING_FIELDS, "points", "applies_to") if row.get(k) is not None
+    }
     fields.setdefault("title_en", fields.get("title_zh"))
     fields.setdefault("needs_review", True)
     rule, _created = save_rule(code=code, by=by, **fields)

@@ -30,7 +30,7 @@ from platform_core.actors import Actor
 from platform_core.errors import PlatformError
 from platform_core.scoring.caps import MONTH, YEAR, CapSpec, Entry, add_used, replay
 from platform_core.scoring.due_process import announce, window_end
-from platform_core.scoring.models import Cap, Rule
+from platform_core.scoring.models import Cap, Rule, RuleSubjects
 from platform_core.scoring.policy import ScoringPolicy
 from platform_core.scoring.services import finding_dates_problem, require_role, save_rule
 from platform_core.scoring.versions import CovenantBook
@@ -57,6 +57,8 @@ RULE_COLUMNS = [
     Column("needs_review", ("需审核",)),
     Column("basis", ("依据", "法律依据")),
     Column("immediate", ("立即生效",)),
+    # Whom the rule scores: households (default) or merchants and firms (docs/subjects.md).
+    Column("applies_to", ("适用对象",)),
     # The covenant file's own columns (docs/scoring.md, "Caps"): whether the rule applies,
     # and its caps per household per month and year. A row with code * caps a category.
     Column("active", ("启用", "有效")),
@@ -114,6 +116,26 @@ def _category(value) -> str:
         _("unknown category %(value)s; use one of %(choices)s")
         % {"value": repr(text), "choices": names}
     )
+
+
+#: Whom a rule scores, as a file may say it (the stored value, or in Chinese).
+_SUBJECT_WORDS = {
+    "households": RuleSubjects.HOUSEHOLDS,
+    "农户": RuleSubjects.HOUSEHOLDS,
+    "enterprises": RuleSubjects.ENTERPRISES,
+    "商户企业": RuleSubjects.ENTERPRISES,
+    "商户和企业": RuleSubjects.ENTERPRISES,
+}
+
+
+def _applies_to(value) -> str:
+    text = as_text(value)
+    found = _SUBJECT_WORDS.get(text.lower())
+    if found is None:
+        raise ValueError(
+            _("%(value)s: use households (农户) or enterprises (商户企业)") % {"value": repr(text)}
+        )
+    return str(found)
 
 
 _ZH_CATEGORIES = {
@@ -200,10 +222,11 @@ def _rule_row(number, values, table, problems, seen) -> dict | None:
         ("points", _rule_points),
         ("needs_review", as_bool),
         ("immediate", as_bool),
+        ("applies_to", _applies_to),
     ):
         value = values.get(name)
         if value is None:
-            if name not in ("needs_review", "immediate"):
+            if name not in ("needs_review", "immediate", "applies_to"):
                 problems.add(number, table.label(name), _("missing value"))
                 ok = False
             continue
@@ -249,6 +272,7 @@ def export_rules(path: str | Path) -> int:
             "true" if r.needs_review else "false",
             r.basis,
             "true" if r.immediate else "false",
+            r.applies_to,
         )
         + _covenant_row_cells(r, caps)
         for r in Rule.objects.order_by("category", "code")

@@ -142,6 +142,8 @@ def save_rule(*, code: str, by: Actor, plugin: str = CORE_PLUGIN, **fields) -> t
             )
         rule = Rule(code=code, plugin=plugin, **fields)
     else:
+        if problem := applies_to_problem(rule, fields.get("applies_to")):
+            raise LedgerError(problem, field="applies_to")
         for name, value in fields.items():
             setattr(rule, name, value)
     if problem := basis_problem(
@@ -157,6 +159,21 @@ def save_rule(*, code: str, by: Actor, plugin: str = CORE_PLUGIN, **fields) -> t
         ) from None
     rule.save()
     return rule, created
+
+
+def applies_to_problem(rule: Rule, applies_to: str | None) -> str | None:
+    """Why ``rule`` may not now apply to ``applies_to`` (None: it may, or no change).
+
+    Its entries were recorded on subjects of its present kind (``rule_subject_problem``):
+    once the ledger uses it, whom it scores stays (save_rule, import_rules, the rule admin).
+    """
+    if not applies_to or rule.pk is None or applies_to == rule.applies_to:
+        return None
+    if not ScoreEvent.objects.filter(rule=rule).exists():
+        return None
+    return _(
+        "rule %(rule)s: entries are recorded under it, so whom it applies to cannot change"
+    ) % {"rule": rule.code}
 
 
 def basis_problem(*, code: str, points: int | None, basis: str, immediate: bool) -> str | None:
