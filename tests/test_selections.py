@@ -594,6 +594,10 @@ def test_a_household_objects_in_the_workbench(township, enable_plugin, sign_in, 
     with in_township(township):
         nomination.refresh_from_db()
         assert nomination.withdrawn_at is not None
+    from township_integrity.testing import TownshipClient
+
+    public = TownshipClient(township)  # the withdrawn winner is no longer listed
+    assert "data-name" not in public.get(public.address("selections/")).content.decode()
 
 
 ROUNDS = """query { selectionRounds { id title status ruleCode villageCodes

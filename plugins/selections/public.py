@@ -50,33 +50,18 @@ class ObjectionForm(forms.Form):
 
 
 def _winners(round_) -> list[dict]:
+    """The round's winners still standing: village and masked name only (a nomination
+    withdrawn on an upheld objection is no longer listed)."""
     return [
-        {
-            "pk": n.pk,
-            "village": n.village.name,
-            "name": mask_name(n.household.head_name),
-            "withdrawn": n.withdrawn_at is not None,
-        }
+        {"pk": n.pk, "village": n.village.name, "name": mask_name(n.household.head_name)}
         for n in selected(round_).order_by("village__code", "household__code")
-    ] + [
-        {
-            "pk": n.pk,
-            "village": n.village.name,
-            "name": mask_name(n.household.head_name),
-            "withdrawn": True,
-        }
-        for n in round_.nominations.filter(selected=True, withdrawn_at__isnull=False)
-        .select_related("village", "household")
-        .order_by("village__code", "household__code")
     ]
 
 
 def _form(round_, data=None) -> ObjectionForm:
     form = ObjectionForm(data, prefix=f"r{round_.pk}")
     form.fields["nomination"].choices = [
-        (str(w["pk"]), f"{w['village']} · {w['name']}")
-        for w in _winners(round_)
-        if not w["withdrawn"]
+        (str(w["pk"]), f"{w['village']} · {w['name']}") for w in _winners(round_)
     ]
     return form
 
