@@ -593,3 +593,15 @@ def test_admin_change_and_import(world, in_township):
         shop.refresh_from_db()
         assert (shop.code, shop.head_name, shop.village.code) == ("V01-E0001", "南浔小卖部", "V02")
     assert client.post(base + f"{shop.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_a_registration_racing_another_is_refused_cleanly(world, in_township, monkeypatch):
+    with in_township(world):
+        admin = f.person(role="township_admin")
+        v01 = Village.objects.get(code="V01")
+        services.register_enterprise(by=admin, **_fields(v01))
+        # Another request took the next code between the check and the insert.
+        monkeypatch.setattr(services, "next_enterprise_code", lambda village: "V01-E0001")
+        with pytest.raises(services.EnterpriseError, match="at the same moment"):
+            services.register_enterprise(by=admin, **_fields(v01, credit_code=BAIDU))
+        assert Enterprise.objects.count() == 1

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from platform_core.accounts.access import require_held
@@ -188,18 +188,21 @@ def register_enterprise(
     _raise_first(problems)
     if grid is not None and grid.village_id != village.pk:
         raise EnterpriseError(_("the grid is not in the village"), field="grid")
-    with transaction.atomic():
-        subject = Enterprise.objects.create(
-            code=next_enterprise_code(village),
-            village=village,
-            grid=grid,
-            kind=cleaned["kind"],
-            head_name=cleaned["name"],
-            credit_code=cleaned["credit_code"],
-            legal_representative=cleaned["legal_representative"],
-            address=cleaned["address"],
-            phone=cleaned["phone"],
-        )
+    try:
+        with transaction.atomic():
+            subject = Enterprise.objects.create(
+                code=next_enterprise_code(village),
+                village=village,
+                grid=grid,
+                kind=cleaned["kind"],
+                head_name=cleaned["name"],
+                credit_code=cleaned["credit_code"],
+                legal_representative=cleaned["legal_representative"],
+                address=cleaned["address"],
+                phone=cleaned["phone"],
+            )
+    except IntegrityError:
+        raise EnterpriseError(_race_message(), field="credit_code") from None
     return subject
 
 
@@ -248,5 +251,13 @@ def update_enterprise(
     enterprise.legal_representative = cleaned["legal_representative"]
     enterprise.address = cleaned["address"]
     enterprise.phone = cleaned["phone"]
-    enterprise.save()
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:
+        raise EnterpriseError(_race_message(), field="credit_code") from None
     return enterprise
+
+
+def _race_message() -> str:
+    return _("another registration took this code or credit code at the same moment; send it again")
