@@ -40,6 +40,7 @@ RULE_CATEGORIES = (
     "volunteering",
     "mutual_aid",
     "prohibition",
+    "business",  # the merchants' and firms' covenant (docs/subjects.md)
     "other",
 )
 
