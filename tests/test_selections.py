@@ -463,6 +463,7 @@ def test_a_round_through_the_workbench(
     assert again.status_code == 400 and "already voted" in again.content.decode()
     page = council.get(url)
     assert "data-for>1<" in page.content.decode()
+    assert "VO-03 Named in a" in page.content.decode()  # the award rule, in English
     assert _form_post(admin, url, {"form": "post"}).status_code == 302
     with in_township(township):
         round_.refresh_from_db()
