@@ -659,3 +659,20 @@ def test_the_demo_round_is_awarded_with_votes_posting_and_entries(township_a, in
         assert finished.nominations.filter(objections__status="dismissed").exists()
         assert SelectionRound.objects.get(category="courtyard").status == "nominating"
         assert seed_demo_rounds(admin, random.Random(3), [month]) is None  # seeded once
+
+
+def test_the_admin_reads_rounds_and_nominations_by_village(
+    township, enable_plugin, sign_in, in_township
+):
+    enable_plugin("selections")
+    round_, nomination = _posted_round(township, in_township)
+    ours = sign_in("village_committee", "V01")
+    theirs = sign_in("village_committee", "V02")
+    rounds = ours.get(ours.address("admin/selections/selectionround/"))
+    assert rounds.status_code == 200
+    listed = ours.get(ours.address("admin/selections/nomination/"))
+    assert listed.status_code == 200 and "V01-0001" in listed.content.decode()
+    assert "V01-0001" not in theirs.get(theirs.address("admin/selections/nomination/")).text
+    change = f"admin/selections/nomination/{nomination.pk}/change/"
+    assert theirs.get(theirs.address(change)).status_code == 404
+    assert ours.post(ours.address("admin/selections/selectionround/add/")).status_code == 403
