@@ -451,3 +451,13 @@ def test_open_data_year_on_year_per_month(township_a, in_township):
     }
     assert hotline == {"2026-02": (1, 4), "2026-03": (2, 4)}
     assert {r["plugin"] for r in rows} == {"petition"}
+
+
+def test_county_sums_of_three_none_leave_out_townships_without_data():
+    reported = totals.ThreeNoneCount("2026-03", 15, 12)
+    no_data = totals.ThreeNoneCount("2026-03", 40, None)
+    assert reported + no_data == reported and no_data + reported == reported
+    assert reported + totals.ThreeNoneCount("2026-03", 5, 5) == totals.ThreeNoneCount(
+        "2026-03", 20, 17
+    )
+    assert (no_data + no_data).three_none is None

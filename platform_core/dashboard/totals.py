@@ -74,10 +74,11 @@ EMPTY_BOARDS = BoardTotals((), 0, 0)
 def board_totals(village_codes: frozenset[str] | None = None) -> BoardTotals:
     """Distinct households commended and exposed on published boards of the villages
     in view (None: the whole township), per board year and in total. Two queries."""
-    entries = BoardEntry.objects.all()
+    model, improve = BoardEntry.Kind.MODEL, BoardEntry.Kind.IMPROVE
+    # Households only: a board's section of merchants and firms is no household figure.
+    entries = BoardEntry.objects.filter(kind__in=(model, improve))
     if village_codes is not None:
         entries = entries.filter(board__village__code__in=sorted(village_codes))
-    model, improve = BoardEntry.Kind.MODEL, BoardEntry.Kind.IMPROVE
     per_year: dict[int, dict[str, int]] = {}
     for year, kind, n in (
         entries.values_list("board__year", "kind")
@@ -204,10 +205,15 @@ class ThreeNoneCount:
     three_none: int | None
 
     def __add__(self, other: ThreeNoneCount) -> ThreeNoneCount:
+        """Summed over townships: one without data adds neither villages nor a count
+        ("9 of 15 villages" counts only villages some plugin reported about)."""
         if other.three_none is None:
-            return ThreeNoneCount(self.label, self.villages + other.villages, self.three_none)
-        mine = self.three_none or 0
-        return ThreeNoneCount(self.label, self.villages + other.villages, mine + other.three_none)
+            return self
+        if self.three_none is None:
+            return other
+        return ThreeNoneCount(
+            self.label, self.villages + other.villages, self.three_none + other.three_none
+        )
 
 
 def _counted(statuses: list[three_none.PeriodStatus]) -> list[ThreeNoneCount]:
