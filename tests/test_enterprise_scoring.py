@@ -373,6 +373,18 @@ def test_the_board_lists_integrity_merchants_by_registered_name(board):
     assert cid(NAME_M1) in shown and cid("诚信商户") in shown and cid(NAME_F1) not in shown
 
 
+def test_running_totals_and_open_data_count_households_only(board):
+    from platform_core.dashboard.totals import board_totals
+    from platform_core.opendata.selectors import honour_total_rows
+
+    with tenant_context(board):
+        totals = board_totals()
+        assert (totals.commended, totals.exposed) == (1, 0)
+        assert [(y.year, y.commended) for y in totals.years] == [(2026, 1)]
+        (row,) = list(honour_total_rows(MARCH, MARCH))
+        assert row["commended"] == 1 and row["commended_total"] == 1
+
+
 def test_a_board_without_merchants_has_no_merchant_section(township_a):
     with tenant_context(township_a):
         f.village()
