@@ -83,6 +83,9 @@ def test_the_dashboard_renders_its_charts(page, live_url, pages_township):
     assert chart.locator("[data-value]").count() >= 2
     assert page.locator("svg.chart[data-chart='tiers-by-village']").is_visible()
     assert page.locator("svg.chart[data-chart^='petition-']").count() >= 1  # plugin panel
+    # Running totals: the boards' households, year on year and three-none, in sentences.
+    running = page.locator("#running-totals")
+    assert running.is_visible() and running.locator(".statements li").count() >= 3
     shot(page, "dashboard")
 
 
