@@ -373,6 +373,17 @@ def test_the_board_lists_integrity_merchants_by_registered_name(board):
     assert cid(NAME_M1) in shown and cid("诚信商户") in shown and cid(NAME_F1) not in shown
 
 
+def test_the_api_shows_the_boards_merchant_section_apart(board, township_b):
+    query = """{ boards { edges { node { year quarter enterprises
+        entries { kind maskedName } } } } }"""
+    token = token_for(board, "viewer@jia.test", "council_member")
+    (edge,) = gql(Client(), endpoint(board), query, token=token)["data"]["boards"]["edges"]
+    assert edge["node"]["enterprises"] == [NAME_M1]
+    assert edge["node"]["entries"] == [{"kind": "model", "maskedName": "俞*明"}]
+    other = token_for(township_b, "viewer@yi.test", "council_member")
+    assert gql(Client(), endpoint(township_b), query, token=other)["data"]["boards"]["edges"] == []
+
+
 def test_running_totals_and_open_data_count_households_only(board):
     from platform_core.dashboard.totals import board_totals
     from platform_core.opendata.selectors import honour_total_rows

@@ -40,7 +40,7 @@ from platform_core.households.selectors import (
     visible_households,
 )
 from platform_core.publication.models import BoardEntry, HonourBoard
-from platform_core.publication.selectors import shown_entries
+from platform_core.publication.selectors import enterprise_entries, shown_entries
 from platform_core.scoring.models import (
     Declaration,
     Objection,
@@ -779,6 +779,14 @@ class BoardType(DjangoObjectType):
 
     based_on_month = graphene.String(required=True)
     entries = graphene.List(graphene.NonNull(BoardEntryType), required=True)
+    enterprises = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description=(
+            "The board's integrity merchants and firms (green), by registered name (public, "
+            "unmasked), best score first; never in entries"
+        ),
+    )
 
     @bypass_get_queryset
     def resolve_village(root, info):
@@ -789,6 +797,9 @@ class BoardType(DjangoObjectType):
 
     def resolve_entries(root, info):
         return sorted(shown_entries(root), key=lambda e: (e.kind, -e.score, e.masked_name))
+
+    def resolve_enterprises(root, info) -> list[str]:
+        return [entry.masked_name for entry in enterprise_entries(root)]
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
