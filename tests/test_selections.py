@@ -676,3 +676,25 @@ def test_the_admin_reads_rounds_and_nominations_by_village(
     change = f"admin/selections/nomination/{nomination.pk}/change/"
     assert theirs.get(theirs.address(change)).status_code == 404
     assert ours.post(ours.address("admin/selections/selectionround/add/")).status_code == 403
+
+
+def test_settings_choose_the_rule_and_the_joint_review(township_a, in_township):
+    Township.objects.filter(pk=township_a.pk).update(posting_days=0)
+    township_a.refresh_from_db()
+    enable_plugin(township_a, "selections", {"rule_code": "VO-02", "review_awards": True})
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        admin = people["admin"]
+        _green("V01-0001")
+        round_ = _round(admin)
+        assert round_.rule.code == "VO-02"
+        nomination = nominate(
+            round_, household=f.household("V01-0001"), reason="好", by=people["committee"]
+        )
+        open_voting(round_, by=admin)
+        cast_vote(nomination, in_favour=True, by=people["council"][0])
+        post_results(round_, by=admin)
+        _posting_over(round_)
+        [entry] = award(round_, by=admin)
+        assert (entry.rule.code, entry.status) == ("VO-02", "proposed")
