@@ -138,11 +138,9 @@ def nominate(round_: SelectionRound, *, household: Household, reason: str, by: A
     township_settings()
     village = household.village
     require_role(by, NOMINATOR_ROLES, village_code=village.code, what=_("nominate households"))
-    _require_status(
-        round_,
-        RoundStatus.NOMINATING,
-        _("the round %(round)s takes no more nominations (it is %(status)s)"),
-    )
+    closed = _("the round %(round)s takes no more nominations (it is %(status)s)")
+    round_ = SelectionRound.objects.get(pk=round_.pk)  # as it is now
+    _require_status(round_, RoundStatus.NOMINATING, closed)
     if not round_.villages.filter(pk=village.pk).exists():
         raise PluginError(
             _("household %(household)s is of %(village)s, which does not take part in this round")
@@ -170,6 +168,8 @@ def nominate(round_: SelectionRound, *, household: Household, reason: str, by: A
         )
     try:
         with transaction.atomic():
+            # Locked: the vote cannot open between this check and the nomination.
+            _require_status(_locked(round_), RoundStatus.NOMINATING, closed)
             return Nomination.objects.create(
                 round=round_,
                 household=household,
@@ -214,11 +214,8 @@ def cast_vote(nomination: Nomination, *, in_favour: bool, by: Actor) -> Vote:
     require_role(
         by, VOTER_ROLES, village_code=nomination.village.code, what=_("vote in selections")
     )
-    _require_status(
-        _round_of(nomination),
-        RoundStatus.VOTING,
-        _("the round %(round)s is not voting (it is %(status)s)"),
-    )
+    not_voting = _("the round %(round)s is not voting (it is %(status)s)")
+    _require_status(_round_of(nomination), RoundStatus.VOTING, not_voting)
     if by.same_person(nomination.nominated_by_id, nomination.nominated_by_label):
         raise NotAllowed(
             _("you nominated household %(household)s; someone else votes on it")
@@ -237,6 +234,8 @@ def cast_vote(nomination: Nomination, *, in_favour: bool, by: Actor) -> Vote:
         raise PluginError(refusal, field="nomination")
     try:
         with transaction.atomic():
+            # Locked: the results cannot be posted between this check and the vote.
+            _require_status(_locked(nomination.round), RoundStatus.VOTING, not_voting)
             return Vote.objects.create(
                 nomination=nomination,
                 voter=by.user,
