@@ -430,6 +430,7 @@ def test_a_round_through_the_workbench(
         },
     )
     assert made.status_code == 302
+    assert made["Location"].startswith(f"/t/{township.code}/work/x/selections/rounds/")
     with in_township(township):
         round_ = SelectionRound.objects.get()
     url = base + f"{round_.pk}/"
@@ -527,6 +528,8 @@ def test_the_public_posting_masks_names_and_takes_objections(
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert bad.status_code == 400 and "not a mainland mobile number" in bad.content.decode()
+    # The form on the refusal page still posts to the round's address.
+    assert f'action="/t/{township.code}/selections/{round_.pk}/object/"' in bad.content.decode()
     sent = public.post(
         url,
         {
@@ -537,6 +540,8 @@ def test_the_public_posting_masks_names_and_takes_objections(
         },
     )
     assert sent.status_code == 302
+    assert sent["Location"] == f"/t/{township.code}/selections/?sent=1"
+    assert "data-sent" in public.get(sent["Location"]).content.decode()
     with in_township(township):
         assert nomination.objections.get().objector_phone == "13812345678"
     # Another township's page does not show this round or take objections to it.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,7 +91,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
     if round_ is None:
         raise Http404
     if request.method != "POST":
-        return redirect("../../")
+        return redirect("selections:posting")
     form = _form(round_, request.POST)
     if not public_rate_allowed(RATE_SCOPE, request):
         form.is_valid()
@@ -109,5 +109,5 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
             field = error.field if error.field in form.fields else None
             form.add_error(field, str(error))
         else:
-            return redirect("../../?sent=1")
+            return redirect(reverse("selections:posting") + "?sent=1")
     return posting(request, {round_.pk: form}, status=400)
