@@ -7,6 +7,7 @@ and importing ``plugins.<key>`` fails. Used only by ``tests/test_without_petitio
 """
 
 import importlib.abc
+import importlib.machinery
 import importlib.metadata
 import os
 import sys
@@ -37,6 +38,22 @@ def _without_hidden(entry_points):
     return visible
 
 
+def _path_finder_without(hidden: HiddenPlugins):
+    """PathFinder.find_spec refusing the hidden packages too: pytest's assertion rewriter
+    sits before every other finder and asks PathFinder itself for the packages it rewrites
+    (an editable install marks all of ours), so hiding them from sys.meta_path alone is
+    not enough."""
+    find_spec = importlib.machinery.PathFinder.find_spec
+
+    def hidden_find_spec(cls, fullname, path=None, target=None):
+        hidden.find_spec(fullname)
+        return find_spec(fullname, path, target)
+
+    return classmethod(hidden_find_spec)
+
+
 if HIDDEN:
-    sys.meta_path.insert(0, HiddenPlugins({f"plugins.{key}" for key in HIDDEN}))
+    _hidden = HiddenPlugins({f"plugins.{key}" for key in HIDDEN})
+    sys.meta_path.insert(0, _hidden)
+    importlib.machinery.PathFinder.find_spec = _path_finder_without(_hidden)
     importlib.metadata.entry_points = _without_hidden(importlib.metadata.entry_points)
