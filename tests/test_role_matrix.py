@@ -183,6 +183,26 @@ def _petition_warning(w: World) -> str:
     return "2026-03"
 
 
+def _mediation_case(w: World):
+    """A dispute of V01 accepted by its station, made once."""
+    from plugins.mediation.models import Case as MediationCase
+    from plugins.mediation.services import accept, request_mediation
+    from tests import factories as f
+
+    found = MediationCase.objects.filter(applicant_name="俞国明").first()
+    if found is None:
+        found = request_mediation(
+            village=f.household("V01-0001").village,
+            applicant_name="俞国明",
+            phone="13800000000",
+            phone_again="13800000000",
+            category="neighbours",
+            description="a wall between two yards",
+        )
+        accept(found, by=w.admin, phone_confirmed=True)
+    return found
+
+
 def email(name: str) -> str:
     return f"{name}@matrix.test"
 
@@ -642,6 +662,21 @@ TOWNSHIP: dict[str, Case] = {
             allowed=EVERYWHERE | STAFF_V1,
             forbidden=ALLIANCE | HOUSEHOLDS,
             not_found=OTHER_VILLAGE,
+        ),
+    ),
+    # Mediation (issue 19): the village station's mediators (its village committee) and
+    # the township administrator; a session may be recorded any number of times.
+    "recordMediationStep": Case(
+        lambda w, p: {
+            "caseId": gid(w, "MediationCase", _mediation_case(w)),
+            "step": "session",
+            "on": str(TODAY),
+            "note": "both parties heard",
+        },
+        rows(
+            allowed=EVERYWHERE | {TA, VC},
+            forbidden={CM, PM, GL, GW, GW2} | ALLIANCE | HOUSEHOLDS,
+            not_found={VC2},
         ),
     ),
     "recordVeteranActivity": Case(
