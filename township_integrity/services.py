@@ -10,6 +10,9 @@ page or an API call), with the checks ``has`` and ``villages``.
 For county-wide reads over several townships: ``plugin_enabled(key, township)``
 and ``in_township(township)``, in which querysets see that township's schema.
 
+``posting_days()`` is the township's public posting period (公示) in working days: what a
+plugin posts in public (a selection's winners) stays up as long as the month's results.
+
 ``public_rate_allowed(scope, request)`` counts a request of a public page against the
 platform's per-client limit (the public scan page's: ``PUBLIC_SCAN_RATE_PER_MINUTE``).
 
@@ -86,6 +89,20 @@ def actor_for_api_key(key: str) -> Actor:
     return viewer.actor
 
 
+def posting_days() -> int:
+    """The served township's public posting period (公示), in working days.
+
+    The month's results are posted this long before they are finalised; a plugin that
+    posts something in public for objections (a selection's winners) uses the same
+    period, counted with ``add_working_days`` from the posting day.
+    """
+    from django.db import connection
+
+    from platform_core.scoring.policy import ScoringPolicy
+
+    return ScoringPolicy.of(connection.tenant).posting_days
+
+
 def public_rate_allowed(scope: str, request) -> bool:
     """Count a request of a public page; False once the client is over the limit.
 
@@ -135,6 +152,7 @@ __all__ = [
     "month_end",
     "parse_period",
     "plugin_enabled",
+    "posting_days",
     "public_rate_allowed",
     "record_by_hand",
     "record_entry",

@@ -4,4 +4,4 @@
 # imports the API layer above it.
 #: The plugin API version this core implements: a plugin declares the range it works
 #: with in ``PluginMetadata.core_versions`` and is refused outside it.
-CORE_VERSION = "0.6.0"
+CORE_VERSION = "0.6.1"
