@@ -52,6 +52,16 @@ def household_by_code(info, code: str, field: str = "householdCode") -> Househol
     return household
 
 
+def subject_by_code(info, code: str, field: str = "householdCode") -> Household:
+    """A household, merchant or firm the viewer sees (the same visibility as households)."""
+    subject = HouseholdType.get_queryset(Household.subjects, info).filter(code=code).first()
+    if subject is None:
+        raise InputError(
+            field, NOT_FOUND, _("No household, merchant or firm %(code)s.") % {"code": code}
+        )
+    return subject
+
+
 def village_by_code(code: str, field: str = "villageCode") -> Village:
     village = Village.objects.filter(code=code).first()
     if village is None:
@@ -121,7 +131,11 @@ class RecordEntry(PlatformMutation):
     """Record an entry. Entries by people who cannot review are always proposed."""
 
     class Arguments:
-        household_code = graphene.String(required=True)
+        household_code = graphene.String(
+            required=True,
+            description="A household's code, or a merchant's or firm's (recorded under the "
+            "merchants' and firms' rules)",
+        )
         rule_code = graphene.String(required=True)
         occurred_on = graphene.Date(required=True)
         evidence = graphene.String(required=True, description="What was seen, or which document")
@@ -142,7 +156,7 @@ class RecordEntry(PlatformMutation):
     def perform(cls, info, household_code, rule_code, occurred_on, evidence, **data):
         from platform_core.scoring.services import ExternalIdConflict, record_by_hand
 
-        household = household_by_code(info, household_code)
+        household = subject_by_code(info, household_code)
         who = require(info, STAFF_ROLES, household.village.code)
         if not evidence.strip():
             raise InputError("evidence", BAD_INPUT, _("Evidence is required."))

@@ -246,6 +246,12 @@ class Posting(models.Model):
     blue = models.IntegerField(_("blue"))
     red = models.IntegerField(_("red"))
     rows = models.JSONField(_("posted figures"), default=list)
+    # ``[subject id, registered name, score, tier]`` per merchant or firm, by code: a
+    # section of its own, so ``rows`` and the counts stay households only. None: posted
+    # before merchants and firms were (their finalisation then compares nothing).
+    enterprise_rows = models.JSONField(
+        _("posted figures of merchants and firms"), null=True, blank=True
+    )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
 
     class Meta:

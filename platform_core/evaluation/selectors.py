@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -59,6 +59,11 @@ def enterprise_month(period: dt.date, village_ids: list[int] | None = None):
 def household_history(household: Household) -> QuerySet[HouseholdSnapshot]:
     """A household's finalised months, newest first."""
     return HouseholdSnapshot.objects.filter(household=household).order_by("-period")
+
+
+def enterprise_history(subject: Household) -> QuerySet[EnterpriseSnapshot]:
+    """A merchant's or firm's finalised months, newest first."""
+    return EnterpriseSnapshot.objects.filter(household=subject).order_by("-period")
 
 
 @dataclass(frozen=True)
@@ -287,6 +292,10 @@ class PostedMonth:
     lines: list[PostedLine]
     unnamed_red: int
     running: bool
+    # Merchants and firms, a section of their own: registered names (public), the
+    # same rule for those to improve (``unnamed_red_businesses`` counts those not named).
+    businesses: list[PostedLine] = field(default_factory=list)
+    unnamed_red_businesses: int = 0
 
 
 def current_postings() -> QuerySet[Posting]:
@@ -321,4 +330,17 @@ def posted_month(village_code: str, period: dt.date) -> PostedMonth | None:
             unnamed += 1
             continue
         lines.append(PostedLine(name, score, tier))
-    return PostedMonth(posting, lines, unnamed, posting.ends_on >= timezone.localdate())
+    businesses, unnamed_businesses = [], 0
+    for _subject_id, name, score, tier in posting.enterprise_rows or []:
+        if tier == scoring.RED and not posting.includes_red:
+            unnamed_businesses += 1
+            continue
+        businesses.append(PostedLine(name, score, tier))
+    return PostedMonth(
+        posting,
+        lines,
+        unnamed,
+        posting.ends_on >= timezone.localdate(),
+        businesses,
+        unnamed_businesses,
+    )

@@ -20,6 +20,7 @@ from platform_core.actors import Actor
 from platform_core.errors import NotAllowed, PlatformError
 from platform_core.evaluation.models import (
     Assignment,
+    EnterpriseSnapshot,
     EvaluationRound,
     HouseholdSnapshot,
     Posting,
@@ -451,13 +452,15 @@ def post_month(
     """Post the village's month results in public (公示) before the month is finalised.
 
     Records a ``Posting``: a frozen copy of every household's score and tier with its
-    masked name, and the posting period, which ends ``policy.posting_days`` working
-    days (Chinese holiday calendar) after ``posted_on``. Refused before the month is
-    over, while entries of the village's month await review, and once the month is
-    finalised. Posting again (after entries changed) starts a new period; the earlier
-    posting is kept, marked superseded. ``posted_on`` (default: today) records a
-    posting that took place on an earlier day (migrations, the demo): the posting is
-    marked as recorded afterwards. ``by``: administrative staff of the village.
+    masked name (and, apart, every merchant's and firm's with its registered name, which
+    their month's finalisation is compared with as households' are), and the posting
+    period, which ends ``policy.posting_days`` working days (Chinese holiday calendar)
+    after ``posted_on``. Refused before the month is over, while entries of the
+    village's month await review, and once the month is finalised. Posting again
+    (after entries changed) starts a new period; the earlier posting is kept, marked
+    superseded. ``posted_on`` (default: today) records a posting that took place on an
+    earlier day (migrations, the demo): the posting is marked as recorded afterwards.
+    ``by``: administrative staff of the village.
     """
     return _post_month(village, period, by=by, posted_on=posted_on, policy=policy, collect=True)
 
@@ -554,6 +557,7 @@ def _post_month(
             blue=tiers.count("blue"),
             red=tiers.count("red"),
             rows=rows,
+            enterprise_rows=_posted_enterprise_rows(period, policy, village),
         )
 
 
@@ -615,6 +619,27 @@ def _posted_rows(period: dt.date, policy: ScoringPolicy, village: Village) -> li
         return [
             [household_id, mask_name(name), score, policy.tier(score)]
             for household_id, name, score in cursor.fetchall()
+        ]
+
+
+def _posted_enterprise_rows(period: dt.date, policy: ScoringPolicy, village: Village) -> list[list]:
+    """[subject id, registered name, score, tier] of the village's merchants and firms,
+    by code: their names are public (never masked); the same arithmetic and thresholds
+    as their month's snapshots (``_write_enterprise_snapshots``)."""
+    scores_sql, params = scores_query(period, policy, [village.pk], enterprises=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH scores AS ({scores_sql})
+            SELECT s.household_id, h.head_name, s.score
+            FROM scores s JOIN households_household h ON h.id = s.household_id
+            ORDER BY h.code
+            """,
+            params,
+        )
+        return [
+            [subject_id, name, score, policy.tier(score)]
+            for subject_id, name, score in cursor.fetchall()
         ]
 
 
@@ -695,6 +720,12 @@ def _changed_since_posting(
         changed = sum(
             1 for key in posted.keys() | final.keys() if posted.get(key) != final.get(key)
         )
+        words = {
+            "count": changed,
+            "village": posting.village.name,
+            "month": f"{period:%Y-%m}",
+            "date": posting.posted_on,
+        }
         if changed:
             refusals[posting.village_id] = (
                 posting,
@@ -702,14 +733,33 @@ def _changed_since_posting(
                     "the figures of %(count)s households of %(village)s changed since "
                     "%(month)s was posted on %(date)s; post the month again"
                 )
-                % {
-                    "count": changed,
-                    "village": posting.village.name,
-                    "month": f"{period:%Y-%m}",
-                    "date": posting.posted_on,
-                },
+                % words,
+            )
+        elif (businesses := _enterprises_changed(posting, period)) > 0:
+            refusals[posting.village_id] = (
+                posting,
+                _(
+                    "the figures of %(count)s merchants and firms of %(village)s changed "
+                    "since %(month)s was posted on %(date)s; post the month again"
+                )
+                % {**words, "count": businesses},
             )
     return refusals
+
+
+def _enterprises_changed(posting: Posting, period: dt.date) -> int:
+    """How many merchants' and firms' snapshots just written differ from the posting
+    (0 for a posting made before merchants and firms were posted)."""
+    if posting.enterprise_rows is None:
+        return 0
+    posted = {row[0]: (row[2], row[3]) for row in posting.enterprise_rows}
+    final = {
+        subject_id: (score, tier)
+        for subject_id, score, tier in EnterpriseSnapshot.objects.filter(
+            period=period, village_id=posting.village_id
+        ).values_list("household_id", "score", "tier")
+    }
+    return sum(1 for key in posted.keys() | final.keys() if posted.get(key) != final.get(key))
 
 
 def _refuse_or_override(

@@ -210,23 +210,7 @@ def posting_pdf(township_name: str, posted: PostedMonth) -> bytes:
         centred=True,
     )
     pages.y -= 40 * mm
-    cell = (WIDTH - 2 * MARGIN) / POSTING_COLUMNS
-    for start in range(0, len(posted.lines), POSTING_COLUMNS):
-        pages.need(ROW)
-        for column, line in enumerate(posted.lines[start : start + POSTING_COLUMNS]):
-            x = MARGIN + column * cell
-            canvas.setFillColor(HexColor(TIER_COLOURS[line.tier]))
-            canvas.rect(x + 1 * mm, pages.y - 6.5 * mm, 3 * mm, 5 * mm, stroke=0, fill=1)
-            canvas.setFillColor(INK)
-            draw_text(canvas, line.name, x + 6 * mm, pages.y - 6 * mm, fit(line.name, 12, 20 * mm))
-            draw_text(
-                canvas,
-                f"{line.score}  {POSTED_TIERS[line.tier]}",
-                x + 28 * mm,
-                pages.y - 6 * mm,
-                10,
-            )
-        pages.y -= ROW
+    _posted_lines(canvas, pages, posted.lines)
     if posted.unnamed_red:
         pages.need(2 * ROW)
         canvas.setFillColor(GREY)
@@ -236,6 +220,45 @@ def posting_pdf(township_name: str, posted: PostedMonth) -> bytes:
         )
         draw_text(canvas, note, MARGIN, pages.y - 8 * mm, 10)
         pages.y -= 2 * ROW
+    if posted.businesses or posted.unnamed_red_businesses:
+        # Merchants and firms after the households, in a section of their own.
+        pages.need(3 * ROW)
+        canvas.setFillColor(INK)
+        section = "诚信商户、企业  Merchants and firms"
+        draw_text(canvas, section, MARGIN, pages.y - 8 * mm, 14)
+        pages.y -= 2 * ROW
+        _posted_lines(canvas, pages, posted.businesses, name_width=60 * mm, columns=2)
+        if posted.unnamed_red_businesses:
+            pages.need(2 * ROW)
+            canvas.setFillColor(GREY)
+            count = posted.unnamed_red_businesses
+            note = f"另有待提升商户、企业 {count} 家不公开名称  {count} to improve are not named"
+            draw_text(canvas, note, MARGIN, pages.y - 8 * mm, 10)
+            pages.y -= 2 * ROW
     pages.finish()
     canvas.save()
     return buffer.getvalue()
+
+
+def _posted_lines(
+    canvas, pages, lines, *, name_width: float = 20 * mm, columns: int = POSTING_COLUMNS
+) -> None:
+    """Posted (name, score, tier) lines, ``columns`` to a row, each with its tier colour."""
+    cell = (WIDTH - 2 * MARGIN) / columns
+    for start in range(0, len(lines), columns):
+        pages.need(ROW)
+        for column, line in enumerate(lines[start : start + columns]):
+            x = MARGIN + column * cell
+            canvas.setFillColor(HexColor(TIER_COLOURS[line.tier]))
+            canvas.rect(x + 1 * mm, pages.y - 6.5 * mm, 3 * mm, 5 * mm, stroke=0, fill=1)
+            canvas.setFillColor(INK)
+            name_size = fit(line.name, 12, name_width)
+            draw_text(canvas, line.name, x + 6 * mm, pages.y - 6 * mm, name_size)
+            draw_text(
+                canvas,
+                f"{line.score}  {POSTED_TIERS[line.tier]}",
+                x + 8 * mm + name_width,
+                pages.y - 6 * mm,
+                10,
+            )
+        pages.y -= ROW

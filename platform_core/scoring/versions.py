@@ -219,4 +219,5 @@ def entry_outcome(entry: ScoreEvent, book: CovenantBook | None = None) -> CapOut
 
 def lock_household(household_id: int) -> None:
     """Serialise approvals of one household (the cap's running totals are read then)."""
-    Household.objects.select_for_update().filter(pk=household_id).values_list("pk").first()
+    # ``subjects``: a merchant's or firm's approvals are serialised too.
+    Household.subjects.select_for_update().filter(pk=household_id).values_list("pk").first()

@@ -89,11 +89,14 @@ def review_rows(entries: Iterable) -> SafeString:
     """The review queue's rows (household, village and rule fetched with them, photos in
     ``photo_list``)."""
     household_link, photo_link = _Links("work:household"), _Links("work:photo", "9182736450")
+    enterprise_link = _Links("work:enterprise")  # a merchant's or firm's entry: its own page
     select, photo_alt = _e(_("Select")), _e(_("Evidence photo"))
     out = []
     for entry in entries:
         pk = _e(entry.pk)
         household = entry.household
+        kind = getattr(household, "kind", "household")
+        link = household_link if kind == "household" else enterprise_link
         note = f'<br><span class="muted">{_e(entry.note)}</span>' if entry.note else ""
         photos = "".join(
             f'<br><a href="{_e(photo_link(photo.pk))}"><img class="evidence-photo" '
@@ -104,7 +107,7 @@ def review_rows(entries: Iterable) -> SafeString:
             f'\n    <tr data-entry="{pk}">\n'
             f'      <td><input type="checkbox" name="entries" value="{pk}" '
             f'aria-label="{select} {pk}"></td>\n'
-            f'      <td><a href="{_e(household_link(household.code))}">{_e(household.code)}</a>'
+            f'      <td><a href="{_e(link(household.code))}">{_e(household.code)}</a>'
             f'<br><span class="muted">{_e(household.village.name)}</span></td>\n'
             f"      <td>{_e(entry.rule.code)}</td><td>{_points(entry.points)}</td>"
             f"<td>{_day(entry.occurred_on)}</td>\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from platform_core.accounts.models import Role
 from platform_core.accounts.selectors import REVIEWER_ROLES, STAFF_ROLES
 from platform_core.accounts.viewer import Viewer
 from platform_core.evaluation.models import Assignment, EvaluationRound
-from platform_core.households.models import Village
+from platform_core.households.models import Household, Village
 from platform_core.publication.models import HonourBoard
 from platform_core.scoring.models import (
     Declaration,
@@ -331,3 +332,19 @@ def month_progress(
         )
         for v in villages
     ]
+
+
+def staff_subjects(viewer: Viewer) -> QuerySet[Household]:
+    """Households, merchants and firms of the villages where the viewer is staff."""
+    villages = viewer.villages(STAFF_ROLES)
+    queryset = Household.subjects.select_related("village", "grid")
+    if villages is None:
+        return queryset
+    return queryset.filter(village__code__in=sorted(villages))
+
+
+def subject_page(subject: Household) -> str:
+    """A subject's workbench page: a household's, or a merchant's or firm's."""
+    if subject.is_household:
+        return reverse("work:household", args=[subject.code])
+    return reverse("work:enterprise", args=[subject.code])

@@ -60,11 +60,12 @@ PAGES = {
         lambda w: f"households/V01-0001/entries/{w['deduction'].pk}/answer/",
         expect(ok=STAFF_V1, gone=STAFF_V2),
     ),
-    # Merchants and firms: the township administrator, village committees for their villages.
+    # Merchants and firms: the township administrator, village committees for their villages;
+    # one's page (its ledger and standing) for every staff role of its village, as a household's.
     "work:enterprises": (lambda w: "enterprises/", expect(ok={"ta", "vc1", "vc2"})),
     "work:enterprise": (
         lambda w: "enterprises/V01-E0001/",
-        expect(ok={"ta", "vc1"}, gone={"vc2"}),
+        expect(ok=STAFF_V1, gone=STAFF_V2),
     ),
     "work:enterprises-import": (
         lambda w: "enterprises/import/",

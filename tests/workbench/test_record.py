@@ -77,8 +77,16 @@ def test_a_double_submit_records_once(world, grid, signed_in):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"household": "V09-9999"}, "household", "No household V09-9999 in your villages"),
-        ({"household": "V02-0001"}, "household", "No household V02-0001 in your villages"),
+        (
+            {"household": "V09-9999"},
+            "household",
+            "No household, merchant or firm V09-9999 in your villages",
+        ),
+        (
+            {"household": "V02-0001"},
+            "household",
+            "No household, merchant or firm V02-0001 in your villages",
+        ),
         ({"occurred_on": "2999-01-01"}, "occurred_on", "is in the future"),
         ({"points": "5000"}, "points", "less than or equal to 1000"),
         ({"points": "-3"}, "__all__", "keeps the sign of its rule"),

@@ -1,4 +1,5 @@
-"""Merchants and firms (诚信商户, 诚信企业): list, register, edit, import and export.
+"""Merchants and firms (诚信商户, 诚信企业): list, register, edit, import and export;
+each one's page with its ledger, standing, month snapshots and objections.
 
 For the township administrator, and a village committee for its own villages (the
 services check the village of every write; the list shows only the viewer's villages).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from platform_core import admin_io
+from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.errors import PlatformError
+from platform_core.evaluation.selectors import enterprise_history
 from platform_core.households import services
 from platform_core.households.enterprise_imports import (
     COLUMNS,
@@ -25,13 +29,17 @@ from platform_core.households.enterprise_imports import (
     enterprise_rows,
     import_enterprises,
 )
-from platform_core.households.models import Village
+from platform_core.households.models import SubjectKind, Village
 from platform_core.households.selectors import enterprises_of
 from platform_core.tabular import TableError
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.paging import page_of
+from platform_core.workbench.rows import ledger_rows, notice_rows
+from platform_core.workbench.selectors import objectionable, staff_subjects
+from platform_core.workbench.views.households import household_context
+from platform_core.workbench.views.notices import household_notices
 
 ROLES = services.ENTERPRISE_ROLES
 
@@ -124,13 +132,18 @@ def _list_page(request, form, upload, status, failure=None):
     return render(request, "workbench/enterprises/list.html", context, status=status)
 
 
-@workbench_page(ROLES)
+@workbench_page(STAFF_ROLES)
 def enterprise_page(request, code: str):
-    """One merchant or firm of the viewer's villages: GET its registration, POST a change."""
+    """One merchant or firm of the viewer's villages: its standing, ledger, month
+    snapshots, notices and objections (every staff role of the village, as a household's
+    page); its registration and a POST changing it (the registration roles only)."""
     viewer = request.viewer
-    subject = enterprises_of(viewer).filter(code=code).first()
+    subject = staff_subjects(viewer).exclude(kind=SubjectKind.HOUSEHOLD).filter(code=code).first()
     if subject is None:
         raise Http404
+    editor = viewer.has(ROLES, subject.village.code)
+    if request.method == "POST" and not editor:
+        raise PermissionDenied
     if request.method == "POST":
         form = EnterpriseForm(request.POST, viewer=viewer)
         if form.is_valid() and (
@@ -158,7 +171,20 @@ def enterprise_page(request, code: str):
             },
         )
         status = 200
-    context = {"subject": subject, "form": form, "menu": menu_for(viewer, request.township)}
+    context = household_context(subject)
+    context.update(
+        subject=subject,
+        form=form if editor else None,
+        snapshots=list(enterprise_history(subject)[:24]),
+        ledger_rows=ledger_rows(context["entries"]),
+        menu=menu_for(viewer, request.township),
+    )
+    context["official"] = context["snapshots"][0] if context["snapshots"] else None
+    entries = list(context["entries"])
+    deadlines = objectionable(entries)
+    context["contestable"] = [entry for entry in entries if entry.pk in deadlines]
+    context["notices"] = household_notices(subject, deadlines)
+    context["notice_rows"] = notice_rows(context["notices"], subject.code)
     return render(request, "workbench/enterprises/detail.html", context, status=status)
 
 

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +23,7 @@ from platform_core.workbench import selectors
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
+from platform_core.workbench.selectors import subject_page
 
 # What the notices' tables show (staff's and the household's own), nothing else: a
 # notice's text, its deduction's and rule's other columns cost ~1 ms of CPU for 50.
@@ -82,9 +82,11 @@ class AnswerForm(WorkbenchForm):
 
 @workbench_page(STAFF_ROLES)
 def record_answer(request, code: str, pk: int):
-    """Record a household's answer to the notice of a deduction, on its behalf."""
+    """Record a household's answer to the notice of a deduction, on its behalf; or a
+    merchant's or firm's objection, given by its legal representative (docs/subjects.md)."""
     villages = request.viewer.villages(STAFF_ROLES)
-    households = Household.objects.filter(visible_households(request.viewer), code=code)
+    # Any subject: a merchant's or firm's legal representative objects this way too.
+    households = Household.subjects.filter(visible_households(request.viewer), code=code)
     if villages is not None:  # staff of some villages only (None: of every village)
         households = households.filter(village__code__in=sorted(villages))
     household = households.select_related("village").first()
@@ -99,7 +101,9 @@ def record_answer(request, code: str, pk: int):
         raise Http404
     deadline = selectors.objectionable([entry]).get(entry.pk)
     form = AnswerForm(request.POST or None)
-    back = reverse("work:household", args=[household.code]) + "#notices"
+    if not household.is_household:
+        form.fields["reason"].label = _("What the legal representative says")
+    back = subject_page(household) + ("#notices" if household.is_household else "#objections")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         how = dict(AnswerForm.HOW)[data["received"]]
@@ -115,7 +119,12 @@ def record_answer(request, code: str, pk: int):
             lambda objection: back,
         )
         if done is not None:
-            messages.success(request, _("The household's answer was sent to the council."))
+            messages.success(
+                request,
+                _("The household's answer was sent to the council.")
+                if household.is_household
+                else _("The legal representative's objection was sent to the council."),
+            )
             return done
     context = {
         "household": household,

@@ -1,4 +1,5 @@
-"""Grid workers and village staff record entries: one household, or one rule for many."""
+"""Grid workers and village staff record entries: one household (or merchant or firm),
+or one rule for many households."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from platform_core.scoring.models import Rule, RuleSubjects
 from platform_core.workbench.access import workbench_page
 from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
+from platform_core.workbench.selectors import staff_subjects, subject_page
 from platform_core.workbench.views.households import staff_households
 
 SOURCE = "workbench"
@@ -27,7 +29,10 @@ POINTS_LIMIT = 1000  # the same bound as the ledger import
 class RuleChoice(forms.ModelChoiceField):
     def label_from_instance(self, rule: Rule) -> str:
         title = rule.title_en if (translation_is_english()) else rule.title_zh
-        return f"{rule.code} {title} ({rule.points:+d})"
+        label = f"{rule.code} {title} ({rule.points:+d})"
+        if rule.applies_to == RuleSubjects.ENTERPRISES:
+            return _("%(rule)s, merchants and firms") % {"rule": label}
+        return label
 
 
 def translation_is_english() -> bool:
@@ -68,7 +73,11 @@ class EntryFields(WorkbenchForm):
 
 
 class RecordForm(EntryFields):
-    household = forms.CharField(label=gettext_lazy("Household code"), max_length=32)
+    household = forms.CharField(
+        label=gettext_lazy("Household, merchant or firm code"),
+        max_length=32,
+        help_text=gettext_lazy("A merchant or firm is recorded under the merchants' rules."),
+    )
     points = forms.IntegerField(
         label=gettext_lazy("Points"),
         required=False,
@@ -121,6 +130,11 @@ class RecordForm(EntryFields):
     def __init__(self, *args, viewer, **kwargs):
         self.viewer = viewer
         super().__init__(*args, **kwargs)
+        # Both covenants: which rule fits which subject is ``record_entry``'s check
+        # (``rule_subject_problem``), shown at the rule field.
+        self.fields["rule"].queryset = Rule.objects.filter(active=True).order_by(
+            "applies_to", "category", "code"
+        )
 
     def finding(self) -> dict | None:
         """The formal finding typed in (None: none); the ledger service checks it."""
@@ -136,10 +150,10 @@ class RecordForm(EntryFields):
 
     def clean_household(self):
         code = self.cleaned_data["household"].strip()
-        household = staff_households(self.viewer).filter(code=code).first()
+        household = staff_subjects(self.viewer).filter(code=code).first()
         if household is None:  # unknown, or in a village that is not the viewer's: same answer
             raise forms.ValidationError(
-                _("No household %(code)s in your villages.") % {"code": code}
+                _("No household, merchant or firm %(code)s in your villages.") % {"code": code}
             )
         return household
 
@@ -168,9 +182,7 @@ def record(request):
                 photos=[data["photo"]] if data["photo"] else [],
                 finding=form.finding(),
             ),
-            lambda entry: (
-                reverse("work:household", args=[entry.household.code]) + f"#entry-{entry.pk}"
-            ),
+            lambda entry: subject_page(entry.household) + f"#entry-{entry.pk}",
         )
         if done is not None:
             return done
