@@ -517,3 +517,27 @@ def test_the_core_three_none_reading_sums_the_mediation_counts(on, sign_in, in_t
     assert sums["V01"]["lawsuits"] == 1 and sums["V01"]["petitions"] == 1
     assert sums["V01"]["settled_in_village"] == 1
     assert sums["V02"]["criminal_cases"] == 1 and sums["V02"]["settled_in_village"] == 1
+
+
+def test_the_admin_shows_cases_to_their_station_only(on, sign_in, in_township):
+    """Applicants' names, phones and disputes: the mediators of the case's village (and
+    the township administrators), never another village's committee or the council."""
+    case = new_case(on, in_township, applicant_name="俞国明", description="宅基地界址不清")
+    change = f"admin/mediation/case/{case.pk}/change/"
+    ours = sign_in("village_committee", "V01")
+    listed = ours.get(ours.address("admin/mediation/case/"))
+    assert listed.status_code == 200 and case.receipt in listed.content.decode()
+    page = ours.get(ours.address(change))
+    assert page.status_code == 200 and "宅基地界址不清" in page.content.decode()
+    theirs = sign_in("village_committee", "V02")
+    assert case.receipt not in theirs.get(theirs.address("admin/mediation/case/")).text
+    assert theirs.get(theirs.address(change)).status_code == 404
+    council = sign_in("council_member")
+    assert council.get(council.address("admin/mediation/case/")).status_code == 403
+    assert council.get(council.address(change)).status_code in (403, 404)
+    admin = sign_in("township_admin")
+    assert admin.get(admin.address(change)).status_code == 200
+    assert admin.post(admin.address(change), {"status": "closed"}).status_code == 403
+    with in_township(on):
+        case.refresh_from_db()
+        assert case.status == "requested"
