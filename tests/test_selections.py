@@ -366,6 +366,60 @@ def test_objections_are_checked_and_only_during_the_posting(township_a, in_towns
         assert not nomination.objections.exists()
 
 
+def test_an_objection_racing_the_award_or_a_withdrawal_is_refused(
+    township_a, in_township, monkeypatch
+):
+    """The status is read again under the round's lock: an award (or an upheld objection)
+    committed between the first checks and the objection leaves nothing pending."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from plugins.selections import services
+
+    _setup(township_a)
+    with in_township(township_a):
+        f.village()
+        people = _people()
+        _green("V01-0001")
+        round_ = _round(people["admin"])
+        nomination = nominate(
+            round_, household=f.household("V01-0001"), reason="好", by=people["committee"]
+        )
+        open_voting(round_, by=people["admin"])
+        cast_vote(nomination, in_favour=True, by=people["council"][0])
+        post_results(round_, by=people["admin"])
+        real_locked = services._locked
+        arguments = {"text": "x", "name": "王五", "phone": "13912345678"}
+
+        def meanwhile(change, model):
+            def locked(round_):
+                model.objects.filter(**change[0]).update(**change[1])
+                return real_locked(round_)
+
+            return locked
+
+        for change, model in [
+            (({"pk": round_.pk}, {"status": "awarded"}), SelectionRound),
+            (({"pk": nomination.pk}, {"withdrawn_at": timezone.now()}), Nomination),
+        ]:
+            with monkeypatch.context() as patch:
+                patch.setattr(services, "_locked", meanwhile(change, model))
+                with pytest.raises(PluginError) as refused:
+                    file_objection(nomination, **arguments)
+            assert refused.value.field == "nomination"
+            model.objects.filter(**change[0]).update(
+                **{"status": "posted"} if model is SelectionRound else {"withdrawn_at": None}
+            )
+        assert not nomination.objections.exists()
+        with CaptureQueriesContext(connection) as queries:
+            objection = file_objection(nomination, **arguments)
+            decide_objection(objection, uphold=False, reason="不属实", by=people["council"][1])
+        locks = [
+            q["sql"] for q in queries if "FOR UPDATE" in q["sql"] and "selectionround" in q["sql"]
+        ]
+        assert len(locks) == 2  # the objection and its decision each lock the round
+
+
 def test_cancel_needs_a_reason_and_frees_the_category(township_a, in_township):
     _setup(township_a)
     with in_township(township_a):

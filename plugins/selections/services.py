@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from township_integrity.services import (
     Actor,
     add_working_days,
     current_tier,
+    posting_days,
     record_entry,
     require_role,
 )
@@ -272,7 +273,7 @@ def post_results(
         if not winners:
             raise PluginError(_("no nomination has more votes for than against; nothing to post"))
         Nomination.objects.filter(pk__in=[n.pk for n in winners]).update(selected=True)
-        days = int(connection.tenant.posting_days)
+        days = posting_days()
         round_.status = RoundStatus.POSTED
         round_.posted_on = day
         round_.posting_working_days = days
@@ -345,18 +346,25 @@ def file_objection(
             % {"phone": phone[:20]},
             field="phone",
         )
-    objection = Objection.objects.create(
-        nomination=nomination,
-        text=text,
-        objector_name=name,
-        objector_phone=phone,
-        filed_by=by.user if by else None,
-        filed_by_label=by.label if by else "public",
-    )
-    if received_on is not None and received_on != timezone.localdate():
-        noon = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
-        Objection.objects.filter(pk=objection.pk).update(received_at=noon)
-        objection.received_at = noon
+    with transaction.atomic():
+        # Locked, and read again: the award (which waits for no pending objection) cannot
+        # be made between these checks and the objection, nor a decision withdraw it.
+        if _locked(round_).status != RoundStatus.POSTED:
+            raise PluginError(_("only a posted result takes objections"), field="nomination")
+        if Nomination.objects.filter(pk=nomination.pk, withdrawn_at__isnull=False).exists():
+            raise PluginError(_("this nomination was already withdrawn"), field="nomination")
+        objection = Objection.objects.create(
+            nomination=nomination,
+            text=text,
+            objector_name=name,
+            objector_phone=phone,
+            filed_by=by.user if by else None,
+            filed_by_label=by.label if by else "public",
+        )
+        if received_on is not None and received_on != timezone.localdate():
+            noon = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
+            Objection.objects.filter(pk=objection.pk).update(received_at=noon)
+            objection.received_at = noon
     return objection
 
 
@@ -376,10 +384,12 @@ def decide_objection(objection: Objection, *, uphold: bool, reason: str, by: Act
             field="reason",
         )
     with transaction.atomic():
+        # The round first (as file_objection and award lock it), then the objection.
+        round_ = _locked(nomination.round)
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
         if objection.status != ObjectionStatus.PENDING:
             raise PluginError(_("this objection is already decided"), field="reason")
-        if _round_of(nomination).status != RoundStatus.POSTED:
+        if round_.status != RoundStatus.POSTED:
             raise PluginError(_("the round is no longer posted"), field="reason")
         now = timezone.now()
         objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
