@@ -85,6 +85,8 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
             ensure_demo_ratings()
             if not ScoreEvent.objects.exists():
                 admin = Actor.of(get_user_model().objects.get(username=spec.admin[0]))
+                # Before the ledger: its history gives them entries, months and boards.
+                populate_enterprises(spec, admin, progress)
                 populate_ledger(spec, admin, progress)
                 populate_plugins(spec, admin, progress)
         townships.append(township)
@@ -132,6 +134,59 @@ def _household(rng: random.Random, village: Village, grids: list[Grid], n: int) 
         address=f"{village.name}{rng.randint(1, 40)}组{rng.randint(1, 120)}号",
         phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
     )
+
+
+# The demo's merchants and firms: (kind, credit code's first two characters, name
+# pattern); ``{stem}`` is the village's name without 村 or 社区.
+DEMO_ENTERPRISES = [
+    ("merchant", "92", "联华超市{stem}店"),
+    ("merchant", "92", "{stem}农家乐"),
+    ("merchant", "92", "{stem}便民小吃店"),
+    ("merchant", "92", "{surname}记五金店"),
+    ("merchant", "92", "{stem}农资经营部"),
+    ("firm", "93", "{stem}河蟹养殖专业合作社"),
+    ("firm", "93", "{stem}湖羊养殖专业合作社"),
+    ("firm", "91", "湖州{stem}纺织有限公司"),
+    ("firm", "91", "湖州{stem}竹木制品有限公司"),
+]
+DEMO_DIVISION = "330502"  # 湖州市吴兴区: the credit codes' registering division
+
+
+def populate_enterprises(spec: DemoTownship, admin: Actor, progress: Callable[[str], None]) -> None:
+    """Two to four merchants and firms per village, registered through the service with
+    valid unified social credit codes (GB 32100-2015 check character). A random
+    generator of its own: the households' streams, and so their figures, are untouched."""
+    from platform_core.households.credit_codes import check_character
+    from platform_core.households.services import register_enterprise
+
+    if Enterprise.objects.exists():
+        return
+    rng = random.Random(int(spec.code) + 3)
+    series = "BCDEF"[int(spec.code) % 5]  # the townships' codes apart
+    count = 0
+    for v, village in enumerate(Village.objects.order_by("code")):
+        stem = village.name.removesuffix("社区").removesuffix("村")
+        # One merchant and one cooperative or firm at least, then any others.
+        merchants = [e for e in DEMO_ENTERPRISES if e[0] == "merchant"]
+        firms = [e for e in DEMO_ENTERPRISES if e[0] == "firm"]
+        chosen = [rng.choice(merchants), rng.choice(firms)]
+        rest = [e for e in DEMO_ENTERPRISES if e not in chosen]
+        chosen += rng.sample(rest, rng.randint(0, 2))
+        for n, (kind, prefix, pattern) in enumerate(chosen):
+            first17 = f"{prefix}{DEMO_DIVISION}MA2{series}{v + 1:02d}{n + 1:02d}1"
+            register_enterprise(
+                by=admin,
+                kind=kind,
+                name=pattern.format(stem=stem, surname=rng.choice(SURNAMES)),
+                credit_code=first17 + check_character(first17),
+                legal_representative=rng.choice(SURNAMES)
+                + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2)))),
+                village=village,
+                address=f"{village.name}{rng.randint(1, 40)}组{rng.randint(1, 120)}号",
+                phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
+            )
+            count += 1
+    progress(f"  {spec.name}: {count} merchants and firms")
 
 
 DEMO_MONTHS = 6  # finished months of history, finalised in order

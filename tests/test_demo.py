@@ -73,6 +73,27 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert found.boards.commended > 0
         assert "hotline_year" in {f.key for f in found.year_on_year}
         assert all(m.three_none is not None for m in found.months)
+        # Merchants and firms, registered before the ledger: two to four a village, with
+        # valid credit codes, entries of their own covenant, months, posted and on boards.
+        from platform_core.evaluation.models import EnterpriseSnapshot, Posting
+        from platform_core.households.credit_codes import normalise_credit_code
+        from platform_core.households.models import Enterprise
+        from platform_core.publication.models import BoardEntry
+
+        subjects = list(Enterprise.objects.all())
+        assert 4 <= len(subjects) <= 8 and {s.kind for s in subjects} == {"merchant", "firm"}
+        assert all(normalise_credit_code(s.credit_code) == s.credit_code for s in subjects)
+        assert any(s.head_name.endswith("专业合作社") for s in subjects) or any(
+            s.head_name.endswith("有限公司") for s in subjects
+        )
+        theirs = ScoreEvent.objects.filter(source="demo", household__kind__in=["merchant", "firm"])
+        assert theirs.exists()
+        assert not theirs.exclude(rule__applies_to="enterprises").exists()
+        months = EnterpriseSnapshot.objects.values("period").distinct().count()
+        assert months == demo.DEMO_MONTHS
+        assert Posting.objects.exclude(enterprise_rows=[]).exists()
+        assert BoardEntry.objects.filter(kind="business").exists()
+        assert Household.objects.count() == 50  # still households only
 
 
 @override_settings(PRODUCTION=True)
