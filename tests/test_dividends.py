@@ -201,6 +201,32 @@ def test_only_the_township_administrator_edits_and_publishes(catalogue, role):
         assert draft_catalogue() is None
 
 
+def test_a_draft_published_meanwhile_is_never_written_to(catalogue, monkeypatch):
+    """Another administrator publishes the draft between this save reading it and writing
+    to it: the published version stays as published, the save goes to a new draft."""
+    from platform_core.alliance import services
+
+    with tenant_context(catalogue):
+        by = admin("tadmin6")
+        save_dividend(number=2, by=by, **{**CHECKUP, "title_zh": "免费体检（两次）"})
+        real, published = services.open_draft, []
+
+        def open_then_published_by_another(*, by):
+            draft = real(by=by)
+            if not published:
+                published.append(publish_dividends(by=by))
+            return draft
+
+        monkeypatch.setattr(services, "open_draft", open_then_published_by_another)
+        save_dividend(number=3, by=by, **CHECKUP)
+        v2 = DividendCatalogue.objects.get(version=2)
+        assert v2.state == "published"
+        assert sorted(v2.dividends.values_list("number", flat=True)) == [1, 2]
+        draft = draft_catalogue()
+        assert draft.version == 3
+        assert sorted(draft.dividends.values_list("number", flat=True)) == [1, 2, 3]
+
+
 def test_a_member_of_another_township_cannot_be_named(catalogue, township_b):
     with tenant_context(township_b):
         add_member(code="B9", name="乙镇银行", kind="bank", by=Actor.cli())
@@ -335,6 +361,31 @@ def test_the_workbench_page_refuses_other_roles(catalogue):
     )
 
 
+def test_removing_on_the_workbench_refuses_other_roles_and_unknown_numbers(catalogue):
+    with tenant_context(catalogue):
+        by = admin("wbadmin2")
+        council = f.person("council8", "council_member")
+        save_dividend(number=2, by=by, **CHECKUP)  # a draft of v1's two dividends
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(council.user)
+    assert (
+        client.post(work(catalogue, "dividends/1/remove/"), {"submission": "r1"}).status_code == 403
+    )
+    # Bad input: a number the draft does not hold is refused by name, nothing removed.
+    client.force_login(by.user)
+    page = client.post(
+        work(catalogue, "dividends/7/remove/"), {"submission": "r2"}, follow=True
+    ).content.decode()
+    assert "the draft has no dividend number 7" in page
+    with tenant_context(catalogue):
+        assert sorted(draft_catalogue().dividends.values_list("number", flat=True)) == [1, 2]
+    done = client.post(work(catalogue, "dividends/1/remove/"), {"submission": "r3"})
+    assert done.status_code == 302
+    with tenant_context(catalogue):
+        assert list(draft_catalogue().dividends.values_list("number", flat=True)) == [2]
+        assert published_catalogue().dividends.count() == 2
+
+
 def test_another_townships_admin_cannot_open_the_page(catalogue, township_b):
     with tenant_context(township_b):
         other = f.person("yiadmin", "township_admin")
@@ -343,6 +394,19 @@ def test_another_townships_admin_cannot_open_the_page(catalogue, township_b):
     assert client.get(work(catalogue, "dividends/")).status_code in (302, 403)
     with tenant_context(catalogue):
         assert draft_catalogue() is None
+    for address in ("dividends/1/remove/", "dividends/publish/"):
+        refused = client.post(work(catalogue, address), {"submission": address})
+        assert refused.status_code in (302, 403)
+    with tenant_context(catalogue):
+        assert draft_catalogue() is None and published_catalogue().version == 1
+
+
+def test_another_townships_token_reads_no_dividends_here(catalogue, township_b):
+    query = "{ dividends { number titleZh } }"
+    token = token_for(township_b, "head@yi.test", "township_admin")
+    assert codes(gql(Client(), endpoint(catalogue), query, token=token)) == ["UNAUTHENTICATED"]
+    # Its own township has published nothing: an empty list, none of 甲镇's.
+    assert gql(Client(), endpoint(township_b), query, token=token)["data"]["dividends"] == []
 
 
 # --- "your dividends" ---------------------------------------------------------------------
@@ -367,6 +431,25 @@ def test_your_dividends_follow_the_households_tier(households):
     assert green.tier == "green" and [d.number for d in green.qualifies] == [1, 2]
     assert red.tier == "red" and red.qualifies == [] and [d.number for d in red.not_yet] == [1, 2]
     assert [d.number for d in blue.qualifies] == [2] and [d.number for d in blue.not_yet] == [1]
+
+
+def test_a_merchant_sees_the_dividends_of_its_kind(households):
+    from platform_core.households.models import Village
+    from platform_core.households.services import register_enterprise
+    from tests.test_subjects import HUAWEI
+
+    with tenant_context(households):
+        shop = register_enterprise(
+            by=admin("tadmin7"),
+            kind="merchant",
+            name="太湖小卖部",
+            credit_code=HUAWEI,
+            legal_representative="俞国明",
+            village=Village.objects.get(code="V01"),
+        )
+        found = household_dividends(shop)
+    # Dividend 1 (the loan) is offered to merchants; 2 (the check-up) to households only.
+    assert [d.number for d in found.qualifies + found.not_yet] == [1]
 
 
 def test_your_dividends_read_the_catalogue_once(households):

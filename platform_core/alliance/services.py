@@ -371,18 +371,42 @@ def save_dividend(*, number: int, by: Actor, **data) -> Dividend:
         )
     cleaned = _clean_dividend(data)
     with transaction.atomic():
-        draft = open_draft(by=by)
+        draft = _locked_draft(by)
         dividend, _created = Dividend.objects.update_or_create(
             catalogue=draft, number=number, defaults=cleaned
         )
     return dividend
 
 
+def _locked_draft(by: Actor) -> DividendCatalogue:
+    """The draft (opened if needed), locked until the caller's transaction ends, so a
+    publication cannot slip in between reading the draft and writing to it: a draft
+    published meanwhile is never written to; a new one is opened, a copy of it."""
+    for _attempt in range(2):
+        draft = open_draft(by=by)
+        locked = (
+            DividendCatalogue.objects.select_for_update()
+            .filter(pk=draft.pk, state=DividendCatalogue.State.DRAFT)
+            .first()
+        )
+        if locked is not None:
+            return locked
+    raise AllianceError(_("the dividends were published meanwhile; please try again"))
+
+
 def remove_dividend(*, number: int, by: Actor) -> None:
     """Take dividend ``number`` out of the draft (a published version keeps it)."""
     _require_admin(by, _("edit the integrity dividends"))
-    draft = draft_catalogue()
-    deleted = Dividend.objects.filter(catalogue=draft, number=number).delete()[0] if draft else 0
+    with transaction.atomic():
+        # Locked: a draft being published meanwhile is published whole, or not yet.
+        draft = (
+            DividendCatalogue.objects.select_for_update()
+            .filter(state=DividendCatalogue.State.DRAFT)
+            .first()
+        )
+        deleted = (
+            Dividend.objects.filter(catalogue=draft, number=number).delete()[0] if draft else 0
+        )
     if not deleted:
         raise AllianceError(
             _("the draft has no dividend number %(number)s") % {"number": number},
