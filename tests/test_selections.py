@@ -660,6 +660,42 @@ def test_a_household_objects_in_the_workbench(township, enable_plugin, sign_in, 
     assert "data-name" not in public.get(public.address("selections/")).content.decode()
 
 
+def test_workbench_objections_stay_in_their_township_and_role(
+    township, other_township, enable_plugin, sign_in, in_township
+):
+    enable_plugin("selections")
+    enable_plugin("selections", township=other_township)
+    round_, nomination = _posted_round(township, in_township)
+    body = {"nomination": nomination.pk, "name": "沈红", "text": "异议"}
+    # A household of another township: A's posted result is no choice of its screen.
+    stranger = sign_in("household", "V01", household_code="V01-0002", township=other_township)
+    answer = _form_post(stranger, stranger.address("work/x/selections/posted/"), body)
+    assert answer.status_code == 400 and nomination.household.code not in answer.text
+    # Staff do not object through the households' screen (nor the public's limit-free).
+    grid = sign_in("grid_worker", "V01")
+    assert _form_post(grid, grid.address("work/x/selections/posted/"), body).status_code == 403
+    with in_township(township):
+        assert not nomination.objections.exists()
+        objection = file_objection(nomination, text="异议", name="沈红", phone="13812345678")
+    # Another township's council cannot decide it (the round is not theirs: 404).
+    council_b = sign_in("council_member", township=other_township)
+    decide = {
+        "form": "decide",
+        "target": objection.pk,
+        f"o{objection.pk}-uphold": "yes",
+        f"o{objection.pk}-reason": "属实",
+    }
+    url = f"work/x/selections/rounds/{round_.pk}/"
+    assert _form_post(council_b, council_b.address(url), decide).status_code == 404
+    # A village committee sees the round but does not decide objections.
+    committee = sign_in("village_committee", "V01")
+    assert _form_post(committee, committee.address(url), decide).status_code == 403
+    with in_township(township):
+        objection.refresh_from_db()
+        nomination.refresh_from_db()
+        assert objection.status == "pending" and nomination.withdrawn_at is None
+
+
 ROUNDS = """query { selectionRounds { id title status ruleCode villageCodes
   nominations { householdCode votesFor votesAgainst selected withdrawn } } }"""
 
@@ -693,6 +729,10 @@ def test_graphql_rounds_for_staff_only(
     assert "FORBIDDEN" in codes(graphql(grid, ROUNDS))
     stranger = sign_in("township_admin", township=other_township)
     assert graphql(stranger, ROUNDS)["data"]["selectionRounds"] == []
+    wrong = graphql(council, '{ selectionRounds(status: "won") { id } }')
+    assert codes(wrong) == ["BAD_INPUT"] and "status" in wrong["errors"][0]["message"]
+    by_status = '{ selectionRounds(status: "posted", year: %d) { status } }' % round_.year
+    assert graphql(council, by_status)["data"]["selectionRounds"] == [{"status": "posted"}]
 
 
 def test_the_demo_round_is_awarded_with_votes_posting_and_entries(township_a, in_township):

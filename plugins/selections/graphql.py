@@ -8,12 +8,19 @@ their villages; anyone else is FORBIDDEN. The public sees the posting page inste
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
-from plugins.selections.models import Nomination, SelectionRound
+from plugins.selections.models import Nomination, RoundStatus, SelectionRound
 from plugins.selections.selectors import rounds_for, visible_nominations
 from township_integrity import GraphQLContribution
-from township_integrity.graphql import TownshipNode, require_somewhere, viewer
+from township_integrity.graphql import (
+    BAD_INPUT,
+    InputError,
+    TownshipNode,
+    require_somewhere,
+    viewer,
+)
 from township_integrity.roles import ADMIN_ROLES
 
 
@@ -91,6 +98,13 @@ class SelectionRoundType(DjangoObjectType):
 
 def resolve_rounds(root, info, year=None, status=None):
     found = rounds_for(require_somewhere(info, ADMIN_ROLES))
+    if status and status not in RoundStatus.values:
+        raise InputError(
+            "status",
+            BAD_INPUT,
+            _("status %(value)r: use one of %(choices)s")
+            % {"value": status, "choices": ", ".join(RoundStatus.values)},
+        )
     if year:
         found = found.filter(year=year)
     return found.filter(status=status) if status else found
