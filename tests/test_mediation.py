@@ -174,7 +174,7 @@ def test_bad_input_names_every_field_and_saves_nothing(on, in_township):
     assert answer.status_code == 400
     text = answer.content.decode()
     for field in ("village", "applicant_name", "phone", "category", "description"):
-        block = re.search(rf'data-field="{field}">(.*?)</p>', text, re.S).group(1)
+        block = re.search(rf'data-field="{field}">(.*?)</div>', text, re.S).group(1)
         assert "errorlist" in block, field
     with in_township(on):
         assert not Case.objects.exists() and not Step.objects.exists()
@@ -196,7 +196,7 @@ def test_the_phone_is_a_mainland_mobile_typed_twice(on, in_township, phone, agai
         client.address("mediation/"), {**REQUEST, "phone": phone, "phone_again": again}
     )
     assert answer.status_code == 400
-    block = re.search(rf'data-field="{field}">(.*?)</p>', answer.content.decode(), re.S).group(1)
+    block = re.search(rf'data-field="{field}">(.*?)</div>', answer.content.decode(), re.S).group(1)
     assert message in block
     with in_township(on):
         assert not Case.objects.exists()
