@@ -731,8 +731,9 @@ def test_graphql_rounds_for_staff_only(
     assert graphql(stranger, ROUNDS)["data"]["selectionRounds"] == []
     wrong = graphql(council, '{ selectionRounds(status: "won") { id } }')
     assert codes(wrong) == ["BAD_INPUT"] and "status" in wrong["errors"][0]["message"]
-    by_status = '{ selectionRounds(status: "posted", year: %d) { status } }' % round_.year
-    assert graphql(council, by_status)["data"]["selectionRounds"] == [{"status": "posted"}]
+    by_status = 'query($y: Int) { selectionRounds(status: "posted", year: $y) { status } }'
+    answer = graphql(council, by_status, {"y": round_.year})
+    assert answer["data"]["selectionRounds"] == [{"status": "posted"}]
 
 
 def test_the_demo_round_is_awarded_with_votes_posting_and_entries(township_a, in_township):
