@@ -11,6 +11,7 @@ import datetime as dt
 import random
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -47,6 +48,7 @@ from platform_core.scoring.policy import month_end
 from platform_core.scoring.repair import apply_for_repair, decide_repair
 from platform_core.scoring.services import file_objection, record_entry, review_entry
 from platform_core.scoring.workdays import add_working_days
+from platform_core.townships.policy import Policy, set_policy
 from platform_core.townships.services import onboard_township
 from tenants.models import County, Township
 
@@ -76,6 +78,13 @@ def seed(progress: Callable[[str], None] = print) -> list[Township]:
                 admin_email=spec.admin[0],
                 by=Actor.cli(),
             ).township
+            # The seed's township lists its households to improve on its boards (红黑榜:
+            # "967 households to improve exposed"); a new township's default is not to.
+            township = set_policy(
+                township,
+                replace(Policy.of(township), publish_red_on_board=True),
+                by=Actor.cli(),
+            )
         with tenant_context(township):
             if not Household.objects.exists():
                 count = populate(spec, progress)

@@ -62,7 +62,7 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         awarded = SelectionRound.objects.filter(status="awarded", nominations__entry__isnull=False)
         assert awarded.exists()
         # Running totals read like the seed's: boards, cases a year before, three-none.
-        from django.utils import timezone
+        from django.utils import timezone, translation
 
         from platform_core.dashboard.totals import township_totals
 
@@ -71,7 +71,15 @@ def test_seed_onboards_and_populates_once(monkeypatch, in_township):
         assert Case.objects.filter(received_at__date__lt=year_before).exists()
         found = township_totals(township, today)
         assert found.boards.commended > 0
+        # The seed's township lists households to improve (红黑榜): some are exposed.
+        assert found.boards.exposed > 0
+        assert township.publish_red_on_board
         assert "hotline_year" in {f.key for f in found.year_on_year}
+        if today.month >= 3:  # two finished demo months of this year, at least
+            hotline = next(f for f in found.year_on_year if f.key == "hotline_year")
+            assert 0 < hotline.this_year < hotline.last_year
+            with translation.override("en"):
+                assert hotline.statement(zh=False).startswith("12345 hotline cases −")
         assert all(m.three_none is not None for m in found.months)
         # Merchants and firms, registered before the ledger: two to four a village, with
         # valid credit codes, entries of their own covenant, months, posted and on boards.
