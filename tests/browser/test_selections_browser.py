@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from platform_core.actors import Actor
 from tests import factories as f
 from tests.browser.conftest import shot
 from tests.committed import committed
@@ -17,6 +18,9 @@ CODE, SLUG = "330502983", "zuimei"
 @pytest.fixture(scope="module")
 def township(django_db_setup, django_db_blocker):
     def fill(t):
+        from django.contrib.auth import get_user_model
+
+        from platform_core.accounts.services import grant_role
         from plugins.selections.services import (
             cast_vote,
             create_round,
@@ -25,9 +29,22 @@ def township(django_db_setup, django_db_blocker):
             post_results,
         )
 
+        def person(name: str, role: str, village_code: str = "") -> Actor:
+            # In the township's e-mail domain, so that ``committed`` removes them after.
+            email = f"{name}@{SLUG}.test"
+            user = get_user_model().objects.create_user(username=email, email=email)
+            grant_role(user, t, role, village_code)
+            return Actor.of(user)
+
         f.village("V01", "太湖村", size=2)
-        f.approved("V01-0001", "VO-01", timezone.localdate() - dt.timedelta(days=1))
-        admin = f.person("zm-admin", role="township_admin")
+        f.approved(
+            "V01-0001",
+            "VO-01",
+            timezone.localdate() - dt.timedelta(days=1),
+            by=person("recorder", "council_member"),
+            reviewer=person("reviewer", "council_member"),
+        )
+        admin = person("admin-zm", "township_admin")
         round_ = create_round(
             category="family",
             year=timezone.localdate().year,
@@ -39,10 +56,10 @@ def township(django_db_setup, django_db_blocker):
             round_,
             household=f.household("V01-0001"),
             reason="孝老爱亲",
-            by=f.person("zm-committee", role="village_committee", village_code="V01"),
+            by=person("committee", "village_committee", "V01"),
         )
         open_voting(round_, by=admin)
-        cast_vote(nomination, in_favour=True, by=f.person("zm-council", role="council_member"))
+        cast_vote(nomination, in_favour=True, by=person("council", "council_member"))
         post_results(round_, by=admin)
 
     with committed(
