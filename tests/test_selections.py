@@ -687,9 +687,19 @@ def test_workbench_objections_stay_in_their_township_and_role(
     }
     url = f"work/x/selections/rounds/{round_.pk}/"
     assert _form_post(council_b, council_b.address(url), decide).status_code == 404
-    # A village committee sees the round but does not decide objections.
+    # A village committee sees the round but does not decide objections, nor learns who
+    # objected to its nomination (the page and the admin); the council does.
     committee = sign_in("village_committee", "V01")
     assert _form_post(committee, committee.address(url), decide).status_code == 403
+    page = committee.get(committee.address(url)).text
+    assert f'data-objection="{objection.pk}"' in page and "13812345678" not in page
+    objections = "admin/selections/objection/"
+    assert committee.get(committee.address(objections)).status_code == 403
+    change = f"{objections}{objection.pk}/change/"
+    assert committee.get(committee.address(change)).status_code in (403, 404)
+    council = sign_in("council_member")
+    assert "13812345678" in council.get(council.address(url)).text
+    assert "沈红" in council.get(council.address(objections)).text
     with in_township(township):
         objection.refresh_from_db()
         nomination.refresh_from_db()

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from plugins.selections.models import Nomination, Objection, SelectionRound, Vote
 from township_integrity.admin import ReadOnlyAdmin, township_admin_site
+from township_integrity.roles import Role
 
 
 @admin.register(SelectionRound, site=township_admin_site)
@@ -37,6 +38,9 @@ class VoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Objection, site=township_admin_site)
 class ObjectionAdmin(ReadOnlyAdmin):
+    # The objectors' names and phones: for the council who decides and the township's
+    # administrators, not for the committee whose nomination is objected to.
+    view_roles = (Role.COUNCIL_MEMBER, Role.TOWNSHIP_ADMIN)
     list_display = ["nomination", "objector_name", "status", "received_at", "decided_by_label"]
     list_filter = ["status"]
     list_select_related = ["nomination__round", "nomination__household"]

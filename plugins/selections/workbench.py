@@ -298,6 +298,9 @@ def round_page(request, pk: int):
         if found.status == RoundStatus.NOMINATING and nominator_villages
         else None,
         "organiser": organiser,
+        # Who objected (name, phone) is for those who decide and organise, not for the
+        # committee whose nomination it is.
+        "show_objectors": organiser or bool(voter_villages),
         "step_form": forms_["step"],
         "cancel_form": forms_["cancel"]
         if organiser and found.status not in (RoundStatus.AWARDED, RoundStatus.CANCELLED)
