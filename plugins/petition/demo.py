@@ -14,6 +14,8 @@ from plugins.petition.services import advance, determine, receive_case, warn_pet
 from township_integrity.models import Household
 from township_integrity.services import Actor
 
+# The kinds of the demo's cases, drawn with these weights (half of them 12345 calls).
+KINDS = ("hotline", "hotline", "online", "petition")
 # The demo's follow-up answers (satisfaction, score), drawn 7 : 2 : 1.
 DEMO_FOLLOW_UPS = (("satisfied", 5), ("basically_satisfied", 3), ("unsatisfied", 2))
 
@@ -22,7 +24,8 @@ def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> 
     """3–8 cases a month, each closed at its follow-up call; about four in ten petitions
     determined unreasonable. The same months a year before hold 7–11 cases each (closed,
     none determined), so the dashboards' year-on-year figures show a drop, as the seed's
-    "12345同比下降" does."""
+    "12345同比下降" does; this month so far holds a few open cases, and the same days a
+    year before more (``_this_month_so_far``)."""
     households = list(Household.objects.order_by("?")[:40])
     cases = 0
     for month in months:
@@ -35,7 +38,53 @@ def seed_demo_cases(actor: Actor, rng: random.Random, months: list[dt.date]) -> 
         for n in range(rng.randint(7, 11)):
             _demo_case(actor, rng, households, a_year_before, n, determine_some=False)
             earlier += 1
-    return f"{cases} petition and hotline cases ({earlier} in the same months last year)"
+    now, before = _this_month_so_far(actor, households)
+    return (
+        f"{cases + now} petition and hotline cases ({now} open this month; "
+        f"{earlier + before} in the same days last year)"
+    )
+
+
+def _this_month_so_far(actor: Actor, households: list) -> tuple[int, int]:
+    """This month's cases up to yesterday, still open, and more on the same days a year
+    before (closed), so the year on year reads as a drop whenever the demo is seeded,
+    January included (its finished months are then all of last year). A generator of its
+    own: the other plugins' demo data stays the same. (This month's, last year's) count."""
+    today = timezone.localdate()
+    if today.day == 1 or not households:
+        return 0, 0
+    rng = random.Random(today.toordinal())
+    first = today.replace(day=1)
+    kinds = ["hotline", *(rng.choice(KINDS) for _ in range(rng.randint(1, 3)))]
+    for n, kind in enumerate(kinds):
+        household = rng.choice(households)
+        received = timezone.make_aware(dt.datetime.combine(first, dt.time(9)))
+        received += dt.timedelta(days=rng.randrange(today.day - 1), hours=rng.randrange(8))
+        receive_case(
+            kind=kind,
+            reference=f"{first:%Y%m}-{n + 1:03d}",
+            village=household.village,
+            household=household,
+            petitioner_name=household.head_name,
+            summary=rng.choice(DEMO_CASE_SUMMARIES),
+            received_at=received,
+            by=actor,
+        )
+    # A year before: each of this month's kinds, and one more of every kind.
+    before = [*kinds, "hotline", "online", "petition"]
+    a_year_before = first.replace(year=first.year - 1)
+    for n, kind in enumerate(before):
+        _demo_case(
+            actor,
+            rng,
+            households,
+            a_year_before,
+            n,
+            determine_some=False,
+            days=today.day - 1,
+            kind=kind,
+        )
+    return len(kinds), len(before)
 
 
 def _demo_case(
@@ -46,11 +95,13 @@ def _demo_case(
     n: int,
     *,
     determine_some: bool,
+    days: int = 27,
+    kind: str = "",
 ) -> None:
     household = rng.choice(households)
-    kind = rng.choice(["hotline", "hotline", "online", "petition"])
+    kind = kind or rng.choice(KINDS)
     received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
-    received += dt.timedelta(days=rng.randrange(27), hours=rng.randrange(8))
+    received += dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8))
     case = receive_case(
         kind=kind,
         reference=f"{month:%Y%m}-{n + 1:03d}",
