@@ -541,3 +541,30 @@ def test_the_admin_shows_cases_to_their_station_only(on, sign_in, in_township):
     with in_township(on):
         case.refresh_from_db()
         assert case.status == "requested"
+
+
+def test_graphql_cases_with_their_steps_in_a_fixed_number_of_queries(
+    on, sign_in, in_township, graphql
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = sign_in("township_admin")
+    query = "{ mediationCases(first: 50) { edges { node { receipt steps { kind } } } } }"
+
+    def cases_read() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = graphql(admin, query)
+        return len(answer["data"]["mediationCases"]["edges"]), len(queries)
+
+    for _n in range(2):
+        new_case(on, in_township)
+    cases_read()  # the first request's own reads (the session, the viewer) aside
+    few = cases_read()
+    for village in ("V01", "V02", "V02"):
+        case = new_case(on, in_township, village=village)
+        with in_township(on):
+            accept(case, by=admin.actor, phone_confirmed=True)
+    more = cases_read()
+    assert (few[0], more[0]) == (2, 5)
+    assert more[1] == few[1]  # the steps of every case in one query, not one per case

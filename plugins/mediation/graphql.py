@@ -9,7 +9,7 @@ part of the case (the station calls back); the signed scan is not served here.
 from __future__ import annotations
 
 import graphene
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
@@ -82,14 +82,16 @@ class MediationCaseType(DjangoObjectType):
         return bool(root.agreement_scan)
 
     def resolve_steps(root, info):
-        return root.steps.order_by("at", "pk")
+        return root.steps.all()  # prefetched in order by get_queryset (Step's ordering)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info) -> QuerySet:
         codes = viewer(info).villages(MEDIATOR_ROLES)
         if codes is not None:
             queryset = queryset.filter(village__code__in=sorted(codes))
-        return queryset.select_related("village")
+        # One query for every case's steps, whatever the page size.
+        steps = Prefetch("steps", queryset=Step.objects.order_by("at", "pk"))
+        return queryset.select_related("village").prefetch_related(steps)
 
 
 class MediationVillageStats(graphene.ObjectType):
