@@ -746,6 +746,37 @@ def test_graphql_rounds_for_staff_only(
     assert answer["data"]["selectionRounds"] == [{"status": "posted"}]
 
 
+def test_graphql_rounds_in_a_fixed_number_of_queries(
+    township, enable_plugin, sign_in, in_township, graphql
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enable_plugin("selections")
+    _posted_round(township, in_township)
+    council = sign_in("council_member")
+
+    def read() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = graphql(council, ROUNDS)
+        found = answer["data"]["selectionRounds"]
+        return sum(len(r["nominations"]) for r in found), len(queries)
+
+    read()  # the first request's own reads (the session, the viewer) aside
+    one = read()
+    with in_township(township):
+        _green("V01-0002")
+        admin = f.person(role="township_admin")
+        committee = f.person(role="village_committee", village_code="V01")
+        for category in ("courtyard", "daughter_in_law"):
+            more = _round(admin, category=category)
+            for code in ("V01-0001", "V01-0002"):
+                nominate(more, household=f.household(code), reason="好", by=committee)
+    three = read()
+    assert (one[0], three[0]) == (1, 5)
+    assert three[1] == one[1]  # villages and nominations prefetched, not read per round
+
+
 def test_the_demo_round_is_awarded_with_votes_posting_and_entries(township_a, in_township):
     import random
 

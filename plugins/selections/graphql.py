@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from plugins.selections.models import Nomination, RoundStatus, SelectionRound
-from plugins.selections.selectors import rounds_for, visible_nominations
+from plugins.selections.selectors import rounds_for, visible_nominations, with_visible_nominations
 from township_integrity import GraphQLContribution
 from township_integrity.graphql import (
     BAD_INPUT,
@@ -89,6 +89,8 @@ class SelectionRoundType(DjangoObjectType):
         return sorted(v.code for v in root.villages.all())
 
     def resolve_nominations(root, info):
+        if hasattr(root, "visible"):  # prefetched for the list (with_visible_nominations)
+            return root.visible
         return visible_nominations(viewer(info), root)
 
     @classmethod
@@ -97,7 +99,8 @@ class SelectionRoundType(DjangoObjectType):
 
 
 def resolve_rounds(root, info, year=None, status=None):
-    found = rounds_for(require_somewhere(info, ADMIN_ROLES))
+    asking = require_somewhere(info, ADMIN_ROLES)
+    found = with_visible_nominations(rounds_for(asking), asking)
     if status and status not in RoundStatus.values:
         raise InputError(
             "status",

@@ -3,7 +3,7 @@ vote counts, the results of a vote and what the public page shows."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from plugins.selections.conf import DEFAULTS, KEY
@@ -46,6 +46,18 @@ def visible_nominations(viewer, round_: SelectionRound) -> QuerySet[Nomination]:
     found = with_counts(round_.nominations.all())
     villages = viewer.villages(ADMIN_ROLES)
     return found if villages is None else found.filter(village__code__in=villages)
+
+
+def with_visible_nominations(rounds: QuerySet[SelectionRound], viewer) -> QuerySet[SelectionRound]:
+    """``rounds`` with their villages and, as ``visible``, the nominations of the viewer's
+    villages with their vote counts: two queries for any number of rounds."""
+    nominations = with_counts(Nomination.objects.all())
+    villages = viewer.villages(ADMIN_ROLES)
+    if villages is not None:
+        nominations = nominations.filter(village__code__in=villages)
+    return rounds.prefetch_related(
+        "villages", Prefetch("nominations", queryset=nominations, to_attr="visible")
+    )
 
 
 def with_counts(nominations: QuerySet[Nomination]) -> QuerySet[Nomination]:
