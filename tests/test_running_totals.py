@@ -323,7 +323,7 @@ def test_dashboards_state_the_totals_and_draw_them(client, township_a, township_
     html = client.get(f"/t/{township_a.code}/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content
     html = html.decode()
     assert "2 model households commended in total (2 this year)" in html
-    assert "1 households to improve exposed in total (1 this year)" in html
+    assert "1 household to improve exposed in total (1 this year)" in html
     assert "12345 hotline cases −50.0% on last year" in html
     assert "villages three-none this month" in html
     assert 'data-chart="township-boards-by-year"' in html
@@ -362,7 +362,7 @@ def test_village_staff_see_their_villages_totals_and_no_township_figures(
     assert client.login(username="grid@jia.test", password="pw")
     html = client.get(f"/t/{township_a.code}/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
     html = html.content.decode()
-    assert "1 model households commended in total (1 this year)" in html
+    assert "1 model household commended in total (1 this year)" in html
     assert "on last year" not in html  # township-wide figures are not theirs
     assert 'data-chart="township-year-on-year"' not in html
 

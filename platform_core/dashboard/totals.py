@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from platform_core.dashboard import three_none
@@ -254,9 +255,17 @@ class RunningTotals:
     def statements(self, zh: bool) -> list[str]:
         """Every figure as a sentence, in the active language (zh: the plugins' labels)."""
         said = [
-            _("%(total)s model households commended in total (%(year)s this year)")
+            ngettext(
+                "%(total)s model household commended in total (%(year)s this year)",
+                "%(total)s model households commended in total (%(year)s this year)",
+                self.boards.commended,
+            )
             % {"total": figure(self.boards.commended), "year": figure(self.this_year.commended)},
-            _("%(total)s households to improve exposed in total (%(year)s this year)")
+            ngettext(
+                "%(total)s household to improve exposed in total (%(year)s this year)",
+                "%(total)s households to improve exposed in total (%(year)s this year)",
+                self.boards.exposed,
+            )
             % {"total": figure(self.boards.exposed), "year": figure(self.this_year.exposed)},
         ]
         said += [f.statement(zh) for f in self.year_on_year]
