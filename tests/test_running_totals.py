@@ -461,3 +461,25 @@ def test_county_sums_of_three_none_leave_out_townships_without_data():
         "2026-03", 20, 17
     )
     assert (no_data + no_data).three_none is None
+
+
+def test_county_year_on_year_leaves_out_last_years_figures(township_a, township_b, in_township):
+    """Early in a year a township's latest finalised month is last December: its
+    statistics row holds last year's figures, which are not "this year to date"."""
+    from tenants.models import TownshipStatistics
+
+    figures = {"hotline_year": 6, "hotline_year_last_year": 10}
+    for township, month in ((township_a, dt.date(2026, 12, 1)), (township_b, dt.date(2027, 1, 1))):
+        TownshipStatistics.objects.update_or_create(
+            township=township,
+            defaults={
+                "month": month,
+                "extra": {"petition": figures},
+                "refreshed_at": timezone.now(),
+            },
+        )
+    found = totals.county_totals([township_a, township_b], dt.date(2027, 2, 10))
+    hotline = next(f for f in found.year_on_year if f.key == "hotline_year")
+    assert (hotline.this_year, hotline.last_year) == (6, 10)  # township B's only
+    in_january = totals.county_totals([township_a], dt.date(2027, 1, 20))
+    assert in_january.year_on_year == []

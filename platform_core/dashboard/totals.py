@@ -330,5 +330,18 @@ def county_totals(townships, today: dt.date) -> RunningTotals:
         boards=boards,
         months=_summed(months),
         years=_summed(years),
-        year_on_year=summed_year_on_year([year_on_year_of(row.extra, columns) for row in rows]),
+        year_on_year=summed_year_on_year(
+            [year_on_year_of(row.extra, columns) for row in rows if _of_this_year(row, today)]
+        ),
     )
+
+
+def _of_this_year(row, today: dt.date) -> bool:
+    """Whether a statistics row's figures count this year: they run to the end of its
+    latest finalised month (else to its refresh), which early in a year is still one
+    of last year (December, finalised in January): those are last year's, not "this
+    year to date", and are left out rather than summed as this year's."""
+    from django.utils import timezone
+
+    as_of = row.month or timezone.localdate(row.refreshed_at)
+    return as_of.year == today.year
