@@ -328,6 +328,39 @@ def test_the_scan_type_is_checked_by_its_content(on, sign_in, in_township, uploa
         assert case.status == "accepted" and not case.agreement_scan and not case.agreement_text
 
 
+def test_a_second_scan_replaces_the_first_once_committed(
+    on, sign_in, in_township, monkeypatch, django_capture_on_commit_callbacks
+):
+    from plugins.mediation.services import attach_scan
+
+    actor = sign_in("township_admin").actor
+    case = _settled_ready(on, in_township, actor)
+    with in_township(on):
+        reach_agreement(case, by=actor, text="同意", scan=scan_file())
+        case.refresh_from_db()
+        storage, first = case.agreement_scan.storage, case.agreement_scan.name
+        # A failure after the new file is written leaves the first scan in place.
+        real_save = Case.save
+
+        def failing(self, *args, **kwargs):
+            if "agreement_scan" in (kwargs.get("update_fields") or ()):
+                raise RuntimeError("database gone")
+            return real_save(self, *args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Case, "save", failing)
+            with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+                attach_scan(case, by=actor, scan=scan_file(PNG, "a.png", "image/png"))
+        case.refresh_from_db()
+        assert case.agreement_scan.name == first and storage.exists(first)
+        with django_capture_on_commit_callbacks(execute=True):
+            attach_scan(case, by=actor, scan=scan_file(PNG, "a.png", "image/png"))
+        case.refresh_from_db()
+        assert case.scan_type == "png" and storage.exists(case.agreement_scan.name)
+        assert not storage.exists(first)
+        assert list(case.steps.values_list("kind", flat=True)).count("scan") == 1
+
+
 def test_a_too_large_scan_is_refused(on, sign_in, in_township, enable_plugin):
     enable_plugin("mediation", {"max_scan_kb": 100})
     actor = sign_in("township_admin").actor

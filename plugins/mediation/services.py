@@ -325,8 +325,11 @@ def check_scan(scan: UploadedFile) -> str:
 
 
 def _store_scan(case: Case, scan: UploadedFile, scan_type: str) -> None:
-    if case.agreement_scan:
-        case.agreement_scan.delete(save=False)  # a better scan replaces the first
+    # A better scan replaces the first: the first file is removed once the new one is
+    # committed (a failure before that leaves the case with its first scan intact).
+    storage, first = case.agreement_scan.storage, case.agreement_scan.name
     case.scan_type = scan_type
     case.agreement_scan.save(f"scan.{scan_type}", scan, save=False)
     case.save(update_fields=["agreement_scan", "scan_type"])
+    if first:
+        transaction.on_commit(lambda: storage.delete(first))
