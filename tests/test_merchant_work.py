@@ -296,6 +296,7 @@ def test_the_merchants_page_shows_its_months_and_edits_only_for_registration_rol
         clerk = f.person("clerk", "village_committee", "V01")
     text = signed_in(clerk).get(work(town, "enterprises/V01-M001/")).content.decode()
     assert 'data-month="2026-03"' in text and 'id="edit"' in text
+    assert "data-standing" in text and "钱包" not in text  # no points wallet for a business
     reply = signed_in(grid).post(work(town, "enterprises/V01-M001/"), {"name": "改名"})
     assert reply.status_code == 403
     # A household's code is not a merchant's page.
