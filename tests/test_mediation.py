@@ -601,3 +601,16 @@ def test_graphql_cases_with_their_steps_in_a_fixed_number_of_queries(
     more = cases_read()
     assert (few[0], more[0]) == (2, 5)
     assert more[1] == few[1]  # the steps of every case in one query, not one per case
+
+
+def test_the_dispute_codes_to_print_are_of_the_viewers_stations(on, sign_in):
+    committee = sign_in("village_committee", "V02")
+    page = committee.get(committee.address("work/x/mediation/stations/"))
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-code="V02"' in text and "<svg" in text
+    assert 'data-code="V01"' not in text and f"/t/{on.code}/mediation/V02/" in text
+    admin = sign_in("township_admin")
+    text = admin.get(admin.address("work/x/mediation/stations/")).content.decode()
+    assert 'data-code="V01"' in text and 'data-code="V02"' in text
+    grid = sign_in("grid_worker", "V02")
+    assert grid.get(grid.address("work/x/mediation/stations/")).status_code == 403
