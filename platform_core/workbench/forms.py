@@ -23,6 +23,20 @@ from platform_core.errors import PlatformError
 SUBMISSION_SECONDS = 24 * 3600
 
 
+class DateInput(forms.DateInput):
+    """A browser's date picker: its value must be ISO (YYYY-MM-DD), whatever the language.
+
+    Django writes a date in the active language's first input format (``2026/12/05`` in
+    zh-hans); a browser drops such a value from a ``type=date`` input, so the date shown
+    as today's would be sent empty.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class WorkbenchForm(forms.Form):
     """A form with a one-time submission key; errors render at their fields."""
 

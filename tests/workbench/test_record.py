@@ -175,3 +175,16 @@ def test_search_finds_by_name_or_scanned_code_within_the_viewers_villages(world,
     scanned = client.get(work(world, f"households/?q=https://x/t/{world.code}/h/{token}/"))
     assert 'data-household="V01-0002"' in scanned.content.decode()
     assert 'data-household="V01-0001"' not in scanned.content.decode()
+
+
+def test_the_date_pickers_hold_an_iso_date_in_chinese_too(world, grid):
+    """A browser drops a type=date value that is not YYYY-MM-DD (zh-hans writes 2026/12/05),
+    so today's date, shown as the default, would be sent empty and refused."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    client.force_login(grid.user)
+    today = timezone.localdate().isoformat()
+    for path in ("record/?household=V01-0001", "record/round/"):
+        text = client.get(work(world, path)).content.decode()
+        assert f'type="date" name="occurred_on" value="{today}"' in text, path

@@ -30,7 +30,7 @@ from platform_core.scoring.models import (
 from platform_core.scoring.services import file_objection
 from platform_core.workbench import selectors
 from platform_core.workbench.access import refuse, workbench_page
-from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
+from platform_core.workbench.forms import DateInput, PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.views.households import household_context
 from platform_core.workbench.views.notices import household_notices
@@ -170,9 +170,7 @@ class DeclareForm(WorkbenchForm):
     """A good deed of the household's own (村民申报): rule, date, what happened, a photo."""
 
     rule = RuleChoice(queryset=Rule.objects.none(), label=gettext_lazy("Rule"))
-    occurred_on = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     note = forms.CharField(
         label=gettext_lazy("What happened"),
         max_length=2000,

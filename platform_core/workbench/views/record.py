@@ -17,7 +17,7 @@ from platform_core.households.models import Grid, Village
 from platform_core.scoring.evidence import record_with_photos
 from platform_core.scoring.models import Rule, RuleSubjects
 from platform_core.workbench.access import workbench_page
-from platform_core.workbench.forms import PhotoField, WorkbenchForm, submit
+from platform_core.workbench.forms import DateInput, PhotoField, WorkbenchForm, submit
 from platform_core.workbench.menu import menu_for
 from platform_core.workbench.selectors import staff_subjects, subject_page
 from platform_core.workbench.views.households import staff_households
@@ -45,9 +45,7 @@ class EntryFields(WorkbenchForm):
     """What every entry needs: rule, date, evidence; points default to the rule's."""
 
     rule = RuleChoice(queryset=Rule.objects.none(), label=gettext_lazy("Rule"))
-    occurred_on = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     evidence = forms.CharField(
         label=gettext_lazy("Evidence"),
         max_length=2000,
@@ -98,12 +96,12 @@ class RecordForm(EntryFields):
     found_on = forms.DateField(
         label=gettext_lazy("Finding: date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     warned_on = forms.DateField(
         label=gettext_lazy("Petitioner warned on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=gettext_lazy("The advance warning comes before the finding."),
     )
     warning = forms.CharField(
