@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from platform_core.actors import Actor
 from tests import factories as f
 from tests.browser.conftest import shot, sign_in
 from tests.committed import committed
@@ -18,9 +19,19 @@ MERCHANT = "V01-M001"
 @pytest.fixture(scope="module")
 def township(django_db_setup, django_db_blocker):
     def fill(t):
+        from django.contrib.auth import get_user_model
+
+        from platform_core.accounts.services import grant_role
         from platform_core.households.models import Enterprise, Village
         from platform_core.scoring.models import Rule
         from platform_core.scoring.services import record_entry, review_entry
+
+        def person(name: str, role: str, village_code: str = "") -> Actor:
+            # In the township's e-mail domain, so that ``committed`` removes them after.
+            email = f"{name}@{SLUG}.test"
+            user = get_user_model().objects.create_user(username=email, email=email)
+            grant_role(user, t, role, village_code)
+            return Actor.of(user)
 
         f.village("V01", "太湖村", size=2)
         subject = Enterprise.objects.create(
@@ -35,13 +46,11 @@ def township(django_db_setup, django_db_blocker):
             household=subject,
             rule=Rule.objects.get(code="EB-12"),
             occurred_on=timezone.localdate(),
-            recorder=f.person("grid-cx", "grid_worker", "V01"),
+            recorder=person("grid", "grid_worker", "V01"),
             source="staff",
             evidence="市场监管所认定虚假宣传",
         )
-        review_entry(
-            deduction, reviewer=f.person("council-cx", "council_member", "V01"), approve=True
-        )
+        review_entry(deduction, reviewer=person("council", "council_member", "V01"), approve=True)
 
     with committed(django_db_blocker, code=CODE, name="诚信镇", slug=SLUG, fill=fill) as t:
         yield t
