@@ -140,6 +140,7 @@ SHARED_APPS = [
     "platform_core.accounts",
     "platform_core.plugins",
     "platform_core.actionlog",  # no models: the action log's pages (docs/scoring.md)
+    "platform_core.dashboard",  # no models: stores the county's running totals at refresh
     "graphql_api",  # no models: its management command and the schema snapshots
     "township_integrity",  # the plugin API; no models: its api_docs command
 ]

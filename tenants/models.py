@@ -234,6 +234,11 @@ class TownshipStatistics(models.Model):
     # Figures of the enabled plugins for the month: {plugin key: {figure name: integer}};
     # the county shows those the plugins declare as columns (township_statistics_columns).
     extra = models.JSONField(_("plugin figures"), default=dict, blank=True)
+    # What the county's running totals sum, computed in the township's schema at refresh
+    # (platform_core.dashboard.totals.stored_totals): board households per year and in
+    # total, three-none counts per month and year, and the day they are of. Empty for a
+    # row refreshed before it existed: the county counts that township as no data.
+    totals = models.JSONField(_("running totals"), default=dict, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

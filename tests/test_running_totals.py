@@ -483,3 +483,107 @@ def test_county_year_on_year_leaves_out_last_years_figures(township_a, township_
     assert (hotline.this_year, hotline.last_year) == (6, 10)  # township B's only
     in_january = totals.county_totals([township_a], dt.date(2027, 1, 20))
     assert in_january.year_on_year == []
+
+
+# --- the county reads its totals from the statistics rows -----------------------------------
+
+
+def per_schema_county_totals(townships, today: dt.date):
+    """The county's boards and three-none as summed before they were stored: read in
+    each township's schema on every request (what the stored rows must reproduce)."""
+    from django_tenants.utils import tenant_context
+
+    boards, months, years = totals.EMPTY_BOARDS, [], []
+    for township in townships:
+        with tenant_context(township):
+            boards = boards + totals.board_totals()
+            villages = list(Village.objects.order_by("code"))
+            months.append(totals._counted(three_none.by_month(township, today, 12, villages)))
+            years.append(totals._counted(three_none.by_year(township, today, 3, villages)))
+    return boards, totals._summed(months), totals._summed(years)
+
+
+def two_townships_with_boards_and_cases(township_a, township_b, in_township):
+    from platform_core.townships.statistics import refresh_statistics
+
+    enable_plugin(township_a, "petition")  # B has no plugin reporting: no data there
+    with in_township(township_a):
+        f.village(size=3)
+        f.village("V02", "乙村", size=1)
+        board("V01", THIS_YEAR - 1, 4, model=["V01-0001"], improve=["V01-0002"])
+        board("V01", THIS_YEAR, 1, model=["V01-0001", "V01-0002"], improve=["V01-0003"])
+        case("H-1", "hotline", TODAY.replace(day=1))
+        case("P-1", "petition", TODAY.replace(day=1), village="V02")
+    with in_township(township_b):
+        f.village("V09", "丙村", size=2)
+        board("V09", THIS_YEAR, 1, model=["V09-0001"], improve=["V09-0002"])
+        board("V09", THIS_YEAR, 2, model=["V09-0001"])
+    for township in (township_a, township_b):
+        refresh_statistics(township)
+
+
+def test_county_totals_from_the_rows_equal_the_per_schema_sums(township_a, township_b, in_township):
+    two_townships_with_boards_and_cases(township_a, township_b, in_township)
+    both = [township_a, township_b]
+    with CaptureQueriesContext(connection) as queries:
+        found = totals.county_totals(both, TODAY)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert [q for q in sql if not q.startswith("SET search_path")] == sql[-1:]  # one read
+    assert all(q == 'SET search_path = "public"' for q in sql[:-1])  # of the rows, in public
+    boards, months, years = per_schema_county_totals(both, TODAY)
+    assert (found.boards, found.months, found.years) == (boards, months, years)
+    assert (found.boards.commended, found.boards.exposed) == (3, 3)  # distinct per township
+    assert found.this_year == totals.BoardYear(THIS_YEAR, 3, 2)
+    assert found.this_month == totals.ThreeNoneCount(f"{TODAY:%Y-%m}", 2, 1)  # A: V02 petitioned
+    # B alone: no plugin reports there, so "no data" survives the rows.
+    alone = totals.county_totals([township_b], TODAY)
+    assert alone.this_month.three_none is None and alone.this_years.three_none is None
+    assert (alone.months, alone.years) == per_schema_county_totals([township_b], TODAY)[1:]
+
+
+def test_a_row_refreshed_before_the_totals_were_stored_counts_as_no_data(
+    township_a, township_b, in_township
+):
+    from tenants.models import TownshipStatistics
+
+    two_townships_with_boards_and_cases(township_a, township_b, in_township)
+    TownshipStatistics.objects.filter(township=township_a).update(totals={})
+    found = totals.county_totals([township_a, township_b], TODAY)
+    assert (found.boards.commended, found.boards.exposed) == (1, 1)  # B's only
+    assert found.this_month.three_none is None  # A's counts are not there; B has none
+    # A township's stored months run to its refresh: a year later they are no data.
+    stale = totals.county_totals([township_a, township_b], TODAY + dt.timedelta(days=400))
+    assert stale.this_month.three_none is None and stale.this_years.three_none is None
+
+
+def test_county_dashboard_statements_do_not_grow_with_townships(
+    client, township_a, township_b, in_township
+):
+    """The county's running totals come from the statistics rows: they add no statement
+    per township (before, every township's schema was read: 71 for one, 113 for two)."""
+    from tenants.models import County, Township
+
+    two_townships_with_boards_and_cases(township_a, township_b, in_township)
+    with schema_context("public"):
+        user = get_user_model().objects.create_user(
+            username="county@test.local", email="county@test.local", password="pw"
+        )
+        grant_role(user, None, "county_admin", county=township_a.county)
+    assert client.login(username="county@test.local", password="pw")
+    client.get("/dashboard/")  # warm caches (the plugin registry, sessions)
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            reply = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+        assert reply.status_code == 200
+        return len(queries)
+
+    assert township_b.county_id == township_a.county_id
+    both = statements()
+    with schema_context("public"):
+        elsewhere = County.objects.create(code="330599", name="别县")
+        Township.objects.filter(pk=township_b.pk).update(county=elsewhere)
+    one = statements()
+    # The running totals add nothing per township; the tier mix by month still reads one
+    # aggregate in each township's schema (its search_path and its query).
+    assert both - one == 2, f"{one} statements for one township, {both} for two"

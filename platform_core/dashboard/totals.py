@@ -8,8 +8,10 @@
 - The three-none villages per month and per year (``three_none``).
 
 Counts only, in a few aggregate queries (never one per household or board). The
-county sums its townships: boards and three-none in each township's schema, the
-year-on-year figures from the public ``TownshipStatistics`` rows.
+county sums its townships from the public ``TownshipStatistics`` rows alone (one
+query, never a visit to each township's schema per page view): the boards and the
+three-none counts are stored on a row at its refresh (``stored_totals``, its
+``totals``), the year-on-year figures are its plugin figures (``extra``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_tenants.utils import tenant_context
 
 from platform_core.dashboard import three_none
 from platform_core.households.models import Village
@@ -310,28 +311,78 @@ def township_totals(
     )
 
 
+def stored_totals(township, today: dt.date) -> dict:
+    """What the county sums of the township, as JSON for its statistics row (inside its
+    schema, at refresh): the boards' distinct households per year and in total (distinct
+    within the township, so the county's sum of them is right), the three-none counts of
+    the last ``MONTHS`` months and ``YEARS`` years (None: no data) and the day they are of.
+    """
+    boards = board_totals()
+    villages = list(Village.objects.order_by("code").only("code", "name"))
+    return {
+        "as_of": today.isoformat(),
+        "boards": {
+            "commended": boards.commended,
+            "exposed": boards.exposed,
+            "years": [[y.year, y.commended, y.exposed] for y in boards.years],
+        },
+        "months": [
+            [c.label, c.villages, c.three_none]
+            for c in _counted(three_none.by_month(township, today, MONTHS, villages))
+        ],
+        "years": [
+            [c.label, c.villages, c.three_none]
+            for c in _counted(three_none.by_year(township, today, YEARS, villages))
+        ],
+    }
+
+
+def _stored_boards(stored: dict) -> BoardTotals:
+    boards = stored.get("boards") or {}
+    return BoardTotals(
+        tuple(BoardYear(*year) for year in boards.get("years", ())),
+        boards.get("commended", 0),
+        boards.get("exposed", 0),
+    )
+
+
+def _stored_counts(stored: list, labels: list[str]) -> list[ThreeNoneCount]:
+    """The stored counts of ``labels``; a period the row does not hold (refreshed too
+    long ago, or before the totals were stored) is no data."""
+    found = {label: ThreeNoneCount(label, villages, count) for label, villages, count in stored}
+    return [found.get(label, ThreeNoneCount(label, 0, None)) for label in labels]
+
+
 def county_totals(townships, today: dt.date) -> RunningTotals:
-    """``townships`` summed: boards and three-none read in each township's schema, the
-    year-on-year figures from their statistics rows (as of their last refresh)."""
+    """``townships`` summed from their statistics rows, in one query: every figure as of
+    each township's last refresh (``stored_totals``; a township without a row, or whose
+    row predates the stored totals, adds no boards and no three-none data). The
+    year-on-year figures count only rows of this year (``_of_this_year``)."""
+    from platform_core.publication.selectors import add_months
     from platform_core.townships.statistics import statistics_columns
     from tenants.models import TownshipStatistics
 
+    townships = list(townships)
+    found = list(TownshipStatistics.objects.filter(township__in=townships))
+    rows = {row.township_id: row for row in found}
+    this_month = today.replace(day=1)
+    month_labels = [f"{add_months(this_month, n - MONTHS + 1):%Y-%m}" for n in range(MONTHS)]
+    year_labels = [str(year) for year in range(today.year - YEARS + 1, today.year + 1)]
     boards, months, years = EMPTY_BOARDS, [], []
     for township in townships:
-        with tenant_context(township):
-            boards = boards + board_totals()
-            villages = list(Village.objects.order_by("code").only("code", "name"))
-            months.append(_counted(three_none.by_month(township, today, MONTHS, villages)))
-            years.append(_counted(three_none.by_year(township, today, YEARS, villages)))
+        row = rows.get(township.pk)
+        stored = (row.totals if row is not None else None) or {}
+        boards = boards + _stored_boards(stored)
+        months.append(_stored_counts(stored.get("months", ()), month_labels))
+        years.append(_stored_counts(stored.get("years", ()), year_labels))
     columns = statistics_columns()
-    rows = TownshipStatistics.objects.filter(township__in=list(townships))
     return RunningTotals(
         today=today,
         boards=boards,
         months=_summed(months),
         years=_summed(years),
         year_on_year=summed_year_on_year(
-            [year_on_year_of(row.extra, columns) for row in rows if _of_this_year(row, today)]
+            [year_on_year_of(row.extra, columns) for row in found if _of_this_year(row, today)]
         ),
     )
 

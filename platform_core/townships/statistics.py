@@ -3,7 +3,9 @@
 The county endpoint must not visit every township's schema per request, so the
 figures are computed here, inside one township's schema, and written to one
 public row (``TownshipStatistics``): after a month is finalised, after onboarding
-and on demand. Only counts leave the township, never a household's personal data.
+and on demand — the tier mix, the plugins' figures and the inputs of the county's
+running totals (``totals``, answered by the dashboard through ``collecting_statistics``).
+Only counts leave the township, never a household's personal data.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
@@ -24,6 +27,12 @@ from platform_core.plugins.types import StatisticsColumn
 from tenants.models import Township, TownshipStatistics
 
 logger = logging.getLogger(__name__)
+
+#: Sent inside the township's schema while its row is recomputed (``today``: the day
+#: the figures are of); each receiver answers {row field: value}. The dashboard answers
+#: the county's running totals (``totals``: ``platform_core.dashboard.receivers``),
+#: so this module needs no import of the dashboard, which sits above it.
+collecting_statistics = Signal()
 
 
 def refresh_statistics(township: Township) -> TownshipStatistics:
@@ -69,7 +78,11 @@ def _township_figures(township: Township) -> dict:
         )
         tiers = {tier: sums[tier] or 0 for tier in tiers}
     extra = plugin_figures(township, month or timezone.localdate().replace(day=1))
-    return {"month": month, "households": Household.objects.count(), **tiers, "extra": extra}
+    figures = {"month": month, "households": Household.objects.count(), **tiers, "extra": extra}
+    today = timezone.localdate()
+    for _receiver, answer in collecting_statistics.send(Township, township=township, today=today):
+        figures.update(answer)
+    return figures
 
 
 def plugin_figures(township: Township, period: dt.date) -> dict[str, dict[str, int]]:
