@@ -560,10 +560,17 @@ def test_county_dashboard_statements_do_not_grow_with_townships(
     client, township_a, township_b, in_township
 ):
     """The county's running totals come from the statistics rows: they add no statement
-    per township (before, every township's schema was read: 71 for one, 113 for two)."""
+    per township (before, every township's schema was read for them on each view: 31
+    statements for one township, 43 for three here; now 12 and 16)."""
+    from platform_core.actors import Actor
+    from platform_core.townships.services import onboard_township
+    from platform_core.townships.statistics import refresh_statistics
     from tenants.models import County, Township
 
     two_townships_with_boards_and_cases(township_a, township_b, in_township)
+    onboard_township(code="330502103", name="洪桥镇", by=Actor.cli())
+    township_c = Township.objects.get(code="330502103")
+    refresh_statistics(township_c)
     with schema_context("public"):
         user = get_user_model().objects.create_user(
             username="county@test.local", email="county@test.local", password="pw"
@@ -578,12 +585,13 @@ def test_county_dashboard_statements_do_not_grow_with_townships(
         assert reply.status_code == 200
         return len(queries)
 
-    assert township_b.county_id == township_a.county_id
-    both = statements()
+    assert {township_b.county_id, township_c.county_id} == {township_a.county_id}
+    three = statements()
     with schema_context("public"):
         elsewhere = County.objects.create(code="330599", name="别县")
-        Township.objects.filter(pk=township_b.pk).update(county=elsewhere)
+        Township.objects.filter(pk__in=[township_b.pk, township_c.pk]).update(county=elsewhere)
     one = statements()
-    # The running totals add nothing per township; the tier mix by month still reads one
-    # aggregate in each township's schema (its search_path and its query).
-    assert both - one == 2, f"{one} statements for one township, {both} for two"
+    # The running totals add nothing per township; the tier mix by month
+    # (selectors.county_tiers_by_month) still reads one aggregate in each township's
+    # schema: its search_path and its query, two statements per township.
+    assert three - one == 2 * 2, f"{one} statements for one township, {three} for three"
