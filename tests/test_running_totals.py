@@ -559,9 +559,9 @@ def test_a_row_refreshed_before_the_totals_were_stored_counts_as_no_data(
 def test_county_dashboard_statements_do_not_grow_with_townships(
     client, township_a, township_b, in_township
 ):
-    """The county's running totals come from the statistics rows: they add no statement
-    per township (before, every township's schema was read for them on each view: 31
-    statements for one township, 43 for three here; now 12 and 16)."""
+    """The county's running totals and tier mix by month come from the statistics rows:
+    no statement per township (before, every township's schema was read for them on
+    each view: 31 statements for one township, 43 for three here)."""
     from platform_core.actors import Actor
     from platform_core.townships.services import onboard_township
     from platform_core.townships.statistics import refresh_statistics
@@ -591,7 +591,4 @@ def test_county_dashboard_statements_do_not_grow_with_townships(
         elsewhere = County.objects.create(code="330599", name="别县")
         Township.objects.filter(pk__in=[township_b.pk, township_c.pk]).update(county=elsewhere)
     one = statements()
-    # The running totals add nothing per township; the tier mix by month
-    # (selectors.county_tiers_by_month) still reads one aggregate in each township's
-    # schema: its search_path and its query, two statements per township.
-    assert three - one == 2 * 2, f"{one} statements for one township, {three} for three"
+    assert three == one, f"{one} statements for one township, {three} for three"

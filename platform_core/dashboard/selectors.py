@@ -3,8 +3,8 @@
 Counts only: tier mixes per month, village and township, evaluation progress,
 and the panels of the township's plugins — never a household's personal data.
 The township dashboard reads the township's schema (the request's); the county
-dashboard reads the public ``TownshipStatistics`` and, for the months, one
-aggregate query in each township's schema.
+dashboard reads only the public ``TownshipStatistics`` rows (the months' tier mix
+and the running totals are stored on them at each refresh).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Sum
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from platform_core.accounts.selectors import STAFF_ROLES
 from platform_core.evaluation.models import EvaluationRound, VillageSnapshot
@@ -247,19 +246,33 @@ def county_figures(townships=None, columns=()) -> list[TownshipFigures]:
     ]
 
 
+def stored_tier_months(months: int = MONTHS) -> list[list]:
+    """Inside a township's schema, at its statistics refresh: its tier mix of the newest
+    ``months`` finalised months as JSON ([["2026-03-01", green, blue, red], …]), which
+    ``county_tiers_by_month`` sums from the rows."""
+    return [
+        [m.period.isoformat(), m.tiers.green, m.tiers.blue, m.tiers.red]
+        for m in tiers_by_month(None, months)
+    ]
+
+
 def county_tiers_by_month(townships=None, months: int = MONTHS) -> list[MonthTiers]:
     """Households per tier per month across ``townships`` (default: all), oldest first.
 
-    One aggregate query in each township's schema; the newest ``months`` months any
-    township finalised.
+    Read from the statistics rows in one query (``stored_tier_months``, as of each
+    township's last refresh, which follows every finalised month; a row refreshed
+    before they were stored adds nothing); the newest ``months`` months any township
+    finalised.
     """
-    from platform_core.townships.selectors import list_townships
+    from tenants.models import TownshipStatistics
 
-    townships = list_townships() if townships is None else townships
+    rows = TownshipStatistics.objects.all()
+    if townships is not None:
+        rows = rows.filter(township__in=list(townships))
     totals: dict[dt.date, TierCounts] = {}
-    for township in townships:
-        with tenant_context(township):
-            for month in tiers_by_month(None, months):
-                totals[month.period] = totals.get(month.period, TierCounts()) + month.tiers
+    for stored in rows.values_list("totals", flat=True):
+        for period, green, blue, red in (stored or {}).get("tier_months", ()):
+            period = dt.date.fromisoformat(period)
+            totals[period] = totals.get(period, TierCounts()) + TierCounts(green, blue, red)
     newest = sorted(totals)[-months:]
     return [MonthTiers(period, totals[period]) for period in newest]
