@@ -334,6 +334,25 @@ def test_merchants_get_their_month_and_no_household_figure_moves(township_a, tmp
         assert list(EnterpriseSnapshot.objects.order_by("pk").values()) == before
 
 
+def test_the_merchants_month_sums_only_their_own_entries(town):
+    """Their scores come from each subject's own entries (the ledger's household index),
+    not from the whole ledger grouped again: a month's finalisation reads the ledger once
+    for households and only a few rows more for merchants and firms."""
+    from platform_core.evaluation.selectors import scores_query
+    from platform_core.scoring.policy import ScoringPolicy
+
+    with tenant_context(town):
+        policy = ScoringPolicy.of(town)
+        plans = {}
+        for enterprises in (False, True):
+            sql, params = scores_query(MARCH, policy, None, enterprises=enterprises)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans[enterprises] = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Group Key: e.household_id" in plans[False]  # households: one grouped pass
+    assert "Group Key" not in plans[True] and "household_id = h.id" in plans[True]
+
+
 def test_a_village_with_pending_merchant_entries_is_not_finalised(town):
     with tenant_context(town):
         entry(Household.subjects.get(code="V01-M001"), "EB-12", D(2026, 3, 2))

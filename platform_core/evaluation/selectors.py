@@ -165,24 +165,31 @@ def scores_query(
             )"""
         params["villages"] = village_ids
         params["period"] = period
+    sums = f"""
+            SUM(COALESCE(e.effect, e.points))
+                FILTER (WHERE e.occurred_on >= %(start)s) AS points,
+            COUNT(*) FILTER (
+                WHERE COALESCE(e.effect, e.points) < 0 AND e.status = 'approved'
+                  AND e.kind = 'normal' AND e.occurred_on >= %(record_start)s
+            ) AS deductions
+            FROM scoring_scoreevent e
+            WHERE e.status IN ('approved', 'reversed', 'repaired') AND e.occurred_on <= %(as_of)s
+              AND (e.counts_from IS NULL OR e.counts_from <= %(as_of)s) {lower_sql}"""
+    if enterprises:
+        # A few subjects among the households' entries: each one's sums through the
+        # ledger's (household, date) index, rather than the whole ledger grouped again.
+        ledger = f"LEFT JOIN LATERAL (SELECT {sums} AND e.household_id = h.id) t ON true"
+    else:
+        ledger = f"""LEFT JOIN (
+            SELECT e.household_id, {sums}
+            GROUP BY e.household_id
+        ) t ON t.household_id = h.id"""
     sql = f"""
         SELECT h.id AS household_id, h.village_id,
                %(base)s + COALESCE(t.points, 0) AS score,
                COALESCE(t.deductions, 0) AS deductions
         FROM households_household h
-        LEFT JOIN (
-            SELECT e.household_id,
-                   SUM(COALESCE(e.effect, e.points))
-                       FILTER (WHERE e.occurred_on >= %(start)s) AS points,
-                   COUNT(*) FILTER (
-                       WHERE COALESCE(e.effect, e.points) < 0 AND e.status = 'approved'
-                         AND e.kind = 'normal' AND e.occurred_on >= %(record_start)s
-                   ) AS deductions
-            FROM scoring_scoreevent e
-            WHERE e.status IN ('approved', 'reversed', 'repaired') AND e.occurred_on <= %(as_of)s
-              AND (e.counts_from IS NULL OR e.counts_from <= %(as_of)s) {lower_sql}
-            GROUP BY e.household_id
-        ) t ON t.household_id = h.id
+        {ledger}
         {village_sql}
     """
     return sql, params
