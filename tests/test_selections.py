@@ -606,6 +606,49 @@ def test_the_public_posting_masks_names_and_takes_objections(
     )
 
 
+def _another_posted_round(township, in_township, code: str, category: str) -> None:
+    with in_township(township):
+        _green(code)
+        admin = f.person(role="township_admin")
+        round_ = _round(admin, category=category)
+        nomination = nominate(
+            round_,
+            household=f.household(code),
+            reason="热心公益",
+            by=f.person(role="village_committee", village_code="V01"),
+        )
+        open_voting(round_, by=admin)
+        cast_vote(nomination, in_favour=True, by=f.person(role="council_member"))
+        post_results(round_, by=admin)
+
+
+def test_the_public_posting_reads_as_many_statements_for_three_rounds_as_for_one(
+    township, enable_plugin, in_township
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from township_integrity.testing import TownshipClient
+
+    enable_plugin("selections")
+    _posted_round(township, in_township)
+    public = TownshipClient(township)
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            page = public.get(public.address("selections/"))
+        assert page.status_code == 200
+        return len(seen.captured_queries)
+
+    statements()  # the first request also fills the process's caches
+    one = statements()
+    _another_posted_round(township, in_township, "V01-0002", "courtyard")
+    _another_posted_round(township, in_township, "V01-0003", "daughter_in_law")
+    page = public.get(public.address("selections/")).content.decode()
+    assert page.count("data-round") >= 3
+    assert statements() == one
+
+
 def test_public_objections_are_rate_limited(township, enable_plugin, in_township, settings):
     from township_integrity.testing import TownshipClient
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plugins.selections.models import Nomination, RoundStatus
-from plugins.selections.selectors import public_rounds, selected
+from plugins.selections.selectors import public_rounds, standing_winners
 from plugins.selections.services import file_objection
 from township_integrity import PluginUrls
 from township_integrity.errors import PlatformError
@@ -49,19 +49,23 @@ class ObjectionForm(forms.Form):
     )
 
 
-def _winners(round_) -> list[dict]:
+def _winners(round_, standing: list | None = None) -> list[dict]:
     """The round's winners still standing: village and masked name only (a nomination
-    withdrawn on an upheld objection is no longer listed)."""
+    withdrawn on an upheld objection is no longer listed). ``standing``: the round's
+    nominations from ``standing_winners`` when already read."""
+    if standing is None:
+        standing = standing_winners([round_])[round_.pk]
     return [
         {"pk": n.pk, "village": n.village.name, "name": mask_name(n.household.head_name)}
-        for n in selected(round_).order_by("village__code", "household__code")
+        for n in standing
     ]
 
 
-def _form(round_, data=None) -> ObjectionForm:
+def _form(round_, data=None, winners: list[dict] | None = None) -> ObjectionForm:
     form = ObjectionForm(data, prefix=f"r{round_.pk}")
     form.fields["nomination"].choices = [
-        (str(w["pk"]), f"{w['village']} · {w['name']}") for w in _winners(round_)
+        (str(w["pk"]), f"{w['village']} · {w['name']}")
+        for w in (_winners(round_) if winners is None else winners)
     ]
     return form
 
@@ -71,14 +75,18 @@ def posting(request: HttpRequest, forms_by_round: dict | None = None, status: in
     today = timezone.localdate()
     forms_by_round = forms_by_round or {}
     rounds = []
-    for round_ in public_rounds()[:20]:
+    shown = list(public_rounds()[:20])
+    standing = standing_winners(shown)  # one query for every round shown
+    for round_ in shown:
         open_ = round_.status == RoundStatus.POSTED and today <= round_.posting_ends_on
+        winners = _winners(round_, standing[round_.pk])
         rounds.append(
             {
                 "round": round_,
-                "winners": _winners(round_),
+                "winners": winners,
                 "open": open_,
-                "form": forms_by_round.get(round_.pk) or (_form(round_) if open_ else None),
+                "form": forms_by_round.get(round_.pk)
+                or (_form(round_, winners=winners) if open_ else None),
             }
         )
     context = {"township": request.township, "rounds": rounds, "sent": request.GET.get("sent")}

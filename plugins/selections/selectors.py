@@ -92,9 +92,27 @@ def results(round_: SelectionRound) -> dict[int, list[Nomination]]:
     return winners
 
 
+#: A posted winner still standing (not withdrawn on an objection).
+STANDING = Q(selected=True, withdrawn_at__isnull=True)
+
+
 def selected(round_: SelectionRound) -> QuerySet[Nomination]:
     """The round's posted winners still standing (not withdrawn on an objection)."""
-    return with_counts(round_.nominations.filter(selected=True, withdrawn_at__isnull=True))
+    return with_counts(round_.nominations.filter(STANDING))
+
+
+def standing_winners(rounds: list[SelectionRound]) -> dict[int, list[Nomination]]:
+    """Each round's winners still standing, by round id, by village and household code:
+    one query for a whole page of rounds (the public posting)."""
+    found: dict[int, list[Nomination]] = {round_.pk: [] for round_ in rounds}
+    winners = (
+        Nomination.objects.filter(STANDING, round__in=[r.pk for r in rounds])
+        .select_related("household", "village")
+        .order_by("village__code", "household__code")
+    )
+    for nomination in winners:
+        found[nomination.round_id].append(nomination)
+    return found
 
 
 def pending_objections(round_: SelectionRound) -> QuerySet[Objection]:
