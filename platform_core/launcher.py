@@ -117,6 +117,9 @@ def _banner(env: dict, port: str) -> None:
             f"(sign in at {base}/t/{t.code}/accounts/login/)",
             f"  {t.name} dashboard  {base}/t/{t.code}/dashboard/   "
             f"boards {base}/t/{t.code}/boards/   postings {base}/t/{t.code}/postings/",
+            f"  {t.name} public     dividends {base}/t/{t.code}/dividends/   "
+            f"dispute code {base}/t/{t.code}/mediation/   "
+            f"selections {base}/t/{t.code}/selections/",
         ]
     people = ", ".join(f"{kind}@<slug>.demo ({role})" for kind, role, *_ in DEMO_PEOPLE)
     lines += [f"  Role logins        {people}; password {DEMO_ROLE_PASSWORD}"]

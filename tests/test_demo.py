@@ -118,3 +118,17 @@ def test_seed_refuses_production():
 )
 def test_mask_name(name, masked):
     assert mask_name(name) == masked
+
+
+def test_the_demo_banner_says_where_each_townships_public_pages_are(capsys):
+    """make demo prints where to look: the public dividends, dispute-code and selections
+    pages of every demo township beside its workbench and dashboard."""
+    from platform_core.demo_spec import DEMO_TOWNSHIPS
+    from platform_core.launcher import _banner
+
+    _banner({}, "8000")
+    printed = capsys.readouterr().out
+    for township in DEMO_TOWNSHIPS:
+        base = f"http://localhost:8000/t/{township.code}"
+        for page in ("work/", "dashboard/", "dividends/", "mediation/", "selections/"):
+            assert f"{base}/{page}" in printed
