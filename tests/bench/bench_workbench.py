@@ -67,7 +67,7 @@ def add_pending(township, codes: list[str]) -> None:
     from platform_core.accounts.models import Role
     from platform_core.accounts.services import grant_role
     from platform_core.actors import Actor
-    from platform_core.scoring.models import Rule
+    from platform_core.scoring.models import Rule, RuleSubjects
     from platform_core.scoring.services import record_entry
 
     rng = random.Random(20261204)
@@ -87,7 +87,9 @@ def add_pending(township, codes: list[str]) -> None:
         from platform_core.households.models import Household
 
         households = Household.objects.in_bulk(chosen, field_name="code")
-        rules = list(Rule.objects.filter(active=True, points__gt=0))
+        rules = list(
+            Rule.objects.filter(active=True, points__gt=0, applies_to=RuleSubjects.HOUSEHOLDS)
+        )
         for n, code in enumerate(chosen):
             record_entry(
                 household=households[code],
