@@ -4,17 +4,16 @@ A fixed scenario (tests/data/household_contract: three villages, 42 households, 
 months of entries with deductions, a formal finding and covenant caps) is run through the
 contract commands (``onboard_township``, ``adopt_covenant``, ``import_households``,
 ``import_score_events``, ``evaluate`` with ``--post``/``--finalize``, ``export_scores``).
-The expected files were written by the code before any issue-19 change (commit 0632270,
-with ``HOUSEHOLD_CONTRACT_WRITE=1``); every score, tier and row must stay the same, also
-when merchants and firms with their own entries share the township. (To write them again
-from an older commit: a ``git worktree`` of it, run from there with this venv, with a
-``township_integrity`` dist-info on PYTHONPATH listing only that commit's plugins.)
+The expected files were written once, by ``run_scenario`` run in a ``git worktree`` of
+the code before any issue-19 change (commit 0632270; this venv, with a
+``township_integrity`` dist-info on PYTHONPATH listing only that commit's plugins), and
+are never rewritten from the current code: every score, tier and row must stay the same,
+also when merchants and firms with their own entries share the township.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -28,7 +27,6 @@ DATA = Path(__file__).parent / "data" / "household_contract"
 CODE = "330502190"
 FINALISED = ("2026-01", "2026-02", "2026-03")
 OPEN = ("2026-04",)  # exported from the ledger as it stands
-WRITE = os.environ.get("HOUSEHOLD_CONTRACT_WRITE") == "1"
 
 
 def _run(*args: str) -> str:
@@ -126,14 +124,6 @@ def _compare(got: dict, expected: dict) -> None:
 
 def test_the_household_scenario_gives_the_same_scores(tmp_path):
     got = run_scenario(tmp_path)
-    if WRITE:
-        (DATA / "expected_evaluate.jsonl").write_text(
-            "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in got["evaluate"])
-        )
-        for name, text in got.items():
-            if name != "evaluate":
-                (DATA / f"expected_{name}").write_text(text, encoding="utf-8")
-        pytest.skip("expected files written")
     expected = _expected()
     # The scenario is not empty: 42 households each month, every tier present.
     assert all(line["households"] == 42 for line in expected["evaluate"])
@@ -172,12 +162,10 @@ def _add_enterprises() -> None:
                 legal_representative="法人" + name[:1],
                 village=Village.objects.get(name=village),
             )
-            # The merchants' and firms' own rules where the engine has them (issue 19, part B).
-            fits = getattr(scoring, "rule_subject_problem", lambda rule, subject: None)
-            rules = [
+            rules = [  # the merchants' and firms' own covenant
                 rule
                 for rule in Rule.objects.filter(active=True).order_by("code")
-                if not rule.requires_finding and fits(rule, subject) is None
+                if not rule.requires_finding and scoring.rule_subject_problem(rule, subject) is None
             ]
             bonus = next(rule for rule in rules if rule.points > 0)
             deduction = next(rule for rule in rules if rule.points < 0)
@@ -196,6 +184,4 @@ def _add_enterprises() -> None:
 
 
 def test_merchants_and_firms_in_the_township_change_no_household_figure(tmp_path):
-    if WRITE:
-        pytest.skip("writes expected files only from households")
     _compare(run_scenario(tmp_path, before_events=_add_enterprises), _expected())
