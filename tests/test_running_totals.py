@@ -428,6 +428,23 @@ def test_open_data_running_totals_and_three_none_villages(township_a, township_b
             assert personal not in text
 
 
+@pytest.mark.parametrize("dataset", ["honour_totals", "three_none_villages", "year_on_year"])
+def test_the_new_open_datasets_refuse_bad_months_naming_the_parameter(
+    township_a, in_township, dataset
+):
+    from django.test import Client
+
+    enable_plugin(township_a, "petition")
+    with in_township(township_a):
+        f.village()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for path in (f"/t/{township_a.code}/open-data/{dataset}", f"/open-data/{dataset}"):
+        refused = client.get(path + ".json", {"from": "2026-13"})
+        assert refused.status_code == 400 and refused.json()["parameter"] == "from"
+        as_csv = client.get(path + ".csv", {"from": "2026-05", "to": "2026-03"})
+        assert as_csv.status_code == 400 and "is after to" in as_csv.content.decode()
+
+
 def test_open_data_year_on_year_per_month(township_a, in_township):
     from django.test import Client
 
