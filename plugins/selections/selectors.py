@@ -96,11 +96,6 @@ def results(round_: SelectionRound) -> dict[int, list[Nomination]]:
 STANDING = Q(selected=True, withdrawn_at__isnull=True)
 
 
-def selected(round_: SelectionRound) -> QuerySet[Nomination]:
-    """The round's posted winners still standing (not withdrawn on an objection)."""
-    return with_counts(round_.nominations.filter(STANDING))
-
-
 def standing_winners(rounds: list[SelectionRound]) -> dict[int, list[Nomination]]:
     """Each round's winners still standing, by round id, by village and household code:
     one query for a whole page of rounds (the public posting)."""

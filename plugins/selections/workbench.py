@@ -30,8 +30,7 @@ from plugins.selections.selectors import (
     objections_of,
     public_rounds,
     rounds_for,
-    selected,
-    township_settings,
+    standing_winners,
     visible_nominations,
 )
 from plugins.selections.services import (
@@ -332,19 +331,17 @@ def waiting(viewer) -> int:
 
 def posted(request):
     """For a household: the results posted now, and an objection to one of them."""
-    township_settings()
     viewer = request.viewer
-    open_rounds = public_rounds().filter(
-        status=RoundStatus.POSTED, posting_ends_on__gte=timezone.localdate()
+    open_rounds = list(
+        public_rounds().filter(status=RoundStatus.POSTED, posting_ends_on__gte=timezone.localdate())
     )
-    winners = [
-        n
-        for r in open_rounds
-        for n in selected(r).select_related("round")
-        if n.withdrawn_at is None
-    ]
-    for n in winners:
-        n.masked = mask_name(n.household.head_name)
+    standing = standing_winners(open_rounds)  # one query for every open round
+    winners = []
+    for r in open_rounds:
+        for n in standing[r.pk]:
+            n.round = r
+            n.masked = mask_name(n.household.head_name)
+            winners.append(n)
     choices = [(str(n.pk), f"{n.round.title} · {n.village.name} · {n.masked}") for n in winners]
     form = ObjectForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
