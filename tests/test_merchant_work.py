@@ -1,4 +1,4 @@
-"""Merchants and firms in daily work (issue 19, item 1, part C): recording their entries
+"""Merchants and firms in daily work: recording their entries
 in the workbench and the API, their page, their legal representative's objections, and
 their section of the public posting (公示) before the month is finalised
 (docs/subjects.md)."""

@@ -1,4 +1,4 @@
-"""Merchants and firms (issue 19, part A): credit codes, registration, imports, exports,
+"""Merchants and firms: credit codes, registration, imports, exports,
 the workbench and admin screens, and households left exactly as they were."""
 
 from __future__ import annotations
