@@ -110,16 +110,14 @@ def standing_winners(rounds: list[SelectionRound]) -> dict[int, list[Nomination]
     return found
 
 
-def pending_objections(round_: SelectionRound) -> QuerySet[Objection]:
-    return Objection.objects.filter(
-        nomination__round=round_, status=ObjectionStatus.PENDING
-    ).select_related("nomination__household", "nomination__village")
-
-
 def objections_of(round_: SelectionRound) -> QuerySet[Objection]:
     return Objection.objects.filter(nomination__round=round_).select_related(
         "nomination__household", "nomination__village"
     )
+
+
+def pending_objections(round_: SelectionRound) -> QuerySet[Objection]:
+    return objections_of(round_).filter(status=ObjectionStatus.PENDING)
 
 
 def public_rounds() -> QuerySet[SelectionRound]:

@@ -31,7 +31,12 @@ from plugins.selections.models import (
     SelectionRound,
     Vote,
 )
-from plugins.selections.selectors import pending_objections, results, township_settings
+from plugins.selections.selectors import (
+    STANDING,
+    pending_objections,
+    results,
+    township_settings,
+)
 from township_integrity.errors import NotAllowed, PluginError
 from township_integrity.models import Household, LedgerEntry, Rule, Village
 from township_integrity.roles import Role
@@ -489,7 +494,7 @@ def cancel_round(round_: SelectionRound, *, reason: str, by: Actor) -> Selection
 
 def _standing(round_: SelectionRound):
     return (
-        round_.nominations.filter(selected=True, withdrawn_at__isnull=True)
+        round_.nominations.filter(STANDING)
         .select_related("household__village", "village")
         .order_by("village__code", "household__code")
     )
