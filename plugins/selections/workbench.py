@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -181,6 +182,8 @@ def round_page(request, pk: int):
     nominator_villages = _villages(viewer, NOMINATOR_ROLES, my_villages)
     voter_villages = _villages(viewer, VOTER_ROLES, my_villages)
     organiser = viewer.has(ORGANISER_ROLES)
+    if voter_villages or organiser:  # who sees each vote: one query for every nomination
+        prefetch_related_objects(nominations, "votes")
     data = request.POST if request.method == "POST" else None
     target = _int(request.POST.get("target")) if data else None
     forms_ = {
