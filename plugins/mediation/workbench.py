@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from plugins.mediation.conf import SCAN_SIGNATURES
 from plugins.mediation.models import ReferredTo, Status
 from plugins.mediation.selectors import (
     case_steps,
@@ -222,7 +223,7 @@ def scan(request, pk: int):
     found = cases_in(villages_of(request.viewer)).filter(pk=pk).first()
     if found is None or not found.agreement_scan:
         raise Http404
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+    content_type = dict(SCAN_SIGNATURES.values())  # "pdf" -> "application/pdf", ...
     return FileResponse(
         found.agreement_scan.open("rb"),
         as_attachment=True,
