@@ -43,21 +43,22 @@ def rounds_for(viewer) -> QuerySet[SelectionRound]:
 
 def visible_nominations(viewer, round_: SelectionRound) -> QuerySet[Nomination]:
     """The round's nominations of the viewer's villages, with their vote counts."""
-    found = with_counts(round_.nominations.all())
-    villages = viewer.villages(ADMIN_ROLES)
-    return found if villages is None else found.filter(village__code__in=villages)
+    return _of_viewers_villages(round_.nominations.all(), viewer)
 
 
 def with_visible_nominations(rounds: QuerySet[SelectionRound], viewer) -> QuerySet[SelectionRound]:
     """``rounds`` with their villages and, as ``visible``, the nominations of the viewer's
     villages with their vote counts: two queries for any number of rounds."""
-    nominations = with_counts(Nomination.objects.all())
-    villages = viewer.villages(ADMIN_ROLES)
-    if villages is not None:
-        nominations = nominations.filter(village__code__in=villages)
+    nominations = _of_viewers_villages(Nomination.objects.all(), viewer)
     return rounds.prefetch_related(
         "villages", Prefetch("nominations", queryset=nominations, to_attr="visible")
     )
+
+
+def _of_viewers_villages(nominations: QuerySet[Nomination], viewer) -> QuerySet[Nomination]:
+    found = with_counts(nominations)
+    villages = viewer.villages(ADMIN_ROLES)
+    return found if villages is None else found.filter(village__code__in=villages)
 
 
 def with_counts(nominations: QuerySet[Nomination]) -> QuerySet[Nomination]:
