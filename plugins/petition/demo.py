@@ -57,19 +57,7 @@ def _this_month_so_far(actor: Actor, households: list) -> tuple[int, int]:
     first = today.replace(day=1)
     kinds = ["hotline", *(rng.choice(KINDS) for _ in range(rng.randint(1, 3)))]
     for n, kind in enumerate(kinds):
-        household = rng.choice(households)
-        received = timezone.make_aware(dt.datetime.combine(first, dt.time(9)))
-        received += dt.timedelta(days=rng.randrange(today.day - 1), hours=rng.randrange(8))
-        receive_case(
-            kind=kind,
-            reference=f"{first:%Y%m}-{n + 1:03d}",
-            village=household.village,
-            household=household,
-            petitioner_name=household.head_name,
-            summary=rng.choice(DEMO_CASE_SUMMARIES),
-            received_at=received,
-            by=actor,
-        )
+        _received_case(actor, rng, households, first, n, days=today.day - 1, kind=kind)
     # A year before: each of this month's kinds, and one more of every kind.
     before = [*kinds, "hotline", "online", "petition"]
     a_year_before = first.replace(year=first.year - 1)
@@ -98,21 +86,8 @@ def _demo_case(
     days: int = 27,
     kind: str = "",
 ) -> None:
-    household = rng.choice(households)
-    kind = kind or rng.choice(KINDS)
-    received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
-    received += dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8))
-    case = receive_case(
-        kind=kind,
-        reference=f"{month:%Y%m}-{n + 1:03d}",
-        village=household.village,
-        household=household,
-        petitioner_name=household.head_name,
-        summary=rng.choice(DEMO_CASE_SUMMARIES),
-        received_at=received,
-        by=actor,
-    )
-    at = received
+    case = _received_case(actor, rng, households, month, n, days=days, kind=kind)
+    at = case.received_at
     for status in ("assigned", "handling", "responded"):
         at += dt.timedelta(hours=rng.randint(2, 48))
         advance(case, status, by=actor, at=at, note="按期办理")
@@ -125,7 +100,7 @@ def _demo_case(
     warned = at + dt.timedelta(hours=1)
     found_on = timezone.localdate(warned) + dt.timedelta(days=rng.randint(3, 20))
     if (
-        kind == "petition"
+        case.kind == "petition"
         and rng.random() < 0.4
         and warned <= timezone.now()
         and found_on <= timezone.localdate()
@@ -145,3 +120,30 @@ def _demo_case(
                 "found_on": found_on,
             },
         )
+
+
+def _received_case(
+    actor: Actor,
+    rng: random.Random,
+    households: list,
+    month: dt.date,
+    n: int,
+    *,
+    days: int,
+    kind: str = "",
+):
+    """A case received on one of the first ``days`` days of ``month`` (open)."""
+    household = rng.choice(households)
+    kind = kind or rng.choice(KINDS)
+    received = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
+    received += dt.timedelta(days=rng.randrange(days), hours=rng.randrange(8))
+    return receive_case(
+        kind=kind,
+        reference=f"{month:%Y%m}-{n + 1:03d}",
+        village=household.village,
+        household=household,
+        petitioner_name=household.head_name,
+        summary=rng.choice(DEMO_CASE_SUMMARIES),
+        received_at=received,
+        by=actor,
+    )
