@@ -184,12 +184,9 @@ def household_dividends(household: Household) -> HouseholdDividends:
     """A household's "your dividends": the published dividends offered to its kind of
     subject (a merchant or firm sees those of its kind), split by its current (official)
     tier. Two reads for the catalogue, whatever its size."""
-    from platform_core.households.models import SubjectKind
-
     catalogue = published_catalogue()
     tier = current_tier(household)
-    # A merchant or firm (a subject of another kind) sees the dividends offered to its kind.
-    kind = getattr(household, "kind", "") or SubjectKind.HOUSEHOLD
+    kind = household.kind  # a merchant or firm sees the dividends offered to its kind
     qualifies, not_yet = [], []
     if catalogue is not None:
         for dividend in catalogue.dividends.select_related("member").order_by("number"):
