@@ -27,6 +27,7 @@ from platform_core.households.services import (
     ENTERPRISE_ROLES,
     enterprise_problems,
     next_enterprise_code,
+    set_registration,
 )
 from platform_core.tabular import (
     Column,
@@ -194,16 +195,8 @@ def _write(file_name: str, rows: list[tuple[int, dict]]) -> EnterpriseImport:
             taken.add(subject.code)
             created += 1
         else:
-            if subject.village_id != row["village"].pk:
-                subject.grid = None
             updated += 1
-        subject.village = row["village"]
-        subject.kind = row["kind"]
-        subject.head_name = row["name"]
-        subject.credit_code = row["credit_code"]
-        subject.legal_representative = row["legal_representative"]
-        subject.address = row["address"]
-        subject.phone = row["phone"]
+        set_registration(subject, row["village"], row)
         subject.save()
     return EnterpriseImport(file_name, len(rows), created, updated)
 

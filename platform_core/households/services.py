@@ -242,21 +242,27 @@ def update_enterprise(
         instance=enterprise,
     )
     _raise_first(problems)
-    if village.pk != enterprise.village_id:
-        enterprise.grid = None
-    enterprise.village = village
-    enterprise.kind = cleaned["kind"]
-    enterprise.head_name = cleaned["name"]
-    enterprise.credit_code = cleaned["credit_code"]
-    enterprise.legal_representative = cleaned["legal_representative"]
-    enterprise.address = cleaned["address"]
-    enterprise.phone = cleaned["phone"]
+    set_registration(enterprise, village, cleaned)
     try:
         with transaction.atomic():
             enterprise.save()
     except IntegrityError:
         raise EnterpriseError(_race_message(), field="credit_code") from None
     return enterprise
+
+
+def set_registration(subject: Household, village: Village, cleaned: dict[str, str]) -> None:
+    """Put ``enterprise_problems``' cleaned fields on ``subject`` (not saved): the one
+    place the edit and the import write a registration; moving village leaves the grid."""
+    if village.pk != subject.village_id:
+        subject.grid = None
+    subject.village = village
+    subject.kind = cleaned["kind"]
+    subject.head_name = cleaned["name"]
+    subject.credit_code = cleaned["credit_code"]
+    subject.legal_representative = cleaned["legal_representative"]
+    subject.address = cleaned["address"]
+    subject.phone = cleaned["phone"]
 
 
 def _race_message() -> str:
