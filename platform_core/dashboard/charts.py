@@ -400,38 +400,8 @@ def totals_charts(prefix: str, totals, zh: bool) -> TotalsCharts:
         )
         if boards
         else None,
-        three_none=draw(
-            "grouped_bar",
-            f"{prefix}-three-none-by-month",
-            [m.label for m in months],
-            [
-                Line(
-                    _("Three-none villages"),
-                    tuple(m.three_none for m in months),
-                    TIER_COLOURS["green"],
-                    "three-none",
-                ),
-                Line(_("Villages"), tuple(m.villages for m in months), "#9aa5b1", "villages"),
-            ],
-        )
-        if months
-        else None,
-        three_none_years=draw(
-            "grouped_bar",
-            f"{prefix}-three-none-by-year",
-            [y.label for y in years],
-            [
-                Line(
-                    _("Three-none villages"),
-                    tuple(y.three_none for y in years),
-                    TIER_COLOURS["green"],
-                    "three-none",
-                ),
-                Line(_("Villages"), tuple(y.villages for y in years), "#9aa5b1", "villages"),
-            ],
-        )
-        if years
-        else None,
+        three_none=_three_none_chart(f"{prefix}-three-none-by-month", months),
+        three_none_years=_three_none_chart(f"{prefix}-three-none-by-year", years),
         year_on_year=draw(
             "grouped_bar",
             f"{prefix}-year-on-year",
@@ -453,4 +423,26 @@ def totals_charts(prefix: str, totals, zh: bool) -> TotalsCharts:
         )
         if figures
         else None,
+    )
+
+
+def _three_none_chart(key: str, counts: list) -> Drawing | None:
+    """Three-none villages beside all villages per period (``ThreeNoneCount``s with data)."""
+    from django.utils.translation import gettext as _
+
+    if not counts:
+        return None
+    return draw(
+        "grouped_bar",
+        key,
+        [c.label for c in counts],
+        [
+            Line(
+                _("Three-none villages"),
+                tuple(c.three_none for c in counts),
+                TIER_COLOURS["green"],
+                "three-none",
+            ),
+            Line(_("Villages"), tuple(c.villages for c in counts), "#9aa5b1", "villages"),
+        ],
     )
